@@ -1,0 +1,2 @@
+//! experiments
+#![deny(missing_docs)]

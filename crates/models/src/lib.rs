@@ -1,0 +1,2 @@
+//! models
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! reporting
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! tape
+#![deny(missing_docs)]
