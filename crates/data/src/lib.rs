@@ -47,17 +47,29 @@ impl Schema {
     }
 }
 
-/// A validated table, stored by column. Missing values are `None`.
+/// One categorical column, dictionary-encoded (compact for millions of rows).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Categorical {
+    /// Distinct levels seen, sorted ascending (byte order).
+    pub levels: Vec<String>,
+    /// Per row: index into `levels`, or `None` where the value is missing.
+    pub codes: Vec<Option<u32>>,
+}
+
+/// A validated table, stored by column.
+///
+/// Numeric missing values are stored as `NaN`: the loader rejects every other non-finite
+/// value, so `NaN` means "missing" and nothing else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// The columns this table holds.
     pub schema: Schema,
-    /// Where the table came from (a file path, or `synthetic:...`), for error messages.
+    /// Where the table came from (a file path, or `synthetic`), for error messages.
     pub source: String,
-    /// `categorical[c][r]`: column `schema.categorical[c]`, row `r`.
-    pub categorical: Vec<Vec<Option<String>>>,
-    /// `numeric[c][r]`: column `schema.numeric[c]`, row `r`.
-    pub numeric: Vec<Vec<Option<f64>>>,
+    /// `categorical[c]`: column `schema.categorical[c]`.
+    pub categorical: Vec<Categorical>,
+    /// `numeric[c][r]`: column `schema.numeric[c]`, row `r`; `NaN` where missing.
+    pub numeric: Vec<Vec<f64>>,
     /// Class label of each row, in `0..schema.n_classes`.
     pub labels: Vec<u8>,
     /// 1-based line in the source file of each row (as an editor shows it).
@@ -82,7 +94,42 @@ pub struct Design {
     /// Encoded feature names (`<column>_<level>` for one-hot columns, the column name for
     /// numeric ones), in column order.
     pub feature_names: Vec<String>,
-    /// For each encoded feature, the index of its original column in
-    /// `Schema::feature_columns()` order (used to sum attributions per column).
+    /// The original feature columns kept (categorical first, then numeric; dropped columns
+    /// absent).
+    pub columns: Vec<String>,
+    /// For each encoded feature, the index into `columns` of the column it came from (used to
+    /// sum attributions per original column).
     pub feature_columns: Vec<usize>,
+}
+
+/// Seeded random streams. Every consumer draws from its own ChaCha stream of the one
+/// `--seed`, so that adding a draw in one place never shifts another.
+pub mod rng {
+    use rand_chacha::ChaCha8Rng;
+    use rand_chacha::rand_core::SeedableRng;
+
+    /// The consumers of randomness, each with its own stream.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[repr(u64)]
+    pub enum Stream {
+        /// Train/validation split.
+        Split = 1,
+        /// Weight initialisation.
+        Init = 2,
+        /// Minibatch shuffles.
+        Shuffle = 3,
+        /// Dropout masks.
+        Dropout = 4,
+        /// Permutation importance.
+        Permutation = 5,
+        /// Synthetic data.
+        Synth = 6,
+    }
+
+    /// The generator for `stream` of `seed`.
+    pub fn stream(seed: u64, stream: Stream) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream as u64);
+        rng
+    }
 }
