@@ -133,3 +133,5 @@ pub mod rng {
         rng
     }
 }
+
+pub mod synth;

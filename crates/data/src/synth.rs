@@ -1,0 +1,1 @@
+//! Synthetic listings with the real data's shape (being written).

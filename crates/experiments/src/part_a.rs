@@ -1,0 +1,1 @@
+//! Part A: exploratory statistics (being written).
