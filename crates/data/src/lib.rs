@@ -5,9 +5,33 @@
 //! remembers the line each row came from, so that every later error can name `file:line`.
 //! Nothing in this crate knows what a column *means*; the [`Schema`] only says which columns
 //! are categorical, which numeric, and which holds the class label.
+//!
+//! The key decision: validation happens once, at the edge. [`load_csv`] turns every
+//! malformed cell into a one-line [`DataError`] naming `file:line`, column and text, so code
+//! past it can rely on the table (finite numbers or `NaN` for missing, labels in range,
+//! sorted levels). The [`Preprocessor`] is fitted on training rows only and then applied
+//! unchanged; it is plain serde data so that a saved model carries its own encoding.
+//!
+//! Modules: [`load`] (CSV → [`Table`]), [`writer`] ([`Table`] → CSV), [`preprocess`]
+//! ([`Table`] → [`Design`]), [`split`] (stratified, seeded), [`error`], [`rng`], [`synth`].
 #![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
+
+pub mod error;
+mod lines;
+pub mod load;
+pub mod preprocess;
+pub mod split;
+pub mod writer;
+
+pub use error::{DataError, Problem};
+pub use load::{Loaded, MISSING, load_csv, read_csv};
+pub use preprocess::{
+    CategoricalEncoding, NumericScaling, PreprocessOptions, Preprocessor, Unseen,
+};
+pub use split::{Split, stratified_split};
+pub use writer::write_csv;
 
 /// Which columns a table must have, and of what kind.
 ///
@@ -43,7 +67,36 @@ impl Schema {
 
     /// Names of the feature columns: categorical first, then numeric.
     pub fn feature_columns(&self) -> impl Iterator<Item = &str> {
-        self.categorical.iter().chain(&self.numeric).map(String::as_str)
+        self.categorical
+            .iter()
+            .chain(&self.numeric)
+            .map(String::as_str)
+    }
+
+    /// Checks that the schema can describe a table: distinct, non-empty column names and
+    /// `1..=256` classes (labels are stored as `u8`).
+    pub fn check(&self) -> Result<(), DataError> {
+        let names: Vec<&str> = self
+            .feature_columns()
+            .chain(std::iter::once(self.label.as_str()))
+            .collect();
+        for (k, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                return Err(DataError::BadSchema("a column name is empty".into()));
+            }
+            if names[..k].contains(name) {
+                return Err(DataError::BadSchema(format!(
+                    "column {name:?} is listed twice"
+                )));
+            }
+        }
+        if !(1..=256).contains(&self.n_classes) {
+            return Err(DataError::BadSchema(format!(
+                "{} classes; expected 1 to 256",
+                self.n_classes
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -80,6 +133,73 @@ impl Table {
     /// Number of data rows.
     pub fn n_rows(&self) -> usize {
         self.labels.len()
+    }
+
+    /// Checks that the parts agree: one column per schema column, every column, `lines` and
+    /// `labels` of the same length, codes within their levels, labels within the classes.
+    /// The loader guarantees all of this; tables built by hand (tests, synthesis) may not,
+    /// and consumers call this so that a bad table is an error rather than a panic.
+    pub fn check_shape(&self) -> Result<(), DataError> {
+        let n = self.n_rows();
+        let bad = |message: String| DataError::InvalidTable {
+            file: self.source.clone(),
+            message,
+        };
+        if self.categorical.len() != self.schema.categorical.len()
+            || self.numeric.len() != self.schema.numeric.len()
+        {
+            return Err(bad(format!(
+                "{} categorical and {} numeric columns for a schema of {} and {}",
+                self.categorical.len(),
+                self.numeric.len(),
+                self.schema.categorical.len(),
+                self.schema.numeric.len()
+            )));
+        }
+        if self.lines.len() != n {
+            return Err(bad(format!(
+                "{} line numbers for {n} rows",
+                self.lines.len()
+            )));
+        }
+        for (name, column) in self.schema.categorical.iter().zip(&self.categorical) {
+            if column.codes.len() != n {
+                return Err(bad(format!(
+                    "column {name:?} has {} rows, not {n}",
+                    column.codes.len()
+                )));
+            }
+            let n_levels = column.levels.len();
+            if column
+                .codes
+                .iter()
+                .flatten()
+                .any(|&c| c as usize >= n_levels)
+            {
+                return Err(bad(format!(
+                    "column {name:?} has a code beyond its {n_levels} levels"
+                )));
+            }
+        }
+        for (name, column) in self.schema.numeric.iter().zip(&self.numeric) {
+            if column.len() != n {
+                return Err(bad(format!(
+                    "column {name:?} has {} rows, not {n}",
+                    column.len()
+                )));
+            }
+        }
+        if let Some(&label) = self
+            .labels
+            .iter()
+            .find(|&&l| l as usize >= self.schema.n_classes)
+        {
+            return Err(bad(format!(
+                "label {label} is outside 0..{}",
+                self.schema.n_classes
+            )));
+        }
+        Ok(())
     }
 }
 
