@@ -1,0 +1,119 @@
+//! The single place where gradient buffers are written.
+//!
+//! Every op's backward rule describes its contribution as a [`Contribution`] and hands it
+//! to [`Sink::add`]. `add` accumulates: the first contribution a node receives in a
+//! backward pass is written as `0 + c` (no separate zeroing pass), every later one is
+//! added. No op arm can overwrite a gradient, so a node used several times gets the sum
+//! over all its uses.
+
+use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+
+use crate::kernels::{col, map_into, zip_into};
+
+/// One term of `∂L/∂target`, described rather than computed, so that [`Sink::add`] can
+/// write it straight into the gradient buffer.
+pub(crate) enum Contribution<'a> {
+    /// Every entry gets `c` (gradient of a sum or mean, and the seed `∂L/∂L = 1`).
+    Fill(f64),
+    /// `alpha · m`.
+    Scaled(MatRef<'a, f64>, f64),
+    /// `f(a, b)` elementwise (chain rules of elementwise ops).
+    Zip(MatRef<'a, f64>, MatRef<'a, f64>, fn(f64, f64) -> f64),
+    /// `lhs · rhs` (matrix product; transposes are views).
+    MatMul(MatRef<'a, f64>, MatRef<'a, f64>),
+    /// Column sums of `m` as a `1 × n` row (gradient of a broadcast bias).
+    ColumnSums(MatRef<'a, f64>),
+    /// `scale · w_i · (p_ij − [j = y_i])`, the fused softmax cross-entropy gradient.
+    SoftmaxCe {
+        /// Row-wise softmax probabilities saved by the forward pass.
+        probs: MatRef<'a, f64>,
+        /// Class label of each row.
+        labels: &'a [usize],
+        /// Per-class weights, or `None` for weight 1.
+        weights: Option<&'a [f64]>,
+        /// `∂L/∂loss` divided by the loss normaliser.
+        scale: f64,
+    },
+}
+
+/// Write access to the gradients of the nodes that precede the one being differentiated.
+pub(crate) struct Sink<'a> {
+    /// Forward values, for shapes.
+    pub values: &'a [Mat<f64>],
+    /// Gradient buffers of nodes `0..current`.
+    pub grads: &'a mut [Mat<f64>],
+    /// Whether a node has received a contribution in this backward pass.
+    pub touched: &'a mut [bool],
+    /// Whether a node leads to a leaf that asked for its gradient.
+    pub needs: &'a [bool],
+    /// Counter of buffer (re)allocations.
+    pub growths: &'a mut usize,
+}
+
+impl Sink<'_> {
+    /// Adds `c` into the gradient of `target`; nothing for nodes that need no gradient.
+    #[inline(always)]
+    pub fn add(&mut self, target: usize, c: Contribution<'_>) {
+        if !self.needs[target] {
+            return;
+        }
+        let grad = &mut self.grads[target];
+        let accum = if self.touched[target] {
+            Accum::Add
+        } else {
+            self.touched[target] = true;
+            let value = &self.values[target];
+            let before = grad.as_ptr();
+            grad.resize_with(value.nrows(), value.ncols(), |_, _| 0.0);
+            if grad.as_ptr() != before {
+                *self.growths += 1;
+            }
+            // First touch: `0 + c` is written directly instead of zeroing then adding.
+            Accum::Replace
+        };
+        match c {
+            Contribution::Fill(c) => {
+                for j in 0..grad.ncols() {
+                    let d = grad.col_as_slice_mut(j);
+                    match accum {
+                        Accum::Replace => d.fill(c),
+                        Accum::Add => d.iter_mut().for_each(|d| *d += c),
+                    }
+                }
+            }
+            Contribution::Scaled(m, alpha) => map_into(grad, accum, m, |x| alpha * x),
+            Contribution::Zip(a, b, f) => zip_into(grad, accum, a, b, f),
+            Contribution::MatMul(lhs, rhs) => {
+                matmul(grad.as_mut(), accum, lhs, rhs, 1.0, Par::Seq);
+            }
+            Contribution::ColumnSums(m) => {
+                for j in 0..m.ncols() {
+                    let s: f64 = col(m, j).iter().sum();
+                    match accum {
+                        Accum::Replace => grad[(0, j)] = s,
+                        Accum::Add => grad[(0, j)] += s,
+                    }
+                }
+            }
+            Contribution::SoftmaxCe {
+                probs,
+                labels,
+                weights,
+                scale,
+            } => {
+                for j in 0..probs.ncols() {
+                    let d = grad.col_as_slice_mut(j);
+                    for ((d, &p), &y) in d.iter_mut().zip(col(probs, j)).zip(labels) {
+                        let w = weights.map_or(1.0, |w| w[y]);
+                        let onehot = if y == j { 1.0 } else { 0.0 };
+                        let c = scale * w * (p - onehot);
+                        match accum {
+                            Accum::Replace => *d = c,
+                            Accum::Add => *d += c,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
