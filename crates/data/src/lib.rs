@@ -26,7 +26,7 @@ pub mod split;
 pub mod writer;
 
 pub use error::{DataError, Problem};
-pub use load::{Loaded, MISSING, load_csv, read_csv};
+pub use load::{Label, Loaded, MISSING, load_csv, load_csv_with, read_csv, read_csv_with};
 pub use preprocess::{
     CategoricalEncoding, NumericScaling, PreprocessOptions, Preprocessor, Unseen,
 };

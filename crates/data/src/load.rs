@@ -27,16 +27,35 @@ pub struct Loaded {
     pub table: Table,
     /// Tolerated oddities (extra columns), one line each, for the caller to show.
     pub warnings: Vec<String>,
+    /// Whether the file had the label column. Only [`Label::Optional`] loads a file without
+    /// one; its rows then carry label 0, which means nothing.
+    pub labelled: bool,
+}
+
+/// Whether the label column must be present: it must for training and evaluation; new rows
+/// to predict may come without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Label {
+    /// A missing label column is an error.
+    #[default]
+    Required,
+    /// A missing label column is allowed (prediction input).
+    Optional,
 }
 
 /// Loads the CSV file at `path`; errors and [`Table::source`] name it as given.
 pub fn load_csv(path: &Path, schema: &Schema) -> Result<Loaded, DataError> {
+    load_csv_with(path, schema, Label::Required)
+}
+
+/// Like [`load_csv`], with the label column required or optional.
+pub fn load_csv_with(path: &Path, schema: &Schema, label: Label) -> Result<Loaded, DataError> {
     let file = path.display().to_string();
     let reader = File::open(path).map_err(|source| DataError::Io {
         file: file.clone(),
         source,
     })?;
-    read_csv(reader, &file, schema)
+    read_csv_with(reader, &file, schema, label)
 }
 
 /// Reads CSV text from `reader`; `source` names it in errors and in [`Table::source`].
@@ -44,6 +63,16 @@ pub fn load_csv(path: &Path, schema: &Schema) -> Result<Loaded, DataError> {
 /// The header must hold every column of `schema` (in any order); other columns are ignored
 /// with a warning.
 pub fn read_csv<R: Read>(reader: R, source: &str, schema: &Schema) -> Result<Loaded, DataError> {
+    read_csv_with(reader, source, schema, Label::Required)
+}
+
+/// Like [`read_csv`], with the label column required or optional.
+pub fn read_csv_with<R: Read>(
+    reader: R,
+    source: &str,
+    schema: &Schema,
+    label: Label,
+) -> Result<Loaded, DataError> {
     schema.check()?;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -55,7 +84,7 @@ pub fn read_csv<R: Read>(reader: R, source: &str, schema: &Schema) -> Result<Loa
             file: source.to_string(),
         });
     };
-    let (layout, warnings) = Layout::from_header(&record, header_line, source, schema)?;
+    let (layout, warnings) = Layout::from_header(&record, header_line, source, schema, label)?;
     let mut builder = Builder::new(schema, source);
     while let Some(line) = next_record(&mut csv, &mut record, source)? {
         builder.push(&record, line, &layout)?;
@@ -66,6 +95,7 @@ pub fn read_csv<R: Read>(reader: R, source: &str, schema: &Schema) -> Result<Loa
         });
     }
     Ok(Loaded {
+        labelled: layout.label.is_some(),
         table: builder.finish(),
         warnings,
     })
@@ -100,8 +130,8 @@ struct Layout {
     categorical: Vec<usize>,
     /// Field index of each numeric column of the schema.
     numeric: Vec<usize>,
-    /// Field index of the label column.
-    label: usize,
+    /// Field index of the label column, if present.
+    label: Option<usize>,
 }
 
 impl Layout {
@@ -110,6 +140,7 @@ impl Layout {
         line: u64,
         source: &str,
         schema: &Schema,
+        label_policy: Label,
     ) -> Result<(Layout, Vec<String>), DataError> {
         let mut names = Vec::with_capacity(header.len());
         for (k, field) in header.iter().enumerate() {
@@ -144,7 +175,11 @@ impl Layout {
             .map(find)
             .collect::<Result<_, _>>()?;
         let numeric = schema.numeric.iter().map(find).collect::<Result<_, _>>()?;
-        let label = find(&schema.label)?;
+        let label = match (find(&schema.label), label_policy) {
+            (Ok(k), _) => Some(k),
+            (Err(DataError::MissingColumn { .. }), Label::Optional) => None,
+            (Err(e), _) => return Err(e),
+        };
         let required: Vec<&String> = schema
             .feature_columns()
             .chain(std::iter::once(schema.label.as_str()))
@@ -283,9 +318,14 @@ impl<'a> Builder<'a> {
             let value = parse_number(raw).map_err(|p| fail(&self.schema.numeric[c], raw, p))?;
             self.numeric[c].push(value);
         }
-        let raw = cell(layout.label);
-        let label = parse_label(raw, self.schema.n_classes)
-            .map_err(|p| fail(&self.schema.label, raw, p))?;
+        let label = match layout.label {
+            Some(k) => {
+                let raw = cell(k);
+                parse_label(raw, self.schema.n_classes)
+                    .map_err(|p| fail(&self.schema.label, raw, p))?
+            }
+            None => 0,
+        };
         self.labels.push(label);
         self.lines.push(line);
         Ok(())
@@ -501,5 +541,24 @@ mod tests {
         let e = load_csv(Path::new("/nonexistent/x.csv"), &schema()).unwrap_err();
         assert!(matches!(e, DataError::Io { .. }));
         assert!(e.to_string().starts_with("/nonexistent/x.csv: "));
+    }
+}
+
+#[cfg(test)]
+mod label_policy {
+    use super::*;
+
+    #[test]
+    fn an_optional_label_column_may_be_absent_but_is_checked_when_present() {
+        let schema = Schema::listings();
+        let without = "neighbourhood_group,room_type,minimum_nights,amenity_score,number_of_reviews,availability_365\nBrooklyn,Private room,2,50.5,3,10\n";
+        let loaded = read_csv_with(without.as_bytes(), "p.csv", &schema, Label::Optional).unwrap();
+        assert!(!loaded.labelled);
+        assert_eq!(loaded.table.n_rows(), 1);
+        let err = read_csv(without.as_bytes(), "p.csv", &schema).unwrap_err().to_string();
+        assert!(err.contains("price_class"), "{err}");
+        let bad = format!("{},price_class\nBrooklyn,Private room,2,50.5,3,10,7\n", without.lines().next().unwrap());
+        let err = read_csv_with(bad.as_bytes(), "p.csv", &schema, Label::Optional).unwrap_err().to_string();
+        assert!(err.starts_with("p.csv:2:"), "{err}");
     }
 }

@@ -1,2 +1,30 @@
-//! models
+//! The models of the study: a multilayer perceptron with hand-written backpropagation
+//! (Part B) and the same network through the `tape` autodiff (Part C), training by full-batch
+//! or minibatch gradient descent with Part D's mitigations, the shared-bias network of
+//! Question 2, and the serde model file.
+//!
+//! The one design decision worth knowing: the hand-written pass ([`Backprop`]) works on
+//! blocks of rows small enough to stay in cache, carrying each block through the whole
+//! forward *and* backward pass and accumulating weight gradients across blocks. Every
+//! elementwise step is fused into one sweep, and all buffers are allocated once, so an
+//! iteration allocates nothing. The tape engine computes the same numbers (the tests check
+//! tape == hand-written == finite differences) but builds a graph per step.
+//!
+//! This crate does no I/O: it takes matrices, labels and seeds, and returns numbers.
+//! Randomness comes from `data::rng` streams only (initialisation from the caller's RNG,
+//! shuffles from `Stream::Shuffle`, dropout masks from `Stream::Dropout`), so the same seed
+//! gives bit-identical weights and histories.
 #![deny(missing_docs)]
+
+mod autodiff;
+mod backprop;
+mod bias_net;
+pub mod file;
+mod mlp;
+mod train;
+
+pub use autodiff::tape_gradients;
+pub use backprop::{Backprop, Gradients};
+pub use bias_net::{BiasMode, BiasNet, BiasNetGrads, train_bias_net};
+pub use mlp::{Activation, Dense, Init, LossOptions, Mlp, class_weights};
+pub use train::{Engine, Record, TrainConfig, TrainError, train};

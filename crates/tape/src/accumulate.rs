@@ -6,9 +6,9 @@
 //! added. No op arm can overwrite a gradient, so a node used several times gets the sum
 //! over all its uses.
 
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatRef};
 
-use crate::kernels::{col, map_into, zip_into};
+use crate::kernels::{col, map_into, matmul, zip_into};
 
 /// One term of `∂L/∂target`, described rather than computed, so that [`Sink::add`] can
 /// write it straight into the gradient buffer.
@@ -84,7 +84,7 @@ impl Sink<'_> {
             Contribution::Scaled(m, alpha) => map_into(grad, accum, m, |x| alpha * x),
             Contribution::Zip(a, b, f) => zip_into(grad, accum, a, b, f),
             Contribution::MatMul(lhs, rhs) => {
-                matmul(grad.as_mut(), accum, lhs, rhs, 1.0, Par::Seq);
+                matmul(grad.as_mut(), accum, lhs, rhs, 1.0);
             }
             Contribution::ColumnSums(m) => {
                 for j in 0..m.ncols() {

@@ -79,9 +79,10 @@ mod kernels;
 
 use std::fmt;
 
-use faer::{Accum, Mat, MatMut, MatRef, Par, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatMut, MatRef};
 
 use accumulate::{Contribution, Sink};
+pub use kernels::{clear_upper_state, matmul as matmul_into};
 
 /// Handle to a node of a [`Tape`]: its index, plus the tape generation that made it so
 /// that a handle kept across [`Tape::clear`] is caught instead of silently aliasing.
@@ -335,14 +336,11 @@ impl Tape {
         let (m, n) = (self.values[ia].nrows(), self.values[ib].ncols());
         let i = self.push_op(Op::MatMul(a, b), &[a, b], m, n);
         let (inputs, out) = self.split(i);
-        matmul(
-            out.as_mut(),
+        matmul_into(out.as_mut(),
             Accum::Replace,
             inputs[ia].as_ref(),
             inputs[ib].as_ref(),
-            1.0,
-            Par::Seq,
-        );
+            1.0);
         self.var(i)
     }
 
@@ -359,14 +357,11 @@ impl Tape {
         for j in 0..n {
             out.col_as_slice_mut(j).fill(inputs[ib][(0, j)]);
         }
-        matmul(
-            out.as_mut(),
+        matmul_into(out.as_mut(),
             Accum::Add,
             inputs[ix].as_ref(),
             inputs[iw].as_ref(),
-            1.0,
-            Par::Seq,
-        );
+            1.0);
         self.var(i)
     }
 

@@ -1,0 +1,368 @@
+//! Question 2: `h = g(x W + b)`, `ŷ = softmax(h U + b)` with ONE bias vector shared by both
+//! layers (so the hidden width equals the number of classes), against its twin with
+//! independent `b1`, `b2`.
+//!
+//! With a shared bias the chain rule collects one contribution per use:
+//! `∂L/∂b = colsum δ1 + colsum δ2`, where `δ2 = (ŷ − Y)/n` and `δ1 = (δ2 Uᵀ) ⊙ g′(z1)`.
+
+use faer::{Accum, Mat, MatRef};
+use tape::matmul_into as matmul;
+use serde::{Deserialize, Serialize};
+use tape::Tape;
+
+use crate::backprop::mean_abs;
+use crate::mlp::{Activation, Init, init_dense};
+use crate::train::{Record, TrainError, validate};
+
+/// Whether the two layers share their bias.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BiasMode {
+    /// One `b` in both layers (`b2` mirrors `b1`).
+    Shared,
+    /// `b1` and `b2` trained separately.
+    Independent,
+}
+
+/// The two-layer network of Question 2.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BiasNet {
+    /// Hidden nonlinearity `g`.
+    pub activation: Activation,
+    /// `d × k` input weights.
+    pub w: Mat<f64>,
+    /// `k × k` output weights.
+    pub u: Mat<f64>,
+    /// `1 × k` hidden bias (the shared `b` when [`BiasMode::Shared`]).
+    pub b1: Mat<f64>,
+    /// `1 × k` output bias; equal to `b1` and not used separately when shared.
+    pub b2: Mat<f64>,
+    /// Shared or independent.
+    pub mode: BiasMode,
+}
+
+/// Gradients of a [`BiasNet`]. When shared, `b1` and `b2` both hold the full `∂L/∂b`, so
+/// that one update rule keeps `b2 = b1`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BiasNetGrads {
+    /// `∂L/∂W`.
+    pub w: Mat<f64>,
+    /// `∂L/∂U`.
+    pub u: Mat<f64>,
+    /// `∂L/∂b1` (independent) or `∂L/∂b` (shared).
+    pub b1: Mat<f64>,
+    /// `∂L/∂b2` (independent) or `∂L/∂b` (shared).
+    pub b2: Mat<f64>,
+}
+
+/// What one hand-written forward and backward pass produces.
+struct Pass {
+    loss: f64,
+    grads: BiasNetGrads,
+    correct: usize,
+    saturation: f64,
+}
+
+impl BiasNet {
+    /// Study initialisation ([`Init::Study`]): normal `W` (He for ReLU), `U` with sd
+    /// `√(1/k)`, zero biases; drawn `W` then `U`.
+    pub fn new(
+        n_inputs: usize,
+        n_classes: usize,
+        activation: Activation,
+        mode: BiasMode,
+        rng: &mut impl rand::Rng,
+    ) -> Self {
+        let first = init_dense(n_inputs, n_classes, activation, false, Init::Study, rng);
+        let second = init_dense(n_classes, n_classes, activation, true, Init::Study, rng);
+        BiasNet {
+            activation,
+            w: first.weight,
+            u: second.weight,
+            b1: first.bias,
+            b2: second.bias,
+            mode,
+        }
+    }
+
+    /// The bias of the output layer as used: `b1` when shared.
+    fn out_bias(&self) -> MatRef<'_, f64> {
+        match self.mode {
+            BiasMode::Shared => self.b1.as_ref(),
+            BiasMode::Independent => self.b2.as_ref(),
+        }
+    }
+
+    /// `(h, z2)`: hidden activations and logits.
+    fn forward(&self, x: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
+        let (n, k) = (x.nrows(), self.w.ncols());
+        let mut h = Mat::zeros(n, k);
+        matmul(
+            h.as_mut(),
+            Accum::Replace,
+            x,
+            self.w.as_ref(),
+            1.0
+        );
+        for j in 0..k {
+            let b = self.b1[(0, j)];
+            for v in h.col_as_slice_mut(j) {
+                *v = self.activation.apply(*v + b);
+            }
+        }
+        let mut z = Mat::zeros(n, k);
+        matmul(
+            z.as_mut(),
+            Accum::Replace,
+            h.as_ref(),
+            self.u.as_ref(),
+            1.0
+        );
+        let b2 = self.out_bias();
+        for j in 0..k {
+            let b = b2[(0, j)];
+            for v in z.col_as_slice_mut(j) {
+                *v += b;
+            }
+        }
+        (h, z)
+    }
+
+    /// Softmax probabilities `ŷ`.
+    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Mat<f64> {
+        let (_, mut z) = self.forward(x);
+        softmax_rows(&mut z);
+        z
+    }
+
+    /// Accuracy on `(x, y)` (first argmax on ties).
+    pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
+        let (_, z) = self.forward(x);
+        crate::autodiff::logits_correct(z.as_ref(), y) as f64 / y.len().max(1) as f64
+    }
+
+    /// Mean cross-entropy on `(x, y)`.
+    pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
+        let (_, mut z) = self.forward(x);
+        softmax_rows(&mut z);
+        -y.iter()
+            .enumerate()
+            .map(|(i, &c)| z[(i, c)].ln())
+            .sum::<f64>()
+            / y.len().max(1) as f64
+    }
+
+    /// Hand-written loss and gradients (mean cross-entropy).
+    pub fn hand_gradients(&self, x: MatRef<'_, f64>, y: &[usize]) -> (f64, BiasNetGrads) {
+        let p = self.pass(x, y);
+        (p.loss, p.grads)
+    }
+
+    fn pass(&self, x: MatRef<'_, f64>, y: &[usize]) -> Pass {
+        let (n, k) = (x.nrows(), self.w.ncols());
+        let (h, z) = self.forward(x);
+        let correct = crate::autodiff::logits_correct(z.as_ref(), y);
+        let mut d2 = z;
+        // Loss and δ2 = (softmax − onehot)/n, row by row with log-sum-exp.
+        let mut loss = 0.0;
+        for (i, &yi) in y.iter().enumerate() {
+            let mx = (0..k).map(|j| d2[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
+            let s: f64 = (0..k).map(|j| (d2[(i, j)] - mx).exp()).sum();
+            loss += s.ln() + mx - d2[(i, yi)];
+            for j in 0..k {
+                let pj = (d2[(i, j)] - mx).exp() / s;
+                d2[(i, j)] = (pj - if j == yi { 1.0 } else { 0.0 }) / n as f64;
+            }
+        }
+        loss /= n as f64;
+        let mut du = Mat::zeros(k, k);
+        matmul(
+            du.as_mut(),
+            Accum::Replace,
+            h.transpose(),
+            d2.as_ref(),
+            1.0
+        );
+        let db2 = colsum(d2.as_ref());
+        let mut d1 = Mat::zeros(n, k);
+        matmul(
+            d1.as_mut(),
+            Accum::Replace,
+            d2.as_ref(),
+            self.u.transpose(),
+            1.0
+        );
+        let mut saturated = 0usize;
+        for j in 0..k {
+            for (d, &a) in d1.col_as_slice_mut(j).iter_mut().zip(h.col_as_slice(j)) {
+                let g = self.activation.derivative_from_output(a);
+                saturated += (g < 0.01) as usize;
+                *d *= g;
+            }
+        }
+        let mut dw = Mat::zeros(x.ncols(), k);
+        matmul(
+            dw.as_mut(),
+            Accum::Replace,
+            x.transpose(),
+            d1.as_ref(),
+            1.0
+        );
+        let db1 = colsum(d1.as_ref());
+        let grads = match self.mode {
+            BiasMode::Independent => BiasNetGrads {
+                w: dw,
+                u: du,
+                b1: db1,
+                b2: db2,
+            },
+            BiasMode::Shared => {
+                let db = &db1 + &db2;
+                BiasNetGrads {
+                    w: dw,
+                    u: du,
+                    b1: db.clone(),
+                    b2: db,
+                }
+            }
+        };
+        Pass {
+            loss,
+            grads,
+            correct,
+            saturation: saturated as f64 / (n * k).max(1) as f64,
+        }
+    }
+
+    /// The same loss and gradients through the tape; a shared `b` is one leaf used by
+    /// both layers, so the tape's accumulation adds the two contributions.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] (step 0) if the loss is not finite.
+    pub fn tape_gradients(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[usize],
+        tape: &mut Tape,
+    ) -> Result<(f64, BiasNetGrads), TrainError> {
+        tape.clear();
+        let xv = tape.leaf(x, false);
+        let w = tape.leaf(self.w.as_ref(), true);
+        let u = tape.leaf(self.u.as_ref(), true);
+        let b1 = tape.leaf(self.b1.as_ref(), true);
+        let b2 = match self.mode {
+            BiasMode::Shared => b1,
+            BiasMode::Independent => tape.leaf(self.b2.as_ref(), true),
+        };
+        let z1 = tape.linear(xv, w, b1);
+        let h = match self.activation {
+            Activation::Relu => tape.relu(z1),
+            Activation::Sigmoid => tape.sigmoid(z1),
+        };
+        let z2 = tape.linear(h, u, b2);
+        let loss = tape.softmax_cross_entropy(z2, y, None);
+        let value = tape.value(loss)[(0, 0)];
+        tape.backward(loss).map_err(|e| TrainError::Diverged {
+            step: 0,
+            what: "loss".to_string(),
+            value: e.value,
+        })?;
+        let get = |v, r, c| {
+            tape.grad(v)
+                .map_or_else(|| Mat::zeros(r, c), |g| g.to_owned())
+        };
+        let (d, k) = (self.w.nrows(), self.w.ncols());
+        Ok((
+            value,
+            BiasNetGrads {
+                w: get(w, d, k),
+                u: get(u, k, k),
+                b1: get(b1, 1, k),
+                b2: get(b2, 1, k),
+            },
+        ))
+    }
+}
+
+/// Column sums as a `1 × k` row.
+fn colsum(m: MatRef<'_, f64>) -> Mat<f64> {
+    Mat::from_fn(1, m.ncols(), |_, j| m.col(j).iter().sum())
+}
+
+/// Row-wise softmax in place.
+fn softmax_rows(z: &mut Mat<f64>) {
+    let k = z.ncols();
+    for i in 0..z.nrows() {
+        let mx = (0..k).map(|j| z[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
+        let mut s = 0.0;
+        for j in 0..k {
+            let e = (z[(i, j)] - mx).exp();
+            z[(i, j)] = e;
+            s += e;
+        }
+        for j in 0..k {
+            z[(i, j)] /= s;
+        }
+    }
+}
+
+/// Full-batch gradient descent on a [`BiasNet`] with the hand-written gradients.
+///
+/// Records per iteration the loss and training accuracy of that iteration's forward, the
+/// validation accuracy with the same weights, mean `|∂L/∂W|` and `|∂L/∂U|`, and the hidden
+/// layer's saturation.
+///
+/// # Errors
+/// [`TrainError::Diverged`] on a non-finite loss or gradient; [`TrainError::Invalid`] for
+/// mismatched shapes or labels.
+pub fn train_bias_net(
+    net: &mut BiasNet,
+    train: (MatRef<'_, f64>, &[usize]),
+    val: (MatRef<'_, f64>, &[usize]),
+    learning_rate: f64,
+    iterations: usize,
+) -> Result<Vec<Record>, TrainError> {
+    validate(net.w.nrows(), net.w.ncols(), &[train, val], learning_rate)?;
+    let (x, y) = train;
+    let mut history = Vec::with_capacity(iterations);
+    for step in 1..=iterations {
+        let pass = net.pass(x, y);
+        if !pass.loss.is_finite() {
+            return Err(TrainError::Diverged {
+                step,
+                what: "loss".to_string(),
+                value: pass.loss,
+            });
+        }
+        let g = &pass.grads;
+        for (name, m) in [("W", &g.w), ("U", &g.u), ("b1", &g.b1), ("b2", &g.b2)] {
+            if let Some(v) = m.col_iter().flat_map(|c| c.iter()).find(|v| !v.is_finite()) {
+                return Err(TrainError::Diverged {
+                    step,
+                    what: format!("gradient of {name}"),
+                    value: *v,
+                });
+            }
+        }
+        history.push(Record {
+            step,
+            loss: pass.loss,
+            train_acc: pass.correct as f64 / y.len() as f64,
+            val_acc: net.accuracy(val.0, val.1),
+            grad_mean_abs: vec![mean_abs(g.w.as_ref()), mean_abs(g.u.as_ref())],
+            saturation: vec![pass.saturation],
+        });
+        let step_of = |p: &mut Mat<f64>, g: &Mat<f64>| {
+            faer::zip!(p.as_mut(), g.as_ref())
+                .for_each(|faer::unzip!(p, g)| *p -= learning_rate * *g)
+        };
+        step_of(&mut net.w, &g.w);
+        step_of(&mut net.u, &g.u);
+        step_of(&mut net.b1, &g.b1);
+        match net.mode {
+            BiasMode::Shared => net.b2 = net.b1.clone(),
+            BiasMode::Independent => step_of(&mut net.b2, &g.b2),
+        }
+    }
+    Ok(history)
+}

@@ -1,0 +1,286 @@
+//! The multilayer perceptron: activations, initialisation, parameters and evaluation.
+
+use faer::{Mat, MatRef};
+use rand_distr::{Distribution, Normal, Uniform};
+use serde::{Deserialize, Serialize};
+
+use crate::backprop::Evaluator;
+
+/// The hidden-layer nonlinearity `g`; the output layer is always a softmax.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `g(z) = max(z, 0)`, with `g′(0) = 0` (the convention of PyTorch and of the tape).
+    Relu,
+    /// `g(z) = 1 / (1 + e^(−z))`.
+    Sigmoid,
+}
+
+impl Activation {
+    /// `g(z)`.
+    #[inline]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Activation::Relu => z.max(0.0),
+            Activation::Sigmoid => sigmoid(z),
+        }
+    }
+
+    /// `g′(z)`.
+    #[inline]
+    pub fn derivative(self, z: f64) -> f64 {
+        match self {
+            Activation::Relu => {
+                if z > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Sigmoid => {
+                let s = sigmoid(z);
+                s * (1.0 - s)
+            }
+        }
+    }
+
+    /// `g′(z)` from the output `a = g(z)` alone, so that backward passes need not keep `z`:
+    /// for ReLU `a > 0 ⇔ z > 0`, for the sigmoid `g′ = a(1 − a)`.
+    #[inline]
+    pub fn derivative_from_output(self, a: f64) -> f64 {
+        match self {
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Sigmoid => a * (1.0 - a),
+        }
+    }
+
+    /// Lower-case name, as in model files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+        }
+    }
+}
+
+/// The logistic function; `e^(−z)` overflowing to `+∞` gives the right limit 0, never NaN.
+#[inline]
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// How the weights are drawn.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// The study's scheme (Part B): normal weights with sd `√(2/fan_in)` (He) into ReLU
+    /// hidden layers, `√(1/fan_in)` into sigmoid hidden layers and into the output layer;
+    /// zero biases.
+    Study,
+    /// PyTorch's `nn.Linear` default (Part C): weights and biases `U(−1/√fan_in, 1/√fan_in)`.
+    PyTorch,
+}
+
+/// One affine layer `z = a W + b`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense {
+    /// `fan_in × fan_out`, so that a row of activations multiplies from the left.
+    pub weight: Mat<f64>,
+    /// `1 × fan_out`, added to every row.
+    pub bias: Mat<f64>,
+}
+
+impl Dense {
+    /// A layer of zeros (also the shape of its gradient).
+    pub fn zeros(fan_in: usize, fan_out: usize) -> Self {
+        Dense {
+            weight: Mat::zeros(fan_in, fan_out),
+            bias: Mat::zeros(1, fan_out),
+        }
+    }
+
+    /// Number of inputs.
+    pub fn fan_in(&self) -> usize {
+        self.weight.nrows()
+    }
+
+    /// Number of outputs.
+    pub fn fan_out(&self) -> usize {
+        self.weight.ncols()
+    }
+}
+
+/// A multilayer perceptron: hidden layers with activation `g`, then a softmax output layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    /// The hidden nonlinearity.
+    pub activation: Activation,
+    /// Hidden layers first, the output (logit) layer last.
+    pub layers: Vec<Dense>,
+}
+
+impl Mlp {
+    /// A freshly initialised network `n_inputs → hidden… → n_classes`.
+    ///
+    /// Draws layer by layer; within a layer the weights in column-major order (all inputs of
+    /// output unit 0 first, like PyTorch's `out × in` weight), then the biases (PyTorch only).
+    pub fn new(
+        n_inputs: usize,
+        hidden: &[usize],
+        n_classes: usize,
+        activation: Activation,
+        init: Init,
+        rng: &mut impl rand::Rng,
+    ) -> Mlp {
+        let mut widths = Vec::with_capacity(hidden.len() + 2);
+        widths.push(n_inputs);
+        widths.extend_from_slice(hidden);
+        widths.push(n_classes);
+        let n_layers = widths.len() - 1;
+        let layers = (0..n_layers)
+            .map(|l| {
+                let is_output = l + 1 == n_layers;
+                init_dense(widths[l], widths[l + 1], activation, is_output, init, rng)
+            })
+            .collect();
+        Mlp { activation, layers }
+    }
+
+    /// Number of input features.
+    pub fn n_inputs(&self) -> usize {
+        self.layers[0].fan_in()
+    }
+
+    /// Number of classes (width of the output layer).
+    pub fn n_classes(&self) -> usize {
+        self.layers.last().map_or(0, Dense::fan_out)
+    }
+
+    /// Layer widths from input to output, e.g. `[10, 32, 16, 4]`.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = vec![self.n_inputs()];
+        w.extend(self.layers.iter().map(Dense::fan_out));
+        w
+    }
+
+    /// Class probabilities `softmax(z_L)`, one row per example.
+    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Mat<f64> {
+        let mut eval = Evaluator::new(self);
+        eval.proba(self, x)
+    }
+
+    /// The most probable class of each row (the first one on ties).
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Vec<usize> {
+        let mut eval = Evaluator::new(self);
+        eval.predict(self, x)
+    }
+
+    /// Share of rows whose predicted class equals `y`.
+    pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
+        let mut eval = Evaluator::new(self);
+        eval.accuracy(self, x, y)
+    }
+
+    /// The training objective: (weighted) mean cross-entropy plus `(λ/2)·Σ‖W‖²`.
+    pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize], opts: &LossOptions) -> f64 {
+        let mut eval = Evaluator::new(self);
+        eval.loss(self, x, y, opts)
+    }
+
+    /// `(λ/2)·Σ_l ‖W_l‖²` over the weights only (biases are not decayed).
+    pub fn weight_penalty(&self, weight_decay: f64) -> f64 {
+        if weight_decay == 0.0 {
+            return 0.0;
+        }
+        let ss: f64 = self
+            .layers
+            .iter()
+            .map(|d| {
+                d.weight
+                    .col_iter()
+                    .flat_map(|c| c.iter())
+                    .map(|v| v * v)
+                    .sum::<f64>()
+            })
+            .sum();
+        0.5 * weight_decay * ss
+    }
+}
+
+/// Draws one layer; see [`Init`].
+pub(crate) fn init_dense(
+    fan_in: usize,
+    fan_out: usize,
+    activation: Activation,
+    is_output: bool,
+    init: Init,
+    rng: &mut impl rand::Rng,
+) -> Dense {
+    let mut d = Dense::zeros(fan_in, fan_out);
+    match init {
+        Init::Study => {
+            let gain = if !is_output && activation == Activation::Relu {
+                2.0
+            } else {
+                1.0
+            };
+            let sd = (gain / fan_in as f64).sqrt();
+            let normal = Normal::new(0.0, sd).expect("sd is finite and positive");
+            for j in 0..fan_out {
+                for i in 0..fan_in {
+                    d.weight[(i, j)] = normal.sample(rng);
+                }
+            }
+        }
+        Init::PyTorch => {
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            let uniform = Uniform::new(-bound, bound).expect("bound is finite and positive");
+            for j in 0..fan_out {
+                for i in 0..fan_in {
+                    d.weight[(i, j)] = uniform.sample(rng);
+                }
+            }
+            for j in 0..fan_out {
+                d.bias[(0, j)] = uniform.sample(rng);
+            }
+        }
+    }
+    d
+}
+
+/// What the loss adds to plain mean cross-entropy (Part D's mitigations).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LossOptions {
+    /// Per-class weights `w_c`: the loss becomes `Σ w[y_i]·nll_i / Σ w[y_i]` (PyTorch's
+    /// weighted `CrossEntropyLoss`). `None` = all ones.
+    pub class_weights: Option<Vec<f64>>,
+    /// `λ` of the L2 penalty `(λ/2)·Σ‖W‖²` over weights only, so that plain gradient descent
+    /// sees `∂/∂W = λW` (PyTorch's `weight_decay`); 0 = off.
+    pub weight_decay: f64,
+}
+
+/// Inverse-frequency class weights `n / (k · count_c)` (scikit-learn's "balanced"); a class
+/// absent from `y` gets weight 0 since it contributes no terms anyway.
+pub fn class_weights(y: &[usize], n_classes: usize) -> Vec<f64> {
+    let mut counts = vec![0usize; n_classes];
+    for &c in y {
+        counts[c] += 1;
+    }
+    let n = y.len() as f64;
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                0.0
+            } else {
+                n / (n_classes as f64 * c as f64)
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,403 @@
+//! Gradient-descent training: full batch (Part B) or minibatch SGD (Part C), with class
+//! weights, weight decay and dropout (Part D), a per-step history, and a divergence guard.
+
+use faer::{Mat, MatRef};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use tape::Tape;
+
+use crate::autodiff::{self, Input};
+use crate::backprop::{Backprop, DropoutDraw, Evaluator, Gradients};
+use crate::mlp::{LossOptions, Mlp};
+
+/// Which gradient code a training run uses.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// [`Backprop`]: the hand-written, blocked passes (Part B).
+    HandWritten,
+    /// The `tape` autodiff, graph rebuilt every step (Part C).
+    Tape,
+}
+
+/// What a training run does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    /// Step size of plain gradient descent `θ ← θ − η ∇L`.
+    pub learning_rate: f64,
+    /// Iterations (full batch) or epochs (minibatch).
+    pub steps: usize,
+    /// Minibatch size; `None` = full batch.
+    pub batch_size: Option<usize>,
+    /// Class weights and weight decay.
+    pub loss: LossOptions,
+    /// Inverted-dropout probability on every hidden layer; 0 = off.
+    pub dropout: f64,
+    /// Gradient code.
+    pub engine: Engine,
+}
+
+/// One row of the training history.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Iteration (full batch) or epoch (minibatch), from 1.
+    pub step: usize,
+    /// Training objective: of this iteration's forward (before its update), or the mean
+    /// over the epoch's minibatches.
+    pub loss: f64,
+    /// Training accuracy: full batch, of this iteration's forward (a separate forward
+    /// without dropout when dropout is on); minibatch, on the whole set after the epoch.
+    pub train_acc: f64,
+    /// Validation accuracy with the same weights as `train_acc`.
+    pub val_acc: f64,
+    /// Mean `|∂L/∂W_l|` per layer (minibatch: averaged over the epoch's batches).
+    pub grad_mean_abs: Vec<f64>,
+    /// Per hidden layer, share of units with `g′(z) < 0.01`, from the forward that gave
+    /// `train_acc`.
+    pub saturation: Vec<f64>,
+}
+
+/// Why training stopped.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// A loss or gradient became NaN or infinite.
+    #[error(
+        "training diverged at iteration {step}: {what} is {value}; try a smaller learning rate"
+    )]
+    Diverged {
+        /// Iteration (full batch) or minibatch update, from 1, where it was detected.
+        step: usize,
+        /// `"loss"` or e.g. `"gradient of layer 2 weight"`.
+        what: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// The configuration or the data cannot be trained on.
+    #[error("invalid training setup: {0}")]
+    Invalid(String),
+}
+
+/// Checks shapes, labels and hyperparameters before any work.
+pub(crate) fn validate(
+    n_inputs: usize,
+    n_classes: usize,
+    sets: &[(MatRef<'_, f64>, &[usize])],
+    learning_rate: f64,
+) -> Result<(), TrainError> {
+    let bad = |m: String| Err(TrainError::Invalid(m));
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return bad(format!("learning rate {learning_rate} must be positive"));
+    }
+    for (x, y) in sets {
+        if x.nrows() != y.len() {
+            return bad(format!("{} rows but {} labels", x.nrows(), y.len()));
+        }
+        if x.ncols() != n_inputs {
+            return bad(format!(
+                "{} columns for a network of {n_inputs} inputs",
+                x.ncols()
+            ));
+        }
+        if let Some(c) = y.iter().find(|&&c| c >= n_classes) {
+            return bad(format!("label {c} outside 0..{n_classes}"));
+        }
+    }
+    if sets[0].1.is_empty() {
+        return bad("no training rows".to_string());
+    }
+    Ok(())
+}
+
+/// Trains `mlp` in place and returns the history.
+///
+/// Full batch (`batch_size: None`) makes `cfg.steps` gradient steps on all of `train`;
+/// minibatch makes `cfg.steps` epochs, each over a fresh permutation drawn from
+/// `data::rng::stream(seed, Stream::Shuffle)`. Dropout masks come from `Stream::Dropout`
+/// (the same masks for both engines). Same inputs and seed → bit-identical weights and
+/// history.
+///
+/// # Errors
+/// [`TrainError::Diverged`] as soon as a loss or gradient is not finite (the weights are
+/// left as they were before that step); [`TrainError::Invalid`] for a bad setup.
+pub fn train(
+    mlp: &mut Mlp,
+    train: (MatRef<'_, f64>, &[usize]),
+    val: (MatRef<'_, f64>, &[usize]),
+    cfg: &TrainConfig,
+    seed: u64,
+) -> Result<Vec<Record>, TrainError> {
+    validate(
+        mlp.n_inputs(),
+        mlp.n_classes(),
+        &[train, val],
+        cfg.learning_rate,
+    )?;
+    if !(0.0..1.0).contains(&cfg.dropout) {
+        return Err(TrainError::Invalid(format!(
+            "dropout {} must lie in [0, 1)",
+            cfg.dropout
+        )));
+    }
+    if let Some(w) = &cfg.loss.class_weights
+        && (w.len() != mlp.n_classes() || w.iter().any(|v| !(v.is_finite() && *v >= 0.0)))
+    {
+        return Err(TrainError::Invalid(format!(
+            "{} class weights for {} classes (all finite, ≥ 0)",
+            w.len(),
+            mlp.n_classes()
+        )));
+    }
+    if cfg.batch_size == Some(0) {
+        return Err(TrainError::Invalid("batch size 0".to_string()));
+    }
+    let mut t = Trainer::new(mlp, train.0.nrows(), cfg, seed);
+    match cfg.batch_size {
+        None => t.full_batch(mlp, train, val, cfg),
+        Some(bs) => t.minibatch(mlp, train, val, cfg, bs, seed),
+    }
+}
+
+/// Everything a run allocates, once.
+struct Trainer {
+    backprop: Option<Backprop>,
+    tape: Option<Tape>,
+    /// Gradients read back from the tape.
+    tape_grads: Gradients,
+    eval: Evaluator,
+    dropout_rng: rand_chacha::ChaCha8Rng,
+    /// Word position of the next step's dropout masks.
+    dropout_pos: u128,
+    /// Full masks per hidden layer for the tape engine.
+    masks: Vec<Vec<f64>>,
+    saturation: Vec<f64>,
+    hidden_widths: Vec<usize>,
+}
+
+impl Trainer {
+    fn new(mlp: &Mlp, n_rows: usize, cfg: &TrainConfig, seed: u64) -> Self {
+        let batch = cfg.batch_size.map_or(n_rows, |b| b.min(n_rows));
+        let hidden_widths: Vec<usize> = mlp.layers[..mlp.layers.len() - 1]
+            .iter()
+            .map(|d| d.fan_out())
+            .collect();
+        let tape_engine = cfg.engine == Engine::Tape;
+        Trainer {
+            backprop: (!tape_engine).then(|| Backprop::new(mlp, batch)),
+            tape: tape_engine.then(Tape::new),
+            tape_grads: Gradients::zeros(mlp, 0),
+            eval: Evaluator::new(mlp),
+            dropout_rng: data::rng::stream(seed, data::rng::Stream::Dropout),
+            dropout_pos: 0,
+            masks: if tape_engine && cfg.dropout > 0.0 {
+                hidden_widths.iter().map(|w| vec![0.0; w * batch]).collect()
+            } else {
+                Vec::new()
+            },
+            saturation: vec![0.0; hidden_widths.len()],
+            hidden_widths,
+        }
+    }
+
+    /// One gradient evaluation on `(x, y)` (or the rows `rows` of `x` gathered, for the
+    /// tape): returns `(loss, correct rows in this forward)` and leaves the gradients in
+    /// [`Trainer::grads`] and the forward's saturation in `self.saturation`.
+    #[allow(clippy::too_many_arguments)]
+    fn gradient(
+        &mut self,
+        mlp: &Mlp,
+        x: MatRef<'_, f64>,
+        rows: Option<&[usize]>,
+        xb: &mut Mat<f64>,
+        y: &[usize],
+        cfg: &TrainConfig,
+        step: usize,
+    ) -> Result<(f64, usize), TrainError> {
+        let n = y.len();
+        let p = cfg.dropout;
+        let base = self.dropout_pos;
+        if p > 0.0 {
+            self.dropout_pos += DropoutDraw::words(n, self.hidden_widths.iter().copied());
+        }
+        let mut draw = DropoutDraw {
+            p,
+            rng: &mut self.dropout_rng,
+            base,
+            n_rows: n,
+        };
+        let result = if let Some(bp) = &mut self.backprop {
+            let xin = match rows {
+                None => x,
+                Some(rows) => {
+                    gather(x, rows, xb);
+                    xb.as_ref().subrows(0, n)
+                }
+            };
+            let loss = bp.run_with(mlp, xin, y, &cfg.loss, (p > 0.0).then_some(&mut draw));
+            self.saturation.copy_from_slice(bp.saturation());
+            (loss, bp.correct())
+        } else {
+            let tape = self.tape.as_mut().expect("one engine is set");
+            let masks = if p > 0.0 {
+                let mut offset = 0;
+                for (mask, &w) in self.masks.iter_mut().zip(&self.hidden_widths) {
+                    draw.fill(offset, &mut mask[..n * w]);
+                    offset += n * w;
+                }
+                Some(self.masks.as_slice())
+            } else {
+                None
+            };
+            let d = x.ncols();
+            let mut fill = |mut dst: faer::MatMut<'_, f64>| match rows {
+                None => dst.copy_from(x),
+                Some(rows) => {
+                    for j in 0..d {
+                        let src = x.col(j);
+                        for (dv, &r) in dst.as_mut().col_mut(j).iter_mut().zip(rows) {
+                            *dv = src[r];
+                        }
+                    }
+                }
+            };
+            let graph = autodiff::build(
+                tape,
+                mlp,
+                Input::Fill(n, d, &mut fill),
+                y,
+                &cfg.loss,
+                false,
+                masks,
+            );
+            let loss = autodiff::backward_into(tape, &graph, &mut self.tape_grads, step)?;
+            autodiff::saturation_of(tape, &graph.pre, mlp.activation, &mut self.saturation);
+            let correct = autodiff::logits_correct(tape.value(graph.logits), y);
+            (loss, correct)
+        };
+        if !result.0.is_finite() {
+            return Err(TrainError::Diverged {
+                step,
+                what: "loss".to_string(),
+                value: result.0,
+            });
+        }
+        if let Some((what, value)) = self.grads().first_non_finite() {
+            return Err(TrainError::Diverged { step, what, value });
+        }
+        Ok(result)
+    }
+
+    /// The gradients of the last [`Trainer::gradient`].
+    fn grads(&self) -> &Gradients {
+        match &self.backprop {
+            Some(bp) => bp.gradients(),
+            None => &self.tape_grads,
+        }
+    }
+
+    /// `θ ← θ − η ∇L`.
+    fn update(&self, mlp: &mut Mlp, lr: f64) {
+        for (layer, g) in mlp.layers.iter_mut().zip(&self.grads().layers) {
+            faer::zip!(layer.weight.as_mut(), g.weight.as_ref())
+                .for_each(|faer::unzip!(w, g)| *w -= lr * *g);
+            faer::zip!(layer.bias.as_mut(), g.bias.as_ref())
+                .for_each(|faer::unzip!(b, g)| *b -= lr * *g);
+        }
+    }
+
+    fn full_batch(
+        &mut self,
+        mlp: &mut Mlp,
+        (x, y): (MatRef<'_, f64>, &[usize]),
+        (xv, yv): (MatRef<'_, f64>, &[usize]),
+        cfg: &TrainConfig,
+    ) -> Result<Vec<Record>, TrainError> {
+        let mut history = Vec::with_capacity(cfg.steps);
+        let mut unused = Mat::zeros(0, 0);
+        for step in 1..=cfg.steps {
+            let (loss, correct) = self.gradient(mlp, x, None, &mut unused, y, cfg, step)?;
+            let mut train_acc = correct as f64 / y.len() as f64;
+            let mut saturation = self.saturation.clone();
+            if cfg.dropout > 0.0 {
+                train_acc = self.eval.accuracy(mlp, x, y);
+                self.eval.saturation_into(mlp, y.len(), &mut saturation);
+            }
+            let val_acc = self.eval.accuracy(mlp, xv, yv);
+            history.push(Record {
+                step,
+                loss,
+                train_acc,
+                val_acc,
+                grad_mean_abs: self.grads().weight_mean_abs(),
+                saturation,
+            });
+            self.update(mlp, cfg.learning_rate);
+        }
+        Ok(history)
+    }
+
+    fn minibatch(
+        &mut self,
+        mlp: &mut Mlp,
+        (x, y): (MatRef<'_, f64>, &[usize]),
+        (xv, yv): (MatRef<'_, f64>, &[usize]),
+        cfg: &TrainConfig,
+        batch_size: usize,
+        seed: u64,
+    ) -> Result<Vec<Record>, TrainError> {
+        let n = y.len();
+        let bs = batch_size.min(n);
+        let mut shuffle = data::rng::stream(seed, data::rng::Stream::Shuffle);
+        let mut perm: Vec<usize> = (0..n).collect();
+        let mut xb = Mat::zeros(if self.backprop.is_some() { bs } else { 0 }, x.ncols());
+        let mut yb = vec![0usize; bs];
+        let n_layers = mlp.layers.len();
+        let mut grad_sum = vec![0.0; n_layers];
+        let mut history = Vec::with_capacity(cfg.steps);
+        let mut update = 0usize;
+        for epoch in 1..=cfg.steps {
+            perm.shuffle(&mut shuffle);
+            let mut loss_sum = 0.0;
+            let mut batches = 0usize;
+            grad_sum.fill(0.0);
+            for rows in perm.chunks(bs) {
+                update += 1;
+                let m = rows.len();
+                for (t, &r) in yb.iter_mut().zip(rows) {
+                    *t = y[r];
+                }
+                let (loss, _) =
+                    self.gradient(mlp, x, Some(rows), &mut xb, &yb[..m], cfg, update)?;
+                loss_sum += loss;
+                batches += 1;
+                for (s, g) in grad_sum.iter_mut().zip(&self.grads().layers) {
+                    *s += crate::backprop::mean_abs(g.weight.as_ref());
+                }
+                self.update(mlp, cfg.learning_rate);
+            }
+            let train_acc = self.eval.accuracy(mlp, x, y);
+            let mut saturation = vec![0.0; n_layers - 1];
+            self.eval.saturation_into(mlp, n, &mut saturation);
+            let val_acc = self.eval.accuracy(mlp, xv, yv);
+            history.push(Record {
+                step: epoch,
+                loss: loss_sum / batches as f64,
+                train_acc,
+                val_acc,
+                grad_mean_abs: grad_sum.iter().map(|s| s / batches as f64).collect(),
+                saturation,
+            });
+        }
+        Ok(history)
+    }
+}
+
+/// `xb[i, :] = x[rows[i], :]` into the front of a reused buffer.
+pub(crate) fn gather(x: MatRef<'_, f64>, rows: &[usize], xb: &mut Mat<f64>) {
+    for j in 0..x.ncols() {
+        let src = x.col(j);
+        let dst = xb.col_as_slice_mut(j);
+        for (d, &r) in dst.iter_mut().zip(rows) {
+            *d = src[r];
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Three-way gradient agreement: hand-written backprop == tape == central finite
+//! differences, for every weight, bias and input, with and without class weights and
+//! weight decay; the same for the shared-bias network of Question 2.
+
+mod common;
+
+use common::{close, finite_diff, pre_activations, problem};
+use faer::Mat;
+use models::{
+    Activation, Backprop, BiasMode, BiasNet, LossOptions, Mlp, class_weights, tape_gradients,
+};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use tape::Tape;
+
+const H: f64 = 1e-6;
+
+fn activation() -> impl Strategy<Value = Activation> {
+    prop_oneof![Just(Activation::Relu), Just(Activation::Sigmoid)]
+}
+
+fn options(k: usize, weighted: bool, decay: f64, seed: u64) -> LossOptions {
+    LossOptions {
+        class_weights: weighted.then(|| {
+            (0..k)
+                .map(|c| 0.25 + ((seed >> (4 * c)) & 0xf) as f64 / 8.0)
+                .collect()
+        }),
+        weight_decay: decay,
+    }
+}
+
+/// Hand vs tape vs finite differences for one network and data set.
+fn check_mlp(mlp: &Mlp, x: &Mat<f64>, y: &[usize], opts: &LossOptions) -> Result<(), String> {
+    let mut bp = Backprop::new(mlp, x.nrows()).with_input_gradient(true);
+    let hand_loss = bp.run(mlp, x.as_ref(), y, opts);
+    let hand = bp.gradients().clone();
+    let mut tape = Tape::new();
+    let (tape_loss, taped) =
+        tape_gradients(mlp, x.as_ref(), y, opts, &mut tape).map_err(|e| e.to_string())?;
+    let loss = mlp.loss(x.as_ref(), y, opts);
+    if (hand_loss - tape_loss).abs() > 1e-12 * (1.0 + loss.abs())
+        || (hand_loss - loss).abs() > 1e-12 * (1.0 + loss.abs())
+    {
+        return Err(format!(
+            "loss: hand {hand_loss}, tape {tape_loss}, eval {loss}"
+        ));
+    }
+    for l in 0..mlp.layers.len() {
+        let (gh, gt) = (&hand.layers[l], &taped.layers[l]);
+        close(
+            &format!("W{} hand/tape", l + 1),
+            &gh.weight,
+            &gt.weight,
+            1e-12,
+            1e-9,
+        )?;
+        close(
+            &format!("b{} hand/tape", l + 1),
+            &gh.bias,
+            &gt.bias,
+            1e-12,
+            1e-9,
+        )?;
+        let mut w = mlp.layers[l].weight.clone();
+        let fd_w = finite_diff(&mut w, H, |w| {
+            let mut m = mlp.clone();
+            m.layers[l].weight = w.clone();
+            m.loss(x.as_ref(), y, opts)
+        });
+        close(
+            &format!("W{} hand/fd", l + 1),
+            &gh.weight,
+            &fd_w,
+            1e-7,
+            1e-5,
+        )?;
+        let mut b = mlp.layers[l].bias.clone();
+        let fd_b = finite_diff(&mut b, H, |b| {
+            let mut m = mlp.clone();
+            m.layers[l].bias = b.clone();
+            m.loss(x.as_ref(), y, opts)
+        });
+        close(&format!("b{} hand/fd", l + 1), &gh.bias, &fd_b, 1e-7, 1e-5)?;
+    }
+    close("x hand/tape", &hand.input, &taped.input, 1e-12, 1e-9)?;
+    let mut xm = x.clone();
+    let fd_x = finite_diff(&mut xm, H, |xm| mlp.loss(xm.as_ref(), y, opts));
+    close("x hand/fd", &hand.input, &fd_x, 1e-7, 1e-5)
+}
+
+proptest! {
+    #[test]
+    fn mlp_gradients_agree(
+        seed in any::<u64>(),
+        d in 1usize..4,
+        hidden in prop::collection::vec(1usize..5, 1..3),
+        k in 2usize..5,
+        n in 1usize..7,
+        act in activation(),
+        weighted in any::<bool>(),
+        decay in prop_oneof![Just(0.0), 0.0f64..0.5],
+    ) {
+        let (mlp, x, y) = problem(seed, d, &hidden, k, n, act);
+        if act == Activation::Relu {
+            prop_assume!(pre_activations(&mlp, &x).iter().all(|z| z.abs() > 1e-4));
+        }
+        let opts = options(k, weighted, decay, seed);
+        if let Err(e) = check_mlp(&mlp, &x, &y, &opts) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn bias_net_gradients_agree(
+        seed in any::<u64>(),
+        d in 1usize..4,
+        k in 2usize..5,
+        n in 1usize..7,
+        act in activation(),
+        shared in any::<bool>(),
+    ) {
+        let mode = if shared { BiasMode::Shared } else { BiasMode::Independent };
+        let (net, x, y) = bias_problem(seed, d, k, n, act, mode);
+        if act == Activation::Relu {
+            let z = &x * &net.w;
+            prop_assume!((0..n).all(|i| (0..k).all(|j| (z[(i, j)] + net.b1[(0, j)]).abs() > 1e-4)));
+        }
+        let (hl, hand) = net.hand_gradients(x.as_ref(), &y);
+        let mut tape = Tape::new();
+        let (tl, taped) = net.tape_gradients(x.as_ref(), &y, &mut tape).unwrap();
+        prop_assert!((hl - tl).abs() < 1e-12 && (hl - net.loss(x.as_ref(), &y)).abs() < 1e-12);
+        let check = || -> Result<(), String> {
+            close("W hand/tape", &hand.w, &taped.w, 1e-12, 1e-9)?;
+            close("U hand/tape", &hand.u, &taped.u, 1e-12, 1e-9)?;
+            close("b1 hand/tape", &hand.b1, &taped.b1, 1e-12, 1e-9)?;
+            close("b2 hand/tape", &hand.b2, &taped.b2, 1e-12, 1e-9)?;
+            let fd = |get: fn(&mut BiasNet) -> &mut Mat<f64>| {
+                let mut probe = net.clone();
+                let mut p = get(&mut probe).clone();
+                finite_diff(&mut p, H, |p| {
+                    let mut m = net.clone();
+                    *get(&mut m) = p.clone();
+                    if m.mode == BiasMode::Shared {
+                        m.b2 = m.b1.clone();
+                    }
+                    m.loss(x.as_ref(), &y)
+                })
+            };
+            close("W hand/fd", &hand.w, &fd(|m| &mut m.w), 1e-7, 1e-5)?;
+            close("U hand/fd", &hand.u, &fd(|m| &mut m.u), 1e-7, 1e-5)?;
+            close("b1 hand/fd", &hand.b1, &fd(|m| &mut m.b1), 1e-7, 1e-5)?;
+            if net.mode == BiasMode::Independent {
+                close("b2 hand/fd", &hand.b2, &fd(|m| &mut m.b2), 1e-7, 1e-5)?;
+            } else {
+                close("shared b2 mirrors b1", &hand.b2, &hand.b1, 0.0, 0.0)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = check() {
+            prop_assert!(false, "{}", e);
+        }
+    }
+
+    #[test]
+    fn shared_bias_gradient_is_the_sum_of_the_twins(
+        seed in any::<u64>(),
+        d in 1usize..4,
+        k in 2usize..5,
+        n in 1usize..7,
+        act in activation(),
+    ) {
+        let (shared, x, y) = bias_problem(seed, d, k, n, act, BiasMode::Shared);
+        let twin = BiasNet { mode: BiasMode::Independent, ..shared.clone() };
+        let (ls, gs) = shared.hand_gradients(x.as_ref(), &y);
+        let (lt, gt) = twin.hand_gradients(x.as_ref(), &y);
+        prop_assert_eq!(ls, lt);
+        let sum = &gt.b1 + &gt.b2;
+        if let Err(e) = close("shared vs b1+b2", &gs.b1, &sum, 1e-15, 1e-12)
+            .and(close("W", &gs.w, &gt.w, 0.0, 0.0))
+            .and(close("U", &gs.u, &gt.u, 0.0, 0.0))
+        {
+            prop_assert!(false, "{}", e);
+        }
+    }
+}
+
+/// A random Question 2 network with nonzero biases (`b2 = b1` when shared) and data.
+fn bias_problem(
+    seed: u64,
+    d: usize,
+    k: usize,
+    n: usize,
+    act: Activation,
+    mode: BiasMode,
+) -> (BiasNet, Mat<f64>, Vec<usize>) {
+    use rand::Rng;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut net = BiasNet::new(d, k, act, mode, &mut rng);
+    net.b1 = Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0));
+    net.b2 = match mode {
+        BiasMode::Shared => net.b1.clone(),
+        BiasMode::Independent => Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0)),
+    };
+    let x = Mat::from_fn(n, d, |_, _| rng.random_range(-2.0..2.0));
+    let y = (0..n).map(|_| rng.random_range(0..k)).collect();
+    (net, x, y)
+}
+
+/// More rows than one block: the blocked accumulation must equal the tape's single pass.
+#[test]
+fn blocked_backprop_matches_tape_on_many_rows() {
+    for act in [Activation::Relu, Activation::Sigmoid] {
+        let (mlp, x, y) = problem(7, 10, &[32, 16], 4, 2500, act);
+        let opts = LossOptions {
+            class_weights: Some(class_weights(&y, 4)),
+            weight_decay: 1e-3,
+        };
+        let mut bp = Backprop::new(&mlp, 2500).with_input_gradient(true);
+        let loss = bp.run(&mlp, x.as_ref(), &y, &opts);
+        let (tl, tg) = tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).unwrap();
+        assert!((loss - tl).abs() < 1e-12, "{loss} vs {tl}");
+        let hand = bp.gradients();
+        for (l, (a, b)) in hand.layers.iter().zip(&tg.layers).enumerate() {
+            close(&format!("W{l}"), &a.weight, &b.weight, 1e-14, 1e-10).unwrap();
+            close(&format!("b{l}"), &a.bias, &b.bias, 1e-14, 1e-10).unwrap();
+        }
+        close("x", &hand.input, &tg.input, 1e-14, 1e-10).unwrap();
+        // A second run reuses the buffers and gives the same numbers.
+        let again = bp.run(&mlp, x.as_ref(), &y, &opts);
+        assert_eq!(loss.to_bits(), again.to_bits());
+    }
+}
+
+#[test]
+fn class_weights_are_inverse_frequency() {
+    let w = class_weights(&[0, 0, 0, 1, 2, 2], 4);
+    assert_eq!(w, vec![6.0 / 12.0, 6.0 / 4.0, 6.0 / 8.0, 0.0]);
+}

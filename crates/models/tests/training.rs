@@ -1,0 +1,304 @@
+//! Training: determinism, the divergence guard, engine agreement, Question 2 training, and
+//! the model file round trip.
+
+mod common;
+
+use faer::Mat;
+use models::file::ModelFile;
+use models::{
+    Activation, BiasMode, BiasNet, Engine, LossOptions, Mlp, TrainConfig, TrainError, train,
+    train_bias_net,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Labels that depend on the features (so that training has something to learn).
+fn learnable(n: usize, seed: u64) -> (Mat<f64>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Mat::from_fn(n, 5, |_, _| rng.random_range(-2.0..2.0));
+    let y = (0..n)
+        .map(|i| ((x[(i, 0)] > 0.0) as usize) * 2 + (x[(i, 1)] + x[(i, 2)] > 0.0) as usize)
+        .collect();
+    (x, y)
+}
+
+fn config(engine: Engine, batch_size: Option<usize>, dropout: f64) -> TrainConfig {
+    TrainConfig {
+        learning_rate: 0.1,
+        steps: 8,
+        batch_size,
+        loss: LossOptions {
+            class_weights: Some(vec![1.0, 2.0, 0.5, 1.5]),
+            weight_decay: 1e-3,
+        },
+        dropout,
+        engine,
+    }
+}
+
+fn fresh(act: Activation) -> Mlp {
+    Mlp::new(
+        5,
+        &[32, 16],
+        4,
+        act,
+        models::Init::PyTorch,
+        &mut ChaCha8Rng::seed_from_u64(3),
+    )
+}
+
+#[test]
+fn same_seed_gives_bit_identical_weights_and_histories() {
+    let (x, y) = learnable(1500, 1);
+    let (xv, yv) = learnable(300, 2);
+    for engine in [Engine::HandWritten, Engine::Tape] {
+        for batch in [None, Some(64)] {
+            let cfg = config(engine, batch, 0.3);
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    let mut m = fresh(Activation::Relu);
+                    let h = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 9).unwrap();
+                    (m, h)
+                })
+                .collect();
+            assert_eq!(runs[0].0, runs[1].0, "{engine:?} {batch:?}: weights");
+            let bits = |h: &[models::Record]| {
+                h.iter()
+                    .flat_map(|r| {
+                        [r.loss, r.train_acc, r.val_acc]
+                            .into_iter()
+                            .chain(r.grad_mean_abs.iter().copied())
+                            .chain(r.saturation.iter().copied())
+                    })
+                    .map(f64::to_bits)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                bits(&runs[0].1),
+                bits(&runs[1].1),
+                "{engine:?} {batch:?}: history"
+            );
+            // A different seed shuffles and drops differently.
+            let mut other = fresh(Activation::Relu);
+            train(&mut other, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 10).unwrap();
+            assert_ne!(other, runs[0].0);
+        }
+    }
+}
+
+#[test]
+fn both_engines_train_the_same_network_even_with_dropout() {
+    let (x, y) = learnable(1500, 4);
+    let (xv, yv) = learnable(300, 5);
+    for act in [Activation::Relu, Activation::Sigmoid] {
+        for batch in [None, Some(100)] {
+            let mut hand = fresh(act);
+            let mut taped = fresh(act);
+            let (tr, va) = ((x.as_ref(), &y[..]), (xv.as_ref(), &yv[..]));
+            let hh = train(
+                &mut hand,
+                tr,
+                va,
+                &config(Engine::HandWritten, batch, 0.25),
+                5,
+            )
+            .unwrap();
+            let ht = train(&mut taped, tr, va, &config(Engine::Tape, batch, 0.25), 5).unwrap();
+            for (a, b) in hh.iter().zip(&ht) {
+                assert!(
+                    (a.loss - b.loss).abs() < 1e-9,
+                    "{act:?} {batch:?}: {a:?} vs {b:?}"
+                );
+                assert!((a.val_acc - b.val_acc).abs() <= 1.0 / 300.0 + 1e-12);
+            }
+            for (a, b) in hand.layers.iter().zip(&taped.layers) {
+                common::close("W", &a.weight, &b.weight, 1e-9, 1e-7).unwrap();
+                common::close("b", &a.bias, &b.bias, 1e-9, 1e-7).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn training_reduces_the_loss_and_learns() {
+    let (x, y) = learnable(2000, 6);
+    let (xv, yv) = learnable(500, 7);
+    let mut m = fresh(Activation::Relu);
+    let cfg = TrainConfig {
+        steps: 30,
+        loss: LossOptions::default(),
+        ..config(Engine::HandWritten, Some(50), 0.0)
+    };
+    let h = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 1).unwrap();
+    assert_eq!(h.len(), 30);
+    assert_eq!(
+        h.iter().map(|r| r.step).collect::<Vec<_>>(),
+        (1..=30).collect::<Vec<_>>()
+    );
+    assert!(
+        h[29].loss < 0.5 * h[0].loss,
+        "{} → {}",
+        h[0].loss,
+        h[29].loss
+    );
+    assert!(h[29].val_acc > 0.9, "{:?}", h[29]);
+    assert_eq!(h[29].val_acc, m.accuracy(xv.as_ref(), &yv));
+    assert_eq!(h[29].grad_mean_abs.len(), 3);
+    assert_eq!(h[29].saturation.len(), 2);
+}
+
+#[test]
+fn too_large_a_learning_rate_is_reported_not_returned_as_nan() {
+    let (x, y) = learnable(500, 8);
+    for engine in [Engine::HandWritten, Engine::Tape] {
+        let mut m = fresh(Activation::Relu);
+        let cfg = TrainConfig {
+            learning_rate: 1e200,
+            steps: 50,
+            ..config(engine, None, 0.0)
+        };
+        let err = train(&mut m, (x.as_ref(), &y), (x.as_ref(), &y), &cfg, 1).unwrap_err();
+        let TrainError::Diverged { step, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(*step >= 2 && *step <= 50, "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!("training diverged at iteration {step}: ")),
+            "{msg}"
+        );
+        assert!(msg.ends_with("; try a smaller learning rate"), "{msg}");
+    }
+}
+
+#[test]
+fn bad_setups_are_rejected() {
+    let (x, y) = learnable(50, 8);
+    let mut m = fresh(Activation::Relu);
+    let tr = (x.as_ref(), &y[..]);
+    let bad = |cfg: TrainConfig, m: &mut Mlp| train(m, tr, tr, &cfg, 1).unwrap_err();
+    let base = config(Engine::HandWritten, None, 0.0);
+    assert!(matches!(
+        bad(
+            TrainConfig {
+                dropout: 1.0,
+                ..base.clone()
+            },
+            &mut m
+        ),
+        TrainError::Invalid(_)
+    ));
+    assert!(matches!(
+        bad(
+            TrainConfig {
+                batch_size: Some(0),
+                ..base.clone()
+            },
+            &mut m
+        ),
+        TrainError::Invalid(_)
+    ));
+    assert!(matches!(
+        bad(
+            TrainConfig {
+                learning_rate: -1.0,
+                ..base.clone()
+            },
+            &mut m
+        ),
+        TrainError::Invalid(_)
+    ));
+    let err = train(&mut m, tr, (x.as_ref(), &y[..10]), &base, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid training setup: 50 rows but 10 labels"
+    );
+}
+
+#[test]
+fn question_2_networks_train_and_shared_biases_stay_tied() {
+    let (x, y) = learnable(1000, 11);
+    for mode in [BiasMode::Shared, BiasMode::Independent] {
+        let mut net = BiasNet::new(
+            5,
+            4,
+            Activation::Relu,
+            mode,
+            &mut ChaCha8Rng::seed_from_u64(2),
+        );
+        let h = train_bias_net(&mut net, (x.as_ref(), &y), (x.as_ref(), &y), 0.5, 100).unwrap();
+        assert!(h[99].loss < h[0].loss);
+        assert!(h[99].train_acc > 0.6, "{mode:?}: {:?}", h[99]);
+        assert_eq!(h[99].grad_mean_abs.len(), 2);
+        if mode == BiasMode::Shared {
+            assert_eq!(net.b1, net.b2);
+        } else {
+            assert_ne!(net.b1, net.b2);
+        }
+    }
+}
+
+#[test]
+fn saved_models_predict_bit_identically() {
+    let (x, y) = learnable(400, 12);
+    let mut m = fresh(Activation::Sigmoid);
+    train(
+        &mut m,
+        (x.as_ref(), &y),
+        (x.as_ref(), &y),
+        &config(Engine::HandWritten, Some(32), 0.0),
+        1,
+    )
+    .unwrap();
+    let pre = preprocessor();
+    let file = ModelFile::from_mlp(&m, &pre);
+    let json = serde_json::to_string_pretty(&file).unwrap();
+    let back: ModelFile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, file);
+    let loaded = back.to_mlp().unwrap();
+    assert_eq!(loaded, m);
+    let (p, q) = (
+        m.predict_proba(x.as_ref()),
+        back.predict_proba(x.as_ref()).unwrap(),
+    );
+    assert!(p.col_iter().zip(q.col_iter()).all(|(a, b)| {
+        a.iter()
+            .zip(b.iter())
+            .all(|(u, v)| u.to_bits() == v.to_bits())
+    }));
+
+    let mut shared = BiasNet::new(
+        5,
+        4,
+        Activation::Relu,
+        BiasMode::Shared,
+        &mut ChaCha8Rng::seed_from_u64(4),
+    );
+    train_bias_net(&mut shared, (x.as_ref(), &y), (x.as_ref(), &y), 0.3, 20).unwrap();
+    let file = ModelFile::from_bias_net(&shared, &pre);
+    let back: ModelFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
+    assert_eq!(back.shared_bias, Some(true));
+    assert_eq!(back.to_bias_net().unwrap(), shared);
+    let p = shared.predict_proba(x.as_ref());
+    let q = back.predict_proba(x.as_ref()).unwrap();
+    common::close("bias net as mlp", &p, &q, 1e-15, 1e-13).unwrap();
+}
+
+/// A preprocessor fitted on a tiny table of the listings schema with 5 encoded features
+/// (both categoricals with their reference level dropped, and the numeric columns).
+fn preprocessor() -> data::Preprocessor {
+    let csv = "neighbourhood_group,room_type,minimum_nights,amenity_score,number_of_reviews,availability_365,price_class\n\
+               Brooklyn,Private room,2,50,3,100,1\n\
+               Manhattan,Entire home/apt,1,80,10,,3\n\
+               Queens,Private room,30,20,0,365,0\n";
+    let t = data::read_csv(csv.as_bytes(), "inline", &data::Schema::listings())
+        .unwrap()
+        .table;
+    let options = data::PreprocessOptions {
+        drop_columns: vec!["availability_365".into(), "number_of_reviews".into()],
+        ..Default::default()
+    };
+    let p = data::Preprocessor::fit(&t, &[0, 1, 2], &options).unwrap();
+    assert_eq!(p.feature_names().len(), 5, "{:?}", p.feature_names());
+    p
+}
