@@ -1,1 +1,60 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's command line. One module per task; `main` only
+//! dispatches. Tasks read files, call `experiments`, and hand the records to `reporting`.
+
+mod all;
+mod eda;
+mod input;
+mod output;
+mod predict;
+mod progress;
+mod report;
+mod synth;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Reproduce the NYC listings price-class study: data checks, from-scratch MLPs, gradient
+/// attribution, the test-set collapse and its root cause, and the shared-bias question.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    task: Option<Task>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run every part (A–D, Question 2) and write results, models, figures and the report.
+    All(all::Args),
+    /// Part A: exploratory statistics, the dominance check and the train/test shift check.
+    Eda(eda::Args),
+    /// Write a synthetic train/test pair with the real data's shape.
+    Synth(synth::Args),
+    /// Predict classes and probabilities for a CSV with a saved model file.
+    Predict(predict::Args),
+    /// Redraw the figures and the report from saved results, without retraining.
+    Report(report::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(task) = cli.task else {
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    let result = match task {
+        Task::All(args) => all::run(args),
+        Task::Eda(args) => eda::run(args),
+        Task::Synth(args) => synth::run(args),
+        Task::Predict(args) => predict::run(args),
+        Task::Report(args) => report::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -555,10 +555,17 @@ mod label_policy {
         let loaded = read_csv_with(without.as_bytes(), "p.csv", &schema, Label::Optional).unwrap();
         assert!(!loaded.labelled);
         assert_eq!(loaded.table.n_rows(), 1);
-        let err = read_csv(without.as_bytes(), "p.csv", &schema).unwrap_err().to_string();
+        let err = read_csv(without.as_bytes(), "p.csv", &schema)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("price_class"), "{err}");
-        let bad = format!("{},price_class\nBrooklyn,Private room,2,50.5,3,10,7\n", without.lines().next().unwrap());
-        let err = read_csv_with(bad.as_bytes(), "p.csv", &schema, Label::Optional).unwrap_err().to_string();
+        let bad = format!(
+            "{},price_class\nBrooklyn,Private room,2,50.5,3,10,7\n",
+            without.lines().next().unwrap()
+        );
+        let err = read_csv_with(bad.as_bytes(), "p.csv", &schema, Label::Optional)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("p.csv:2:"), "{err}");
     }
 }

@@ -1,5 +1,211 @@
 //! The study's parts, each a function from data and configuration to a plain serde record.
 //! Nothing here writes files or draws: `xtask` saves the records and `reporting` draws them.
+//!
+//! [`run_all`] runs Parts A–D and Question 2 in the assignment's order on one pair of tables
+//! and returns every record, the trained models (as model-file values) and a [`Summary`] of
+//! the headline numbers. Every random draw comes from `data::rng::stream(seed, ..)`, so the
+//! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
 pub mod part_a;
+pub mod part_b;
+pub mod part_c;
+pub mod part_d;
+pub mod prepare;
+pub mod q2;
+mod summary;
+
+use data::{PreprocessOptions, Split, Table, stratified_split};
+use models::file::ModelFile;
+use models::{BiasNet, Mlp, TrainError};
+use serde::{Deserialize, Serialize};
+
+pub use part_a::PartA;
+pub use part_b::PartB;
+pub use part_c::PartC;
+pub use part_d::PartD;
+pub use prepare::{Prepared, Source};
+pub use q2::Q2;
+pub use summary::Summary;
+
+/// Why an experiment could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The data could not be prepared.
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    /// A training run failed (diverged).
+    #[error("{context}: {source}")]
+    Training {
+        /// Which run.
+        context: String,
+        /// What happened.
+        source: TrainError,
+    },
+}
+
+impl ExperimentError {
+    pub(crate) fn training(context: String, source: TrainError) -> Self {
+        ExperimentError::Training { context, source }
+    }
+}
+
+/// Told about each long step, so the command line can show progress.
+pub trait Progress {
+    /// A new step begins.
+    fn step(&mut self, what: &str);
+}
+
+/// Progress that goes nowhere (tests, `--quiet`).
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn step(&mut self, _: &str) {}
+}
+
+/// A trained model, ready to be saved as `models/<name>.json`.
+#[derive(Debug, Clone)]
+pub struct NamedModel {
+    /// File stem.
+    pub name: String,
+    /// The model with its preprocessor.
+    pub file: ModelFile,
+}
+
+impl NamedModel {
+    pub(crate) fn mlp(name: String, mlp: &Mlp, prepared: &Prepared) -> Self {
+        NamedModel {
+            name,
+            file: ModelFile::from_mlp(mlp, &prepared.preprocessor),
+        }
+    }
+
+    pub(crate) fn bias_net(name: String, net: &BiasNet, prepared: &Prepared) -> Self {
+        NamedModel {
+            name,
+            file: ModelFile::from_bias_net(net, &prepared.preprocessor),
+        }
+    }
+}
+
+/// Everything the study runs, and how much.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// The one seed every stream derives from.
+    pub seed: u64,
+    /// Share of the training file held out for validation.
+    pub validation_fraction: f64,
+    /// Part A.
+    pub part_a: part_a::PartAConfig,
+    /// Part B.
+    pub part_b: part_b::PartBConfig,
+    /// Part C.
+    pub part_c: part_c::PartCConfig,
+    /// Part D.
+    pub part_d: part_d::PartDConfig,
+    /// Question 2.
+    pub q2: q2::Q2Config,
+}
+
+impl Config {
+    /// The study's protocol with the extra measurements of this tool.
+    pub fn full(seed: u64) -> Self {
+        Config {
+            seed,
+            validation_fraction: 0.2,
+            part_a: Default::default(),
+            part_b: Default::default(),
+            part_c: Default::default(),
+            part_d: Default::default(),
+            q2: Default::default(),
+        }
+    }
+
+    /// Small iteration counts everywhere, for smoke tests.
+    pub fn quick(seed: u64) -> Self {
+        Config {
+            part_b: part_b::PartBConfig::quick(),
+            part_c: part_c::PartCConfig::quick(),
+            q2: q2::Q2Config::quick(),
+            ..Config::full(seed)
+        }
+    }
+}
+
+/// Every record of one run.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    /// Headline numbers.
+    pub summary: Summary,
+    /// The split used (validation row numbers are exported).
+    pub split: Split,
+    /// Part A.
+    pub part_a: PartA,
+    /// Part B.
+    pub part_b: PartB,
+    /// Part C.
+    pub part_c: PartC,
+    /// Part D.
+    pub part_d: PartD,
+    /// Question 2.
+    pub q2: Q2,
+    /// Every trained model.
+    pub models: Vec<NamedModel>,
+}
+
+/// The stratified split every part shares.
+pub fn split(train: &Table, config: &Config) -> Split {
+    stratified_split(
+        &train.labels,
+        train.schema.n_classes,
+        config.validation_fraction,
+        config.seed,
+    )
+}
+
+/// Runs Parts A–D and Question 2.
+pub fn run_all(
+    train: &Table,
+    test: &Table,
+    source: Source,
+    config: &Config,
+    progress: &mut dyn Progress,
+) -> Result<Outputs, ExperimentError> {
+    let seed = config.seed;
+    let split = split(train, config);
+    progress.step("Part A: exploratory statistics");
+    let part_a = part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
+    progress.step("Preprocessing (fitted on the training split)");
+    let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
+    let (part_b, mut models) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
+    let (part_c, part_c_model, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+    models.extend(m);
+    let shifts = summary::column_shifts(&part_a);
+    let (part_d, m) = part_d::run_part_d(
+        &prepared,
+        train,
+        test,
+        &part_c,
+        &part_c_model,
+        &shifts,
+        &config.part_d,
+        &config.part_c,
+        seed,
+        progress,
+    )?;
+    models.extend(m);
+    let (q2, m) = q2::run_q2(&prepared, &config.q2, seed, progress)?;
+    models.extend(m);
+    let summary = Summary::new(source, config, &part_a, &part_b, &part_c, &part_d, &q2);
+    Ok(Outputs {
+        summary,
+        split,
+        part_a,
+        part_b,
+        part_c,
+        part_d,
+        q2,
+        models,
+    })
+}

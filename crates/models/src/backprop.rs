@@ -13,9 +13,9 @@
 //! allocates nothing.
 
 use faer::{Accum, Mat, MatMut, MatRef};
-use tape::matmul_into as matmul;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
+use tape::matmul_into as matmul;
 
 use crate::mlp::{Activation, Dense, LossOptions, Mlp, sigmoid};
 
@@ -238,7 +238,7 @@ impl Blocks {
                 Accum::Replace,
                 input,
                 layer.weight.as_ref(),
-                1.0
+                1.0,
             );
             let drop = dropout.as_deref_mut().map(|d| (d, offset, r0));
             hidden_sweep(
@@ -265,7 +265,7 @@ impl Blocks {
             Accum::Replace,
             input,
             last.weight.as_ref(),
-            1.0
+            1.0,
         );
         logits_rowmax(
             &mut self.logits,
@@ -621,7 +621,7 @@ impl Backprop {
                     accum,
                     input.transpose(),
                     delta,
-                    1.0
+                    1.0,
                 );
                 if l > 0 {
                     let below = &mut lower[l - 1];
@@ -630,7 +630,7 @@ impl Backprop {
                         Accum::Replace,
                         delta,
                         layer.weight.transpose(),
-                        1.0
+                        1.0,
                     );
                     let act = &self.blocks.acts[l - 1];
                     let db = &mut self.bias_acc[l - 1];
@@ -642,7 +642,7 @@ impl Backprop {
                         Accum::Replace,
                         delta,
                         layer.weight.transpose(),
-                        1.0
+                        1.0,
                     );
                 }
             }

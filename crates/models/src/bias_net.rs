@@ -6,9 +6,9 @@
 //! `∂L/∂b = colsum δ1 + colsum δ2`, where `δ2 = (ŷ − Y)/n` and `δ1 = (δ2 Uᵀ) ⊙ g′(z1)`.
 
 use faer::{Accum, Mat, MatRef};
-use tape::matmul_into as matmul;
 use serde::{Deserialize, Serialize};
 use tape::Tape;
+use tape::matmul_into as matmul;
 
 use crate::backprop::mean_abs;
 use crate::mlp::{Activation, Init, init_dense};
@@ -97,13 +97,7 @@ impl BiasNet {
     fn forward(&self, x: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
         let (n, k) = (x.nrows(), self.w.ncols());
         let mut h = Mat::zeros(n, k);
-        matmul(
-            h.as_mut(),
-            Accum::Replace,
-            x,
-            self.w.as_ref(),
-            1.0
-        );
+        matmul(h.as_mut(), Accum::Replace, x, self.w.as_ref(), 1.0);
         for j in 0..k {
             let b = self.b1[(0, j)];
             for v in h.col_as_slice_mut(j) {
@@ -111,13 +105,7 @@ impl BiasNet {
             }
         }
         let mut z = Mat::zeros(n, k);
-        matmul(
-            z.as_mut(),
-            Accum::Replace,
-            h.as_ref(),
-            self.u.as_ref(),
-            1.0
-        );
+        matmul(z.as_mut(), Accum::Replace, h.as_ref(), self.u.as_ref(), 1.0);
         let b2 = self.out_bias();
         for j in 0..k {
             let b = b2[(0, j)];
@@ -176,13 +164,7 @@ impl BiasNet {
         }
         loss /= n as f64;
         let mut du = Mat::zeros(k, k);
-        matmul(
-            du.as_mut(),
-            Accum::Replace,
-            h.transpose(),
-            d2.as_ref(),
-            1.0
-        );
+        matmul(du.as_mut(), Accum::Replace, h.transpose(), d2.as_ref(), 1.0);
         let db2 = colsum(d2.as_ref());
         let mut d1 = Mat::zeros(n, k);
         matmul(
@@ -190,7 +172,7 @@ impl BiasNet {
             Accum::Replace,
             d2.as_ref(),
             self.u.transpose(),
-            1.0
+            1.0,
         );
         let mut saturated = 0usize;
         for j in 0..k {
@@ -201,13 +183,7 @@ impl BiasNet {
             }
         }
         let mut dw = Mat::zeros(x.ncols(), k);
-        matmul(
-            dw.as_mut(),
-            Accum::Replace,
-            x.transpose(),
-            d1.as_ref(),
-            1.0
-        );
+        matmul(dw.as_mut(), Accum::Replace, x.transpose(), d1.as_ref(), 1.0);
         let db1 = colsum(d1.as_ref());
         let grads = match self.mode {
             BiasMode::Independent => BiasNetGrads {

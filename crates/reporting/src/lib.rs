@@ -1,10 +1,191 @@
-//! Figures and the HTML report, drawn from saved experiment records.
+//! Figures and the report, drawn from saved experiment records.
 //!
-//! Two layers: [`charts`] turns plain numbers into SVG text (generic; no experiment types),
-//! and [`page`] turns the report's Markdown plus those SVGs into one self-contained HTML
+//! Three layers: [`charts`] turns plain numbers into SVG text (generic; no experiment types),
+//! [`figures`] and [`report`] turn the records of a run into those charts and into the
+//! report's Markdown, and [`page`] turns Markdown plus SVGs into one self-contained HTML
 //! file (no JavaScript, no network, no external CSS). Because this crate only reads
 //! records, a report can be redrawn without retraining anything.
 #![deny(missing_docs)]
 
 pub mod charts;
+pub mod figures;
 pub mod page;
+pub mod report;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use experiments::{PartA, PartB, PartC, PartD, Q2, Summary};
+use models::Activation;
+use serde::de::DeserializeOwned;
+
+pub use report::Quote;
+
+/// The analytical parts of the report, written once in `docs/derivations.md`.
+pub const DERIVATIONS: &str = include_str!("../../../docs/derivations.md");
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A results file could not be read or parsed.
+    #[error("{path}: {message}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A figure could not be drawn.
+    #[error("figure {name}: {message}")]
+    Figure {
+        /// Its file stem.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The Markdown links a figure that was not drawn.
+    #[error("report links figures that were not drawn: {0}")]
+    MissingFigures(String),
+    /// A file could not be written.
+    #[error("{path}: {message}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The records of one run, as saved by `cargo xtask all`.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// `summary.json`.
+    pub summary: Summary,
+    /// `eda.json`.
+    pub part_a: PartA,
+    /// `part_b.json`.
+    pub part_b: PartB,
+    /// `part_c.json`.
+    pub part_c: PartC,
+    /// `part_d.json`.
+    pub part_d: PartD,
+    /// `q2.json`.
+    pub q2: Q2,
+}
+
+fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, ReportError> {
+    let path = dir.join(name);
+    let text = fs::read_to_string(&path).map_err(|e| ReportError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| ReportError::Read {
+        path,
+        message: e.to_string(),
+    })
+}
+
+impl Results {
+    /// Reads the records from a results folder.
+    pub fn load(dir: &Path) -> Result<Self, ReportError> {
+        Ok(Results {
+            summary: read(dir, "summary.json")?,
+            part_a: read(dir, "eda.json")?,
+            part_b: read(dir, "part_b.json")?,
+            part_c: read(dir, "part_c.json")?,
+            part_d: read(dir, "part_d.json")?,
+            q2: read(dir, "q2.json")?,
+        })
+    }
+}
+
+/// `ReLU` or `sigmoid`, for people.
+pub fn activation_label(activation: Activation) -> &'static str {
+    match activation {
+        Activation::Relu => "ReLU",
+        Activation::Sigmoid => "sigmoid",
+    }
+}
+
+/// `relu` or `sigmoid`, for file names.
+pub fn activation_file(activation: Activation) -> &'static str {
+    match activation {
+        Activation::Relu => "relu",
+        Activation::Sigmoid => "sigmoid",
+    }
+}
+
+/// A rendered report: Markdown, HTML, figures, and the numbers its prose quotes.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// `report.md`.
+    pub markdown: String,
+    /// `report.html`, self-contained.
+    pub html: String,
+    /// Figure file stem → SVG.
+    pub figures: figures::Figures,
+    /// Every number stated in the prose, with where it comes from.
+    pub quotes: Vec<Quote>,
+    /// The prose paragraphs with their quoted numbers marked (see [`report::unquoted`]).
+    pub prose: Vec<String>,
+}
+
+/// Draws every figure and writes the report's text.
+pub fn render(results: &Results) -> Result<Rendered, ReportError> {
+    let figures = figures::draw_all(results)?;
+    let (markdown, quotes, prose) = report::write(results, DERIVATIONS).finish();
+    let missing = page::missing_figures(&markdown, &figures);
+    if !missing.is_empty() {
+        return Err(ReportError::MissingFigures(missing.join(", ")));
+    }
+    let html = page::markdown_to_html(
+        "Price classes of NYC listings: a verified study",
+        &markdown,
+        &figures,
+    );
+    Ok(Rendered {
+        markdown,
+        html,
+        figures,
+        quotes,
+        prose,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, then renames it,
+/// so an interrupted run never leaves a file that looks complete.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let fail = |e: std::io::Error| ReportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(fail)
+}
+
+/// Writes `figures/*.svg`, `report.md` and `report.html` into `dir`.
+pub fn write(dir: &Path, rendered: &Rendered) -> Result<(), ReportError> {
+    for (name, svg) in &rendered.figures {
+        write_atomic(
+            &dir.join("figures").join(format!("{name}.svg")),
+            svg.as_bytes(),
+        )?;
+    }
+    write_atomic(&dir.join("report.md"), rendered.markdown.as_bytes())?;
+    write_atomic(&dir.join("report.html"), rendered.html.as_bytes())
+}

@@ -336,11 +336,13 @@ impl Tape {
         let (m, n) = (self.values[ia].nrows(), self.values[ib].ncols());
         let i = self.push_op(Op::MatMul(a, b), &[a, b], m, n);
         let (inputs, out) = self.split(i);
-        matmul_into(out.as_mut(),
+        matmul_into(
+            out.as_mut(),
             Accum::Replace,
             inputs[ia].as_ref(),
             inputs[ib].as_ref(),
-            1.0);
+            1.0,
+        );
         self.var(i)
     }
 
@@ -357,11 +359,13 @@ impl Tape {
         for j in 0..n {
             out.col_as_slice_mut(j).fill(inputs[ib][(0, j)]);
         }
-        matmul_into(out.as_mut(),
+        matmul_into(
+            out.as_mut(),
             Accum::Add,
             inputs[ix].as_ref(),
             inputs[iw].as_ref(),
-            1.0);
+            1.0,
+        );
         self.var(i)
     }
 

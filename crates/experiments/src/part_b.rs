@@ -1,0 +1,387 @@
+//! Part B: the from-scratch MLP, sigmoid against ReLU (B(a)), and the gradient magnitudes
+//! per layer that test the "vanishing gradients" explanation (B(b)).
+
+use data::rng::{Stream, stream};
+use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError};
+use serde::{Deserialize, Serialize};
+
+use crate::prepare::{Prepared, majority};
+use crate::{ExperimentError, NamedModel, Progress};
+
+/// How Part B trains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartBConfig {
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Full-batch gradient-descent iterations (the study: 200).
+    pub iterations: usize,
+    /// Learning rate (the study: 0.1).
+    pub learning_rate: f64,
+    /// Initialisation seeds for the multi-seed bands (the first is the protocol seed).
+    pub seeds: usize,
+    /// Learning rates of the sigmoid sweep ("stuck or only slow?").
+    pub sweep_learning_rates: Vec<f64>,
+    /// Iterations of each sweep run; accuracies are read at `sweep_checkpoints`.
+    pub sweep_iterations: usize,
+    /// Iterations at which the sweep reports accuracy.
+    pub sweep_checkpoints: Vec<usize>,
+}
+
+impl Default for PartBConfig {
+    fn default() -> Self {
+        PartBConfig {
+            hidden: vec![32, 16],
+            iterations: 200,
+            learning_rate: 0.1,
+            seeds: 5,
+            sweep_learning_rates: vec![0.1, 0.3, 1.0, 3.0],
+            sweep_iterations: 2000,
+            sweep_checkpoints: vec![200, 500, 1000, 2000],
+        }
+    }
+}
+
+impl PartBConfig {
+    /// Small counts for smoke tests.
+    pub fn quick() -> Self {
+        PartBConfig {
+            iterations: 20,
+            seeds: 2,
+            sweep_learning_rates: vec![0.1, 1.0],
+            sweep_iterations: 40,
+            sweep_checkpoints: vec![20, 40],
+            ..PartBConfig::default()
+        }
+    }
+}
+
+/// One training run of the protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivationRun {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Training accuracy after the last iteration.
+    pub train_acc: f64,
+    /// Validation accuracy after the last iteration.
+    pub val_acc: f64,
+    /// Training loss at the last iteration.
+    pub final_loss: f64,
+    /// Per-iteration history.
+    pub history: Vec<Record>,
+}
+
+/// Mean and standard deviation over initialisation seeds, per iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedBand {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// The seeds used.
+    pub seeds: Vec<u64>,
+    /// Mean training accuracy per iteration.
+    pub train_acc_mean: Vec<f64>,
+    /// Standard deviation (ddof = 1) of training accuracy per iteration.
+    pub train_acc_sd: Vec<f64>,
+    /// Mean validation accuracy per iteration.
+    pub val_acc_mean: Vec<f64>,
+    /// Standard deviation of validation accuracy per iteration.
+    pub val_acc_sd: Vec<f64>,
+    /// Final validation accuracy of each seed.
+    pub final_val_acc: Vec<f64>,
+}
+
+/// One cell of the sigmoid learning-rate × iterations sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Iterations trained when read.
+    pub iterations: usize,
+    /// Training loss then.
+    pub loss: f64,
+    /// Training accuracy then.
+    pub train_acc: f64,
+    /// Validation accuracy then.
+    pub val_acc: f64,
+    /// Iteration at which training diverged, if it did (no later checkpoints then).
+    pub diverged_at: Option<usize>,
+}
+
+/// Part B(b)'s evidence for one activation: gradient magnitudes per layer and saturation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradientEvidence {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Mean |∂L/∂W_l| per layer at the first iteration.
+    pub initial: Vec<f64>,
+    /// Mean |∂L/∂W_l| per layer at the last iteration.
+    pub last: Vec<f64>,
+    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W_last|: how much smaller the first layer's
+    /// gradient is than the output layer's (vanishing gradients make this ≪ 1).
+    pub first_to_last_ratio: f64,
+    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W2|, the two layers the assignment names.
+    pub w1_to_w2_ratio: f64,
+    /// Share of saturated hidden units (g′(z) < 0.01) per hidden layer at the first iteration.
+    pub saturation_initial: Vec<f64>,
+    /// The same at the last iteration.
+    pub saturation_last: Vec<f64>,
+}
+
+/// Part B's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartB {
+    /// What ran.
+    pub config: PartBConfig,
+    /// Share of the majority class in the validation split (what a stuck model scores).
+    pub majority_share: f64,
+    /// The protocol run with ReLU.
+    pub relu: ActivationRun,
+    /// The protocol run with sigmoid.
+    pub sigmoid: ActivationRun,
+    /// Multi-seed bands, ReLU then sigmoid.
+    pub seeds: Vec<SeedBand>,
+    /// The sigmoid sweep.
+    pub sigmoid_sweep: Vec<SweepPoint>,
+    /// B(b): ReLU then sigmoid.
+    pub gradients: Vec<GradientEvidence>,
+}
+
+/// Full-batch gradient descent through the hand-written backward pass.
+fn train_config(learning_rate: f64, steps: usize) -> TrainConfig {
+    TrainConfig {
+        learning_rate,
+        steps,
+        batch_size: None,
+        loss: LossOptions::default(),
+        dropout: 0.0,
+        engine: Engine::HandWritten,
+    }
+}
+
+/// Trains one from-scratch MLP with the study's initialisation.
+pub(crate) fn train_mlp(
+    prepared: &Prepared,
+    hidden: &[usize],
+    activation: Activation,
+    cfg: &TrainConfig,
+    init: Init,
+    seed: u64,
+) -> Result<(Mlp, Vec<Record>), TrainError> {
+    let n_classes = prepared.n_classes;
+    let mut mlp = Mlp::new(
+        prepared.train.x.ncols(),
+        hidden,
+        n_classes,
+        activation,
+        init,
+        &mut stream(seed, Stream::Init),
+    );
+    let history = models::train(
+        &mut mlp,
+        (prepared.train.x.as_ref(), &prepared.train.y),
+        (prepared.validation.x.as_ref(), &prepared.validation.y),
+        cfg,
+        seed,
+    )?;
+    Ok((mlp, history))
+}
+
+fn run(history: Vec<Record>, activation: Activation) -> ActivationRun {
+    let last = history.last().cloned();
+    ActivationRun {
+        activation,
+        train_acc: last.as_ref().map_or(f64::NAN, |r| r.train_acc),
+        val_acc: last.as_ref().map_or(f64::NAN, |r| r.val_acc),
+        final_loss: last.as_ref().map_or(f64::NAN, |r| r.loss),
+        history,
+    }
+}
+
+/// Runs Part B(a) and B(b) on the prepared data.
+pub fn run_part_b(
+    prepared: &Prepared,
+    config: &PartBConfig,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<(PartB, Vec<NamedModel>), ExperimentError> {
+    let cfg = train_config(config.learning_rate, config.iterations);
+    let mut runs = Vec::new();
+    let mut models = Vec::new();
+    for activation in [Activation::Relu, Activation::Sigmoid] {
+        progress.step(&format!(
+            "Part B(a): {activation:?} MLP, {} iterations",
+            config.iterations
+        ));
+        let (mlp, history) = train_mlp(
+            prepared,
+            &config.hidden,
+            activation,
+            &cfg,
+            Init::Study,
+            seed,
+        )
+        .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
+        models.push(NamedModel::mlp(
+            format!("part_b_{}", activation_name(activation)),
+            &mlp,
+            prepared,
+        ));
+        runs.push(run(history, activation));
+    }
+    let sigmoid = runs.pop().expect("two runs");
+    let relu = runs.pop().expect("two runs");
+
+    let mut seeds = Vec::new();
+    for activation in [Activation::Relu, Activation::Sigmoid] {
+        progress.step(&format!(
+            "Part B(a): {activation:?} over {} seeds",
+            config.seeds
+        ));
+        seeds.push(seed_band(prepared, config, activation, seed, &cfg)?);
+    }
+
+    progress.step("Part B(a): sigmoid learning-rate sweep");
+    let sigmoid_sweep = sweep(prepared, config, seed)?;
+
+    let gradients = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
+    let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
+    Ok((
+        PartB {
+            config: config.clone(),
+            majority_share,
+            relu,
+            sigmoid,
+            seeds,
+            sigmoid_sweep,
+            gradients,
+        },
+        models,
+    ))
+}
+
+/// `"relu"` or `"sigmoid"`, as in file names.
+pub fn activation_name(activation: Activation) -> &'static str {
+    match activation {
+        Activation::Relu => "relu",
+        Activation::Sigmoid => "sigmoid",
+    }
+}
+
+fn seed_band(
+    prepared: &Prepared,
+    config: &PartBConfig,
+    activation: Activation,
+    seed: u64,
+    cfg: &TrainConfig,
+) -> Result<SeedBand, ExperimentError> {
+    let seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
+    let mut histories = Vec::new();
+    for &s in &seeds {
+        let (_, h) = train_mlp(prepared, &config.hidden, activation, cfg, Init::Study, s)
+            .map_err(|e| ExperimentError::training(format!("Part B {activation:?} seed {s}"), e))?;
+        histories.push(h);
+    }
+    let column = |f: fn(&Record) -> f64| -> (Vec<f64>, Vec<f64>) {
+        (0..config.iterations)
+            .map(|i| mean_sd(histories.iter().map(|h| f(&h[i]))))
+            .unzip()
+    };
+    let (train_acc_mean, train_acc_sd) = column(|r| r.train_acc);
+    let (val_acc_mean, val_acc_sd) = column(|r| r.val_acc);
+    Ok(SeedBand {
+        activation,
+        final_val_acc: histories
+            .iter()
+            .map(|h| h.last().map_or(f64::NAN, |r| r.val_acc))
+            .collect(),
+        seeds,
+        train_acc_mean,
+        train_acc_sd,
+        val_acc_mean,
+        val_acc_sd,
+    })
+}
+
+/// Mean and sample standard deviation (ddof = 1; 0 for a single value).
+pub fn mean_sd(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let v: Vec<f64> = values.collect();
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+fn sweep(
+    prepared: &Prepared,
+    config: &PartBConfig,
+    seed: u64,
+) -> Result<Vec<SweepPoint>, ExperimentError> {
+    let mut points = Vec::new();
+    for &lr in &config.sweep_learning_rates {
+        let cfg = train_config(lr, config.sweep_iterations);
+        match train_mlp(
+            prepared,
+            &config.hidden,
+            Activation::Sigmoid,
+            &cfg,
+            Init::Study,
+            seed,
+        ) {
+            Ok((_, history)) => {
+                for &c in &config.sweep_checkpoints {
+                    if let Some(r) = history.get(c.saturating_sub(1)) {
+                        points.push(SweepPoint {
+                            learning_rate: lr,
+                            iterations: c,
+                            loss: r.loss,
+                            train_acc: r.train_acc,
+                            val_acc: r.val_acc,
+                            diverged_at: None,
+                        });
+                    }
+                }
+            }
+            Err(TrainError::Diverged { step, .. }) => points.push(SweepPoint {
+                learning_rate: lr,
+                iterations: step,
+                loss: f64::NAN,
+                train_acc: f64::NAN,
+                val_acc: f64::NAN,
+                diverged_at: Some(step),
+            }),
+            Err(e) => return Err(ExperimentError::training("Part B sweep".into(), e)),
+        }
+    }
+    Ok(points)
+}
+
+fn evidence(run: &ActivationRun) -> GradientEvidence {
+    let h = &run.history;
+    let ratio = |a: usize, b: usize| {
+        let r: Vec<f64> = h
+            .iter()
+            .filter(|r| r.grad_mean_abs[b] > 0.0)
+            .map(|r| r.grad_mean_abs[a] / r.grad_mean_abs[b])
+            .collect();
+        r.iter().sum::<f64>() / r.len().max(1) as f64
+    };
+    let layers = h.first().map_or(0, |r| r.grad_mean_abs.len());
+    GradientEvidence {
+        activation: run.activation,
+        initial: h
+            .first()
+            .map(|r| r.grad_mean_abs.clone())
+            .unwrap_or_default(),
+        last: h
+            .last()
+            .map(|r| r.grad_mean_abs.clone())
+            .unwrap_or_default(),
+        first_to_last_ratio: ratio(0, layers.saturating_sub(1)),
+        w1_to_w2_ratio: ratio(0, 1.min(layers.saturating_sub(1))),
+        saturation_initial: h.first().map(|r| r.saturation.clone()).unwrap_or_default(),
+        saturation_last: h.last().map(|r| r.saturation.clone()).unwrap_or_default(),
+    }
+}

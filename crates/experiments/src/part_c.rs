@@ -1,0 +1,262 @@
+//! Part C(b): the tape MLP trained by minibatch SGD, and which inputs it listens to:
+//! gradient attribution (mean |∂ℓ/∂xᵢ| over validation rows) cross-checked by permutation
+//! importance.
+
+use data::Design;
+use data::rng::{Stream, stream};
+use faer::Mat;
+use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::part_b::{mean_sd, train_mlp};
+use crate::prepare::Prepared;
+use crate::{ExperimentError, NamedModel, Progress};
+
+/// How Part C trains and attributes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartCConfig {
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Hidden activation (the study: ReLU).
+    pub activation: Activation,
+    /// Epochs of minibatch SGD (the study: 20).
+    pub epochs: usize,
+    /// Minibatch size (the study: 256).
+    pub batch_size: usize,
+    /// Learning rate (the study: 0.1).
+    pub learning_rate: f64,
+    /// Shuffles per column for permutation importance.
+    pub permutation_repeats: usize,
+}
+
+impl Default for PartCConfig {
+    fn default() -> Self {
+        PartCConfig {
+            hidden: vec![32, 16],
+            activation: Activation::Relu,
+            epochs: 20,
+            batch_size: 256,
+            learning_rate: 0.1,
+            permutation_repeats: 5,
+        }
+    }
+}
+
+impl PartCConfig {
+    /// Small counts for smoke tests.
+    pub fn quick() -> Self {
+        PartCConfig {
+            epochs: 3,
+            permutation_repeats: 2,
+            ..PartCConfig::default()
+        }
+    }
+
+    /// The training configuration (PyTorch-style init is applied by the caller).
+    pub fn train_config(&self, loss: LossOptions, dropout: f64) -> TrainConfig {
+        TrainConfig {
+            learning_rate: self.learning_rate,
+            steps: self.epochs,
+            batch_size: Some(self.batch_size),
+            loss,
+            dropout,
+            engine: Engine::Tape,
+        }
+    }
+}
+
+/// Attribution of one encoded feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureScore {
+    /// Encoded feature name (`<column>_<level>` or the numeric column).
+    pub feature: String,
+    /// Mean over validation rows of |∂ℓ/∂xᵢ| (per-example loss ℓ).
+    pub score: f64,
+}
+
+/// Attribution of one original column, with its permutation-importance cross-check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnScore {
+    /// Original column name.
+    pub column: String,
+    /// Sum of its encoded features' gradient scores.
+    pub score: f64,
+    /// `score` as a share of all columns' scores.
+    pub share: f64,
+    /// Mean drop in validation accuracy when the column is shuffled across rows.
+    pub permutation_drop: f64,
+    /// Standard deviation of that drop over the repeats.
+    pub permutation_drop_sd: f64,
+}
+
+/// Part C's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartC {
+    /// What ran.
+    pub config: PartCConfig,
+    /// Training accuracy after the last epoch.
+    pub train_acc: f64,
+    /// Validation accuracy after the last epoch.
+    pub val_acc: f64,
+    /// Per-epoch history.
+    pub history: Vec<Record>,
+    /// Encoded features, highest score first.
+    pub attribution: Vec<FeatureScore>,
+    /// Original columns, highest gradient score first.
+    pub columns: Vec<ColumnScore>,
+    /// Whether gradient attribution and permutation importance agree on the top column.
+    pub methods_agree_on_top: bool,
+}
+
+/// Trains Part C's model with PyTorch's initialisation through the tape.
+pub(crate) fn train_tape_mlp(
+    prepared: &Prepared,
+    config: &PartCConfig,
+    loss: LossOptions,
+    dropout: f64,
+    seed: u64,
+) -> Result<(Mlp, Vec<Record>), ExperimentError> {
+    let cfg = config.train_config(loss, dropout);
+    train_mlp(
+        prepared,
+        &config.hidden,
+        config.activation,
+        &cfg,
+        Init::PyTorch,
+        seed,
+    )
+    .map_err(|e| ExperimentError::training("Part C".into(), e))
+}
+
+/// Runs Part C(b).
+pub fn run_part_c(
+    prepared: &Prepared,
+    config: &PartCConfig,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<(PartC, Mlp, Vec<NamedModel>), ExperimentError> {
+    progress.step(&format!(
+        "Part C: tape MLP, {} epochs of minibatch SGD (batch {})",
+        config.epochs, config.batch_size
+    ));
+    let (mlp, history) = train_tape_mlp(prepared, config, LossOptions::default(), 0.0, seed)?;
+    progress.step("Part C: gradient attribution and permutation importance");
+    let attribution = gradient_attribution(&mlp, &prepared.validation)?;
+    let columns = column_scores(&mlp, &prepared.validation, &attribution, config, seed);
+    let top_permutation = columns
+        .iter()
+        .max_by(|a, b| a.permutation_drop.total_cmp(&b.permutation_drop))
+        .map(|c| c.column.clone());
+    let methods_agree_on_top = columns.first().map(|c| c.column.clone()) == top_permutation;
+    let mut ranked: Vec<FeatureScore> = prepared
+        .validation
+        .feature_names
+        .iter()
+        .zip(&attribution)
+        .map(|(f, &score)| FeatureScore {
+            feature: f.clone(),
+            score,
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.feature.cmp(&b.feature)));
+    let last = history.last();
+    let record = PartC {
+        config: config.clone(),
+        train_acc: last.map_or(f64::NAN, |r| r.train_acc),
+        val_acc: last.map_or(f64::NAN, |r| r.val_acc),
+        history,
+        attribution: ranked,
+        columns,
+        methods_agree_on_top,
+    };
+    let models = vec![NamedModel::mlp("part_c_tape".into(), &mlp, prepared)];
+    Ok((record, mlp, models))
+}
+
+/// Mean over rows of |∂ℓ_r/∂x_r| per encoded feature, with ℓ_r the row's own loss.
+///
+/// The tape returns ∂L/∂x for the mean loss L = (1/n) Σ ℓ_r, and row r's input only enters
+/// ℓ_r, so ∂ℓ_r/∂x_r = n · ∂L/∂x_r.
+pub fn gradient_attribution(mlp: &Mlp, set: &Design) -> Result<Vec<f64>, ExperimentError> {
+    let mut tape = tape::Tape::new();
+    let (_, grads) = models::tape_gradients(
+        mlp,
+        set.x.as_ref(),
+        &set.y,
+        &LossOptions::default(),
+        &mut tape,
+    )
+    .map_err(|e| ExperimentError::training("Part C attribution".into(), e))?;
+    let n = set.x.nrows() as f64;
+    Ok((0..grads.input.ncols())
+        .map(|j| {
+            grads
+                .input
+                .col(j)
+                .iter()
+                .map(|g| (g * n).abs())
+                .sum::<f64>()
+                / n
+        })
+        .collect())
+}
+
+fn column_scores(
+    mlp: &Mlp,
+    set: &Design,
+    attribution: &[f64],
+    config: &PartCConfig,
+    seed: u64,
+) -> Vec<ColumnScore> {
+    let total: f64 = attribution.iter().sum();
+    let base = mlp.accuracy(set.x.as_ref(), &set.y);
+    let mut rng = stream(seed, Stream::Permutation);
+    let mut shuffled = set.x.clone();
+    let mut order: Vec<usize> = (0..set.x.nrows()).collect();
+    let mut columns: Vec<ColumnScore> = set
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let features: Vec<usize> = (0..set.feature_columns.len())
+                .filter(|&j| set.feature_columns[j] == c)
+                .collect();
+            let score: f64 = features.iter().map(|&j| attribution[j]).sum();
+            let drops = (0..config.permutation_repeats).map(|_| {
+                order.shuffle(&mut rng);
+                permute_columns(&mut shuffled, &set.x, &features, &order);
+                let drop = base - mlp.accuracy(shuffled.as_ref(), &set.y);
+                restore_columns(&mut shuffled, &set.x, &features);
+                drop
+            });
+            let (permutation_drop, permutation_drop_sd) =
+                mean_sd(drops.collect::<Vec<_>>().into_iter());
+            ColumnScore {
+                column: name.clone(),
+                score,
+                share: if total > 0.0 { score / total } else { 0.0 },
+                permutation_drop,
+                permutation_drop_sd,
+            }
+        })
+        .collect();
+    columns.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.column.cmp(&b.column)));
+    columns
+}
+
+/// Shuffles a column's encoded features together (rows move as a unit, so a one-hot group
+/// stays one-hot).
+fn permute_columns(dst: &mut Mat<f64>, src: &Mat<f64>, features: &[usize], order: &[usize]) {
+    for &j in features {
+        for (r, &from) in order.iter().enumerate() {
+            dst[(r, j)] = src[(from, j)];
+        }
+    }
+}
+
+fn restore_columns(dst: &mut Mat<f64>, src: &Mat<f64>, features: &[usize]) {
+    for &j in features {
+        dst.col_mut(j).copy_from(src.col(j));
+    }
+}

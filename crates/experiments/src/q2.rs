@@ -1,0 +1,368 @@
+//! Question 2: one bias vector shared by both layers against independent biases —
+//! the gradient check at initialisation and the convergence measurements.
+
+use data::rng::{Stream, stream};
+use faer::Mat;
+use models::{Activation, BiasMode, BiasNet, TrainError};
+use serde::{Deserialize, Serialize};
+
+use crate::part_b::mean_sd;
+use crate::prepare::Prepared;
+use crate::{ExperimentError, NamedModel, Progress};
+
+/// How Question 2 is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2Config {
+    /// Hidden activation g.
+    pub activation: Activation,
+    /// Learning rates tried, ascending.
+    pub learning_rates: Vec<f64>,
+    /// The learning rate of the headline comparison.
+    pub base_learning_rate: f64,
+    /// Full-batch iterations per run.
+    pub iterations: usize,
+    /// Initialisation seeds per (mode, learning rate).
+    pub seeds: usize,
+    /// Step of the central finite differences in the gradient check.
+    pub fd_step: f64,
+}
+
+impl Default for Q2Config {
+    fn default() -> Self {
+        Q2Config {
+            activation: Activation::Relu,
+            learning_rates: vec![0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+            base_learning_rate: 0.1,
+            iterations: 500,
+            seeds: 5,
+            fd_step: 1e-6,
+        }
+    }
+}
+
+impl Q2Config {
+    /// Small counts for smoke tests.
+    pub fn quick() -> Self {
+        Q2Config {
+            learning_rates: vec![0.1, 1.0],
+            iterations: 30,
+            seeds: 2,
+            ..Q2Config::default()
+        }
+    }
+}
+
+/// `"shared"` or `"independent"`.
+pub fn mode_name(mode: BiasMode) -> &'static str {
+    match mode {
+        BiasMode::Shared => "shared",
+        BiasMode::Independent => "independent",
+    }
+}
+
+/// The measurements of one bias mode at one learning rate, over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2Cell {
+    /// `"shared"` or `"independent"`.
+    pub mode: String,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Seeds whose training diverged (non-finite loss).
+    pub diverged_seeds: usize,
+    /// No seed diverged and every seed ended below its initial loss.
+    pub stable: bool,
+    /// Mean and sd of the final training loss over the seeds that finished.
+    pub final_loss_mean: f64,
+    /// Standard deviation of the final loss.
+    pub final_loss_sd: f64,
+    /// Mean validation accuracy at the end.
+    pub val_acc_mean: f64,
+    /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
+    pub iterations_to_target: Vec<Option<usize>>,
+    /// Mean over the seeds that reached the target (None if none did).
+    pub iterations_to_target_mean: Option<f64>,
+    /// Mean training loss per iteration over the seeds that finished.
+    pub loss_curve: Vec<f64>,
+}
+
+/// The headline numbers of one mode at the base learning rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2Headline {
+    /// Mean final training loss.
+    pub final_loss: f64,
+    /// Mean final validation accuracy.
+    pub val_acc: f64,
+    /// Mean iterations to reach the loss target.
+    pub iterations_to_target: Option<f64>,
+    /// The largest learning rate tried at which every seed stayed stable.
+    pub largest_stable_learning_rate: Option<f64>,
+}
+
+/// ∂L/∂b of the shared network at initialisation, three ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradCheck {
+    /// Hand-written Σ_rows(δ1 + δ2).
+    pub hand: Vec<f64>,
+    /// Through the tape (b used twice, contributions accumulated).
+    pub tape: Vec<f64>,
+    /// Central finite differences of the loss.
+    pub finite_difference: Vec<f64>,
+    /// grad(b1) + grad(b2) of the independent twin with b1 = b2 = b.
+    pub twin_sum: Vec<f64>,
+    /// Largest relative error of hand against tape, finite differences and the twin sum.
+    pub max_rel_error: f64,
+}
+
+/// Question 2's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2 {
+    /// What ran.
+    pub config: Q2Config,
+    /// The loss target for "iterations to reach": the worse of the two modes' mean final
+    /// losses at the base learning rate, plus 1 %.
+    pub loss_target: f64,
+    /// Every (mode, learning rate) cell.
+    pub cells: Vec<Q2Cell>,
+    /// Shared bias at the base learning rate.
+    pub shared: Q2Headline,
+    /// Independent biases at the base learning rate.
+    pub independent: Q2Headline,
+    /// The gradient check.
+    pub grad_check: GradCheck,
+}
+
+fn relative_error(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-8)
+}
+
+fn new_net(prepared: &Prepared, config: &Q2Config, mode: BiasMode, seed: u64) -> BiasNet {
+    BiasNet::new(
+        prepared.train.x.ncols(),
+        prepared.n_classes,
+        config.activation,
+        mode,
+        &mut stream(seed, Stream::Init),
+    )
+}
+
+/// The three-way (four-way) check of ∂L/∂b at initialisation on the training split.
+pub fn grad_check(
+    prepared: &Prepared,
+    config: &Q2Config,
+    seed: u64,
+) -> Result<GradCheck, ExperimentError> {
+    let (x, y) = (prepared.train.x.as_ref(), prepared.train.y.as_slice());
+    let net = new_net(prepared, config, BiasMode::Shared, seed);
+    let (_, hand) = net.hand_gradients(x, y);
+    let mut t = tape::Tape::new();
+    let (_, taped) = net
+        .tape_gradients(x, y, &mut t)
+        .map_err(|e| ExperimentError::training("Question 2 gradient check".into(), e))?;
+    let k = net.b1.ncols();
+    let finite_difference: Vec<f64> = (0..k)
+        .map(|j| {
+            let at = |delta: f64| {
+                let mut n = net.clone();
+                n.b1[(0, j)] += delta;
+                n.b2[(0, j)] += delta;
+                n.loss(x, y)
+            };
+            (at(config.fd_step) - at(-config.fd_step)) / (2.0 * config.fd_step)
+        })
+        .collect();
+    let mut twin = net.clone();
+    twin.mode = BiasMode::Independent;
+    let (_, twin_grads) = twin.hand_gradients(x, y);
+    let row = |m: &Mat<f64>| (0..m.ncols()).map(|j| m[(0, j)]).collect::<Vec<f64>>();
+    let hand_b = row(&hand.b1);
+    let twin_sum: Vec<f64> = (0..k)
+        .map(|j| twin_grads.b1[(0, j)] + twin_grads.b2[(0, j)])
+        .collect();
+    let tape_b = row(&taped.b1);
+    let max_rel_error = (0..k)
+        .flat_map(|j| {
+            [
+                relative_error(hand_b[j], tape_b[j]),
+                relative_error(hand_b[j], finite_difference[j]),
+                relative_error(hand_b[j], twin_sum[j]),
+            ]
+        })
+        .fold(0.0, f64::max);
+    Ok(GradCheck {
+        hand: hand_b,
+        tape: tape_b,
+        finite_difference,
+        twin_sum,
+        max_rel_error,
+    })
+}
+
+struct SeedRun {
+    losses: Vec<f64>,
+    initial_loss: f64,
+    val_acc: f64,
+}
+
+fn train_seed(
+    prepared: &Prepared,
+    config: &Q2Config,
+    mode: BiasMode,
+    lr: f64,
+    seed: u64,
+) -> Result<Option<(SeedRun, BiasNet)>, ExperimentError> {
+    let mut net = new_net(prepared, config, mode, seed);
+    let train = (prepared.train.x.as_ref(), prepared.train.y.as_slice());
+    let initial_loss = net.loss(train.0, train.1);
+    match models::train_bias_net(
+        &mut net,
+        train,
+        (prepared.validation.x.as_ref(), &prepared.validation.y),
+        lr,
+        config.iterations,
+    ) {
+        Ok(history) => Ok(Some((
+            SeedRun {
+                losses: history.iter().map(|r| r.loss).collect(),
+                initial_loss,
+                val_acc: history.last().map_or(f64::NAN, |r| r.val_acc),
+            },
+            net,
+        ))),
+        Err(TrainError::Diverged { .. }) => Ok(None),
+        Err(e) => Err(ExperimentError::training("Question 2".into(), e)),
+    }
+}
+
+/// Runs Question 2.
+pub fn run_q2(
+    prepared: &Prepared,
+    config: &Q2Config,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<(Q2, Vec<NamedModel>), ExperimentError> {
+    progress.step("Question 2: gradient check at initialisation");
+    let grad_check = grad_check(prepared, config, seed)?;
+    let mut raw = Vec::new();
+    let mut models = Vec::new();
+    for mode in [BiasMode::Shared, BiasMode::Independent] {
+        progress.step(&format!(
+            "Question 2: {} bias, {} learning rates × {} seeds",
+            mode_name(mode),
+            config.learning_rates.len(),
+            config.seeds
+        ));
+        for &lr in &config.learning_rates {
+            let mut runs = Vec::new();
+            for s in 0..config.seeds as u64 {
+                let run = train_seed(prepared, config, mode, lr, seed + s)?;
+                if let Some((r, net)) = run {
+                    if s == 0 && lr == config.base_learning_rate {
+                        models.push(NamedModel::bias_net(
+                            format!("q2_{}", mode_name(mode)),
+                            &net,
+                            prepared,
+                        ));
+                    }
+                    runs.push(Some(r));
+                } else {
+                    runs.push(None);
+                }
+            }
+            raw.push((mode, lr, runs));
+        }
+    }
+    let base_final = |mode: BiasMode| {
+        raw.iter()
+            .filter(|(m, lr, _)| *m == mode && *lr == config.base_learning_rate)
+            .flat_map(|(_, _, runs)| {
+                runs.iter()
+                    .flatten()
+                    .filter_map(|r| r.losses.last().copied())
+            })
+            .collect::<Vec<f64>>()
+    };
+    let worst = [BiasMode::Shared, BiasMode::Independent]
+        .iter()
+        .map(|&m| {
+            let v = base_final(m);
+            v.iter().sum::<f64>() / v.len().max(1) as f64
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    let loss_target = worst * 1.01;
+    let cells: Vec<Q2Cell> = raw
+        .iter()
+        .map(|(mode, lr, runs)| cell(*mode, *lr, runs, loss_target, config))
+        .collect();
+    let headline = |mode: BiasMode| {
+        let name = mode_name(mode);
+        let base = cells
+            .iter()
+            .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
+        Q2Headline {
+            final_loss: base.map_or(f64::NAN, |c| c.final_loss_mean),
+            val_acc: base.map_or(f64::NAN, |c| c.val_acc_mean),
+            iterations_to_target: base.and_then(|c| c.iterations_to_target_mean),
+            largest_stable_learning_rate: cells
+                .iter()
+                .filter(|c| c.mode == name && c.stable)
+                .map(|c| c.learning_rate)
+                .fold(None, |a: Option<f64>, lr| Some(a.map_or(lr, |a| a.max(lr)))),
+        }
+    };
+    Ok((
+        Q2 {
+            shared: headline(BiasMode::Shared),
+            independent: headline(BiasMode::Independent),
+            config: config.clone(),
+            loss_target,
+            cells,
+            grad_check,
+        },
+        models,
+    ))
+}
+
+fn cell(
+    mode: BiasMode,
+    lr: f64,
+    runs: &[Option<SeedRun>],
+    target: f64,
+    config: &Q2Config,
+) -> Q2Cell {
+    let finished: Vec<&SeedRun> = runs.iter().flatten().collect();
+    let diverged_seeds = runs.len() - finished.len();
+    let (final_loss_mean, final_loss_sd) =
+        mean_sd(finished.iter().filter_map(|r| r.losses.last().copied()));
+    let iterations_to_target: Vec<Option<usize>> = runs
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .and_then(|r| r.losses.iter().position(|&l| l <= target).map(|i| i + 1))
+        })
+        .collect();
+    let reached: Vec<f64> = iterations_to_target
+        .iter()
+        .flatten()
+        .map(|&i| i as f64)
+        .collect();
+    let loss_curve = (0..config.iterations)
+        .map(|i| finished.iter().map(|r| r.losses[i]).sum::<f64>() / finished.len().max(1) as f64)
+        .collect();
+    Q2Cell {
+        mode: mode_name(mode).to_string(),
+        learning_rate: lr,
+        diverged_seeds,
+        stable: diverged_seeds == 0
+            && finished
+                .iter()
+                .all(|r| r.losses.last().is_some_and(|&l| l < r.initial_loss)),
+        final_loss_mean,
+        final_loss_sd,
+        val_acc_mean: finished.iter().map(|r| r.val_acc).sum::<f64>()
+            / finished.len().max(1) as f64,
+        iterations_to_target_mean: (!reached.is_empty())
+            .then(|| reached.iter().sum::<f64>() / reached.len() as f64),
+        iterations_to_target,
+        loss_curve,
+    }
+}

@@ -1,0 +1,222 @@
+//! The headline numbers of a run (`summary.json`), and the bridge from Part A's shift check
+//! to Part D's diagnosis.
+
+use serde::{Deserialize, Serialize};
+
+use crate::part_c::FeatureScore;
+use crate::part_d::ColumnShift;
+use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// `"csv"` or `"synthetic"`.
+    pub source: Source,
+    /// Rows of the training file.
+    pub rows_train: usize,
+    /// Rows of the test file.
+    pub rows_test: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Columns Part A flags as predicting the label suspiciously well on their own.
+    pub dominant_features: Vec<String>,
+}
+
+/// Final accuracies of one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accuracies {
+    /// Training split.
+    pub train_acc: f64,
+    /// Validation split.
+    pub val_acc: f64,
+}
+
+/// Part B's headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartBSummary {
+    /// ReLU, seed protocol.
+    pub relu: Accuracies,
+    /// Sigmoid, seed protocol.
+    pub sigmoid: Accuracies,
+    /// Majority-class share of validation.
+    pub majority_share: f64,
+}
+
+/// Part C's headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartCSummary {
+    /// Training accuracy.
+    pub train_acc: f64,
+    /// Validation accuracy.
+    pub val_acc: f64,
+    /// Encoded features, highest score first.
+    pub attribution: Vec<FeatureScore>,
+}
+
+/// The root cause, short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootCauseSummary {
+    /// The original column, if one was found.
+    pub feature: Option<String>,
+    /// The finding in words.
+    pub statement: String,
+}
+
+/// A mitigation's test accuracy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MitigationSummary {
+    /// Its name.
+    pub name: String,
+    /// Test accuracy.
+    pub test_acc: f64,
+}
+
+/// Part D's headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartDSummary {
+    /// Part C's model: train accuracy.
+    pub train_acc: f64,
+    /// Part C's model: validation accuracy.
+    pub val_acc: f64,
+    /// Part C's model: test accuracy.
+    pub test_acc: f64,
+    /// The diagnosis.
+    pub root_cause: RootCauseSummary,
+    /// Mitigations measured on test.
+    pub mitigations: Vec<MitigationSummary>,
+}
+
+/// One bias mode's headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2ModeSummary {
+    /// Mean final training loss at the base learning rate.
+    pub final_loss: f64,
+    /// Mean final validation accuracy at the base learning rate.
+    pub val_acc: f64,
+    /// Mean iterations to the loss target at the base learning rate.
+    pub iterations_to_target: Option<f64>,
+    /// Largest stable learning rate tried.
+    pub largest_stable_learning_rate: Option<f64>,
+}
+
+/// The gradient check, short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradCheckSummary {
+    /// Largest relative error among hand, tape, finite differences and twin sum.
+    pub max_rel_error: f64,
+}
+
+/// Question 2's headline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q2Summary {
+    /// Shared bias.
+    pub shared: Q2ModeSummary,
+    /// Independent biases.
+    pub independent: Q2ModeSummary,
+    /// The gradient check.
+    pub grad_check: GradCheckSummary,
+}
+
+/// `summary.json`: the numbers a reader looks for first. Seed-protocol numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The data.
+    pub data: DataSummary,
+    /// Part B.
+    pub part_b: PartBSummary,
+    /// Part C.
+    pub part_c: PartCSummary,
+    /// Part D.
+    pub part_d: PartDSummary,
+    /// Question 2.
+    pub q2: Q2Summary,
+}
+
+impl Summary {
+    /// Collects the headline numbers from the records.
+    pub fn new(
+        source: Source,
+        config: &Config,
+        a: &PartA,
+        b: &PartB,
+        c: &PartC,
+        d: &PartD,
+        q: &Q2,
+    ) -> Self {
+        let mode = |h: &crate::q2::Q2Headline| Q2ModeSummary {
+            final_loss: h.final_loss,
+            val_acc: h.val_acc,
+            iterations_to_target: h.iterations_to_target,
+            largest_stable_learning_rate: h.largest_stable_learning_rate,
+        };
+        Summary {
+            data: DataSummary {
+                source,
+                rows_train: a.rows.train,
+                rows_test: a.rows.test,
+                seed: config.seed,
+                dominant_features: a.dominant_features.clone(),
+            },
+            part_b: PartBSummary {
+                relu: Accuracies {
+                    train_acc: b.relu.train_acc,
+                    val_acc: b.relu.val_acc,
+                },
+                sigmoid: Accuracies {
+                    train_acc: b.sigmoid.train_acc,
+                    val_acc: b.sigmoid.val_acc,
+                },
+                majority_share: b.majority_share,
+            },
+            part_c: PartCSummary {
+                train_acc: c.train_acc,
+                val_acc: c.val_acc,
+                attribution: c.attribution.clone(),
+            },
+            part_d: PartDSummary {
+                train_acc: d.model.train_acc,
+                val_acc: d.model.val_acc,
+                test_acc: d.test_acc,
+                root_cause: RootCauseSummary {
+                    feature: d.root_cause.feature.clone(),
+                    statement: d.root_cause.statement.clone(),
+                },
+                mitigations: d
+                    .mitigations
+                    .iter()
+                    .map(|m| MitigationSummary {
+                        name: m.name.clone(),
+                        test_acc: m.test_acc,
+                    })
+                    .collect(),
+            },
+            q2: Q2Summary {
+                shared: mode(&q.shared),
+                independent: mode(&q.independent),
+                grad_check: GradCheckSummary {
+                    max_rel_error: q.grad_check.max_rel_error,
+                },
+            },
+        }
+    }
+}
+
+/// Each column's label relation in train and test, from Part A's shift check, on one scale:
+/// |Pearson r| for numeric columns, the correlation ratio η for categorical ones (both in
+/// [0, 1], both 1 when the column determines the label linearly / by level).
+pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
+    let strength = |r: Option<f64>| r.map_or(0.0, f64::abs);
+    let numeric = a.shift.iter().map(|(column, s)| ColumnShift {
+        column: column.clone(),
+        relation_train: strength(s.label_corr_train),
+        relation_test: strength(s.label_corr_test),
+        distribution_shift: s.ks.unwrap_or(f64::NAN),
+    });
+    let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
+        column: column.clone(),
+        relation_train: strength(s.label_corr_train),
+        relation_test: strength(s.label_corr_test),
+        distribution_shift: s.tvd,
+    });
+    numeric.chain(categorical).collect()
+}

@@ -1,0 +1,540 @@
+//! Every figure of the report, each drawn from the saved records alone.
+
+use std::collections::BTreeMap;
+
+use experiments::part_a::Kind;
+use experiments::{PartA, PartB, PartC, PartD, Q2};
+use models::Record;
+
+use crate::charts::{
+    BarChart, BarSeries, BoxPanel, BoxPlots, FiveNumber, Heatmap, HistPanel, HistSeries,
+    Histograms, LineChart, LineSeries, StackedBars, bar_chart, box_plots, heatmap, histograms,
+    line_chart, stacked_bars,
+};
+use crate::{ReportError, Results};
+
+/// Class names for the legend: the assignment's four price classes, or `class k`.
+pub fn class_names(n_classes: usize) -> Vec<String> {
+    const PRICE: [&str; 4] = ["0 Budget", "1 Moderate", "2 Premium", "3 Luxury"];
+    (0..n_classes)
+        .map(|k| {
+            if n_classes == PRICE.len() {
+                PRICE[k].to_string()
+            } else {
+                format!("class {k}")
+            }
+        })
+        .collect()
+}
+
+/// Figure file stem → SVG text.
+pub type Figures = BTreeMap<String, String>;
+
+fn put(
+    figures: &mut Figures,
+    name: &str,
+    svg: crate::charts::Result<String>,
+) -> Result<(), ReportError> {
+    let svg = svg.map_err(|e| ReportError::Figure {
+        name: name.to_string(),
+        message: e.to_string(),
+    })?;
+    figures.insert(name.to_string(), svg);
+    Ok(())
+}
+
+fn curve(history: &[Record], f: impl Fn(&Record) -> f64) -> Vec<(f64, f64)> {
+    history.iter().map(|r| (r.step as f64, f(r))).collect()
+}
+
+/// Draws every figure.
+pub fn draw_all(r: &Results) -> Result<Figures, ReportError> {
+    let mut f = Figures::new();
+    part_a(&mut f, &r.part_a)?;
+    part_b(&mut f, &r.part_b)?;
+    part_c(&mut f, &r.part_c)?;
+    part_d(&mut f, &r.part_d, r.part_a.n_classes)?;
+    q2(&mut f, &r.q2)?;
+    Ok(f)
+}
+
+fn numeric_columns(a: &PartA) -> Vec<String> {
+    a.features
+        .iter()
+        .filter(|f| f.kind == Kind::Numeric)
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
+    let classes = class_names(a.n_classes);
+    let chart = BarChart::new(
+        "Class distribution",
+        "price class",
+        "share of rows (fraction)",
+        classes.clone(),
+    )
+    .series(BarSeries::new("train", a.class_shares.clone()))
+    .series(BarSeries::new("test", a.class_shares_test.clone()))
+    .value_labels(3);
+    put(f, "class_distribution", bar_chart(&chart))?;
+
+    let panels = numeric_columns(a)
+        .iter()
+        .filter_map(|c| {
+            let per_class = a.numeric_by_class.get(c)?;
+            let summaries = per_class
+                .iter()
+                .map(|s| {
+                    s.as_ref().map_or(
+                        FiveNumber {
+                            min: f64::NAN,
+                            q1: f64::NAN,
+                            median: f64::NAN,
+                            q3: f64::NAN,
+                            max: f64::NAN,
+                        },
+                        |s| FiveNumber {
+                            min: s.min,
+                            q1: s.q1,
+                            median: s.median,
+                            q3: s.q3,
+                            max: s.max,
+                        },
+                    )
+                })
+                .collect();
+            Some(BoxPanel {
+                title: c.clone(),
+                y_label: format!("{c} (raw units)"),
+                summaries,
+            })
+        })
+        .collect();
+    put(
+        f,
+        "numeric_by_class",
+        box_plots(&BoxPlots::new(
+            "Numeric columns per price class (train)",
+            classes.clone(),
+            panels,
+        )),
+    )?;
+
+    for (column, table) in &a.category_by_class {
+        let shares = table
+            .counts
+            .iter()
+            .map(|row| {
+                let total: usize = row.iter().sum();
+                row.iter()
+                    .map(|&c| {
+                        if total > 0 {
+                            c as f64 / total as f64
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let chart = StackedBars::new(
+            format!("Price class by {column} (train)"),
+            column.clone(),
+            "share of the level's rows (fraction)",
+            table.levels.clone(),
+            classes.clone(),
+            shares,
+        );
+        put(f, &format!("category_{column}"), stacked_bars(&chart))?;
+    }
+
+    for (name, title, matrix) in [
+        (
+            "correlation_train",
+            "Pearson correlation, train",
+            &a.correlation,
+        ),
+        (
+            "correlation_test",
+            "Pearson correlation, test",
+            &a.correlation_test,
+        ),
+    ] {
+        let mut labels = numeric_columns(a);
+        labels.push(a.label.clone());
+        let values = labels
+            .iter()
+            .map(|r| {
+                labels
+                    .iter()
+                    .map(|c| {
+                        matrix
+                            .get(r)
+                            .and_then(|row| row.get(c))
+                            .copied()
+                            .flatten()
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            })
+            .collect();
+        put(
+            f,
+            name,
+            heatmap(&Heatmap::correlation(title, labels, values)),
+        )?;
+    }
+    Ok(())
+}
+
+fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
+    let mut chart = LineChart::new(
+        "Part B(a): accuracy per iteration, full-batch gradient descent",
+        "iteration",
+        "accuracy (fraction)",
+    )
+    .y_range(0.0, 1.0);
+    for (i, run) in [&b.relu, &b.sigmoid].iter().enumerate() {
+        let name = crate::activation_label(run.activation);
+        chart = chart
+            .series(
+                LineSeries::new(
+                    format!("{name} train"),
+                    curve(&run.history, |r| r.train_acc),
+                )
+                .color(i),
+            )
+            .series(
+                LineSeries::new(
+                    format!("{name} validation"),
+                    curve(&run.history, |r| r.val_acc),
+                )
+                .color(i)
+                .dashed(),
+            );
+    }
+    chart = chart.series(
+        LineSeries::new(
+            "majority share",
+            vec![
+                (1.0, b.majority_share),
+                (b.relu.history.len().max(1) as f64, b.majority_share),
+            ],
+        )
+        .color(7)
+        .dashed(),
+    );
+    put(f, "part_b_accuracy", line_chart(&chart))?;
+
+    let mut bands = LineChart::new(
+        "Part B(a): validation accuracy over initialisation seeds (mean ± sd)",
+        "iteration",
+        "validation accuracy (fraction)",
+    )
+    .y_range(0.0, 1.0);
+    for (i, band) in b.seeds.iter().enumerate() {
+        let points = band
+            .val_acc_mean
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| ((k + 1) as f64, v))
+            .collect();
+        bands = bands.series(
+            LineSeries::new(
+                format!(
+                    "{} ({} seeds)",
+                    crate::activation_label(band.activation),
+                    band.seeds.len()
+                ),
+                points,
+            )
+            .band(band.val_acc_sd.clone())
+            .color(i),
+        );
+    }
+    put(f, "part_b_seeds", line_chart(&bands))?;
+
+    let mut sweep = LineChart::new(
+        "Part B(a): sigmoid, learning rate × iterations",
+        "iterations trained",
+        "validation accuracy (fraction)",
+    )
+    .y_range(0.0, 1.0);
+    let mut rates: Vec<f64> = b.sigmoid_sweep.iter().map(|p| p.learning_rate).collect();
+    rates.dedup();
+    for (i, lr) in rates.iter().enumerate() {
+        let points: Vec<(f64, f64)> = b
+            .sigmoid_sweep
+            .iter()
+            .filter(|p| p.learning_rate == *lr && p.diverged_at.is_none())
+            .map(|p| (p.iterations as f64, p.val_acc))
+            .collect();
+        if !points.is_empty() {
+            sweep = sweep.series(LineSeries::new(format!("learning rate {lr}"), points).color(i));
+        }
+    }
+    put(f, "part_b_sweep", line_chart(&sweep))?;
+
+    for (run, evidence) in [&b.relu, &b.sigmoid].iter().zip(&b.gradients) {
+        let name = crate::activation_label(evidence.activation);
+        let mut chart = LineChart::new(
+            format!("Part B(b): mean |∂L/∂W| per layer, {name}"),
+            "iteration",
+            "mean absolute gradient (log scale)",
+        )
+        .log_y()
+        .y2_label("saturated hidden units (fraction, g′(z) < 0.01)")
+        .y2_range(0.0, 1.0);
+        let layers = run.history.first().map_or(0, |r| r.grad_mean_abs.len());
+        for l in 0..layers {
+            chart = chart.series(
+                LineSeries::new(
+                    format!("|∂L/∂W{}|", l + 1),
+                    curve(&run.history, |r| r.grad_mean_abs[l]),
+                )
+                .color(l),
+            );
+        }
+        let hidden = run.history.first().map_or(0, |r| r.saturation.len());
+        for l in 0..hidden {
+            chart = chart.series(
+                LineSeries::new(
+                    format!("saturated, hidden layer {}", l + 1),
+                    curve(&run.history, |r| r.saturation[l]),
+                )
+                .color(4 + l)
+                .dashed()
+                .secondary(),
+            );
+        }
+        put(
+            f,
+            &format!(
+                "part_b_gradients_{}",
+                crate::activation_file(evidence.activation)
+            ),
+            line_chart(&chart),
+        )?;
+    }
+    Ok(())
+}
+
+fn part_c(f: &mut Figures, c: &PartC) -> Result<(), ReportError> {
+    let chart = LineChart::new(
+        "Part C(b): accuracy per epoch, minibatch SGD through the tape",
+        "epoch",
+        "accuracy (fraction)",
+    )
+    .y_range(0.0, 1.0)
+    .series(LineSeries::new("train", curve(&c.history, |r| r.train_acc)).color(0))
+    .series(
+        LineSeries::new("validation", curve(&c.history, |r| r.val_acc))
+            .color(0)
+            .dashed(),
+    );
+    put(f, "part_c_accuracy", line_chart(&chart))?;
+
+    let chart = BarChart::new(
+        "Part C(b): gradient attribution per encoded feature",
+        "encoded feature",
+        "mean |∂ℓ/∂xᵢ| over validation rows",
+        c.attribution.iter().map(|a| a.feature.clone()).collect(),
+    )
+    .series(BarSeries::new(
+        "attribution",
+        c.attribution.iter().map(|a| a.score).collect(),
+    ))
+    .horizontal()
+    .value_labels(3);
+    put(f, "part_c_attribution", bar_chart(&chart))?;
+
+    let chart = BarChart::new(
+        "Part C(b): two views of importance per original column",
+        "original column",
+        "fraction",
+        c.columns.iter().map(|a| a.column.clone()).collect(),
+    )
+    .series(BarSeries::new(
+        "share of gradient attribution",
+        c.columns.iter().map(|a| a.share).collect(),
+    ))
+    .series(BarSeries::new(
+        "validation accuracy lost when shuffled",
+        c.columns.iter().map(|a| a.permutation_drop).collect(),
+    ))
+    .horizontal()
+    .value_labels(3);
+    put(f, "part_c_columns", bar_chart(&chart))?;
+    Ok(())
+}
+
+fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportError> {
+    let classes = class_names(n_classes);
+    let counts = d
+        .test_confusion
+        .matrix
+        .iter()
+        .map(|r| r.iter().map(|&c| c as f64).collect())
+        .collect();
+    put(
+        f,
+        "part_d_confusion",
+        heatmap(&Heatmap::confusion(
+            "Part D: confusion matrix on test",
+            classes.clone(),
+            counts,
+        )),
+    )?;
+
+    let sets = vec![
+        "train".to_string(),
+        "validation".to_string(),
+        "test".to_string(),
+    ];
+    let chart = BarChart::new(
+        "Part D: the same model on three sets",
+        "set",
+        "accuracy (fraction)",
+        sets,
+    )
+    .series(BarSeries::new(
+        "Part C model",
+        vec![d.model.train_acc, d.model.val_acc, d.model.test_acc],
+    ))
+    .value_labels(3)
+    .value_range(0.0, 1.0);
+    put(f, "part_d_sets", bar_chart(&chart))?;
+
+    let mut chart = BarChart::new(
+        "Part D: mitigations, each measured on test",
+        "mitigation",
+        "accuracy (fraction)",
+        d.mitigations.iter().map(|m| m.name.clone()).collect(),
+    )
+    .series(BarSeries::new(
+        "validation",
+        d.mitigations.iter().map(|m| m.val_acc).collect(),
+    ))
+    .series(BarSeries::new(
+        "test",
+        d.mitigations.iter().map(|m| m.test_acc).collect(),
+    ))
+    .value_labels(3)
+    .value_range(0.0, 1.0)
+    .reference("Part C model on test", d.test_acc);
+    chart = chart.horizontal();
+    put(f, "part_d_mitigations", bar_chart(&chart))?;
+
+    if let Some(dist) = &d.root_cause_distribution {
+        let panel = |title: &str, shares: &[Vec<f64>]| HistPanel {
+            title: title.to_string(),
+            edges: dist.edges.clone(),
+            series: shares
+                .iter()
+                .zip(&classes)
+                .map(|(s, c)| HistSeries::new(c.clone(), s.clone()))
+                .collect(),
+        };
+        if !dist.edges.is_empty() {
+            let spec = Histograms::new(
+                format!(
+                    "Part D: `{}` per price class, train beside test",
+                    dist.column
+                ),
+                format!("{} (raw units)", dist.column),
+                "share of the class's rows (fraction)",
+                vec![panel("train", &dist.train), panel("test", &dist.test)],
+            );
+            put(f, "part_d_root_cause", histograms(&spec))?;
+        } else {
+            let chart = BarChart::new(
+                format!(
+                    "Part D: `{}` per price class, train beside test",
+                    dist.column
+                ),
+                dist.column.clone(),
+                "share of the class's rows (fraction)",
+                dist.bins.clone(),
+            );
+            let chart =
+                dist.train
+                    .iter()
+                    .zip(&dist.test)
+                    .zip(&classes)
+                    .fold(chart, |ch, ((tr, te), c)| {
+                        ch.series(BarSeries::new(format!("{c}, train"), tr.clone()))
+                            .series(BarSeries::new(format!("{c}, test"), te.clone()))
+                    });
+            put(f, "part_d_root_cause", bar_chart(&chart))?;
+        }
+    }
+    Ok(())
+}
+
+/// File stem of Question 2's loss figure at one learning rate.
+pub fn q2_figure_name(learning_rate: f64) -> String {
+    format!("q2_loss_lr_{}", learning_rate.to_string().replace('.', "_"))
+}
+
+fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
+    for &lr in &q.config.learning_rates {
+        let mut chart = LineChart::new(
+            format!("Question 2: training loss at learning rate {lr} (mean over seeds)"),
+            "iteration",
+            "training loss (cross-entropy, nats)",
+        );
+        let mut any = false;
+        for (i, cell) in q.cells.iter().filter(|c| c.learning_rate == lr).enumerate() {
+            if cell.loss_curve.iter().all(|v| v.is_finite()) && !cell.loss_curve.is_empty() {
+                let points = cell
+                    .loss_curve
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &v)| ((k + 1) as f64, v))
+                    .collect();
+                let mut s = LineSeries::new(format!("{} bias", cell.mode), points).color(i);
+                if i > 0 {
+                    s = s.dashed();
+                }
+                chart = chart.series(s);
+                any = true;
+            }
+        }
+        if any {
+            put(f, &q2_figure_name(lr), line_chart(&chart))?;
+        }
+    }
+    let rates: Vec<String> = q
+        .config
+        .learning_rates
+        .iter()
+        .map(|lr| lr.to_string())
+        .collect();
+    let final_loss = |mode: &str| -> Vec<f64> {
+        q.config
+            .learning_rates
+            .iter()
+            .map(|&lr| {
+                q.cells
+                    .iter()
+                    .find(|c| c.mode == mode && c.learning_rate == lr)
+                    .map_or(f64::NAN, |c| c.final_loss_mean)
+            })
+            .collect()
+    };
+    let chart = BarChart::new(
+        "Question 2: final training loss per learning rate (mean over seeds)",
+        "learning rate",
+        "final training loss (nats)",
+        rates,
+    )
+    .series(BarSeries::new("shared bias", final_loss("shared")))
+    .series(BarSeries::new(
+        "independent biases",
+        final_loss("independent"),
+    ))
+    .value_labels(3);
+    put(f, "q2_final_loss", bar_chart(&chart))?;
+    Ok(())
+}

@@ -1,0 +1,870 @@
+//! The report's text: the assignment's sections in order, each with its figures, tables
+//! and a short text whose every number is quoted from the results (see [`Quote`]).
+
+use std::fmt::Write as _;
+
+use experiments::part_a::Kind;
+use serde::{Deserialize, Serialize};
+
+use crate::figures::{class_names, q2_figure_name};
+use crate::{Results, activation_label};
+
+/// A number stated in the report's prose, with where it comes from, so a test can check
+/// that the text says what the results hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Results file the number is read from (`part_d.json`).
+    pub file: String,
+    /// JSON pointer into that file (`/model/test_acc`).
+    pub pointer: String,
+    /// The value used.
+    pub value: f64,
+    /// How it reads in the text (`35.2%`).
+    pub text: String,
+}
+
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// Builds Markdown; prose numbers go through [`Writer::quote`] and are marked so that a
+/// test can find any number that did not.
+#[derive(Debug, Default)]
+pub struct Writer {
+    md: String,
+    quotes: Vec<Quote>,
+    prose: Vec<String>,
+}
+
+impl Writer {
+    fn quote(
+        &mut self,
+        text: String,
+        value: f64,
+        file: &str,
+        pointer: impl Into<String>,
+    ) -> String {
+        self.quotes.push(Quote {
+            file: file.to_string(),
+            pointer: pointer.into(),
+            value,
+            text: text.clone(),
+        });
+        format!("{OPEN}{text}{CLOSE}")
+    }
+
+    /// A fraction as a percentage with one decimal.
+    fn pct(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
+        self.quote(format!("{:.1}%", 100.0 * value), value, file, pointer)
+    }
+
+    /// A number with `decimals` decimals.
+    fn num(
+        &mut self,
+        value: f64,
+        decimals: usize,
+        file: &str,
+        pointer: impl Into<String>,
+    ) -> String {
+        self.quote(format!("{value:.decimals$}"), value, file, pointer)
+    }
+
+    /// A number in scientific notation.
+    fn sci(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
+        self.quote(format!("{value:.2e}"), value, file, pointer)
+    }
+
+    /// A paragraph of generated prose.
+    fn para(&mut self, text: String) {
+        self.prose.push(text.clone());
+        self.md.push_str(&text);
+        self.md.push_str("\n\n");
+    }
+
+    /// Headings, tables, figure links, included documents: not prose.
+    fn raw(&mut self, text: &str) {
+        self.md.push_str(text);
+        self.md.push_str("\n\n");
+    }
+
+    fn figure(&mut self, name: &str, alt: &str) {
+        self.raw(&format!("![{alt}](figures/{name}.svg)"));
+    }
+
+    /// The Markdown with quote marks removed, the quotes, and the marked prose paragraphs.
+    pub fn finish(self) -> (String, Vec<Quote>, Vec<String>) {
+        let md = self.md.replace([OPEN, CLOSE], "");
+        (md, self.quotes, self.prose)
+    }
+}
+
+/// Removes quoted numbers from a marked prose paragraph: what remains must hold no digit.
+pub fn unquoted(paragraph: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for ch in paragraph.chars() {
+        match ch {
+            OPEN => inside = true,
+            CLOSE => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn fmt(value: f64, decimals: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "—".to_string()
+    }
+}
+
+fn pct_cell(value: f64) -> String {
+    if value.is_finite() {
+        format!("{:.1}%", 100.0 * value)
+    } else {
+        "—".to_string()
+    }
+}
+
+/// JSON-pointer escaping of one key.
+fn key(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+/// Writes the whole report.
+pub fn write(r: &Results, derivations: &str) -> Writer {
+    let mut w = Writer::default();
+    let source = if r.summary.data.source == experiments::Source::Synthetic {
+        "**These results were computed on SYNTHETIC data** (no data files were given); run \
+         `cargo xtask all --data DIR` for the real files."
+    } else {
+        "Computed from the CSV files given on the command line."
+    };
+    w.raw("# Price classes of NYC listings: a verified study");
+    w.raw(&format!(
+        "{source} Every number in this report is read from the results files beside it \
+         (`summary.json`, `eda.json`, `part_b.json`, `part_c.json`, `part_d.json`, `q2.json`); \
+         `cargo xtask report` redraws it from them."
+    ));
+    part_a(&mut w, r);
+    part_b(&mut w, r);
+    let (c_a, q2_derivation) = split_derivations(derivations);
+    w.raw("## Part C(a): the gradient of the loss with respect to the inputs");
+    w.raw(&c_a);
+    part_c(&mut w, r);
+    part_d(&mut w, r);
+    q2(&mut w, r, &q2_derivation);
+    w
+}
+
+/// The derivations document split into its Part C(a) part (notation included) and its
+/// Question 2 part; headings are demoted one level to sit under the report's sections.
+fn split_derivations(doc: &str) -> (String, String) {
+    let body: Vec<&str> = doc.lines().skip_while(|l| !l.starts_with("## ")).collect();
+    let q2_start = body
+        .iter()
+        .position(|l| l.starts_with("## ") && l.contains("Question 2"))
+        .unwrap_or(body.len());
+    let tail_start = body
+        .iter()
+        .enumerate()
+        .skip(q2_start + 1)
+        .find(|(_, l)| l.starts_with("## "))
+        .map_or(body.len(), |(i, _)| i);
+    let demote = |lines: &[&str]| {
+        lines
+            .iter()
+            .map(|l| {
+                if l.starts_with('#') {
+                    format!("#{l}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut c = demote(&body[..q2_start]);
+    c.push_str("\n\nThe full derivations, with the tests that verify each result, are in `docs/derivations.md`.");
+    (c, demote(&body[q2_start..tail_start]))
+}
+
+fn part_a(w: &mut Writer, r: &Results) {
+    let a = &r.part_a;
+    const F: &str = "eda.json";
+    w.raw("## Part A: the data");
+    let n_cat = a
+        .features
+        .iter()
+        .filter(|f| f.kind == Kind::Categorical)
+        .count();
+    let n_num = a.features.len() - n_cat;
+    let train = w.num(a.rows.train as f64, 0, F, "/rows/train");
+    let test = w.num(a.rows.test as f64, 0, F, "/rows/test");
+    let cat = w.num(n_cat as f64, 0, F, "/features (categorical)");
+    let num = w.num(n_num as f64, 0, F, "/features (numeric)");
+    w.para(format!(
+        "The training file has {train} rows and the test file {test}. Each row has {cat} categorical and {num} \
+         numeric feature columns and the label `{}`.",
+        a.label
+    ));
+    let mut t = String::from(
+        "| column | kind | missing in train | missing in test |\n| --- | --- | ---: | ---: |\n",
+    );
+    for f in &a.features {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} |",
+            f.name,
+            if f.kind == Kind::Categorical {
+                "categorical"
+            } else {
+                "numeric"
+            },
+            a.missing.get(&f.name).copied().unwrap_or(0),
+            a.missing_test.get(&f.name).copied().unwrap_or(0)
+        );
+    }
+    w.raw(&t);
+    let classes = class_names(a.n_classes);
+    let mut t = String::from(
+        "| class | train rows | train share | test rows | test share |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for (k, name) in classes.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {} | {} | {} |",
+            a.class_counts[k],
+            pct_cell(a.class_shares[k]),
+            a.class_counts_test.get(k).copied().unwrap_or(0),
+            pct_cell(a.class_shares_test.get(k).copied().unwrap_or(f64::NAN))
+        );
+    }
+    w.raw(&t);
+    if let Some(ratio) = a.imbalance_ratio {
+        let ratio = w.num(ratio, 2, F, "/imbalance_ratio");
+        let (big, _) = a
+            .class_counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| **c)
+            .unwrap_or((0, &0));
+        let big_share = w.pct(a.class_shares[big], F, format!("/class_shares/{big}"));
+        w.para(format!(
+            "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
+             predicting the largest class ({}) for every row is right {big_share} of the time in train — \
+             the accuracy any model must beat.",
+            classes[big]
+        ));
+    }
+    w.figure("class_distribution", "Class shares in train and test");
+    w.figure(
+        "numeric_by_class",
+        "Five-number summaries of each numeric column per class",
+    );
+    for column in a.category_by_class.keys() {
+        w.figure(
+            &format!("category_{column}"),
+            &format!("Class shares per level of {column}"),
+        );
+    }
+    w.figure("correlation_train", "Pearson correlation matrix, train");
+    w.figure("correlation_test", "Pearson correlation matrix, test");
+
+    w.raw("### Does one column predict the label suspiciously well?");
+    let d = &a.dominance;
+    let threshold = w.num(d.threshold, 2, F, "/dominance/threshold");
+    let baseline = w.pct(d.baseline_accuracy, F, "/dominance/baseline_accuracy");
+    w.para(format!(
+        "Measure: {}. A column is flagged when this reaches {threshold}. The majority baseline scores {baseline} on validation.",
+        d.measure
+    ));
+    let mut t = String::from(
+        "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
+    );
+    for rule in &d.rules {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            rule.column,
+            pct_cell(rule.validation_accuracy),
+            fmt(rule.error_reduction, 3),
+            rule.uncertainty_coefficient
+                .map_or("—".into(), |u| fmt(u, 3)),
+            rule.test_accuracy.map_or("—".into(), pct_cell),
+            if rule.dominant { "**yes**" } else { "no" }
+        );
+    }
+    w.raw(&t);
+    for (i, rule) in d.rules.iter().enumerate().filter(|(_, r)| r.dominant) {
+        let reduction = w.num(
+            rule.error_reduction,
+            3,
+            F,
+            format!("/dominance/rules/{i}/error_reduction"),
+        );
+        let val = w.pct(
+            rule.validation_accuracy,
+            F,
+            format!("/dominance/rules/{i}/validation_accuracy"),
+        );
+        let test = match rule.test_accuracy {
+            Some(t) => {
+                let t = w.pct(t, F, format!("/dominance/rules/{i}/test_accuracy"));
+                format!(" The same rule scores {t} on test.")
+            }
+            None => String::new(),
+        };
+        w.para(format!(
+            "`{}` alone removes {reduction} of the baseline's errors: a one-column rule reaches {val} on validation.{test}",
+            rule.column
+        ));
+    }
+    if a.dominant_features.is_empty() {
+        w.para("No column is flagged.".to_string());
+    }
+
+    w.raw("### Does anything change between train and test?");
+    let mut t = String::from(
+        "| numeric column | KS statistic | p-value | label correlation, train | label correlation, test |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for (column, s) in &a.shift {
+        let _ = writeln!(
+            t,
+            "| `{column}` | {} | {} | {} | {} |",
+            s.ks.map_or("—".into(), |v| fmt(v, 3)),
+            s.ks_p_value.map_or("—".into(), |v| format!("{v:.1e}")),
+            s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
+            s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
+        );
+    }
+    w.raw(&t);
+    let mut t = String::from(
+        "| categorical column | share change (total variation) | association η, train | association η, test |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for (column, s) in &a.shift_categorical {
+        let _ = writeln!(
+            t,
+            "| `{column}` | {} | {} | {} |",
+            fmt(s.tvd, 3),
+            s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
+            s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
+        );
+    }
+    w.raw(&t);
+    for column in &a.label_relation_shifted {
+        if let Some(s) = a.shift.get(column) {
+            let p = format!("/shift/{}", key(column));
+            let tr = s
+                .label_corr_train
+                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_train")));
+            let te = s
+                .label_corr_test
+                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_test")));
+            if let (Some(tr), Some(te)) = (tr, te) {
+                w.para(format!(
+                    "`{column}` correlates with the label at {tr} in train but {te} in test: its relation to the \
+                     price class does not survive the move to the test set."
+                ));
+            }
+        } else {
+            w.para(format!(
+                "`{column}` changes its relation to the label between train and test."
+            ));
+        }
+    }
+}
+
+fn part_b(w: &mut Writer, r: &Results) {
+    let b = &r.part_b;
+    const F: &str = "part_b.json";
+    w.raw("## Part B(a): sigmoid against ReLU, from scratch");
+    let iters = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
+    let lr = w.num(b.config.learning_rate, 2, F, "/config/learning_rate");
+    let rt = w.pct(b.relu.train_acc, F, "/relu/train_acc");
+    let rv = w.pct(b.relu.val_acc, F, "/relu/val_acc");
+    let st = w.pct(b.sigmoid.train_acc, F, "/sigmoid/train_acc");
+    let sv = w.pct(b.sigmoid.val_acc, F, "/sigmoid/val_acc");
+    let maj = w.pct(b.majority_share, F, "/majority_share");
+    w.para(format!(
+        "The network is written out by hand (forward pass, backward pass and update, no autodiff) and trained by \
+         full-batch gradient descent for {iters} iterations at learning rate {lr}. With ReLU it reaches {rt} on the \
+         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj}."
+    ));
+    w.figure(
+        "part_b_accuracy",
+        "Accuracy per iteration, ReLU and sigmoid, train and validation",
+    );
+    if b.seeds.len() == 2 {
+        let finals: Vec<(f64, f64)> = b
+            .seeds
+            .iter()
+            .map(|s| experiments::part_b::mean_sd(s.final_val_acc.iter().copied()))
+            .collect();
+        let n = w.num(b.seeds[0].seeds.len() as f64, 0, F, "/config/seeds");
+        let rm = w.pct(finals[0].0, F, "/seeds/0/final_val_acc (mean)");
+        let rs = w.pct(finals[0].1, F, "/seeds/0/final_val_acc (sd)");
+        let sm = w.pct(finals[1].0, F, "/seeds/1/final_val_acc (mean)");
+        let ss = w.pct(finals[1].1, F, "/seeds/1/final_val_acc (sd)");
+        w.para(format!(
+            "Over {n} initialisation seeds the final validation accuracy is {rm} ± {rs} with ReLU and {sm} ± {ss} with \
+             sigmoid (mean ± standard deviation): the difference is not an accident of one seed."
+        ));
+    }
+    w.figure(
+        "part_b_seeds",
+        "Validation accuracy over seeds, mean and one standard deviation",
+    );
+    w.raw("### Is sigmoid stuck, or only slow?");
+    let best = b
+        .sigmoid_sweep
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.val_acc.is_finite())
+        .max_by(|a, b| a.1.val_acc.total_cmp(&b.1.val_acc));
+    if let Some((i, p)) = best {
+        let acc = w.pct(p.val_acc, F, format!("/sigmoid_sweep/{i}/val_acc"));
+        let plr = w.num(
+            p.learning_rate,
+            2,
+            F,
+            format!("/sigmoid_sweep/{i}/learning_rate"),
+        );
+        let pit = w.num(
+            p.iterations as f64,
+            0,
+            F,
+            format!("/sigmoid_sweep/{i}/iterations"),
+        );
+        let verdict = if p.val_acc > b.majority_share + 0.05 {
+            "Sigmoid is not stuck, only slow: with a larger step or more iterations it learns."
+        } else {
+            "Sigmoid stays near the majority share across the sweep: within this budget it is stuck."
+        };
+        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations. {verdict}"));
+    }
+    let mut t = String::from(
+        "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
+    );
+    for p in &b.sigmoid_sweep {
+        match p.diverged_at {
+            Some(at) => {
+                let _ = writeln!(t, "| {} | diverged at {at} | — | — |", p.learning_rate);
+            }
+            None => {
+                let _ = writeln!(
+                    t,
+                    "| {} | {} | {} | {} |",
+                    p.learning_rate,
+                    p.iterations,
+                    fmt(p.loss, 4),
+                    pct_cell(p.val_acc)
+                );
+            }
+        }
+    }
+    w.raw(&t);
+    w.figure(
+        "part_b_sweep",
+        "Sigmoid validation accuracy by learning rate and iterations",
+    );
+
+    w.raw("## Part B(b): gradient magnitudes per layer");
+    let mut t = String::from(
+        "| activation | mean abs dW1, first iteration | mean abs dW2, first iteration | mean abs dW1 / dW2 over training | mean abs dW1 / dW3 over training | saturated units at start (layer 1, 2) | at end |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for e in &b.gradients {
+        let sat = |v: &[f64]| {
+            v.iter()
+                .map(|s| pct_cell(*s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            activation_label(e.activation),
+            e.initial.first().map_or("—".into(), |v| format!("{v:.2e}")),
+            e.initial.get(1).map_or("—".into(), |v| format!("{v:.2e}")),
+            fmt(e.w1_to_w2_ratio, 3),
+            fmt(e.first_to_last_ratio, 3),
+            sat(&e.saturation_initial),
+            sat(&e.saturation_last),
+        );
+    }
+    w.raw(&t);
+    if let (Some(relu), Some(sig)) = (b.gradients.first(), b.gradients.get(1)) {
+        let s1 = sig
+            .initial
+            .first()
+            .map(|v| w.sci(*v, F, "/gradients/1/initial/0"));
+        let r1 = relu
+            .initial
+            .first()
+            .map(|v| w.sci(*v, F, "/gradients/0/initial/0"));
+        let sr = w.num(
+            sig.first_to_last_ratio,
+            3,
+            F,
+            "/gradients/1/first_to_last_ratio",
+        );
+        let rr = w.num(
+            relu.first_to_last_ratio,
+            3,
+            F,
+            "/gradients/0/first_to_last_ratio",
+        );
+        let sat = sig.saturation_last.iter().copied().fold(0.0, f64::max);
+        let sat_i = sig
+            .saturation_last
+            .iter()
+            .position(|&s| s == sat)
+            .unwrap_or(0);
+        let satq = w.pct(sat, F, format!("/gradients/1/saturation_last/{sat_i}"));
+        let vanishing = sig.first_to_last_ratio < 0.5 * relu.first_to_last_ratio;
+        let verdict = if vanishing {
+            "The first layer's gradient is attenuated far more under sigmoid than under ReLU: the measurements support \
+             vanishing gradients as part of the story."
+        } else {
+            "The first layer's gradient is not attenuated much more under sigmoid than under ReLU relative to the output \
+             layer, so vanishing gradients through depth do not explain the stall on their own; with only two hidden \
+             layers, sigmoid's small derivative (at most one quarter) slows every layer, which the sweep shows is cured \
+             by a larger step."
+        };
+        if let (Some(s1), Some(r1)) = (s1, r1) {
+            w.para(format!(
+                "At the first iteration the mean absolute gradient of the first-layer weights is {s1} with sigmoid and \
+                 {r1} with ReLU. Over training, the first layer's gradient relative to the output layer's averages {sr} \
+                 under sigmoid and {rr} under ReLU; at the end, the most saturated sigmoid layer has {satq} of its units \
+                 with a derivative below one hundredth. {verdict}"
+            ));
+        }
+    }
+    w.figure(
+        "part_b_gradients_relu",
+        "Gradient magnitudes per layer, ReLU",
+    );
+    w.figure(
+        "part_b_gradients_sigmoid",
+        "Gradient magnitudes per layer and saturation, sigmoid",
+    );
+}
+
+fn part_c(w: &mut Writer, r: &Results) {
+    let c = &r.part_c;
+    const F: &str = "part_c.json";
+    w.raw("## Part C(b): which inputs the model uses");
+    let epochs = w.num(c.config.epochs as f64, 0, F, "/config/epochs");
+    let batch = w.num(c.config.batch_size as f64, 0, F, "/config/batch_size");
+    let lr = w.num(c.config.learning_rate, 2, F, "/config/learning_rate");
+    let ta = w.pct(c.train_acc, F, "/train_acc");
+    let va = w.pct(c.val_acc, F, "/val_acc");
+    w.para(format!(
+        "The same architecture, built on the autodiff tape with PyTorch's default initialisation, trained by minibatch \
+         SGD for {epochs} epochs (batch {batch}, learning rate {lr}), reaches {ta} on the training split and {va} on \
+         validation."
+    ));
+    w.figure("part_c_accuracy", "Accuracy per epoch");
+    if let (Some(top), Some(second)) = (c.columns.first(), c.columns.get(1)) {
+        let share = w.pct(top.share, F, "/columns/0/share");
+        let drop = w.pct(top.permutation_drop, F, "/columns/0/permutation_drop");
+        let share2 = w.pct(second.share, F, "/columns/1/share");
+        let agree = if c.methods_agree_on_top {
+            "Permutation importance agrees on the top column."
+        } else {
+            "Permutation importance ranks another column first: the two methods disagree."
+        };
+        w.para(format!(
+            "Ranked by the mean absolute input gradient over validation rows, `{}` takes {share} of the total \
+             attribution; the next column, `{}`, takes {share2}. Shuffling `{}` across validation rows costs {drop} \
+             of accuracy. {agree}",
+            top.column, second.column, top.column
+        ));
+    }
+    let mut t =
+        String::from("| rank | encoded feature | mean abs dL/dx |\n| ---: | --- | ---: |\n");
+    for (i, a) in c.attribution.iter().enumerate() {
+        let _ = writeln!(t, "| {} | `{}` | {:.4} |", i + 1, a.feature, a.score);
+    }
+    w.raw(&t);
+    let mut t = String::from(
+        "| original column | gradient score | share | accuracy lost when shuffled (mean ± sd) |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for col in &c.columns {
+        let _ = writeln!(
+            t,
+            "| `{}` | {:.4} | {} | {} ± {} |",
+            col.column,
+            col.score,
+            pct_cell(col.share),
+            pct_cell(col.permutation_drop),
+            pct_cell(col.permutation_drop_sd)
+        );
+    }
+    w.raw(&t);
+    w.figure(
+        "part_c_attribution",
+        "Gradient attribution per encoded feature",
+    );
+    w.figure(
+        "part_c_columns",
+        "Gradient share and permutation importance per original column",
+    );
+}
+
+fn part_d(w: &mut Writer, r: &Results) {
+    let d = &r.part_d;
+    const F: &str = "part_d.json";
+    w.raw("## Part D: the held-out test");
+    let tr = w.pct(d.model.train_acc, F, "/model/train_acc");
+    let va = w.pct(d.model.val_acc, F, "/model/val_acc");
+    let te = w.pct(d.model.test_acc, F, "/model/test_acc");
+    w.para(format!(
+        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set."
+    ));
+    w.figure(
+        "part_d_sets",
+        "The same model on train, validation and test",
+    );
+    w.figure("part_d_confusion", "Confusion matrix on test");
+    let classes = class_names(d.test_confusion.matrix.len());
+    let mut t =
+        String::from("| class | test rows | precision | recall |\n| --- | ---: | ---: | ---: |\n");
+    for (k, name) in classes.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {} | {} |",
+            d.test_confusion.support[k],
+            pct_cell(d.test_confusion.precision[k]),
+            pct_cell(d.test_confusion.recall[k])
+        );
+    }
+    w.raw(&t);
+
+    w.raw("### The root cause, from evidence");
+    let mut t = String::from(
+        "| column | share of attribution | accuracy lost when shuffled | label relation, train | label relation, test | distribution shift | relation breaks |\n| --- | ---: | ---: | ---: | ---: | ---: | :---: |\n",
+    );
+    for e in &d.root_cause.evidence {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            e.column,
+            pct_cell(e.attribution_share),
+            pct_cell(e.permutation_drop),
+            fmt(e.relation_train, 3),
+            fmt(e.relation_test, 3),
+            fmt(e.distribution_shift, 3),
+            if e.relation_breaks { "**yes**" } else { "no" }
+        );
+    }
+    w.raw(&t);
+    w.para(
+        "Label relation is the absolute Pearson correlation with the class for a numeric column and the correlation \
+         ratio η for a categorical one; distribution shift is the Kolmogorov–Smirnov statistic or the total variation \
+         distance of the level shares."
+            .to_string(),
+    );
+    match d.root_cause.evidence.iter().position(|e| Some(&e.column) == d.root_cause.feature.as_ref()) {
+        Some(i) => {
+            let e = &d.root_cause.evidence[i];
+            let p = format!("/root_cause/evidence/{i}");
+            let share = w.pct(e.attribution_share, F, format!("{p}/attribution_share"));
+            let drop = w.pct(e.permutation_drop, F, format!("{p}/permutation_drop"));
+            let rt = w.num(e.relation_train, 3, F, format!("{p}/relation_train"));
+            let rs = w.num(e.relation_test, 3, F, format!("{p}/relation_test"));
+            w.para(format!(
+                "**Root cause: `{col}`.** The model relies on it more than on any other column ({share} of the gradient \
+                 attribution; shuffling it costs {drop} of validation accuracy), and its relation to the price class \
+                 holds in train ({rt}) but not in test ({rs}). The network learned a shortcut through `{col}` that the \
+                 test set does not share.",
+                col = e.column
+            ));
+        }
+        None => w.para("No column that the model relies on changes its relation to the label between train and test.".to_string()),
+    }
+    if d.root_cause_distribution.is_some() {
+        w.figure(
+            "part_d_root_cause",
+            "The root-cause column per class, train beside test",
+        );
+    }
+    let gap = d.model.train_acc - d.model.val_acc;
+    let gapq = w.pct(gap, F, "/model/train_acc − /model/val_acc");
+    let over = if gap.abs() < 0.03 {
+        "so the model generalises to unseen rows drawn like the training data: this is not overfitting"
+    } else {
+        "a gap that overfitting could contribute to"
+    };
+    let tv: f64 = d
+        .class_shares_train
+        .iter()
+        .zip(&d.class_shares_test)
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f64>()
+        / 2.0;
+    let tvq = w.num(
+        tv,
+        3,
+        F,
+        "total variation of /class_shares_train and /class_shares_test",
+    );
+    w.para(format!(
+        "The study blamed overfitting and class imbalance. Training and validation accuracy differ by {gapq}, {over}. \
+         The class shares of test differ from those of training by a total variation of {tvq}, and the class-weighted \
+         mitigation below is measured on test like the others."
+    ));
+
+    w.raw("### Mitigations, each measured on test");
+    let mut t = String::from(
+        "| mitigation | what changed | train | validation | test |\n| --- | --- | ---: | ---: | ---: |\n",
+    );
+    for m in &d.mitigations {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} | {} |",
+            m.name,
+            m.description,
+            pct_cell(m.train_acc),
+            pct_cell(m.val_acc),
+            pct_cell(m.test_acc)
+        );
+    }
+    w.raw(&t);
+    if let Some((i, best)) = d
+        .mitigations
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.name != "majority_baseline")
+        .max_by(|a, b| a.1.test_acc.total_cmp(&b.1.test_acc))
+    {
+        let acc = w.pct(best.test_acc, F, format!("/mitigations/{i}/test_acc"));
+        let base = w.pct(d.test_acc, F, "/test_acc");
+        w.para(format!(
+            "The best mitigation on test is `{}` ({}), at {acc} against {base} for the original model.",
+            best.name, best.description
+        ));
+    }
+    w.figure(
+        "part_d_mitigations",
+        "Validation and test accuracy of each mitigation",
+    );
+}
+
+fn q2(w: &mut Writer, r: &Results, derivation: &str) {
+    let q = &r.q2;
+    const F: &str = "q2.json";
+    w.raw("## Question 2: one bias shared by both layers");
+    w.raw(derivation);
+    w.raw("### The gradient check at initialisation");
+    let mut t = String::from(
+        "| component | hand-written | tape | finite differences | twin: dL/db1 + dL/db2 |\n| ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    let g = &q.grad_check;
+    for j in 0..g.hand.len() {
+        let _ = writeln!(
+            t,
+            "| {j} | {:.10} | {:.10} | {:.10} | {:.10} |",
+            g.hand[j], g.tape[j], g.finite_difference[j], g.twin_sum[j]
+        );
+    }
+    w.raw(&t);
+    let err = w.sci(g.max_rel_error, F, "/grad_check/max_rel_error");
+    w.para(format!(
+        "The largest relative difference between the hand-written gradient and the other three is {err}."
+    ));
+
+    w.raw("### Does sharing change convergence?");
+    let target = w.num(q.loss_target, 4, F, "/loss_target");
+    let seeds = w.num(q.config.seeds as f64, 0, F, "/config/seeds");
+    let iters = w.num(q.config.iterations as f64, 0, F, "/config/iterations");
+    w.para(format!(
+        "Both networks are trained by full-batch gradient descent for {iters} iterations from {seeds} seeds at each \
+         learning rate. The loss target is {target}."
+    ));
+    let mut t = String::from(
+        "| bias | learning rate | stable | diverged seeds | final loss (mean ± sd) | iterations to target (mean) | validation accuracy |\n| --- | ---: | :---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for c in &q.cells {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} ± {} | {} | {} |",
+            c.mode,
+            c.learning_rate,
+            if c.stable { "yes" } else { "**no**" },
+            c.diverged_seeds,
+            fmt(c.final_loss_mean, 4),
+            fmt(c.final_loss_sd, 4),
+            c.iterations_to_target_mean
+                .map_or("not reached".into(), |v| fmt(v, 1)),
+            pct_cell(c.val_acc_mean)
+        );
+    }
+    w.raw(&t);
+    let base = w.num(
+        q.config.base_learning_rate,
+        2,
+        F,
+        "/config/base_learning_rate",
+    );
+    let sl = w.num(q.shared.final_loss, 4, F, "/shared/final_loss");
+    let il = w.num(q.independent.final_loss, 4, F, "/independent/final_loss");
+    let speed = match (
+        q.shared.iterations_to_target,
+        q.independent.iterations_to_target,
+    ) {
+        (Some(s), Some(i)) => {
+            let sq = w.num(s, 1, F, "/shared/iterations_to_target");
+            let iq = w.num(i, 1, F, "/independent/iterations_to_target");
+            let verdict = if s > 1.1 * i {
+                "sharing slows convergence"
+            } else if i > 1.1 * s {
+                "sharing speeds convergence"
+            } else {
+                "sharing barely changes the speed"
+            };
+            format!(
+                " The shared network needs {sq} iterations on average to reach the target, the independent one {iq}: {verdict}."
+            )
+        }
+        _ => " Not every network reached the target at this learning rate.".to_string(),
+    };
+    let stability = match (
+        q.shared.largest_stable_learning_rate,
+        q.independent.largest_stable_learning_rate,
+    ) {
+        (Some(s), Some(i)) => {
+            let sq = w.num(s, 2, F, "/shared/largest_stable_learning_rate");
+            let iq = w.num(i, 2, F, "/independent/largest_stable_learning_rate");
+            let verdict = if s < i {
+                "sharing makes training less stable"
+            } else if s > i {
+                "sharing makes training more stable"
+            } else {
+                "sharing does not change stability within the grid"
+            };
+            format!(
+                " The largest stable learning rate tried is {sq} with a shared bias and {iq} with independent ones: {verdict}."
+            )
+        }
+        _ => String::new(),
+    };
+    w.para(format!(
+        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases.{speed}{stability}"
+    ));
+    for &lr in &q.config.learning_rates {
+        if q.cells.iter().any(|c| {
+            c.learning_rate == lr
+                && c.loss_curve.iter().all(|v| v.is_finite())
+                && !c.loss_curve.is_empty()
+        }) {
+            w.figure(
+                &q2_figure_name(lr),
+                &format!("Training loss, shared against independent bias, learning rate {lr}"),
+            );
+        }
+    }
+    w.figure("q2_final_loss", "Final training loss per learning rate");
+}

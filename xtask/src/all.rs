@@ -1,0 +1,196 @@
+//! `cargo xtask all`: every part, every record, every model file, then the report.
+
+use std::path::{Path, PathBuf};
+
+use experiments::{Config, Outputs, Progress};
+use models::Record;
+use serde::Serialize;
+
+use crate::input::{self, DataArgs};
+use crate::output::{write_atomic, write_json};
+use crate::progress::Stderr;
+
+/// Options of `all`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output folder.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Small iteration counts everywhere (smoke test; the numbers mean little).
+    #[arg(long)]
+    quick: bool,
+    /// No progress on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// The split, as row numbers of the training file (0-based data rows, header excluded).
+#[derive(Serialize)]
+struct SplitFile<'a> {
+    seed: u64,
+    validation_fraction: f64,
+    validation_rows: &'a [usize],
+    train_rows: &'a [usize],
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let mut progress = Stderr::new(args.quiet);
+    let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
+    let config = if args.quick {
+        Config::quick(args.data.seed)
+    } else {
+        Config::full(args.data.seed)
+    };
+    let outputs = experiments::run_all(
+        &inputs.train,
+        &inputs.test,
+        inputs.source.clone(),
+        &config,
+        &mut progress,
+    )
+    .map_err(|e| e.to_string())?;
+    progress.step("Writing results");
+    write_outputs(&args.out, &config, &outputs)?;
+    progress.step("Drawing figures and the report");
+    crate::report::redraw(&args.out)?;
+    progress.finish();
+    print_table(&inputs.origin, &outputs, &args.out);
+    Ok(())
+}
+
+/// Writes every record, history and model of a run into `out`.
+pub fn write_outputs(out: &Path, config: &Config, o: &Outputs) -> Result<(), String> {
+    write_json(&out.join("summary.json"), &o.summary)?;
+    write_json(&out.join("config.json"), config)?;
+    write_json(&out.join("eda.json"), &o.part_a)?;
+    write_json(&out.join("part_b.json"), &o.part_b)?;
+    write_json(&out.join("part_c.json"), &o.part_c)?;
+    write_json(&out.join("part_d.json"), &o.part_d)?;
+    write_json(&out.join("q2.json"), &o.q2)?;
+    write_json(
+        &out.join("split.json"),
+        &SplitFile {
+            seed: config.seed,
+            validation_fraction: config.validation_fraction,
+            validation_rows: &o.split.validation,
+            train_rows: &o.split.train,
+        },
+    )?;
+    let histories = out.join("histories");
+    write_history(&histories.join("part_b_relu.csv"), &o.part_b.relu.history)?;
+    write_history(
+        &histories.join("part_b_sigmoid.csv"),
+        &o.part_b.sigmoid.history,
+    )?;
+    write_history(&histories.join("part_c.csv"), &o.part_c.history)?;
+    write_q2_curves(&histories.join("q2_loss_curves.csv"), &o.q2)?;
+    for m in &o.models {
+        write_json(
+            &out.join("models").join(format!("{}.json", m.name)),
+            &m.file,
+        )?;
+    }
+    Ok(())
+}
+
+fn csv_bytes(
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(|e| e.to_string())?;
+    for row in rows {
+        w.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+fn write_history(path: &Path, history: &[Record]) -> Result<(), String> {
+    let layers = history.first().map_or(0, |r| r.grad_mean_abs.len());
+    let hidden = history.first().map_or(0, |r| r.saturation.len());
+    let mut header: Vec<String> = ["step", "loss", "train_acc", "val_acc"]
+        .map(String::from)
+        .to_vec();
+    header.extend((1..=layers).map(|l| format!("grad_mean_abs_w{l}")));
+    header.extend((1..=hidden).map(|l| format!("saturation_h{l}")));
+    let rows = history.iter().map(|r| {
+        let mut row = vec![
+            r.step.to_string(),
+            r.loss.to_string(),
+            r.train_acc.to_string(),
+            r.val_acc.to_string(),
+        ];
+        row.extend(r.grad_mean_abs.iter().map(f64::to_string));
+        row.extend(r.saturation.iter().map(f64::to_string));
+        row
+    });
+    write_atomic(path, &csv_bytes(&header, rows)?)
+}
+
+fn write_q2_curves(path: &Path, q2: &experiments::Q2) -> Result<(), String> {
+    let header = ["mode", "learning_rate", "iteration", "mean_loss"]
+        .map(String::from)
+        .to_vec();
+    let rows = q2.cells.iter().flat_map(|c| {
+        c.loss_curve.iter().enumerate().map(move |(i, l)| {
+            vec![
+                c.mode.clone(),
+                c.learning_rate.to_string(),
+                (i + 1).to_string(),
+                l.to_string(),
+            ]
+        })
+    });
+    write_atomic(path, &csv_bytes(&header, rows)?)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:5.1}%", 100.0 * x)
+}
+
+fn print_table(origin: &str, o: &Outputs, out: &Path) {
+    let s = &o.summary;
+    println!("Data: {origin}");
+    println!("{:<44} {:>8} {:>8} {:>8}", "model", "train", "val", "test");
+    println!(
+        "{:<44} {:>8} {:>8} {:>8}",
+        "Part B ReLU (from scratch, full batch)",
+        pct(s.part_b.relu.train_acc),
+        pct(s.part_b.relu.val_acc),
+        ""
+    );
+    println!(
+        "{:<44} {:>8} {:>8} {:>8}",
+        "Part B sigmoid (from scratch, full batch)",
+        pct(s.part_b.sigmoid.train_acc),
+        pct(s.part_b.sigmoid.val_acc),
+        ""
+    );
+    println!(
+        "{:<44} {:>8} {:>8} {:>8}",
+        "Part C/D tape MLP (minibatch SGD)",
+        pct(s.part_d.train_acc),
+        pct(s.part_d.val_acc),
+        pct(s.part_d.test_acc)
+    );
+    for m in &o.part_d.mitigations {
+        println!(
+            "{:<44} {:>8} {:>8} {:>8}",
+            format!("  mitigation: {}", m.name),
+            pct(m.train_acc),
+            pct(m.val_acc),
+            pct(m.test_acc)
+        );
+    }
+    match &s.part_d.root_cause.feature {
+        Some(f) => println!("Root cause of the test collapse: `{f}`"),
+        None => println!("Root cause: no relied-upon column breaks between train and test"),
+    }
+    println!(
+        "Question 2: final loss shared {:.4}, independent {:.4}; gradient check max rel. error {:.2e}",
+        s.q2.shared.final_loss, s.q2.independent.final_loss, s.q2.grad_check.max_rel_error
+    );
+    println!("Results in {}", out.display());
+}

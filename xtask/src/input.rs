@@ -1,0 +1,97 @@
+//! Where the data come from: `--data DIR`, `--train F --test F`, the git-ignored `data/`
+//! folder, or — failing all three — synthetic data, said plainly.
+
+use std::path::{Path, PathBuf};
+
+use data::{Schema, Table};
+use experiments::Source;
+
+/// Rows of the synthetic default: the real files' sizes.
+const SYNTH_TRAIN_ROWS: usize = 41_348;
+const SYNTH_TEST_ROWS: usize = 7_297;
+
+/// Data options shared by every task that reads the two tables.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Folder holding train.csv and test.csv.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["train", "test"])]
+    pub data: Option<PathBuf>,
+    /// Training CSV (with --test).
+    #[arg(long, value_name = "FILE", requires = "test")]
+    pub train: Option<PathBuf>,
+    /// Test CSV (with --train).
+    #[arg(long, value_name = "FILE", requires = "train")]
+    pub test: Option<PathBuf>,
+    /// Seed of every random stream (split, initialisation, shuffles, synthetic data).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// The two tables and where they came from.
+#[derive(Debug)]
+pub struct Inputs {
+    pub train: Table,
+    pub test: Table,
+    pub source: Source,
+    /// One line for people: the two paths, or "synthetic (seed N)".
+    pub origin: String,
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Loads the tables the options name; `note` receives loader warnings and the synthetic
+/// notice.
+pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, String> {
+    let pair = match (&args.data, &args.train, &args.test) {
+        (Some(dir), _, _) => Some((dir.join("train.csv"), dir.join("test.csv"))),
+        (None, Some(train), Some(test)) => Some((train.clone(), test.clone())),
+        _ => {
+            let dir = workspace_root().join("data");
+            let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));
+            (train.is_file() && test.is_file()).then_some((train, test))
+        }
+    };
+    let schema = Schema::listings();
+    match pair {
+        Some((train_path, test_path)) => {
+            let mut read = |path: &Path| -> Result<Table, String> {
+                let loaded = data::load_csv(path, &schema).map_err(|e| e.to_string())?;
+                for w in &loaded.warnings {
+                    note(&format!("warning: {w}"));
+                }
+                Ok(loaded.table)
+            };
+            let train = read(&train_path)?;
+            let test = read(&test_path)?;
+            Ok(Inputs {
+                origin: format!("{} and {}", train_path.display(), test_path.display()),
+                train,
+                test,
+                source: Source::Csv,
+            })
+        }
+        None => {
+            note(&format!(
+                "note: no data given and none in {}; running on SYNTHETIC data (seed {}). \
+                 Use --data DIR for the real files.",
+                workspace_root().join("data").display(),
+                args.seed
+            ));
+            let config =
+                data::synth::SynthConfig::new(SYNTH_TRAIN_ROWS, SYNTH_TEST_ROWS, args.seed);
+            let (train, test) = data::synth::generate(&config).map_err(|e| e.to_string())?;
+            Ok(Inputs {
+                train,
+                test,
+                source: Source::Synthetic,
+                origin: format!("synthetic (seed {})", args.seed),
+            })
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! `cargo xtask report`: redraw figures and the report from a results folder.
+
+use std::path::{Path, PathBuf};
+
+/// Options of `report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Results folder written by `cargo xtask all`.
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let n = redraw(&args.results)?;
+    eprintln!(
+        "wrote {} and {} figures",
+        args.results.join("report.html").display(),
+        n
+    );
+    Ok(())
+}
+
+/// Reads the records in `dir` and writes its figures and report; returns the figure count.
+pub fn redraw(dir: &Path) -> Result<usize, String> {
+    let results = reporting::Results::load(dir).map_err(|e| e.to_string())?;
+    let rendered = reporting::render(&results).map_err(|e| e.to_string())?;
+    reporting::write(dir, &rendered).map_err(|e| e.to_string())?;
+    Ok(rendered.figures.len())
+}
