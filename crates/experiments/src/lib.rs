@@ -7,11 +7,13 @@
 //! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
+pub mod nan;
 pub mod part_a;
 pub mod part_b;
 pub mod part_c;
 pub mod part_d;
 pub mod prepare;
+pub mod protocol;
 pub mod q2;
 mod summary;
 

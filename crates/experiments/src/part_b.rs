@@ -61,10 +61,13 @@ pub struct ActivationRun {
     /// Hidden activation.
     pub activation: Activation,
     /// Training accuracy after the last iteration.
+    #[serde(with = "crate::nan")]
     pub train_acc: f64,
     /// Validation accuracy after the last iteration.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
     /// Training loss at the last iteration.
+    #[serde(with = "crate::nan")]
     pub final_loss: f64,
     /// Per-iteration history.
     pub history: Vec<Record>,
@@ -78,15 +81,26 @@ pub struct SeedBand {
     /// The seeds used.
     pub seeds: Vec<u64>,
     /// Mean training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
     pub train_acc_mean: Vec<f64>,
     /// Standard deviation (ddof = 1) of training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
     pub train_acc_sd: Vec<f64>,
     /// Mean validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
     pub val_acc_mean: Vec<f64>,
     /// Standard deviation of validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
     pub val_acc_sd: Vec<f64>,
     /// Final validation accuracy of each seed.
+    #[serde(with = "crate::nan::vec")]
     pub final_val_acc: Vec<f64>,
+    /// Their mean.
+    #[serde(with = "crate::nan")]
+    pub final_val_acc_mean: f64,
+    /// Their standard deviation (ddof = 1).
+    #[serde(with = "crate::nan")]
+    pub final_val_acc_sd: f64,
 }
 
 /// One cell of the sigmoid learning-rate × iterations sweep.
@@ -97,10 +111,13 @@ pub struct SweepPoint {
     /// Iterations trained when read.
     pub iterations: usize,
     /// Training loss then.
+    #[serde(with = "crate::nan")]
     pub loss: f64,
     /// Training accuracy then.
+    #[serde(with = "crate::nan")]
     pub train_acc: f64,
     /// Validation accuracy then.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
     /// Iteration at which training diverged, if it did (no later checkpoints then).
     pub diverged_at: Option<usize>,
@@ -117,8 +134,10 @@ pub struct GradientEvidence {
     pub last: Vec<f64>,
     /// Mean over iterations of |∂L/∂W1| / |∂L/∂W_last|: how much smaller the first layer's
     /// gradient is than the output layer's (vanishing gradients make this ≪ 1).
+    #[serde(with = "crate::nan")]
     pub first_to_last_ratio: f64,
     /// Mean over iterations of |∂L/∂W1| / |∂L/∂W2|, the two layers the assignment names.
+    #[serde(with = "crate::nan")]
     pub w1_to_w2_ratio: f64,
     /// Share of saturated hidden units (g′(z) < 0.01) per hidden layer at the first iteration.
     pub saturation_initial: Vec<f64>,
@@ -287,12 +306,16 @@ fn seed_band(
     };
     let (train_acc_mean, train_acc_sd) = column(|r| r.train_acc);
     let (val_acc_mean, val_acc_sd) = column(|r| r.val_acc);
+    let final_val_acc: Vec<f64> = histories
+        .iter()
+        .map(|h| h.last().map_or(f64::NAN, |r| r.val_acc))
+        .collect();
+    let (final_val_acc_mean, final_val_acc_sd) = mean_sd(final_val_acc.iter().copied());
     Ok(SeedBand {
         activation,
-        final_val_acc: histories
-            .iter()
-            .map(|h| h.last().map_or(f64::NAN, |r| r.val_acc))
-            .collect(),
+        final_val_acc,
+        final_val_acc_mean,
+        final_val_acc_sd,
         seeds,
         train_acc_mean,
         train_acc_sd,

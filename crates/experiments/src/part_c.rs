@@ -87,6 +87,7 @@ pub struct ColumnScore {
     /// Mean drop in validation accuracy when the column is shuffled across rows.
     pub permutation_drop: f64,
     /// Standard deviation of that drop over the repeats.
+    #[serde(with = "crate::nan")]
     pub permutation_drop_sd: f64,
 }
 

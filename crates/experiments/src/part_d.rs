@@ -40,10 +40,13 @@ pub struct ColumnShift {
     pub column: String,
     /// Strength of the column's relation to the label in train (|Pearson r| for numeric
     /// columns, a comparable association in [0, 1] for categorical ones).
+    #[serde(with = "crate::nan")]
     pub relation_train: f64,
     /// The same in test.
+    #[serde(with = "crate::nan")]
     pub relation_test: f64,
     /// How much the column's own distribution moved (KS statistic or total variation).
+    #[serde(with = "crate::nan")]
     pub distribution_shift: f64,
 }
 
@@ -57,10 +60,13 @@ pub struct ColumnEvidence {
     /// Drop in validation accuracy when the column is shuffled (Part C).
     pub permutation_drop: f64,
     /// Label relation in train (Part A).
+    #[serde(with = "crate::nan")]
     pub relation_train: f64,
     /// Label relation in test (Part A).
+    #[serde(with = "crate::nan")]
     pub relation_test: f64,
     /// Distribution shift of the column itself, train to test (Part A).
+    #[serde(with = "crate::nan")]
     pub distribution_shift: f64,
     /// Whether the label relation breaks between train and test.
     pub relation_breaks: bool,
@@ -87,6 +93,10 @@ pub struct Evaluation {
     pub val_acc: f64,
     /// Held-out test set.
     pub test_acc: f64,
+    /// Training minus validation accuracy: what overfitting would show.
+    pub overfitting_gap: f64,
+    /// Validation minus test accuracy: the collapse to explain.
+    pub test_gap: f64,
 }
 
 /// A mitigation and what it achieves.
@@ -111,8 +121,10 @@ pub struct Confusion {
     /// `matrix[true][predicted]` counts.
     pub matrix: Vec<Vec<u64>>,
     /// Per class: correct / predicted as that class (NaN when never predicted).
+    #[serde(with = "crate::nan::vec")]
     pub precision: Vec<f64>,
     /// Per class: correct / truly that class.
+    #[serde(with = "crate::nan::vec")]
     pub recall: Vec<f64>,
     /// Per class: rows truly of that class.
     pub support: Vec<u64>,
@@ -151,6 +163,8 @@ pub struct PartD {
     pub class_shares_train: Vec<f64>,
     /// Class shares in test.
     pub class_shares_test: Vec<f64>,
+    /// Total variation distance between the two class distributions (0 = identical).
+    pub class_share_shift: f64,
     /// The diagnosis.
     pub root_cause: RootCause,
     /// The mitigations, each measured on test.
@@ -280,11 +294,20 @@ fn shares(y: &[usize], n_classes: usize) -> Vec<f64> {
     counts.iter().map(|c| c / y.len().max(1) as f64).collect()
 }
 
+fn total_variation(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0
+}
+
 fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Evaluation {
+    let train_acc = mlp.accuracy(prepared.train.x.as_ref(), &prepared.train.y);
+    let val_acc = mlp.accuracy(prepared.validation.x.as_ref(), &prepared.validation.y);
+    let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
     Evaluation {
-        train_acc: mlp.accuracy(prepared.train.x.as_ref(), &prepared.train.y),
-        val_acc: mlp.accuracy(prepared.validation.x.as_ref(), &prepared.validation.y),
-        test_acc: mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y),
+        train_acc,
+        val_acc,
+        test_acc,
+        overfitting_gap: train_acc - val_acc,
+        test_gap: val_acc - test_acc,
     }
 }
 
@@ -463,6 +486,10 @@ pub fn run_part_d(
             model,
             test_confusion: confusion(&test_pred, &prepared.test.y, k),
             validation_confusion: confusion(&val_pred, &prepared.validation.y, k),
+            class_share_shift: total_variation(
+                &shares(&prepared.train.y, k),
+                &shares(&prepared.test.y, k),
+            ),
             class_shares_train: shares(&prepared.train.y, k),
             class_shares_test: shares(&prepared.test.y, k),
             root_cause_distribution: root_cause

@@ -72,16 +72,22 @@ pub struct Q2Cell {
     /// No seed diverged and every seed ended below its initial loss.
     pub stable: bool,
     /// Mean and sd of the final training loss over the seeds that finished.
+    #[serde(with = "crate::nan")]
     pub final_loss_mean: f64,
     /// Standard deviation of the final loss.
+    #[serde(with = "crate::nan")]
     pub final_loss_sd: f64,
     /// Mean validation accuracy at the end.
+    #[serde(with = "crate::nan")]
     pub val_acc_mean: f64,
     /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
     pub iterations_to_target: Vec<Option<usize>>,
     /// Mean over the seeds that reached the target (None if none did).
     pub iterations_to_target_mean: Option<f64>,
+    /// How many seeds reached the target within the iterations.
+    pub seeds_reaching_target: usize,
     /// Mean training loss per iteration over the seeds that finished.
+    #[serde(with = "crate::nan::vec")]
     pub loss_curve: Vec<f64>,
 }
 
@@ -89,11 +95,20 @@ pub struct Q2Cell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Q2Headline {
     /// Mean final training loss.
+    #[serde(with = "crate::nan")]
     pub final_loss: f64,
     /// Mean final validation accuracy.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
-    /// Mean iterations to reach the loss target.
+    /// Mean iterations to reach the loss target, over the seeds that reached it.
     pub iterations_to_target: Option<f64>,
+    /// How many of the seeds reached it.
+    pub seeds_reaching_target: usize,
+    /// The lowest mean final loss over the learning rates tried.
+    #[serde(with = "crate::nan")]
+    pub best_final_loss: f64,
+    /// The learning rate that gave it.
+    pub best_learning_rate: Option<f64>,
     /// The largest learning rate tried at which every seed stayed stable.
     pub largest_stable_learning_rate: Option<f64>,
 }
@@ -110,6 +125,7 @@ pub struct GradCheck {
     /// grad(b1) + grad(b2) of the independent twin with b1 = b2 = b.
     pub twin_sum: Vec<f64>,
     /// Largest relative error of hand against tape, finite differences and the twin sum.
+    #[serde(with = "crate::nan")]
     pub max_rel_error: f64,
 }
 
@@ -120,6 +136,7 @@ pub struct Q2 {
     pub config: Q2Config,
     /// The loss target for "iterations to reach": the worse of the two modes' mean final
     /// losses at the base learning rate, plus 1 %.
+    #[serde(with = "crate::nan")]
     pub loss_target: f64,
     /// Every (mode, learning rate) cell.
     pub cells: Vec<Q2Cell>,
@@ -298,10 +315,17 @@ pub fn run_q2(
         let base = cells
             .iter()
             .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
+        let best = cells
+            .iter()
+            .filter(|c| c.mode == name && c.final_loss_mean.is_finite())
+            .min_by(|a, b| a.final_loss_mean.total_cmp(&b.final_loss_mean));
         Q2Headline {
             final_loss: base.map_or(f64::NAN, |c| c.final_loss_mean),
             val_acc: base.map_or(f64::NAN, |c| c.val_acc_mean),
             iterations_to_target: base.and_then(|c| c.iterations_to_target_mean),
+            seeds_reaching_target: base.map_or(0, |c| c.seeds_reaching_target),
+            best_final_loss: best.map_or(f64::NAN, |c| c.final_loss_mean),
+            best_learning_rate: best.map(|c| c.learning_rate),
             largest_stable_learning_rate: cells
                 .iter()
                 .filter(|c| c.mode == name && c.stable)
@@ -360,6 +384,7 @@ fn cell(
         final_loss_sd,
         val_acc_mean: finished.iter().map(|r| r.val_acc).sum::<f64>()
             / finished.len().max(1) as f64,
+        seeds_reaching_target: reached.len(),
         iterations_to_target_mean: (!reached.is_empty())
             .then(|| reached.iter().sum::<f64>() / reached.len() as f64),
         iterations_to_target,

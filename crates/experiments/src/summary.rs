@@ -26,8 +26,10 @@ pub struct DataSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Accuracies {
     /// Training split.
+    #[serde(with = "crate::nan")]
     pub train_acc: f64,
     /// Validation split.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
 }
 
@@ -39,6 +41,7 @@ pub struct PartBSummary {
     /// Sigmoid, seed protocol.
     pub sigmoid: Accuracies,
     /// Majority-class share of validation.
+    #[serde(with = "crate::nan")]
     pub majority_share: f64,
 }
 
@@ -46,8 +49,10 @@ pub struct PartBSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartCSummary {
     /// Training accuracy.
+    #[serde(with = "crate::nan")]
     pub train_acc: f64,
     /// Validation accuracy.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
     /// Encoded features, highest score first.
     pub attribution: Vec<FeatureScore>,
@@ -68,6 +73,7 @@ pub struct MitigationSummary {
     /// Its name.
     pub name: String,
     /// Test accuracy.
+    #[serde(with = "crate::nan")]
     pub test_acc: f64,
 }
 
@@ -75,10 +81,13 @@ pub struct MitigationSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartDSummary {
     /// Part C's model: train accuracy.
+    #[serde(with = "crate::nan")]
     pub train_acc: f64,
     /// Part C's model: validation accuracy.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
     /// Part C's model: test accuracy.
+    #[serde(with = "crate::nan")]
     pub test_acc: f64,
     /// The diagnosis.
     pub root_cause: RootCauseSummary,
@@ -90,8 +99,10 @@ pub struct PartDSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Q2ModeSummary {
     /// Mean final training loss at the base learning rate.
+    #[serde(with = "crate::nan")]
     pub final_loss: f64,
     /// Mean final validation accuracy at the base learning rate.
+    #[serde(with = "crate::nan")]
     pub val_acc: f64,
     /// Mean iterations to the loss target at the base learning rate.
     pub iterations_to_target: Option<f64>,
@@ -103,6 +114,7 @@ pub struct Q2ModeSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradCheckSummary {
     /// Largest relative error among hand, tape, finite differences and twin sum.
+    #[serde(with = "crate::nan")]
     pub max_rel_error: f64,
 }
 

@@ -1,0 +1,77 @@
+//! The study's protocol alone, for timing: preprocessing, Part B(a) with ReLU and sigmoid
+//! at the protocol configuration, Part C(b) with gradient attribution, and the test
+//! accuracy of Part C's model (Part D's evaluation). No seed bands, sweeps, permutation
+//! importance, mitigations or Question 2: this is the work the speed target is set on.
+
+use data::{PreprocessOptions, Table};
+use models::{Activation, Engine, Init, LossOptions, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::part_b::train_mlp;
+use crate::part_c::{gradient_attribution, train_tape_mlp};
+use crate::{Config, ExperimentError, Prepared, Progress};
+
+/// The protocol's headline numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    /// Part B(a) ReLU: training and validation accuracy after the last iteration.
+    pub relu: (f64, f64),
+    /// Part B(a) sigmoid: the same.
+    pub sigmoid: (f64, f64),
+    /// Part C(b) tape MLP: training, validation and test accuracy.
+    pub tape: (f64, f64, f64),
+    /// Part C(b) gradient attribution per encoded feature, in column order.
+    pub attribution: Vec<(String, f64)>,
+}
+
+/// Runs the protocol on the two tables with `config`'s seed, split and part settings.
+pub fn run_protocol(
+    train: &Table,
+    test: &Table,
+    config: &Config,
+    progress: &mut dyn Progress,
+) -> Result<Protocol, ExperimentError> {
+    let seed = config.seed;
+    let split = crate::split(train, config);
+    progress.step("Preprocessing (fitted on the training split)");
+    let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
+    let b = &config.part_b;
+    let cfg = TrainConfig {
+        learning_rate: b.learning_rate,
+        steps: b.iterations,
+        batch_size: None,
+        loss: LossOptions::default(),
+        dropout: 0.0,
+        engine: Engine::HandWritten,
+    };
+    let mut part_b = Vec::new();
+    for activation in [Activation::Relu, Activation::Sigmoid] {
+        progress.step(&format!("Part B(a): {activation:?} MLP"));
+        let (_, history) = train_mlp(&prepared, &b.hidden, activation, &cfg, Init::Study, seed)
+            .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
+        let last = history.last();
+        part_b.push(last.map_or((f64::NAN, f64::NAN), |r| (r.train_acc, r.val_acc)));
+    }
+    progress.step("Part C(b): tape MLP and gradient attribution");
+    let (mlp, history) =
+        train_tape_mlp(&prepared, &config.part_c, LossOptions::default(), 0.0, seed)?;
+    let attribution = gradient_attribution(&mlp, &prepared.validation)?;
+    let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
+    let last = history.last();
+    Ok(Protocol {
+        relu: part_b[0],
+        sigmoid: part_b[1],
+        tape: (
+            last.map_or(f64::NAN, |r| r.train_acc),
+            last.map_or(f64::NAN, |r| r.val_acc),
+            test_acc,
+        ),
+        attribution: prepared
+            .validation
+            .feature_names
+            .iter()
+            .cloned()
+            .zip(attribution)
+            .collect(),
+    })
+}
