@@ -59,6 +59,10 @@ pub struct ColumnEvidence {
     pub attribution_share: f64,
     /// Drop in validation accuracy when the column is shuffled (Part C).
     pub permutation_drop: f64,
+    /// Rank by attribution share, 1 = the column the model's gradients point at most.
+    pub attribution_rank: usize,
+    /// Rank by permutation importance, 1 = the costliest column to shuffle.
+    pub permutation_rank: usize,
     /// Label relation in train (Part A).
     #[serde(with = "crate::nan")]
     pub relation_train: f64,
@@ -311,6 +315,18 @@ fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Evaluation {
     }
 }
 
+/// `1` → `"first"`, …; ranks past the tenth read `"below the tenth"`.
+pub fn ordinal(rank: usize) -> &'static str {
+    const WORDS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    rank.checked_sub(1)
+        .and_then(|i| WORDS.get(i))
+        .copied()
+        .unwrap_or("below the tenth")
+}
+
 /// Finds the root cause: of the columns whose label relation breaks between train and
 /// test, the one the model relies on most.
 pub fn diagnose(
@@ -327,10 +343,15 @@ pub fn diagnose(
             let (train, test, dist) = s.map_or((f64::NAN, f64::NAN, f64::NAN), |s| {
                 (s.relation_train, s.relation_test, s.distribution_shift)
             });
+            let rank = |key: fn(&crate::part_c::ColumnScore) -> f64| {
+                1 + part_c.columns.iter().filter(|o| key(o) > key(c)).count()
+            };
             ColumnEvidence {
                 column: c.column.clone(),
                 attribution_share: c.share,
                 permutation_drop: c.permutation_drop,
+                attribution_rank: rank(|o| o.share),
+                permutation_rank: rank(|o| o.permutation_drop),
                 relation_train: train,
                 relation_test: test,
                 distribution_shift: dist,
@@ -346,13 +367,16 @@ pub fn diagnose(
     let gap = model.val_acc - model.test_acc;
     let statement = match culprit {
         Some(e) => format!(
-            "The model relies most on `{col}` ({share:.0}% of gradient attribution; shuffling it \
-             costs {drop:.1} points of validation accuracy). `{col}` relates to the label with \
+            "The model ranks `{col}` {ar} of the columns by gradient attribution ({share:.0}% of \
+             it) and {pr} by permutation importance (shuffling it costs {drop:.1} points of \
+             validation accuracy). `{col}` relates to the label with \
              strength {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
              only {ds:.3}: the shortcut the model learned does not hold on test, which explains \
              the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points. \
              Overfitting does not: training and validation accuracy differ by {ov:.1} points.",
             col = e.column,
+            ar = ordinal(e.attribution_rank),
+            pr = ordinal(e.permutation_rank),
             share = 100.0 * e.attribution_share,
             drop = 100.0 * e.permutation_drop,
             rt = e.relation_train,

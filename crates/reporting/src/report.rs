@@ -687,11 +687,13 @@ fn part_d(w: &mut Writer, r: &Results) {
             let rt = w.num(e.relation_train, 3, F, format!("{p}/relation_train"));
             let rs = w.num(e.relation_test, 3, F, format!("{p}/relation_test"));
             w.para(format!(
-                "**Root cause: `{col}`.** The model relies on it more than on any other column ({share} of the gradient \
-                 attribution; shuffling it costs {drop} of validation accuracy), and its relation to the price class \
-                 holds in train ({rt}) but not in test ({rs}). The network learned a shortcut through `{col}` that the \
-                 test set does not share.",
-                col = e.column
+                "**Root cause: `{col}`.** Of the columns, the model's gradients point at it {ar} ({share} of the \
+                 attribution) and shuffling it costs {drop} of validation accuracy, the {pr} largest loss; and its \
+                 relation to the price class holds in train ({rt}) but not in test ({rs}). The network learned a \
+                 shortcut through `{col}` that the test set does not share.",
+                col = e.column,
+                ar = experiments::part_d::ordinal(e.attribution_rank),
+                pr = experiments::part_d::ordinal(e.permutation_rank)
             ));
         }
         None => w.para("No column that the model relies on changes its relation to the label between train and test.".to_string()),
