@@ -106,7 +106,7 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
                 .collect();
             Some(BoxPanel {
                 title: c.clone(),
-                y_label: format!("{c} (raw units)"),
+                y_label: "raw units".to_owned(),
                 summaries,
             })
         })
@@ -114,11 +114,14 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
     put(
         f,
         "numeric_by_class",
-        box_plots(&BoxPlots::new(
-            "Numeric columns per price class (train)",
-            classes.clone(),
-            panels,
-        )),
+        box_plots(
+            &BoxPlots::new(
+                "Numeric columns per price class, train (box: quartiles; whiskers: min to max)",
+                classes.clone(),
+                panels,
+            )
+            .log_when_skewed(),
+        ),
     )?;
 
     for (column, table) in &a.category_by_class {
@@ -222,8 +225,9 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
                 (b.relu.history.len().max(1) as f64, b.majority_share),
             ],
         )
-        .color(7)
-        .dashed(),
+        .color(6)
+        .dashed()
+        .no_markers(),
     );
     put(f, "part_b_accuracy", line_chart(&chart))?;
 
@@ -438,10 +442,7 @@ fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportErro
         };
         if !dist.edges.is_empty() {
             let spec = Histograms::new(
-                format!(
-                    "Part D: `{}` per price class, train beside test",
-                    dist.column
-                ),
+                format!("Part D: {} per price class, train beside test", dist.column),
                 format!("{} (raw units)", dist.column),
                 "share of the class's rows (fraction)",
                 vec![panel("train", &dist.train), panel("test", &dist.test)],
@@ -449,10 +450,7 @@ fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportErro
             put(f, "part_d_root_cause", histograms(&spec))?;
         } else {
             let chart = BarChart::new(
-                format!(
-                    "Part D: `{}` per price class, train beside test",
-                    dist.column
-                ),
+                format!("Part D: {} per price class, train beside test", dist.column),
                 dist.column.clone(),
                 "share of the class's rows (fraction)",
                 dist.bins.clone(),
@@ -493,7 +491,12 @@ fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
                     .enumerate()
                     .map(|(k, &v)| ((k + 1) as f64, v))
                     .collect();
-                let mut s = LineSeries::new(format!("{} bias", cell.mode), points).color(i);
+                let name = if cell.mode == "independent" {
+                    "independent biases".to_owned()
+                } else {
+                    format!("{} bias", cell.mode)
+                };
+                let mut s = LineSeries::new(name, points).color(i);
                 if i > 0 {
                     s = s.dashed();
                 }

@@ -5,7 +5,8 @@
 //! (tables, footnotes, strikethrough, heading ids, math) and replaces every image
 //! reference by the inline SVG text, so the result is a single file that opens offline:
 //! no JavaScript, no network request, no external stylesheet. Math (`$…$`, `$$…$$`) is
-//! shown as its source in a monospace span rather than typeset by a CDN script.
+//! not typeset by a CDN script: a small converter writes it as text (Unicode symbols,
+//! `<sub>`/`<sup>`, `a/b` fractions) and keeps the TeX source in the span's tooltip.
 
 use std::collections::BTreeMap;
 
@@ -27,8 +28,9 @@ td[style*="right"], th[style*="right"] { font-variant-numeric: tabular-nums; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; background: #f3f3f3; padding: .1em .3em; border-radius: 3px; }
 pre { background: #f6f8fa; padding: .8em 1em; overflow-x: auto; border-radius: 4px; }
 pre code { background: none; padding: 0; }
-.math { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .92em; background: #f7f5ee; padding: .05em .3em; border-radius: 3px; white-space: pre-wrap; }
-.math-display { display: block; margin: .8em 0; padding: .6em 1em; overflow-x: auto; }
+.math { font-family: "Cambria Math", "STIX Two Math", "Latin Modern Math", "DejaVu Serif", Georgia, serif; font-size: 1.02em; }
+.math sub, .math sup { font-size: .72em; white-space: nowrap; }
+.math-display { display: block; margin: .8em 0; padding: .5em 1em; overflow-x: auto; text-align: center; background: #faf9f5; border-radius: 4px; }
 figure { margin: 1.5em 0; text-align: center; }
 figure svg, .inline-figure svg { width: 100%; max-width: 100%; height: auto; }
 figcaption { font-size: .92rem; color: #444; margin-top: .4em; }
@@ -159,7 +161,15 @@ pub fn markdown_to_html(title: &str, markdown: &str, svgs: &BTreeMap<String, Str
             i = end + 1;
             continue;
         }
-        out_events.push(events[i].clone());
+        match &events[i] {
+            Event::InlineMath(tex) => {
+                out_events.push(Event::InlineHtml(CowStr::from(math_html(tex, false))));
+            }
+            Event::DisplayMath(tex) => {
+                out_events.push(Event::InlineHtml(CowStr::from(math_html(tex, true))));
+            }
+            e => out_events.push(e.clone()),
+        }
         i += 1;
     }
     let mut body = String::with_capacity(markdown.len() * 2);
@@ -201,4 +211,265 @@ fn alt_text(events: &[Event<'_>]) -> String {
         }
     }
     s
+}
+
+/// HTML for a math span: the TeX made readable as text (Greek letters and operators as
+/// Unicode, sub- and superscripts as `<sub>`/`<sup>`, fractions as `a/b`), with the TeX
+/// source kept in the `title` attribute. Nothing is fetched, so the page stays offline.
+fn math_html(tex: &str, display: bool) -> String {
+    let class = if display {
+        "math math-display"
+    } else {
+        "math math-inline"
+    };
+    let chars: Vec<char> = tex.chars().collect();
+    let mut pos = 0;
+    let body = tex_seq(&chars, &mut pos, false);
+    format!(
+        "<span class=\"{class}\" title=\"{}\">{}</span>",
+        escape(tex.trim()),
+        body.trim()
+    )
+}
+
+/// Unicode for a TeX command that stands for one symbol.
+fn tex_symbol(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "alpha" => "α",
+        "beta" => "β",
+        "gamma" => "γ",
+        "delta" => "δ",
+        "epsilon" | "varepsilon" => "ε",
+        "zeta" => "ζ",
+        "eta" => "η",
+        "theta" => "θ",
+        "lambda" => "λ",
+        "mu" => "μ",
+        "nu" => "ν",
+        "xi" => "ξ",
+        "pi" => "π",
+        "rho" => "ρ",
+        "sigma" => "σ",
+        "tau" => "τ",
+        "phi" | "varphi" => "φ",
+        "chi" => "χ",
+        "psi" => "ψ",
+        "omega" => "ω",
+        "Gamma" => "Γ",
+        "Delta" => "Δ",
+        "Theta" => "Θ",
+        "Lambda" => "Λ",
+        "Sigma" => "Σ",
+        "Phi" => "Φ",
+        "Psi" => "Ψ",
+        "Omega" => "Ω",
+        "ell" => "ℓ",
+        "partial" => "∂",
+        "nabla" => "∇",
+        "times" => "×",
+        "cdot" => "·",
+        "odot" => "⊙",
+        "circ" => "∘",
+        "top" => "⊤",
+        "in" => "∈",
+        "notin" => "∉",
+        "subset" => "⊂",
+        "subseteq" => "⊆",
+        "le" | "leq" => "≤",
+        "ge" | "geq" => "≥",
+        "ne" | "neq" => "≠",
+        "approx" => "≈",
+        "equiv" => "≡",
+        "propto" => "∝",
+        "pm" => "±",
+        "to" | "rightarrow" => "→",
+        "leftarrow" | "gets" => "←",
+        "Rightarrow" | "implies" | "Longrightarrow" => "⟹",
+        "mapsto" => "↦",
+        "sum" => "∑",
+        "prod" => "∏",
+        "infty" => "∞",
+        "sqrt" => "√",
+        "lbrace" | "{" => "{",
+        "rbrace" | "}" => "}",
+        "vert" | "lvert" | "rvert" | "mid" | "|" => "|",
+        "Vert" | "lVert" | "rVert" => "‖",
+        "langle" => "⟨",
+        "rangle" => "⟩",
+        "ldots" | "dots" => "…",
+        "cdots" => "⋯",
+        "forall" => "∀",
+        "exists" => "∃",
+        "log" => "log\u{2009}",
+        "ln" => "ln\u{2009}",
+        "exp" => "exp\u{2009}",
+        "max" => "max\u{2009}",
+        "min" => "min\u{2009}",
+        "arg" => "arg\u{2009}",
+        "quad" => "\u{2003}",
+        "qquad" => "\u{2003}\u{2003}",
+        "," | ":" | ">" => "\u{2009}",
+        ";" | " " => " ",
+        "!" => "",
+        "_" => "_",
+        "%" => "%",
+        "&" => "&amp;",
+        "#" => "#",
+        "$" => "$",
+        _ => return None,
+    })
+}
+
+/// Reads a command name after a backslash: letters, or one other character.
+fn tex_name(chars: &[char], pos: &mut usize) -> String {
+    let start = *pos;
+    while *pos < chars.len() && chars[*pos].is_ascii_alphabetic() {
+        *pos += 1;
+    }
+    if *pos == start && *pos < chars.len() {
+        *pos += 1;
+    }
+    chars[start..*pos].iter().collect()
+}
+
+/// Renders one argument: a `{…}` group, a command, or a single character.
+fn tex_arg(chars: &[char], pos: &mut usize) -> String {
+    while *pos < chars.len() && chars[*pos] == ' ' {
+        *pos += 1;
+    }
+    match chars.get(*pos) {
+        Some('{') => {
+            *pos += 1;
+            tex_seq(chars, pos, true)
+        }
+        Some('\\') => {
+            *pos += 1;
+            let name = tex_name(chars, pos);
+            tex_command(&name, chars, pos)
+        }
+        Some(&c) => {
+            *pos += 1;
+            escape(&c.to_string())
+        }
+        None => String::new(),
+    }
+}
+
+/// Raw text of a `{…}` argument (for `\text`), or "" when none follows.
+fn tex_raw_arg(chars: &[char], pos: &mut usize) -> String {
+    if chars.get(*pos) != Some(&'{') {
+        return tex_arg(chars, pos);
+    }
+    let mut depth = 0usize;
+    let start = *pos + 1;
+    while *pos < chars.len() {
+        match chars[*pos] {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let text: String = chars[start..*pos].iter().collect();
+                    *pos += 1;
+                    return escape(&text);
+                }
+            }
+            _ => {}
+        }
+        *pos += 1;
+    }
+    escape(&chars[start.min(chars.len())..].iter().collect::<String>())
+}
+
+/// Wraps a fraction part in parentheses unless it is a single symbol or word.
+fn frac_part(s: &str) -> String {
+    let plain = s.chars().all(|c| c.is_alphanumeric() || c == '.')
+        || s.chars().count() == 1
+        || (s.starts_with('(') && s.ends_with(')'));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("({s})")
+    }
+}
+
+/// Renders the command `\name` (its arguments read from `chars`).
+fn tex_command(name: &str, chars: &[char], pos: &mut usize) -> String {
+    match name {
+        "frac" | "tfrac" | "dfrac" => {
+            let num = tex_arg(chars, pos);
+            let den = tex_arg(chars, pos);
+            format!("{}/{}", frac_part(&num), frac_part(&den))
+        }
+        "text" | "textrm" | "textit" | "mbox" => tex_raw_arg(chars, pos),
+        "mathrm" | "operatorname" | "mathit" | "mathsf" | "boldsymbol" | "bm" => {
+            tex_arg(chars, pos)
+        }
+        "mathbf" => {
+            let inner = tex_arg(chars, pos);
+            if inner == "1" {
+                "𝟏".to_owned()
+            } else {
+                format!("<b>{inner}</b>")
+            }
+        }
+        "mathbb" => {
+            let inner = tex_arg(chars, pos);
+            match inner.as_str() {
+                "R" => "ℝ".to_owned(),
+                "N" => "ℕ".to_owned(),
+                "Z" => "ℤ".to_owned(),
+                "Q" => "ℚ".to_owned(),
+                "C" => "ℂ".to_owned(),
+                "E" => "𝔼".to_owned(),
+                _ => inner,
+            }
+        }
+        "hat" | "widehat" => format!("{}\u{302}", tex_arg(chars, pos)),
+        "tilde" | "widetilde" => format!("{}\u{303}", tex_arg(chars, pos)),
+        "bar" | "overline" => format!("{}\u{305}", tex_arg(chars, pos)),
+        "dot" => format!("{}\u{307}", tex_arg(chars, pos)),
+        "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr"
+        | "biggl" | "biggr" | "displaystyle" | "limits" | "nolimits" => String::new(),
+        "\\" => "<br>".to_owned(),
+        _ => match tex_symbol(name) {
+            Some(sym) => sym.to_owned(),
+            // Unknown: shown as written, braces and all, rather than guessed at.
+            None if chars.get(*pos) == Some(&'{') => {
+                *pos += 1;
+                format!("\\{name}{{{}}}", tex_seq(chars, pos, true))
+            }
+            None => escape(&format!("\\{name}")),
+        },
+    }
+}
+
+/// Renders TeX from `pos` to the end, or to the closing brace when `group`.
+fn tex_seq(chars: &[char], pos: &mut usize, group: bool) -> String {
+    let mut out = String::new();
+    while *pos < chars.len() {
+        let c = chars[*pos];
+        *pos += 1;
+        match c {
+            '}' if group => return out,
+            '{' => out.push_str(&tex_seq(chars, pos, true)),
+            '\\' => {
+                let name = tex_name(chars, pos);
+                out.push_str(&tex_command(&name, chars, pos));
+            }
+            '^' => {
+                let arg = tex_arg(chars, pos);
+                out.push_str(&format!("<sup>{arg}</sup>"));
+            }
+            '_' => {
+                let arg = tex_arg(chars, pos);
+                out.push_str(&format!("<sub>{arg}</sub>"));
+            }
+            '&' => out.push(' '),
+            '~' => out.push('\u{a0}'),
+            '-' => out.push('−'),
+            '\n' => out.push(' '),
+            _ => out.push_str(&escape(&c.to_string())),
+        }
+    }
+    out
 }

@@ -68,8 +68,12 @@ fn html_is_self_contained() {
             && html.contains("<th style=\"text-align: right\">test accuracy</th>")
     );
     assert!(html.contains("<td style=\"text-align: right\">0.58</td>"));
-    assert!(html.contains("class=\"math math-inline\">\\frac{TP}{N}</span>"));
-    assert!(html.contains("class=\"math math-display\">L = -\\sum_k y_k \\log p_k</span>"));
+    // Math as readable text, its TeX source in the tooltip.
+    assert!(html.contains("class=\"math math-inline\" title=\"\\frac{TP}{N}\">TP/N</span>"));
+    assert!(html.contains(
+        "class=\"math math-display\" title=\"L = -\\sum_k y_k \\log p_k\">\
+         L = −∑<sub>k</sub> y<sub>k</sub> log\u{2009} p<sub>k</sub></span>"
+    ));
     assert!(html.contains("<h1>Report: 1 &lt; 2 &amp; notes</h1>"));
     assert!(html.contains("<code>code &lt;b&gt;</code>"));
     assert!(html.contains("footnote-definition"));
@@ -77,6 +81,25 @@ fn html_is_self_contained() {
     if let Ok(dir) = std::env::var("REPORTING_SAMPLES_DIR") {
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(format!("{dir}/page.html"), &html).expect("write");
+    }
+}
+
+#[test]
+fn math_is_written_as_text() {
+    let svgs = BTreeMap::new();
+    let md = "Let $X \\in \\mathbb{R}^{n \\times 10}$ and \
+              $\\hat{Y} = \\operatorname{softmax}(Z_3)$, $\\delta_3 = \\tfrac{1}{n}(\\hat{Y} - Y)$, \
+              $\\mathbf{1}^\\top \\delta_l$, $\\left\\lvert x \\right\\rvert < \\text{a b}$, $\\unknown{x}$.";
+    let html = markdown_to_html("m", md, &svgs);
+    for want in [
+        ">X ∈ ℝ<sup>n × 10</sup></span>",
+        ">Y\u{302} = softmax(Z<sub>3</sub>)</span>",
+        ">δ<sub>3</sub> = 1/n(Y\u{302} − Y)</span>",
+        ">𝟏<sup>⊤</sup> δ<sub>l</sub></span>",
+        ">| x | &lt; a b</span>",
+        ">\\unknown{x}</span>",
+    ] {
+        assert!(html.contains(want), "missing {want} in {html}");
     }
 }
 

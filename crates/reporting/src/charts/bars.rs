@@ -334,7 +334,10 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
         let label_size = LABEL_SIZE - 2.0;
         for (j, (s, &c)) in spec.series.iter().zip(&colors).enumerate() {
             for (i, &v) in s.values.iter().enumerate() {
-                let center = cat_pos(i) - group / 2.0 + (j as f64 + 0.5) * bw;
+                // Horizontal groups stack the first series on top, matching the legend's
+                // left-to-right order when read top to bottom.
+                let slot_j = if spec.horizontal { m - 1 - j } else { j };
+                let center = cat_pos(i) - group / 2.0 + (slot_j as f64 + 0.5) * bw;
                 let a = center - bw / 2.0 * 0.92;
                 let b = center + bw / 2.0 * 0.92;
                 if v.is_finite() {

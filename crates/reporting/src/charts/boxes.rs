@@ -60,7 +60,16 @@ pub struct BoxPlots {
     pub panels: Vec<BoxPanel>,
     /// Canvas size in pixels; give more height for more than 6 panels.
     pub size: (u32, u32),
+    /// Draw a panel on a log10(1 + x) axis when its data are non-negative and heavily
+    /// skewed (the largest whisker at least [`SKEW_RATIO`] times the largest third
+    /// quartile), so the boxes are not squashed flat by a long tail. The panel's y label
+    /// then says "log scale".
+    pub log_when_skewed: bool,
 }
+
+/// Whisker-to-box ratio above which [`BoxPlots::log_when_skewed`] switches a panel to a
+/// log axis.
+pub const SKEW_RATIO: f64 = 10.0;
 
 impl BoxPlots {
     /// A spec of the default size.
@@ -70,8 +79,30 @@ impl BoxPlots {
             groups,
             panels,
             size: DEFAULT_SIZE,
+            log_when_skewed: false,
         }
     }
+
+    /// Puts heavily skewed panels on a log10(1 + x) axis.
+    pub fn log_when_skewed(mut self) -> Self {
+        self.log_when_skewed = true;
+        self
+    }
+}
+
+/// Whether `panel` is drawn on a log10(1 + x) axis under [`BoxPlots::log_when_skewed`].
+fn skewed(panel: &BoxPanel) -> bool {
+    let finite: Vec<&FiveNumber> = panel.summaries.iter().filter(|s| s.is_finite()).collect();
+    let min = finite.iter().map(|s| s.min).fold(f64::INFINITY, f64::min);
+    let max = finite
+        .iter()
+        .map(|s| s.max)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let q3 = finite
+        .iter()
+        .map(|s| s.q3)
+        .fold(f64::NEG_INFINITY, f64::max);
+    !finite.is_empty() && min >= 0.0 && max >= 10.0 && max >= SKEW_RATIO * q3.max(1.0)
 }
 
 /// Rows and columns of a grid holding `n` panels.
@@ -144,7 +175,8 @@ pub fn box_plots(spec: &BoxPlots) -> Result<String> {
     render(title, spec.size, &legend, |root, area| -> DrawResult {
         let cells = area.split_evenly((rows, cols));
         for (panel, cell) in spec.panels.iter().zip(cells.iter()) {
-            draw_panel(root, cell, panel, &spec.groups, slot, cat_h)?;
+            let log = spec.log_when_skewed && skewed(panel);
+            draw_panel(root, cell, panel, &spec.groups, slot, cat_h, log)?;
         }
         Ok(())
     })
@@ -158,11 +190,26 @@ fn draw_panel(
     groups: &[String],
     slot: i32,
     cat_h: i32,
+    log: bool,
 ) -> DrawResult {
     let g = groups.len();
+    // Plot space: the value itself, or log10(1 + value) on a skewed panel.
+    let tf = |v: f64| {
+        if log {
+            v.max(0.0).ln_1p() / std::f64::consts::LN_10
+        } else {
+            v
+        }
+    };
     let finite: Vec<&FiveNumber> = panel.summaries.iter().filter(|s| s.is_finite()).collect();
-    let (lo, hi) = finite_extent(finite.iter().flat_map(|s| s.values())).unwrap_or((0.0, 1.0));
+    let (lo, hi) =
+        finite_extent(finite.iter().flat_map(|s| s.values()).map(tf)).unwrap_or((0.0, 1.0));
     let (lo, hi) = pad_range(lo, hi, 0.05);
+    let y_label = if log {
+        format!("{}, log scale", panel.y_label)
+    } else {
+        panel.y_label.clone()
+    };
     let gf = g as f64;
     let mut chart = ChartBuilder::on(cell)
         .caption(
@@ -178,15 +225,47 @@ fn draw_panel(
         .configure_mesh()
         .x_labels(0)
         .disable_x_mesh()
-        .y_labels(5)
+        .y_labels(if log { 0 } else { 5 })
         .y_label_formatter(&tick_fmt(lo, hi))
-        .y_desc(panel.y_label.as_str())
+        .y_desc(y_label.as_str())
         .label_style((FONT, LABEL_SIZE - 1.0).into_font().color(&INK))
         .axis_desc_style((FONT, LABEL_SIZE).into_font().color(&BLACK))
         .bold_line_style(BLACK.mix(0.08))
         .light_line_style(TRANSPARENT)
         .axis_style(INK)
         .draw()?;
+    if log {
+        // Ticks at 0, 1, 10, 100, … (plotted at log10(1 + v)), with light grid lines.
+        let left = chart.backend_coord(&(-0.5, lo)).0;
+        let right = chart.backend_coord(&(gf - 0.5, lo)).0;
+        let mut last_y = i32::MAX;
+        for k in 0..=12 {
+            let v = if k == 0 { 0.0 } else { 10f64.powi(k - 1) };
+            let t = tf(v);
+            if t < lo || t > hi {
+                continue;
+            }
+            let (_, y) = chart.backend_coord(&(-0.5, t));
+            // Skip a tick crowding the one below it (1 sits close above 0).
+            if last_y - y < super::common::line_height(LABEL_SIZE) {
+                continue;
+            }
+            last_y = y;
+            root.draw(&PathElement::new(
+                vec![(left, y), (right, y)],
+                BLACK.mix(0.08).stroke_width(1),
+            ))?;
+            root.draw(&PathElement::new(
+                vec![(left - 5, y), (left, y)],
+                INK.stroke_width(1),
+            ))?;
+            root.draw(&Text::new(
+                super::common::fmt_num(v),
+                (left - 8, y),
+                text_style(LABEL_SIZE - 1.0, INK, HPos::Right, VPos::Center),
+            ))?;
+        }
+    }
     let half = 0.3;
     for (k, s) in panel.summaries.iter().enumerate() {
         let x = k as f64;
@@ -201,7 +280,7 @@ fn draw_panel(
             continue;
         }
         // Clamped so values beyond the (float-limited) axis cannot overflow pixel maths.
-        let px = |a: f64, b: f64| chart.backend_coord(&(a, b.clamp(lo, hi)));
+        let px = |a: f64, b: f64| chart.backend_coord(&(a, tf(b).clamp(lo, hi)));
         // Whiskers with caps.
         for (from, to) in [(s.min, s.q1), (s.q3, s.max)] {
             root.draw(&PathElement::new(

@@ -127,6 +127,25 @@ pub(crate) fn wrap(label: &str, max_px: i32, size: f64) -> Vec<String> {
     lines
 }
 
+/// Like [`wrap`], but with the lines balanced: the same number of lines as the greedy
+/// wrap at `max_px`, each as short as possible, so a title never ends in one orphaned word.
+pub(crate) fn wrap_balanced(label: &str, max_px: i32, size: f64) -> Vec<String> {
+    let greedy = wrap(label, max_px, size);
+    if greedy.len() < 2 {
+        return greedy;
+    }
+    let (mut lo, mut hi) = (1, max_px);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if wrap(label, mid, size).len() <= greedy.len() {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    wrap(label, hi, size)
+}
+
 /// Formats a tick or value label compactly: no float noise (`0.30000000000000004`),
 /// no trailing zeros, no `-0`, scientific notation only for very small or large values.
 pub(crate) fn fmt_num(v: f64) -> String {
@@ -369,7 +388,7 @@ pub(crate) fn render(
         root.fill(&WHITE)?;
         let w = size.0 as i32;
         // Title, wrapped if it is wider than the canvas.
-        let title_lines = wrap(title, w - 40, TITLE_SIZE);
+        let title_lines = wrap_balanced(title, w - 40, TITLE_SIZE);
         let mut y = 10;
         for line in &title_lines {
             root.draw(&Text::new(
@@ -456,11 +475,24 @@ enum CategoryLayout {
     Rotated(f64),
 }
 
+/// Smallest font size at which category labels are shrunk to stay on one line before
+/// wrapping is tried.
+const ONE_LINE_MIN_SIZE: f64 = 14.0;
+
 /// Smallest font size used for category labels.
 const MIN_CATEGORY_SIZE: f64 = 12.0;
 
 /// Chooses how `labels` fit in slots `max_px` wide.
 fn category_layout(labels: &[String], max_px: i32) -> CategoryLayout {
+    // One line at a slightly smaller size reads better than a wrapped label whose second
+    // line ("Moderate" under "1") looks like an axis description.
+    let mut size = LABEL_SIZE;
+    while size >= ONE_LINE_MIN_SIZE {
+        if labels.iter().all(|l| text_width(l, size) <= max_px) {
+            return CategoryLayout::Wrapped(size);
+        }
+        size -= 1.0;
+    }
     let mut size = LABEL_SIZE;
     loop {
         let fits = labels

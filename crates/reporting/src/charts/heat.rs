@@ -155,6 +155,34 @@ impl Resolved {
     }
 }
 
+/// Colour-bar tick values: five even steps on a diverging scale (−1, −0.5, 0, 0.5, 1 for
+/// correlations); on a sequential scale round numbers (1, 2 or 5 × 10ᵏ apart, e.g. 0, 500,
+/// 1000, …) so counts read as 500 rather than 640.
+fn bar_ticks(scale: &Resolved) -> Vec<f64> {
+    let even = || -> Vec<f64> {
+        (0..5)
+            .map(|k| scale.lo + (scale.hi - scale.lo) * k as f64 / 4.0)
+            .collect()
+    };
+    let span = scale.hi - scale.lo;
+    if scale.diverging || !(span.is_finite() && span > 0.0) {
+        return even();
+    }
+    let raw = span / 4.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|st| span / st <= 5.0)
+        .unwrap_or(10.0 * mag);
+    let first = (scale.lo / step).ceil();
+    let ticks: Vec<f64> = (0..=6)
+        .map(|k| (first + k as f64) * step)
+        .filter(|v| *v <= scale.hi + step * 1e-9)
+        .collect();
+    if ticks.len() >= 2 { ticks } else { even() }
+}
+
 /// Draws a heatmap and returns the SVG.
 ///
 /// Errors: [`ChartError::InvalidSpec`] when the matrix shape disagrees with the labels or
@@ -314,9 +342,8 @@ pub fn heatmap(spec: &Heatmap) -> Result<String> {
             [(bx0, by0), (bx1, by1)],
             INK.stroke_width(1),
         ))?;
-        for k in 0..5 {
-            let t = k as f64 / 4.0;
-            let v = scale.lo + (scale.hi - scale.lo) * t;
+        for v in bar_ticks(&scale) {
+            let t = (v - scale.lo) / (scale.hi - scale.lo);
             let y = by1 - ((by1 - by0) as f64 * t).round() as i32;
             root.draw(&PathElement::new(
                 vec![(bx1, y), (bx1 + 4, y)],

@@ -27,6 +27,9 @@ pub struct LineSeries {
     /// Palette index; `None` takes the series' position. Give train and validation of the
     /// same model the same index and let `dashed` tell them apart.
     pub color: Option<usize>,
+    /// Mark every point when the series has few points (at most 12 in a run); turn off
+    /// for reference lines such as a baseline drawn between two x positions.
+    pub markers: bool,
 }
 
 impl LineSeries {
@@ -39,7 +42,15 @@ impl LineSeries {
             dashed: false,
             secondary: false,
             color: None,
+            markers: true,
         }
+    }
+
+    /// Draws no point markers: for reference lines, whose two end points are not
+    /// measurements.
+    pub fn no_markers(mut self) -> Self {
+        self.markers = false;
+        self
     }
 
     /// Adds a shaded ±`half_width` band (one value per point).
@@ -323,6 +334,13 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
         Vec::new()
     };
 
+    // Whole-number x (iterations, epochs) over a short span: one tick per whole number,
+    // so the axis never shows an "epoch 1.5".
+    let x_ticks = if integer_x(spec) && x1 - x0 <= 8.0 {
+        ((x1 - x0).round() as usize + 1).max(2)
+    } else {
+        9
+    };
     render(title, spec.size, &legend, |root, area| -> DrawResult {
         let mut builder = ChartBuilder::on(area);
         builder
@@ -347,7 +365,7 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
         };
         chart
             .configure_mesh()
-            .x_labels(9)
+            .x_labels(x_ticks)
             .y_labels(y_labels)
             .x_label_formatter(&tick_fmt(x0, x1))
             .y_label_formatter(&y_fmt)
@@ -404,12 +422,23 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
                     .collect();
                 let px: Vec<(i32, i32)> =
                     visible.iter().map(|pt| to_px(s.secondary, *pt)).collect();
-                if px.len() == 1 {
-                    root.draw(&Circle::new(px[0], 4, c.filled()))?;
-                } else if s.dashed {
+                if s.dashed && px.len() > 1 {
                     dashed_path(root, &px, style)?;
-                } else if !px.is_empty() {
-                    root.draw(&PathElement::new(px, style))?;
+                } else if px.len() > 1 {
+                    root.draw(&PathElement::new(px.clone(), style))?;
+                }
+                if px.len() == 1 || (s.markers && px.len() <= MARKER_MAX_POINTS) {
+                    // Few points: mark each one so a straight segment between two
+                    // measurements is not read as a measured trend. Dashed series get
+                    // hollow markers, matching their lighter line.
+                    for &p in &px {
+                        if s.dashed {
+                            root.draw(&Circle::new(p, 4, WHITE.filled()))?;
+                            root.draw(&Circle::new(p, 4, c.stroke_width(2)))?;
+                        } else {
+                            root.draw(&Circle::new(p, 4, c.filled()))?;
+                        }
+                    }
                 }
             }
         }
@@ -424,6 +453,20 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
         }
         Ok(())
     })
+}
+
+/// Series with at most this many points in a run get a marker on every point.
+const MARKER_MAX_POINTS: usize = 12;
+
+/// Every finite x of every series is a whole number (and there is at least one).
+fn integer_x(spec: &LineChart) -> bool {
+    let mut xs = spec
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .filter(|x| x.is_finite())
+        .peekable();
+    xs.peek().is_some() && xs.all(|x| x == x.round())
 }
 
 /// Extent of the finite x values of all series.

@@ -24,7 +24,7 @@ mod hist;
 mod line;
 
 pub use bars::{BarChart, BarSeries, ReferenceLine, StackedBars, bar_chart, stacked_bars};
-pub use boxes::{BoxPanel, BoxPlots, FiveNumber, box_plots};
+pub use boxes::{BoxPanel, BoxPlots, FiveNumber, SKEW_RATIO, box_plots};
 pub use heat::{ColorScale, Heatmap, heatmap};
 pub use hist::{HistPanel, HistSeries, Histograms, histograms};
 pub use line::{LineChart, LineSeries, line_chart};
