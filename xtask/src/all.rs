@@ -24,6 +24,10 @@ pub struct Args {
     /// No progress on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Only the timed protocol (preprocessing, Part B(a) ReLU and sigmoid, Part C(b) with
+    /// gradient attribution, Part C's test accuracy); prints its numbers, writes nothing.
+    #[arg(long, conflicts_with = "quick")]
+    protocol_only: bool,
 }
 
 /// The split, as row numbers of the training file (0-based data rows, header excluded).
@@ -38,6 +42,9 @@ struct SplitFile<'a> {
 pub fn run(args: Args) -> Result<(), String> {
     let mut progress = Stderr::new(args.quiet);
     let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
+    if args.protocol_only {
+        return protocol(&inputs, args.data.seed, &mut progress);
+    }
     let config = if args.quick {
         Config::quick(args.data.seed)
     } else {
@@ -57,6 +64,47 @@ pub fn run(args: Args) -> Result<(), String> {
     crate::report::redraw(&args.out)?;
     progress.finish();
     print_table(&inputs.origin, &outputs, &args.out);
+    Ok(())
+}
+
+/// `--protocol-only`: runs and prints the protocol, with this process's wall time and peak
+/// memory (what `cargo xtask bench` reads).
+fn protocol(inputs: &input::Inputs, seed: u64, progress: &mut Stderr) -> Result<(), String> {
+    let start = std::time::Instant::now();
+    let config = Config::full(seed);
+    let p = experiments::protocol::run_protocol(&inputs.train, &inputs.test, &config, progress)
+        .map_err(|e| e.to_string())?;
+    progress.finish();
+    println!("Data: {}", inputs.origin);
+    println!(
+        "Part B ReLU:    train {} val {}",
+        pct(p.relu.0),
+        pct(p.relu.1)
+    );
+    println!(
+        "Part B sigmoid: train {} val {}",
+        pct(p.sigmoid.0),
+        pct(p.sigmoid.1)
+    );
+    println!(
+        "Part C tape:    train {} val {} test {}",
+        pct(p.tape.0),
+        pct(p.tape.1),
+        pct(p.tape.2)
+    );
+    let mut ranked = p.attribution.clone();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if let Some((feature, score)) = ranked.first() {
+        println!("Top attribution: {feature} ({score:.4})");
+    }
+    println!(
+        "protocol time (after loading): {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
+    match crate::bench::peak_rss_mib() {
+        Some(mib) => println!("peak memory: {mib:.1} MiB"),
+        None => println!("peak memory: unknown"),
+    }
     Ok(())
 }
 

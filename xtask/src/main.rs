@@ -2,6 +2,7 @@
 //! dispatches. Tasks read files, call `experiments`, and hand the records to `reporting`.
 
 mod all;
+mod bench;
 mod eda;
 mod input;
 mod output;
@@ -35,6 +36,8 @@ enum Task {
     Predict(predict::Args),
     /// Redraw the figures and the report from saved results, without retraining.
     Report(report::Args),
+    /// Time Part B(a), Part C(b) and the protocol pipeline (with --compare: against NumPy).
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Task::Synth(args) => synth::run(args),
         Task::Predict(args) => predict::run(args),
         Task::Report(args) => report::run(args),
+        Task::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,15 +9,22 @@
 //! hidden layer; bias add + softmax + loss + accuracy + `δ_L` in one pass at the output;
 //! `⊙ g′` + bias column sums in one sweep per hidden layer going back. `g′(z)` is recomputed
 //! from the stored output `a = g(z)` (see [`Activation::derivative_from_output`]), so `z`
-//! and `g′(z)` are never stored. All buffers are allocated by [`Backprop::new`]; an iteration
-//! allocates nothing.
+//! and `g′(z)` are never stored. Buffers are sized on the first run and reused; later runs
+//! allocate only the small per-run thread plan (and the threads' stacks when more than one).
+//!
+//! Blocks are the unit of parallel work too: the rows are cut into the same fixed blocks
+//! whatever the thread count, each block writes its own partial weight and bias gradients,
+//! loss and counts, and the partials are summed in block order afterwards. Threads
+//! ([`Backprop::set_threads`]) take contiguous runs of blocks, so the results are
+//! bit-identical for any thread count. Exponentials use [`tape::exp`], a branch-free `exp`
+//! the sweeps vectorise.
 
 use faer::{Accum, Mat, MatMut, MatRef};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
-use tape::matmul_into as matmul;
+use tape::{Kernel, exp, matmul_into as matmul, sigmoid, vectorize_kernel};
 
-use crate::mlp::{Activation, Dense, LossOptions, Mlp, sigmoid};
+use crate::mlp::{Activation, Dense, LossOptions, Mlp};
 
 /// Rows per block: about 1 MiB of activations and deltas for the 10→32→16→4 network, half of
 /// this machine's L2. The bench (`benches/step.rs`) picked it among 256…8192.
@@ -105,6 +112,7 @@ fn view_mut(buf: &mut [f64], m: usize, w: usize) -> MatMut<'_, f64> {
 
 /// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting units with `g′(z) < 0.01`
 /// into `sat`, with dropout applied after the activation when asked.
+#[inline(always)]
 fn hidden_sweep(
     buf: &mut [f64],
     m: usize,
@@ -145,6 +153,7 @@ fn hidden_sweep(
 }
 
 /// Adds the output bias to the logits block and finds each row's maximum and first argmax.
+#[inline(always)]
 fn logits_rowmax(
     logits: &mut [f64],
     m: usize,
@@ -212,6 +221,7 @@ impl Blocks {
 
     /// Forward pass of one block `xc` (`m` rows starting at row `r0` of the step): hidden
     /// activations into `acts`, biased logits into `logits`, row max and argmax.
+    #[inline(always)]
     fn forward(
         &mut self,
         mlp: &Mlp,
@@ -288,6 +298,7 @@ impl Blocks {
     /// Fused output pass over a forwarded block: softmax, weighted cross-entropy summed over
     /// the block (returned), and `δ_L = c_i (ŷ − onehot(y))` in place of the logits, with
     /// `c_i = w[y_i]/Σw` (`1/n` unweighted). Adds `colsum δ_L` into `db`.
+    #[inline(always)]
     fn softmax_delta(
         &mut self,
         m: usize,
@@ -307,7 +318,7 @@ impl Blocks {
         for j in 0..k {
             let c = col_mut(&mut self.logits, m, j);
             for ((v, mx), s) in c.iter_mut().zip(rowmax).zip(rowsum.iter_mut()) {
-                let e = (*v - mx).exp();
+                let e = exp(*v - mx);
                 *v = e;
                 *s += e;
             }
@@ -351,16 +362,18 @@ fn row_factors(y: &[usize], k: usize, opts: &LossOptions, out: &mut [f64]) {
 /// Forward-only evaluation, blocked like [`Backprop`] (prediction, accuracy, loss).
 #[derive(Debug, Clone)]
 pub(crate) struct Evaluator {
-    blocks: Blocks,
-    sat: Vec<usize>,
+    /// One per thread (accuracy runs blocks in parallel; the rest on the first).
+    blocks: Vec<Blocks>,
+    /// Saturation counts per hidden layer, one set per thread.
+    sat: Vec<Vec<usize>>,
 }
 
 impl Evaluator {
     /// Buffers for `mlp`'s shapes.
     pub fn new(mlp: &Mlp) -> Self {
         Evaluator {
-            blocks: Blocks::new(mlp, CHUNK),
-            sat: vec![0; mlp.layers.len() - 1],
+            blocks: vec![Blocks::new(mlp, CHUNK)],
+            sat: vec![vec![0; mlp.layers.len() - 1]],
         }
     }
 
@@ -371,14 +384,15 @@ impl Evaluator {
         x: MatRef<'_, f64>,
         mut each: impl FnMut(&mut Blocks, usize, usize),
     ) {
-        self.sat.fill(0);
+        self.sat.truncate(1);
+        self.sat[0].fill(0);
+        let blocks = &mut self.blocks[0];
         let n = x.nrows();
         let mut r0 = 0;
         while r0 < n {
-            let m = self.blocks.chunk.min(n - r0);
-            self.blocks
-                .forward(mlp, x.subrows(r0, m), 0, &mut self.sat, None);
-            each(&mut self.blocks, r0, m);
+            let m = blocks.chunk.min(n - r0);
+            blocks.forward(mlp, x.subrows(r0, m), 0, &mut self.sat[0], None);
+            each(blocks, r0, m);
             r0 += m;
         }
     }
@@ -391,7 +405,7 @@ impl Evaluator {
             for i in 0..m {
                 let mut s = 0.0;
                 for j in 0..k {
-                    let e = (b.logits[j * m + i] - b.rowmax[i]).exp();
+                    let e = exp(b.logits[j * m + i] - b.rowmax[i]);
                     out[(r0 + i, j)] = e;
                     s += e;
                 }
@@ -411,12 +425,40 @@ impl Evaluator {
     }
 
     /// Number of correctly classified rows; saturation counts per hidden layer are left in
-    /// [`Evaluator::saturation_into`].
+    /// [`Evaluator::saturation_into`]. Blocks run on [`Backprop::threads`] threads; the
+    /// counts are integers, so the split cannot change them.
     pub fn correct(&mut self, mlp: &Mlp, x: MatRef<'_, f64>, y: &[usize]) -> usize {
         assert_eq!(x.nrows(), y.len(), "one label per row");
-        let mut correct = 0;
-        self.for_blocks(mlp, x, |b, r0, m| correct += b.correct(m, &y[r0..r0 + m]));
-        correct
+        let n = x.nrows();
+        let chunk = self.blocks[0].chunk;
+        let plan = runs(n.div_ceil(chunk), Backprop::threads());
+        let n_hidden = mlp.layers.len() - 1;
+        while self.blocks.len() < plan.len() {
+            self.blocks.push(Blocks::new(mlp, chunk));
+        }
+        self.sat.resize(plan.len(), vec![0; n_hidden]);
+        let job = |blocks: &mut Blocks, sat: &mut Vec<usize>, run: (usize, usize)| {
+            vectorize_kernel(CorrectJob {
+                blocks,
+                sat,
+                mlp,
+                x,
+                y,
+                run,
+            })
+        };
+        let mut parts = self.blocks.iter_mut().zip(self.sat.iter_mut()).zip(&plan);
+        let ((b0, s0), &run0) = parts.next().expect("one run");
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .map(|((b, s), &run)| scope.spawn(move || job(b, s, run)))
+                .collect();
+            let mine = job(b0, s0, run0);
+            mine + handles
+                .into_iter()
+                .map(|h| h.join().expect("evaluation thread"))
+                .sum::<usize>()
+        })
     }
 
     /// Accuracy.
@@ -426,7 +468,8 @@ impl Evaluator {
 
     /// Saturation shares of the last evaluation over `n_rows` rows.
     pub fn saturation_into(&self, mlp: &Mlp, n_rows: usize, out: &mut [f64]) {
-        for (l, (o, &c)) in out.iter_mut().zip(&self.sat).enumerate() {
+        for (l, o) in out.iter_mut().enumerate() {
+            let c: usize = self.sat.iter().map(|s| s[l]).sum();
             *o = c as f64 / (n_rows * mlp.layers[l].fan_out()).max(1) as f64;
         }
     }
@@ -443,12 +486,49 @@ impl Evaluator {
             for (i, &yi) in yb.iter().enumerate() {
                 let mut s = 0.0;
                 for j in 0..k {
-                    s += (b.logits[j * m + i] - b.rowmax[i]).exp();
+                    s += exp(b.logits[j * m + i] - b.rowmax[i]);
                 }
                 loss += c_tab[yi] * (s.ln() - (b.logits[yi * m + i] - b.rowmax[i]));
             }
         });
         loss + mlp.weight_penalty(opts.weight_decay)
+    }
+}
+
+/// One thread's share of [`Evaluator::correct`], as a [`Kernel`] (see [`BlocksJob`]).
+struct CorrectJob<'a> {
+    blocks: &'a mut Blocks,
+    sat: &'a mut [usize],
+    mlp: &'a Mlp,
+    x: MatRef<'a, f64>,
+    y: &'a [usize],
+    /// `(first block, number of blocks)`.
+    run: (usize, usize),
+}
+
+impl Kernel for CorrectJob<'_> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn run(self) -> usize {
+        let CorrectJob {
+            blocks,
+            sat,
+            mlp,
+            x,
+            y,
+            run: (first, count),
+        } = self;
+        let (n, chunk) = (x.nrows(), blocks.chunk);
+        sat.fill(0);
+        let mut correct = 0;
+        for blk in first..first + count {
+            let r0 = blk * chunk;
+            let m = chunk.min(n - r0);
+            blocks.forward(mlp, x.subrows(r0, m), 0, sat, None);
+            correct += blocks.correct(m, &y[r0..r0 + m]);
+        }
+        correct
     }
 }
 
@@ -505,6 +585,163 @@ pub(crate) fn mean_abs(m: MatRef<'_, f64>) -> f64 {
         / n.max(1) as f64
 }
 
+/// Per-thread scratch of the hand-written pass: forward blocks and hidden deltas.
+#[derive(Debug, Clone)]
+struct Worker {
+    blocks: Blocks,
+    /// `deltas[l]`: `chunk × width_l` delta of hidden layer `l`.
+    deltas: Vec<Vec<f64>>,
+}
+
+impl Worker {
+    fn new(mlp: &Mlp, chunk: usize) -> Self {
+        let n_hidden = mlp.layers.len() - 1;
+        Worker {
+            blocks: Blocks::new(mlp, chunk),
+            deltas: mlp.layers[..n_hidden]
+                .iter()
+                .map(|d| vec![0.0; chunk * d.fan_out()])
+                .collect(),
+        }
+    }
+}
+
+/// What one run shares with every block.
+struct Ctx<'a> {
+    mlp: &'a Mlp,
+    x: MatRef<'a, f64>,
+    y: &'a [usize],
+    c_tab: &'a [f64],
+    /// Offset of each layer's `dW` (column-major) then `db` in a block's partial.
+    offsets: &'a [usize],
+    /// Length of one block's partial.
+    stride: usize,
+    /// `(p, base)` of the step's dropout, with the stream to clone per thread.
+    dropout: Option<(f64, u128, &'a ChaCha8Rng)>,
+}
+
+/// Outputs of a contiguous run of blocks, each slice holding one entry per block.
+struct Out<'a> {
+    partials: &'a mut [f64],
+    loss: &'a mut [f64],
+    correct: &'a mut [usize],
+    /// `n_hidden` saturation counts per block.
+    sat: &'a mut [usize],
+    /// The rows of `∂L/∂x` these blocks cover, when wanted.
+    input: Option<MatMut<'a, f64>>,
+}
+
+impl Worker {
+    /// Forward and backward of blocks `first..first + count` (of `chunk` rows each).
+    #[inline(always)]
+    fn run_blocks(&mut self, ctx: &Ctx<'_>, first: usize, out: Out<'_>) {
+        let Out {
+            partials,
+            loss,
+            correct,
+            sat,
+            mut input,
+        } = out;
+        let mlp = ctx.mlp;
+        let n = ctx.x.nrows();
+        let n_layers = mlp.layers.len();
+        let n_hidden = n_layers - 1;
+        let k = mlp.n_classes();
+        let chunk = self.blocks.chunk;
+        let mut rng = ctx.dropout.map(|(_, _, r)| r.clone());
+        let mut draw = match (ctx.dropout, rng.as_mut()) {
+            (Some((p, base, _)), Some(rng)) => Some(DropoutDraw {
+                p,
+                rng,
+                base,
+                n_rows: n,
+            }),
+            _ => None,
+        };
+        let scale = draw.as_ref().map_or(1.0, DropoutDraw::scale);
+        for (i, part) in partials.chunks_exact_mut(ctx.stride).enumerate() {
+            let r0 = (first + i) * chunk;
+            let m = chunk.min(n - r0);
+            let xc = ctx.x.subrows(r0, m);
+            let yc = &ctx.y[r0..r0 + m];
+            let sat_b = &mut sat[i * n_hidden..(i + 1) * n_hidden];
+            sat_b.fill(0);
+            self.blocks.forward(mlp, xc, r0, sat_b, draw.as_mut());
+            correct[i] = self.blocks.correct(m, yc);
+            let o_b = ctx.offsets[2 * n_hidden + 1];
+            let db_out = &mut part[o_b..o_b + k];
+            db_out.fill(0.0);
+            loss[i] = self.blocks.softmax_delta(m, k, yc, ctx.c_tab, db_out);
+            // Backward, output layer first. `delta` of layer l is in `logits` (l = L) or
+            // `deltas[l]`; the input to layer l is `x` (l = 0) or `acts[l − 1]`.
+            for l in (0..n_layers).rev() {
+                let layer = &mlp.layers[l];
+                let (fan_in, fan_out) = (layer.fan_in(), layer.fan_out());
+                let (lower, upper) = self.deltas.split_at_mut(l.min(n_hidden));
+                let delta = if l == n_hidden {
+                    view(&self.blocks.logits, m, fan_out)
+                } else {
+                    view(&upper[0], m, fan_out)
+                };
+                let input_l = if l == 0 {
+                    xc
+                } else {
+                    view(&self.blocks.acts[l - 1], m, fan_in)
+                };
+                let ow = ctx.offsets[2 * l];
+                matmul(
+                    view_mut(&mut part[ow..], fan_in, fan_out),
+                    Accum::Replace,
+                    input_l.transpose(),
+                    delta,
+                    1.0,
+                );
+                if l > 0 {
+                    let below = &mut lower[l - 1];
+                    matmul(
+                        view_mut(below, m, fan_in),
+                        Accum::Replace,
+                        delta,
+                        layer.weight.transpose(),
+                        1.0,
+                    );
+                    let act = &self.blocks.acts[l - 1];
+                    let ob = ctx.offsets[2 * (l - 1) + 1];
+                    let db = &mut part[ob..ob + fan_in];
+                    db.fill(0.0);
+                    gate_sweep(below, act, m, mlp.activation, scale, db);
+                } else if let Some(g) = input.as_mut() {
+                    matmul(
+                        g.as_mut().subrows_mut(i * chunk, m),
+                        Accum::Replace,
+                        delta,
+                        layer.weight.transpose(),
+                        1.0,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One thread's share of a [`Backprop`] run, as a [`Kernel`] so that the whole block loop
+/// (every elementwise sweep) is compiled for the CPU's widest vectors.
+struct BlocksJob<'a, 'c> {
+    worker: &'a mut Worker,
+    ctx: &'a Ctx<'c>,
+    first: usize,
+    out: Out<'a>,
+}
+
+impl Kernel for BlocksJob<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        self.worker.run_blocks(self.ctx, self.first, self.out);
+    }
+}
+
 /// Hand-written backpropagation with every buffer allocated once (Part B).
 ///
 /// ```text
@@ -515,35 +752,82 @@ pub(crate) fn mean_abs(m: MatRef<'_, f64>) -> f64 {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Backprop {
-    blocks: Blocks,
-    /// `deltas[l]`: `chunk × width_l` delta of hidden layer `l`.
-    deltas: Vec<Vec<f64>>,
+    /// One per thread.
+    workers: Vec<Worker>,
+    /// Rows per block (fixed for a given batch size, whatever the thread count).
+    chunk: usize,
+    /// Offsets of `dW_l`, `db_l` in a block's partial; `stride` is its length.
+    offsets: Vec<usize>,
+    stride: usize,
+    /// Per-block partial gradients, losses, correct counts and saturation counts.
+    partials: Vec<f64>,
+    block_loss: Vec<f64>,
+    block_correct: Vec<usize>,
+    block_sat: Vec<usize>,
+    /// Sum of the partials in block order.
+    total: Vec<f64>,
     grads: Gradients,
-    /// Bias gradients accumulated across blocks, per layer.
-    bias_acc: Vec<Vec<f64>>,
     c_tab: Vec<f64>,
-    sat_counts: Vec<usize>,
     saturation: Vec<f64>,
     train_acc: f64,
     correct: usize,
     want_input: bool,
 }
 
+/// Threads of the hand-written pass; 0 = not set (see [`Backprop::threads`]).
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Splits `0..n_blocks` into at most `threads` contiguous runs of near-equal length.
+fn runs(n_blocks: usize, threads: usize) -> Vec<(usize, usize)> {
+    let t = threads.clamp(1, n_blocks.max(1));
+    (0..t)
+        .map(|i| (i * n_blocks / t, (i + 1) * n_blocks / t - i * n_blocks / t))
+        .collect()
+}
+
 impl Backprop {
+    /// Sets the number of threads every later [`Backprop`] and evaluation uses (at least 1).
+    ///
+    /// Results do not depend on it: rows are cut into the same fixed blocks whatever the
+    /// count, and block results are combined in block order.
+    pub fn set_threads(n: usize) {
+        THREADS.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Threads in use: the last [`Backprop::set_threads`], else the available cores capped
+    /// at 2 (this network is too small to feed more).
+    pub fn threads() -> usize {
+        match THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            n => n,
+        }
+    }
+
     /// Buffers for `mlp` and batches of up to `n_rows` rows (more rows work too: the work
     /// is blocked, only the input gradient is sized by the batch).
     pub fn new(mlp: &Mlp, n_rows: usize) -> Self {
         let n_hidden = mlp.layers.len() - 1;
+        let chunk = CHUNK.min(n_rows.max(1));
+        let mut offsets = Vec::with_capacity(2 * mlp.layers.len());
+        let mut stride = 0;
+        for d in &mlp.layers {
+            offsets.push(stride);
+            stride += d.fan_in() * d.fan_out();
+            offsets.push(stride);
+            stride += d.fan_out();
+        }
         Backprop {
-            blocks: Blocks::new(mlp, CHUNK.min(n_rows.max(1))),
-            deltas: mlp.layers[..n_hidden]
-                .iter()
-                .map(|d| vec![0.0; CHUNK.min(n_rows.max(1)) * d.fan_out()])
-                .collect(),
+            workers: vec![Worker::new(mlp, chunk)],
+            chunk,
+            offsets,
+            stride,
+            partials: Vec::new(),
+            block_loss: Vec::new(),
+            block_correct: Vec::new(),
+            block_sat: Vec::new(),
+            total: vec![0.0; stride],
             grads: Gradients::zeros(mlp, 0),
-            bias_acc: mlp.layers.iter().map(|d| vec![0.0; d.fan_out()]).collect(),
             c_tab: vec![0.0; mlp.n_classes()],
-            sat_counts: vec![0; n_hidden],
             saturation: vec![0.0; n_hidden],
             train_acc: 0.0,
             correct: 0,
@@ -570,101 +854,122 @@ impl Backprop {
         x: MatRef<'_, f64>,
         y: &[usize],
         opts: &LossOptions,
-        mut dropout: Option<&mut DropoutDraw<'_>>,
+        dropout: Option<&mut DropoutDraw<'_>>,
     ) -> f64 {
         let n = x.nrows();
         assert_eq!(n, y.len(), "one label per row");
         assert_eq!(x.ncols(), mlp.n_inputs(), "x has one column per input");
-        let n_layers = mlp.layers.len();
-        let n_hidden = n_layers - 1;
+        let n_hidden = mlp.layers.len() - 1;
         let k = mlp.n_classes();
         if self.want_input && self.grads.input.nrows() != n {
             self.grads.input = Mat::zeros(n, mlp.n_inputs());
         }
         row_factors(y, k, opts, &mut self.c_tab);
-        self.sat_counts.fill(0);
-        for b in &mut self.bias_acc {
-            b.fill(0.0);
+        let n_blocks = n.div_ceil(self.chunk);
+        self.partials.resize(n_blocks * self.stride, 0.0);
+        self.block_loss.resize(n_blocks, 0.0);
+        self.block_correct.resize(n_blocks, 0);
+        self.block_sat.resize(n_blocks * n_hidden, 0);
+        let plan = runs(n_blocks, Self::threads());
+        while self.workers.len() < plan.len() {
+            self.workers.push(Worker::new(mlp, self.chunk));
         }
-        let mut loss = 0.0;
-        let mut correct = 0usize;
-        let mut r0 = 0;
-        while r0 < n {
-            let m = self.blocks.chunk.min(n - r0);
-            let accum = if r0 == 0 { Accum::Replace } else { Accum::Add };
-            let xc = x.subrows(r0, m);
-            let yc = &y[r0..r0 + m];
-            self.blocks
-                .forward(mlp, xc, r0, &mut self.sat_counts, dropout.as_deref_mut());
-            correct += self.blocks.correct(m, yc);
-            loss += self
-                .blocks
-                .softmax_delta(m, k, yc, &self.c_tab, &mut self.bias_acc[n_hidden]);
-            // Backward, output layer first. `delta` of layer l is in `logits` (l = L) or
-            // `deltas[l]`; the input to layer l is `x` (l = 0) or `acts[l − 1]`.
-            for l in (0..n_layers).rev() {
-                let layer = &mlp.layers[l];
-                let (fan_in, fan_out) = (layer.fan_in(), layer.fan_out());
-                let (lower, upper) = self.deltas.split_at_mut(l.min(n_hidden));
-                let delta = if l == n_hidden {
-                    view(&self.blocks.logits, m, fan_out)
-                } else {
-                    view(&upper[0], m, fan_out)
-                };
-                let input = if l == 0 {
-                    xc
-                } else {
-                    view(&self.blocks.acts[l - 1], m, fan_in)
-                };
-                matmul(
-                    self.grads.layers[l].weight.as_mut(),
-                    accum,
-                    input.transpose(),
-                    delta,
-                    1.0,
-                );
-                if l > 0 {
-                    let below = &mut lower[l - 1];
-                    matmul(
-                        view_mut(below, m, fan_in),
-                        Accum::Replace,
-                        delta,
-                        layer.weight.transpose(),
-                        1.0,
-                    );
-                    let act = &self.blocks.acts[l - 1];
-                    let db = &mut self.bias_acc[l - 1];
-                    let scale = dropout.as_deref().map_or(1.0, DropoutDraw::scale);
-                    gate_sweep(below, act, m, mlp.activation, scale, db);
-                } else if self.want_input {
-                    matmul(
-                        self.grads.input.as_mut().subrows_mut(r0, m),
-                        Accum::Replace,
-                        delta,
-                        layer.weight.transpose(),
-                        1.0,
-                    );
-                }
+        let ctx = Ctx {
+            mlp,
+            x,
+            y,
+            c_tab: &self.c_tab,
+            offsets: &self.offsets,
+            stride: self.stride,
+            dropout: dropout.map(|d| (d.p, d.base, &*d.rng)),
+        };
+        // Cut every per-block output into the runs of the plan.
+        let mut jobs = Vec::with_capacity(plan.len());
+        let mut partials = self.partials.as_mut_slice();
+        let mut loss = self.block_loss.as_mut_slice();
+        let mut correct = self.block_correct.as_mut_slice();
+        let mut sat = self.block_sat.as_mut_slice();
+        let mut input = self.want_input.then(|| self.grads.input.as_mut());
+        for &(first, count) in &plan {
+            let rows = (count * self.chunk).min(n - first * self.chunk);
+            let (p, p_rest) = std::mem::take(&mut partials).split_at_mut(count * self.stride);
+            let (l, l_rest) = std::mem::take(&mut loss).split_at_mut(count);
+            let (c, c_rest) = std::mem::take(&mut correct).split_at_mut(count);
+            let (s, s_rest) = std::mem::take(&mut sat).split_at_mut(count * n_hidden);
+            let g = input.take().map(|g| g.split_at_row_mut(rows));
+            let (g, g_rest) = match g {
+                Some((a, b)) => (Some(a), Some(b)),
+                None => (None, None),
+            };
+            (partials, loss, correct, sat, input) = (p_rest, l_rest, c_rest, s_rest, g_rest);
+            jobs.push((
+                first,
+                Out {
+                    partials: p,
+                    loss: l,
+                    correct: c,
+                    sat: s,
+                    input: g,
+                },
+            ));
+        }
+        let ctx = &ctx;
+        let mut workers = self.workers.iter_mut();
+        let mut jobs = jobs.into_iter();
+        let (w0, (first0, out0)) = (
+            workers.next().expect("one worker"),
+            jobs.next().expect("one run"),
+        );
+        std::thread::scope(|scope| {
+            for (w, (first, out)) in workers.zip(jobs) {
+                scope.spawn(move || {
+                    vectorize_kernel(BlocksJob {
+                        worker: w,
+                        ctx,
+                        first,
+                        out,
+                    })
+                });
             }
-            r0 += m;
+            vectorize_kernel(BlocksJob {
+                worker: w0,
+                ctx,
+                first: first0,
+                out: out0,
+            });
+        });
+
+        // Combine in block order: the same bits whatever the thread count.
+        let total = &mut self.total;
+        total.fill(0.0);
+        for part in self.partials.chunks_exact(self.stride) {
+            for (t, &p) in total.iter_mut().zip(part) {
+                *t += p;
+            }
         }
         for (l, g) in self.grads.layers.iter_mut().enumerate() {
-            for (j, &v) in self.bias_acc[l].iter().enumerate() {
-                g.bias[(0, j)] = v;
+            let (ow, ob) = (self.offsets[2 * l], self.offsets[2 * l + 1]);
+            let (fan_in, fan_out) = (g.weight.nrows(), g.weight.ncols());
+            g.weight
+                .as_mut()
+                .copy_from(view(&total[ow..], fan_in, fan_out));
+            for j in 0..fan_out {
+                g.bias[(0, j)] = total[ob + j];
             }
         }
-        if n == 0 {
-            for g in &mut self.grads.layers {
-                g.weight.fill(0.0);
-            }
+        let mut loss = 0.0;
+        for &l in &self.block_loss {
+            loss += l;
         }
+        let correct: usize = self.block_correct.iter().sum();
         if opts.weight_decay != 0.0 {
             for (g, layer) in self.grads.layers.iter_mut().zip(&mlp.layers) {
                 faer::zip!(g.weight.as_mut(), layer.weight.as_ref())
                     .for_each(|faer::unzip!(g, w)| *g += opts.weight_decay * *w);
             }
         }
-        for (l, (s, &c)) in self.saturation.iter_mut().zip(&self.sat_counts).enumerate() {
+        for (l, s) in self.saturation.iter_mut().enumerate() {
+            let c: usize = self.block_sat.iter().skip(l).step_by(n_hidden).sum();
             *s = c as f64 / (n * mlp.layers[l].fan_out()).max(1) as f64;
         }
         self.train_acc = correct as f64 / n.max(1) as f64;
@@ -700,6 +1005,7 @@ impl Backprop {
 /// With inverted dropout `a = g(z)·m`, `m ∈ {0, s}`, `s = 1/(1−p)`, the factor `g′(z)·m` is
 /// recoverable from `a` alone: ReLU `s·[a > 0]`; sigmoid `a(1 − a/s)` (0 where dropped).
 /// Without dropout `s = 1` and these are the plain `g′`.
+#[inline(always)]
 fn gate_sweep(
     delta: &mut [f64],
     act: &[f64],
@@ -744,4 +1050,38 @@ fn gate_sum(d: &mut [f64], a: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
         rest += *dv;
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mlp::Init;
+    use rand::{Rng, SeedableRng};
+
+    /// The block partition does not depend on the thread count, so neither do the bits.
+    /// (Other tests may change the global count concurrently; that cannot matter either.)
+    #[test]
+    fn gradients_are_bit_identical_for_any_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = 5 * CHUNK + 77;
+        let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
+        let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..4)).collect();
+        for act in [Activation::Relu, Activation::Sigmoid] {
+            let mlp = Mlp::new(10, &[32, 16], 4, act, Init::Study, &mut rng);
+            let mut results = Vec::new();
+            for threads in [1, 2, 3] {
+                Backprop::set_threads(threads);
+                let mut bp = Backprop::new(&mlp, n).with_input_gradient(true);
+                let loss = bp.run(&mlp, x.as_ref(), &y, &LossOptions::default());
+                let correct = Evaluator::new(&mlp).correct(&mlp, x.as_ref(), &y);
+                results.push((
+                    loss.to_bits(),
+                    bp.gradients().clone(),
+                    correct,
+                    bp.correct(),
+                ));
+            }
+            assert!(results.windows(2).all(|w| w[0] == w[1]), "{act:?}");
+        }
+    }
 }

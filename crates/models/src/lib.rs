@@ -5,9 +5,11 @@
 //!
 //! The one design decision worth knowing: the hand-written pass ([`Backprop`]) works on
 //! blocks of rows small enough to stay in cache, carrying each block through the whole
-//! forward *and* backward pass and accumulating weight gradients across blocks. Every
-//! elementwise step is fused into one sweep, and all buffers are allocated once, so an
-//! iteration allocates nothing. The tape engine computes the same numbers (the tests check
+//! forward *and* backward pass. Blocks are fixed (1,024 rows) and each writes its own partial
+//! gradients, summed in block order, so up to two threads share the work and the result is
+//! bit-identical whatever the thread count. Every elementwise step is fused into one sweep
+//! and the matrix buffers are allocated once per run (an iteration only spawns its scoped
+//! threads). The tape engine computes the same numbers (the tests check
 //! tape == hand-written == finite differences) but builds a graph per step.
 //!
 //! This crate does no I/O: it takes matrices, labels and seeds, and returns numbers.

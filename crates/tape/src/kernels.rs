@@ -23,6 +23,18 @@ pub(crate) fn zip_into(
     b: MatRef<'_, f64>,
     f: impl Fn(f64, f64) -> f64,
 ) {
+    vectorize(|| zip_cols(dst, accum, a, b, f))
+}
+
+/// The loop of [`zip_into`].
+#[inline(always)]
+fn zip_cols(
+    dst: &mut Mat<f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    f: impl Fn(f64, f64) -> f64,
+) {
     for j in 0..dst.ncols() {
         let (a, b) = (col(a, j), col(b, j));
         let d = dst.col_as_slice_mut(j);
@@ -49,6 +61,12 @@ pub(crate) fn map_into(
     a: MatRef<'_, f64>,
     f: impl Fn(f64) -> f64,
 ) {
+    vectorize(|| map_cols(dst, accum, a, f))
+}
+
+/// The loop of [`map_into`].
+#[inline(always)]
+fn map_cols(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) {
     for j in 0..dst.ncols() {
         let a = col(a, j);
         let d = dst.col_as_slice_mut(j);
@@ -89,15 +107,96 @@ pub(crate) fn sum_squares(a: MatRef<'_, f64>) -> f64 {
         .sum()
 }
 
-/// Logistic function, written so that neither branch overflows.
+/// Runs `f` with the widest vector instructions the CPU has enabled (AVX2 + FMA where
+/// available, through pulp's safe runtime dispatch), so plain loops inlined into `f`
+/// vectorise 4-wide instead of the baseline's 2. Rust never fuses `a * b + c` on its own,
+/// so the results are the same bits with or without it.
+///
+/// A closure's body is a function of its own that LLVM may decline to inline into the
+/// dispatched one (then it stays 2-wide); for large bodies implement [`Kernel`] with an
+/// `#[inline(always)]` `run` and use [`vectorize_kernel`].
 #[inline(always)]
-pub(crate) fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
+pub fn vectorize<R>(f: impl FnOnce() -> R) -> R {
+    pulp::Arch::new().dispatch(f)
+}
+
+/// A body for [`vectorize_kernel`]; mark `run` `#[inline(always)]`.
+pub trait Kernel {
+    /// What `run` returns.
+    type Output;
+    /// The work.
+    fn run(self) -> Self::Output;
+}
+
+/// Adapts a [`Kernel`] to pulp's dispatch.
+struct Dispatch<K>(K);
+
+impl<K: Kernel> pulp::WithSimd for Dispatch<K> {
+    type Output = K::Output;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> K::Output {
+        self.0.run()
     }
+}
+
+/// [`vectorize`] for a [`Kernel`]: its `run` is inlined into the dispatched function.
+#[inline(always)]
+pub fn vectorize_kernel<K: Kernel>(k: K) -> K::Output {
+    pulp::Arch::new().dispatch(Dispatch(k))
+}
+
+/// `e^x` in plain branch-free arithmetic, so that loops calling it vectorise.
+///
+/// glibc's `exp` is a call per element (about 5 ns here, and it dominated the softmax and
+/// sigmoid sweeps). This is the textbook method: `x = k·ln 2 + r` with `k` rounded to the
+/// nearest integer (the 1.5·2⁵² trick) and `ln 2` split Cody–Waite style so `r` is exact to
+/// within an ulp, `|r| ≤ ln 2 / 2`; `e^r` by its degree-13 Taylor polynomial (truncation
+/// below 10⁻¹⁷); `2^k` assembled from exponent bits in two halves so that results down to
+/// the subnormals and up to overflow come out right. Error about one ulp against the
+/// correctly rounded value; `±∞` and NaN behave as in `f64::exp`. No `mul_add`, so the
+/// bits do not depend on whether the CPU has FMA.
+#[inline(always)]
+pub fn exp(x: f64) -> f64 {
+    const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    // fdlibm's split: LN2_HI has 32 significant bits, so k·LN2_HI is exact for |k| < 2^21.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    let x = x.clamp(-746.0, 710.0);
+    let k = (x * LOG2E + SHIFT) - SHIFT;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let mut p = 1.0 / 6_227_020_800.0;
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    // 2^j for an integral j in [-1022, 1023], from the bits of j + 1023 + SHIFT.
+    let pow2 = |j: f64| f64::from_bits(((j + (1023.0 + SHIFT)).to_bits() - SHIFT.to_bits()) << 52);
+    let k1 = (k * 0.5 + SHIFT) - SHIFT;
+    p * pow2(k1) * pow2(k - k1)
+}
+
+/// Logistic function, written so that neither branch overflows; branch-free (a select), so
+/// loops over it vectorise.
+#[inline(always)]
+pub fn sigmoid(x: f64) -> f64 {
+    let e = exp(-x.abs());
+    let r = 1.0 / (1.0 + e);
+    if x >= 0.0 { r } else { e * r }
 }
 
 /// Forward pass of softmax cross-entropy.
@@ -106,6 +205,18 @@ pub(crate) fn sigmoid(x: f64) -> f64 {
 /// `(Σ_i w_i · nll_i, Σ_i w_i)` with `w_i = weights[labels[i]]` (or 1).
 /// `scratch` is reused for the per-row maxima and sums.
 pub(crate) fn softmax_cross_entropy(
+    logits: MatRef<'_, f64>,
+    labels: &[usize],
+    weights: Option<&[f64]>,
+    probs: &mut Mat<f64>,
+    scratch: &mut Vec<f64>,
+) -> (f64, f64) {
+    vectorize(|| softmax_ce_cols(logits, labels, weights, probs, scratch))
+}
+
+/// The body of [`softmax_cross_entropy`].
+#[inline(always)]
+fn softmax_ce_cols(
     logits: MatRef<'_, f64>,
     labels: &[usize],
     weights: Option<&[f64]>,
@@ -131,7 +242,7 @@ pub(crate) fn softmax_cross_entropy(
             .zip(col(logits, j))
             .zip(max.iter().zip(norm.iter_mut()))
         {
-            *p = (z - m).exp();
+            *p = exp(z - m);
             *s += *p;
         }
     }
@@ -178,5 +289,40 @@ pub fn clear_upper_state() {
     #[cfg(target_arch = "x86_64")]
     if let Some(avx) = pulp::core_arch::x86::Avx::try_new() {
         avx._mm256_zeroupper();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{exp, sigmoid};
+
+    /// Distance in units in the last place between two finite positive doubles.
+    fn ulps(a: f64, b: f64) -> u64 {
+        a.to_bits().abs_diff(b.to_bits())
+    }
+
+    #[test]
+    fn exp_is_within_two_ulps_of_libm_and_keeps_the_special_values() {
+        let mut worst = 0;
+        let mut x = -745.0;
+        while x < 709.7 {
+            let (a, b) = (exp(x), x.exp());
+            if b >= f64::MIN_POSITIVE {
+                worst = worst.max(ulps(a, b));
+            } else {
+                assert!((a - b).abs() <= 2.0 * 4.9e-324, "{x}: {a} vs {b}");
+            }
+            x += 0.000_731_1;
+        }
+        assert!(worst <= 2, "worst error {worst} ulps");
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp(710.0), f64::INFINITY);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert_eq!(exp(-800.0), 0.0);
+        assert!(exp(f64::NAN).is_nan());
+        assert_eq!(sigmoid(800.0), 1.0);
+        assert_eq!(sigmoid(-800.0), 0.0);
+        assert!(sigmoid(f64::NAN).is_nan());
     }
 }

@@ -82,7 +82,9 @@ use std::fmt;
 use faer::{Accum, Mat, MatMut, MatRef};
 
 use accumulate::{Contribution, Sink};
-pub use kernels::{clear_upper_state, matmul as matmul_into};
+pub use kernels::{
+    Kernel, clear_upper_state, exp, matmul as matmul_into, sigmoid, vectorize, vectorize_kernel,
+};
 
 /// Handle to a node of a [`Tape`]: its index, plus the tape generation that made it so
 /// that a handle kept across [`Tape::clear`] is caught instead of silently aliasing.
