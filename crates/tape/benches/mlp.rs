@@ -5,8 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
+use faer::{Accum, Mat, MatRef};
 use tape::Tape;
+use tape::matmul_into as matmul;
 
 const ROWS: usize = 33_078;
 const SIZES: [usize; 4] = [10, 32, 16, 4];
@@ -122,7 +123,6 @@ fn hand_step(h: &mut Hand, p: &Problem) -> f64 {
             input,
             p.weights[l].as_ref(),
             1.0,
-            Par::Seq,
         );
         for j in 0..z.ncols() {
             let b = p.biases[l][(0, j)];
@@ -144,7 +144,7 @@ fn hand_step(h: &mut Hand, p: &Problem) -> f64 {
         }
         let mut norm = 0.0;
         for j in 0..4 {
-            let e = (logits[(i, j)] - max).exp();
+            let e = tape::exp(logits[(i, j)] - max);
             d3[(i, j)] = e;
             norm += e;
         }
@@ -169,7 +169,6 @@ fn hand_step(h: &mut Hand, p: &Problem) -> f64 {
             input.transpose(),
             delta,
             1.0,
-            Par::Seq,
         );
         for j in 0..delta.ncols() {
             h.grad_b[l][(0, j)] = delta.col(j).iter().sum();
@@ -182,7 +181,6 @@ fn hand_step(h: &mut Hand, p: &Problem) -> f64 {
                 delta,
                 p.weights[l].transpose(),
                 1.0,
-                Par::Seq,
             );
             let act = &h.acts[l - 1];
             for j in 0..prev.ncols() {
