@@ -6,6 +6,7 @@ mod bench;
 mod eda;
 mod input;
 mod output;
+mod part;
 mod predict;
 mod progress;
 mod report;
@@ -30,6 +31,14 @@ enum Task {
     All(all::Args),
     /// Part A: exploratory statistics, the dominance check and the train/test shift check.
     Eda(eda::Args),
+    /// Part B alone: from-scratch MLPs, sigmoid against ReLU, gradient magnitudes.
+    PartB(part::Args),
+    /// Part C alone: the tape MLP and gradient attribution.
+    PartC(part::Args),
+    /// Part D alone: test evaluation, root cause and mitigations (runs Parts A and C first).
+    PartD(part::Args),
+    /// Question 2 alone: the shared-bias network against independent biases.
+    Q2(part::Args),
     /// Write a synthetic train/test pair with the real data's shape.
     Synth(synth::Args),
     /// Predict classes and probabilities for a CSV with a saved model file.
@@ -49,6 +58,10 @@ fn main() -> ExitCode {
     let result = match task {
         Task::All(args) => all::run(args),
         Task::Eda(args) => eda::run(args),
+        Task::PartB(args) => part::run(experiments::Part::B, args),
+        Task::PartC(args) => part::run(experiments::Part::C, args),
+        Task::PartD(args) => part::run(experiments::Part::D, args),
+        Task::Q2(args) => part::run(experiments::Part::Q2, args),
         Task::Synth(args) => synth::run(args),
         Task::Predict(args) => predict::run(args),
         Task::Report(args) => report::run(args),

@@ -41,7 +41,9 @@ fn no_arguments_lists_the_tasks_and_every_task_has_help() {
     let out = xtask(&[]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for task in ["all", "eda", "synth", "predict", "report"] {
+    for task in [
+        "all", "eda", "part-b", "part-c", "part-d", "q2", "synth", "predict", "report", "bench",
+    ] {
         assert!(text.contains(task), "task list lacks {task}:\n{text}");
         let help = xtask(&[task, "--help"]);
         assert!(help.status.success(), "{task} --help failed");
@@ -341,4 +343,43 @@ fn eda_on_the_real_data_finds_the_leak() {
     assert!(shift["label_corr_test"].as_f64().unwrap().abs() < 0.05);
     assert!(e["correlation"]["amenity_score"]["price_class"].is_number());
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn each_part_runs_alone() {
+    let train = fixture("synthetic/train.csv");
+    let test = fixture("synthetic/test.csv");
+    for (task, file, key) in [
+        ("part-b", "part_b.json", "/relu/val_acc"),
+        ("part-c", "part_c.json", "/attribution/0/score"),
+        ("part-d", "part_d.json", "/model/test_acc"),
+        ("q2", "q2.json", "/grad_check/max_rel_error"),
+    ] {
+        let out = scratch(task);
+        let run = xtask(&[
+            task,
+            "--quick",
+            "--quiet",
+            "--train",
+            &train,
+            "--test",
+            &test,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{task}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let record = read_json(&out.join(file));
+        assert!(
+            record
+                .pointer(key)
+                .and_then(Value::as_f64)
+                .is_some_and(f64::is_finite),
+            "{task}: {key}"
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }

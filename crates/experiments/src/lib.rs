@@ -211,3 +211,79 @@ pub fn run_all(
         models,
     })
 }
+
+/// A part that can run alone (`cargo xtask part-b`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Part B(a) and B(b).
+    B,
+    /// Part C(b).
+    C,
+    /// Part D (runs Parts A and C first: the diagnosis joins them).
+    D,
+    /// Question 2.
+    Q2,
+}
+
+/// The record of one part run alone.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PartRecord {
+    /// Part B.
+    B(PartB),
+    /// Part C.
+    C(PartC),
+    /// Part D.
+    D(PartD),
+    /// Question 2.
+    Q2(Q2),
+}
+
+/// Runs one part with the split and preprocessing `run_all` would use, computing only the
+/// parts it depends on.
+pub fn run_part(
+    part: Part,
+    train: &Table,
+    test: &Table,
+    config: &Config,
+    progress: &mut dyn Progress,
+) -> Result<(PartRecord, Vec<NamedModel>), ExperimentError> {
+    let seed = config.seed;
+    let split = split(train, config);
+    progress.step("Preprocessing (fitted on the training split)");
+    let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
+    Ok(match part {
+        Part::B => {
+            let (r, m) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
+            (PartRecord::B(r), m)
+        }
+        Part::C => {
+            let (r, _, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+            (PartRecord::C(r), m)
+        }
+        Part::Q2 => {
+            let (r, m) = q2::run_q2(&prepared, &config.q2, seed, progress)?;
+            (PartRecord::Q2(r), m)
+        }
+        Part::D => {
+            progress.step("Part A: exploratory statistics");
+            let part_a =
+                part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
+            let (part_c, model, _) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+            let shifts = summary::column_shifts(&part_a);
+            let (r, m) = part_d::run_part_d(
+                &prepared,
+                train,
+                test,
+                &part_c,
+                &model,
+                &shifts,
+                &config.part_d,
+                &config.part_c,
+                seed,
+                progress,
+            )?;
+            (PartRecord::D(r), m)
+        }
+    })
+}
