@@ -1,12 +1,12 @@
 //! `cargo xtask all`: every part, every record, every model file, then the report.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use experiments::{Config, Outputs, Progress};
 use models::Record;
 use serde::Serialize;
 
-use crate::input::{self, DataArgs};
+use crate::input;
 use crate::output::{write_atomic, write_json};
 use crate::progress::Stderr;
 
@@ -14,16 +14,7 @@ use crate::progress::Stderr;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    data: DataArgs,
-    /// Output folder.
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
-    /// Small iteration counts everywhere (smoke test; the numbers mean little).
-    #[arg(long)]
-    quick: bool,
-    /// No progress on stderr.
-    #[arg(long)]
-    quiet: bool,
+    run: crate::part::RunArgs,
     /// Only the timed protocol (preprocessing, Part B(a) ReLU and sigmoid, Part C(b) with
     /// gradient attribution, Part C's test accuracy); prints its numbers, writes nothing.
     #[arg(long, conflicts_with = "quick")]
@@ -40,16 +31,13 @@ struct SplitFile<'a> {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let mut progress = Stderr::new(args.quiet);
-    let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
+    let run = &args.run;
+    let mut progress = Stderr::new(run.quiet);
+    let inputs = input::load(&run.data, &mut |n| progress.note(n))?;
     if args.protocol_only {
-        return protocol(&inputs, args.data.seed, &mut progress);
+        return protocol(&inputs, run.data.seed, &mut progress);
     }
-    let config = if args.quick {
-        Config::quick(args.data.seed)
-    } else {
-        Config::full(args.data.seed)
-    };
+    let config = run.config();
     let outputs = experiments::run_all(
         &inputs.train,
         &inputs.test,
@@ -59,11 +47,11 @@ pub fn run(args: Args) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     progress.step("Writing results");
-    write_outputs(&args.out, &config, &outputs)?;
+    write_outputs(&run.out, &config, &outputs)?;
     progress.step("Drawing figures and the report");
-    crate::report::redraw(&args.out)?;
+    crate::report::redraw(&run.out)?;
     progress.finish();
-    print_table(&inputs.origin, &outputs, &args.out);
+    print_table(&inputs.origin, &outputs, &run.out);
     Ok(())
 }
 

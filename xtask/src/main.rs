@@ -32,13 +32,13 @@ enum Task {
     /// Part A: exploratory statistics, the dominance check and the train/test shift check.
     Eda(eda::Args),
     /// Part B alone: from-scratch MLPs, sigmoid against ReLU, gradient magnitudes.
-    PartB(part::Args),
+    PartB(part::RunArgs),
     /// Part C alone: the tape MLP and gradient attribution.
-    PartC(part::Args),
+    PartC(part::RunArgs),
     /// Part D alone: test evaluation, root cause and mitigations (runs Parts A and C first).
-    PartD(part::Args),
+    PartD(part::RunArgs),
     /// Question 2 alone: the shared-bias network against independent biases.
-    Q2(part::Args),
+    Q2(part::RunArgs),
     /// Write a synthetic train/test pair with the real data's shape.
     Synth(synth::Args),
     /// Predict classes and probabilities for a CSV with a saved model file.

@@ -9,30 +9,37 @@ use crate::input::{self, DataArgs};
 use crate::output::write_json;
 use crate::progress::Stderr;
 
-/// Options of a single-part task.
+/// Options shared by the tasks that train: the data, the output folder, how much work.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct RunArgs {
     #[command(flatten)]
-    data: DataArgs,
+    pub data: DataArgs,
     /// Output folder.
     #[arg(long, default_value = "results")]
-    out: PathBuf,
-    /// Small iteration counts (smoke test).
+    pub out: PathBuf,
+    /// Small iteration counts everywhere (smoke test; the numbers mean little).
     #[arg(long)]
-    quick: bool,
+    pub quick: bool,
     /// No progress on stderr.
     #[arg(long)]
-    quiet: bool,
+    pub quiet: bool,
 }
 
-pub fn run(part: Part, args: Args) -> Result<(), String> {
+impl RunArgs {
+    /// The configuration these options ask for.
+    pub fn config(&self) -> Config {
+        if self.quick {
+            Config::quick(self.data.seed)
+        } else {
+            Config::full(self.data.seed)
+        }
+    }
+}
+
+pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
     let mut progress = Stderr::new(args.quiet);
     let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
-    let config = if args.quick {
-        Config::quick(args.data.seed)
-    } else {
-        Config::full(args.data.seed)
-    };
+    let config = args.config();
     let (record, models) =
         experiments::run_part(part, &inputs.train, &inputs.test, &config, &mut progress)
             .map_err(|e| e.to_string())?;
