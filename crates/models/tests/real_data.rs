@@ -13,7 +13,7 @@ const SEED: u64 = 42;
 /// Train and validation designs, or `None` (with a note) when `DATA_DIR` is unset.
 fn designs() -> Option<(Design, Design)> {
     let Ok(dir) = std::env::var("DATA_DIR") else {
-        eprintln!("skipped: set DATA_DIR (e.g. DATA_DIR=/work/shared/data) to run on real data");
+        eprintln!("skipped: set DATA_DIR (e.g. DATA_DIR=../shared/data) to run on real data");
         return None;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
