@@ -165,7 +165,7 @@ pub struct PartB {
 }
 
 /// Full-batch gradient descent through the hand-written backward pass.
-fn train_config(learning_rate: f64, steps: usize) -> TrainConfig {
+pub(crate) fn train_config(learning_rate: f64, steps: usize) -> TrainConfig {
     TrainConfig {
         learning_rate,
         steps,

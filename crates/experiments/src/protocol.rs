@@ -4,10 +4,10 @@
 //! importance, mitigations or Question 2: this is the work the speed target is set on.
 
 use data::{PreprocessOptions, Table};
-use models::{Activation, Engine, Init, LossOptions, TrainConfig};
+use models::{Activation, Init, LossOptions};
 use serde::{Deserialize, Serialize};
 
-use crate::part_b::train_mlp;
+use crate::part_b::{train_config, train_mlp};
 use crate::part_c::{gradient_attribution, train_tape_mlp};
 use crate::{Config, ExperimentError, Prepared, Progress};
 
@@ -36,14 +36,7 @@ pub fn run_protocol(
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;
-    let cfg = TrainConfig {
-        learning_rate: b.learning_rate,
-        steps: b.iterations,
-        batch_size: None,
-        loss: LossOptions::default(),
-        dropout: 0.0,
-        engine: Engine::HandWritten,
-    };
+    let cfg = train_config(b.learning_rate, b.iterations);
     let mut part_b = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
         progress.step(&format!("Part B(a): {activation:?} MLP"));
