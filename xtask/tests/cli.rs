@@ -53,7 +53,7 @@ fn no_arguments_lists_the_tasks_and_every_task_has_help() {
 
 #[test]
 fn every_malformed_fixture_fails_with_one_line_naming_the_place() {
-    let good = fixture("synthetic/test.csv");
+    let good = fixture("synthetic_test.csv");
     let cases = [
         ("bad/not_a_number.csv", ":4: column \"minimum_nights\""),
         ("bad/infinite.csv", ":3: column \"amenity_score\""),
@@ -111,8 +111,8 @@ fn assert_finite(v: &Value, at: &str) {
 }
 
 fn run_all(out: &Path) {
-    let train = fixture("synthetic/train.csv");
-    let test = fixture("synthetic/test.csv");
+    let train = fixture("synthetic_train.csv");
+    let test = fixture("synthetic_test.csv");
     let run = xtask(&[
         "all",
         "--quick",
@@ -246,7 +246,7 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
         "--model",
         model.to_str().unwrap(),
         "--input",
-        &fixture("synthetic/test.csv"),
+        &fixture("synthetic_test.csv"),
         "--out",
         predictions.to_str().unwrap(),
     ]);
@@ -292,7 +292,7 @@ fn the_synthetic_fixture_is_what_the_generator_writes() {
     for f in ["train.csv", "test.csv"] {
         assert_eq!(
             std::fs::read(out.join(f)).unwrap(),
-            std::fs::read(root().join("fixtures/synthetic").join(f)).unwrap(),
+            std::fs::read(root().join("fixtures").join(format!("synthetic_{f}"))).unwrap(),
             "{f}"
         );
     }
@@ -347,8 +347,8 @@ fn eda_on_the_real_data_finds_the_leak() {
 
 #[test]
 fn each_part_runs_alone() {
-    let train = fixture("synthetic/train.csv");
-    let test = fixture("synthetic/test.csv");
+    let train = fixture("synthetic_train.csv");
+    let test = fixture("synthetic_test.csv");
     for (task, file, key) in [
         ("part-b", "part_b.json", "/relu/val_acc"),
         ("part-c", "part_c.json", "/attribution/0/score"),
