@@ -110,11 +110,12 @@ fn assert_finite(v: &Value, at: &str) {
     }
 }
 
-fn run_all(out: &Path) {
+/// Runs `task --quick` on the synthetic fixture, writing into `out`; fails the test if it fails.
+fn run_on_fixture(task: &str, out: &Path) {
     let train = fixture("synthetic_train.csv");
     let test = fixture("synthetic_test.csv");
     let run = xtask(&[
-        "all",
+        task,
         "--quick",
         "--quiet",
         "--train",
@@ -126,7 +127,7 @@ fn run_all(out: &Path) {
     ]);
     assert!(
         run.status.success(),
-        "{}",
+        "{task}: {}",
         String::from_utf8_lossy(&run.stderr)
     );
 }
@@ -134,7 +135,7 @@ fn run_all(out: &Path) {
 #[test]
 fn all_quick_on_the_fixture_writes_every_output_deterministically() {
     let (a, b) = (scratch("all-a"), scratch("all-b"));
-    run_all(&a);
+    run_on_fixture("all", &a);
     let s = read_json(&a.join("summary.json"));
     for pointer in [
         "/part_b/relu/train_acc",
@@ -220,7 +221,7 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
     let html = std::fs::read_to_string(a.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"));
 
-    run_all(&b);
+    run_on_fixture("all", &b);
     for f in [
         "summary.json",
         "part_b.json",
@@ -347,8 +348,6 @@ fn eda_on_the_real_data_finds_the_leak() {
 
 #[test]
 fn each_part_runs_alone() {
-    let train = fixture("synthetic_train.csv");
-    let test = fixture("synthetic_test.csv");
     for (task, file, key) in [
         ("part-b", "part_b.json", "/relu/val_acc"),
         ("part-c", "part_c.json", "/attribution/0/score"),
@@ -356,22 +355,7 @@ fn each_part_runs_alone() {
         ("q2", "q2.json", "/grad_check/max_rel_error"),
     ] {
         let out = scratch(task);
-        let run = xtask(&[
-            task,
-            "--quick",
-            "--quiet",
-            "--train",
-            &train,
-            "--test",
-            &test,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(
-            run.status.success(),
-            "{task}: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        run_on_fixture(task, &out);
         let record = read_json(&out.join(file));
         assert!(
             record
