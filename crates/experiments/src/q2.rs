@@ -86,6 +86,10 @@ pub struct Q2Cell {
     pub iterations_to_target_mean: Option<f64>,
     /// How many seeds reached the target within the iterations.
     pub seeds_reaching_target: usize,
+    /// Mean over the seeds that finished of the number of iterations at which the training
+    /// loss rose: oscillation that a stable/diverged verdict does not show.
+    #[serde(with = "crate::nan")]
+    pub loss_increases_mean: f64,
     /// Mean training loss per iteration over the seeds that finished.
     #[serde(with = "crate::nan::vec")]
     pub loss_curve: Vec<f64>,
@@ -385,6 +389,11 @@ fn cell(
         val_acc_mean: finished.iter().map(|r| r.val_acc).sum::<f64>()
             / finished.len().max(1) as f64,
         seeds_reaching_target: reached.len(),
+        loss_increases_mean: finished
+            .iter()
+            .map(|r| r.losses.windows(2).filter(|w| w[1] > w[0]).count() as f64)
+            .sum::<f64>()
+            / finished.len() as f64,
         iterations_to_target_mean: (!reached.is_empty())
             .then(|| reached.iter().sum::<f64>() / reached.len() as f64),
         iterations_to_target,

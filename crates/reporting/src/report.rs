@@ -801,12 +801,12 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
          learning rate. The loss target is {target}."
     ));
     let mut t = String::from(
-        "| bias | learning rate | stable | diverged seeds | final loss (mean ± sd) | seeds reaching target | iterations to target (mean of those) | validation accuracy |\n| --- | ---: | :---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| bias | learning rate | stable | diverged seeds | final loss (mean ± sd) | seeds reaching target | iterations to target (mean of those) | iterations with a loss rise (mean) | validation accuracy |\n| --- | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for c in &q.cells {
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} ± {} | {} of {} | {} | {} |",
+            "| {} | {} | {} | {} | {} ± {} | {} of {} | {} | {} | {} |",
             c.mode,
             c.learning_rate,
             if c.stable { "yes" } else { "**no**" },
@@ -817,6 +817,7 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
             c.iterations_to_target.len(),
             c.iterations_to_target_mean
                 .map_or("not reached".into(), |v| fmt(v, 1)),
+            fmt(c.loss_increases_mean, 1),
             pct_cell(c.val_acc_mean)
         );
     }
@@ -911,8 +912,47 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
         }
         _ => String::new(),
     };
+    let stable_cell = |mode: &str, lr: f64| {
+        q.cells
+            .iter()
+            .position(|c| c.mode == mode && c.learning_rate == lr && c.stable)
+    };
+    let smooth = match q
+        .config
+        .learning_rates
+        .iter()
+        .rev()
+        .find_map(|&lr| Some((stable_cell("shared", lr)?, stable_cell("independent", lr)?)))
+    {
+        Some((si, ii)) => {
+            let (s, i) = (
+                q.cells[si].loss_increases_mean,
+                q.cells[ii].loss_increases_mean,
+            );
+            let lr = w.num(
+                q.cells[si].learning_rate,
+                2,
+                F,
+                format!("/cells/{si}/learning_rate"),
+            );
+            let sq = w.num(s, 1, F, format!("/cells/{si}/loss_increases_mean"));
+            let iq = w.num(i, 1, F, format!("/cells/{ii}/loss_increases_mean"));
+            let verdict = if s > 1.5 * i + 1.0 {
+                "sharing makes the descent less smooth, as the added curvature of the shared bias predicts"
+            } else if i > 1.5 * s + 1.0 {
+                "sharing makes the descent smoother"
+            } else {
+                "both descend about as smoothly"
+            };
+            format!(
+                " At learning rate {lr}, the largest at which both are stable, the training loss rose in {sq} \
+                 iterations per run on average with the shared bias and {iq} with independent biases: {verdict}."
+            )
+        }
+        None => String::new(),
+    };
     w.para(format!(
-        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases.{speed}{best}{stability}"
+        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases.{speed}{best}{stability}{smooth}"
     ));
     for &lr in &q.config.learning_rates {
         if q.cells.iter().any(|c| {
