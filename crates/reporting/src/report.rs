@@ -917,13 +917,13 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
             .iter()
             .position(|c| c.mode == mode && c.learning_rate == lr && c.stable)
     };
-    let smooth = match q
-        .config
-        .learning_rates
-        .iter()
-        .rev()
-        .find_map(|&lr| Some((stable_cell("shared", lr)?, stable_cell("independent", lr)?)))
-    {
+    // Compare where oscillation sets in: the smallest learning rate at which both are stable
+    // and either one's loss ever rises.
+    let smooth = match q.config.learning_rates.iter().find_map(|&lr| {
+        let (si, ii) = (stable_cell("shared", lr)?, stable_cell("independent", lr)?);
+        let rises = q.cells[si].loss_increases_mean + q.cells[ii].loss_increases_mean;
+        (rises > 0.0).then_some((si, ii))
+    }) {
         Some((si, ii)) => {
             let (s, i) = (
                 q.cells[si].loss_increases_mean,
@@ -945,7 +945,7 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
                 "both descend about as smoothly"
             };
             format!(
-                " At learning rate {lr}, the largest at which both are stable, the training loss rose in {sq} \
+                " Oscillation sets in at learning rate {lr}: there the training loss rose in {sq} \
                  iterations per run on average with the shared bias and {iq} with independent biases: {verdict}."
             )
         }
