@@ -183,17 +183,12 @@ pub fn run_all(
     let (part_b, mut models) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
     let (part_c, part_c_model, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
     models.extend(m);
-    let shifts = summary::column_shifts(&part_a);
-    let (part_d, m) = part_d::run_part_d(
+    let (part_d, m) = run_part_d(
         &prepared,
-        train,
-        test,
-        &part_c,
-        &part_c_model,
-        &shifts,
-        &config.part_d,
-        &config.part_c,
-        seed,
+        (train, test),
+        &part_a,
+        (&part_c, &part_c_model),
+        config,
         progress,
     )?;
     models.extend(m);
@@ -270,20 +265,38 @@ pub fn run_part(
             let part_a =
                 part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
             let (part_c, model, _) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
-            let shifts = summary::column_shifts(&part_a);
-            let (r, m) = part_d::run_part_d(
+            let (r, m) = run_part_d(
                 &prepared,
-                train,
-                test,
-                &part_c,
-                &model,
-                &shifts,
-                &config.part_d,
-                &config.part_c,
-                seed,
+                (train, test),
+                &part_a,
+                (&part_c, &model),
+                config,
                 progress,
             )?;
             (PartRecord::D(r), m)
         }
     })
+}
+
+/// Part D from what it joins: Part A's shift check and Part C's model and attribution.
+fn run_part_d(
+    prepared: &Prepared,
+    (train, test): (&Table, &Table),
+    part_a: &PartA,
+    (part_c, model): (&PartC, &Mlp),
+    config: &Config,
+    progress: &mut dyn Progress,
+) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
+    part_d::run_part_d(
+        prepared,
+        train,
+        test,
+        part_c,
+        model,
+        &summary::column_shifts(part_a),
+        &config.part_d,
+        &config.part_c,
+        config.seed,
+        progress,
+    )
 }

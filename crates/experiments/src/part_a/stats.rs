@@ -203,6 +203,18 @@ pub fn correlation_ratio(groups: &[Option<u32>], y: &[f64]) -> Option<f64> {
     Some((between / total).clamp(0.0, 1.0).sqrt())
 }
 
+/// Column totals of a contingency table whose rows may be shorter than `cols`.
+fn column_sums(table: &[Vec<usize>], cols: usize) -> Vec<f64> {
+    (0..cols)
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r.get(c).copied().unwrap_or(0))
+                .sum::<usize>() as f64
+        })
+        .collect()
+}
+
 /// Cramér's V of a contingency table (`table[row][column]` counts):
 /// `sqrt(χ² / (n · (min(r, c) − 1)))` over the non-empty rows and columns; `None` when
 /// fewer than two of either.
@@ -212,14 +224,7 @@ pub fn cramers_v(table: &[Vec<usize>]) -> Option<f64> {
         .iter()
         .map(|r| r.iter().sum::<usize>() as f64)
         .collect();
-    let col_sums: Vec<f64> = (0..cols)
-        .map(|c| {
-            table
-                .iter()
-                .map(|r| r.get(c).copied().unwrap_or(0))
-                .sum::<usize>() as f64
-        })
-        .collect();
+    let col_sums = column_sums(table, cols);
     let n: f64 = row_sums.iter().sum();
     let r = row_sums.iter().filter(|&&s| s > 0.0).count();
     let c = col_sums.iter().filter(|&&s| s > 0.0).count();
@@ -250,14 +255,7 @@ pub fn uncertainty_coefficient(table: &[Vec<usize>]) -> Option<f64> {
     }
     let n = n as f64;
     let plogp = |c: f64| if c > 0.0 { c / n * (c / n).ln() } else { 0.0 };
-    let col_sums: Vec<f64> = (0..cols)
-        .map(|c| {
-            table
-                .iter()
-                .map(|r| r.get(c).copied().unwrap_or(0))
-                .sum::<usize>() as f64
-        })
-        .collect();
+    let col_sums = column_sums(table, cols);
     let h_y: f64 = -col_sums.iter().map(|&c| plogp(c)).sum::<f64>();
     if h_y <= 0.0 {
         return None;
