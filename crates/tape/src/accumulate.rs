@@ -8,7 +8,7 @@
 
 use faer::{Accum, Mat, MatRef};
 
-use crate::kernels::{col, map_into, matmul, zip_into};
+use crate::kernels::{col, column_sum, map_into, matmul, zip_into};
 
 /// One term of `∂L/∂target`, described rather than computed, so that [`Sink::add`] can
 /// write it straight into the gradient buffer.
@@ -17,8 +17,8 @@ pub(crate) enum Contribution<'a> {
     Fill(f64),
     /// `alpha · m`.
     Scaled(MatRef<'a, f64>, f64),
-    /// `f(a, b)` elementwise (chain rules of elementwise ops).
-    Zip(MatRef<'a, f64>, MatRef<'a, f64>, fn(f64, f64) -> f64),
+    /// `chain(a, b)` elementwise: the chain rule of an elementwise op.
+    Zip(MatRef<'a, f64>, MatRef<'a, f64>, Chain),
     /// `lhs · rhs` (matrix product; transposes are views).
     MatMul(MatRef<'a, f64>, MatRef<'a, f64>),
     /// Column sums of `m` as a `1 × n` row (gradient of a broadcast bias).
@@ -35,6 +35,47 @@ pub(crate) enum Contribution<'a> {
         scale: f64,
     },
 }
+
+/// The elementwise chain rules, as `(upstream gradient g, b) ↦ contribution`. An enum
+/// rather than a function pointer so that each loop is compiled with its rule inlined
+/// (through a pointer, every element paid a call and nothing vectorised).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Chain {
+    /// `g ⊙ b` (products and masks).
+    Product,
+    /// `g ⊙ [y > 0]` with `b` the ReLU output `y`.
+    Relu,
+    /// `g ⊙ y(1 − y)` with `b` the sigmoid output `y`.
+    Sigmoid,
+    /// `g ⊙ (1 − y²)` with `b` the tanh output `y`.
+    Tanh,
+}
+
+/// Runs `$body` with `$rule` bound to the closure of `$chain`, one monomorphic copy per
+/// rule.
+macro_rules! with_rule {
+    ($chain:expr, |$rule:ident| $body:expr) => {
+        match $chain {
+            Chain::Product => {
+                let $rule = |g: f64, b: f64| g * b;
+                $body
+            }
+            Chain::Relu => {
+                let $rule = |g: f64, y: f64| if y > 0.0 { g } else { 0.0 };
+                $body
+            }
+            Chain::Sigmoid => {
+                let $rule = |g: f64, y: f64| g * y * (1.0 - y);
+                $body
+            }
+            Chain::Tanh => {
+                let $rule = |g: f64, y: f64| g * (1.0 - y * y);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_rule;
 
 /// Write access to the gradients of the nodes that precede the one being differentiated.
 pub(crate) struct Sink<'a> {
@@ -82,13 +123,15 @@ impl Sink<'_> {
                 }
             }
             Contribution::Scaled(m, alpha) => map_into(grad, accum, m, |x| alpha * x),
-            Contribution::Zip(a, b, f) => zip_into(grad, accum, a, b, f),
+            Contribution::Zip(g, b, chain) => {
+                with_rule!(chain, |rule| zip_into(grad, accum, g, b, rule))
+            }
             Contribution::MatMul(lhs, rhs) => {
                 matmul(grad.as_mut(), accum, lhs, rhs, 1.0);
             }
             Contribution::ColumnSums(m) => {
                 for j in 0..m.ncols() {
-                    let s: f64 = col(m, j).iter().sum();
+                    let s = column_sum(col(m, j));
                     match accum {
                         Accum::Replace => grad[(0, j)] = s,
                         Accum::Add => grad[(0, j)] += s,

@@ -5,6 +5,8 @@
 
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
+use crate::accumulate::{Chain, with_rule};
+
 /// Column `j` of a tape-owned matrix as a slice.
 #[inline]
 pub(crate) fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
@@ -23,7 +25,10 @@ pub(crate) fn zip_into(
     b: MatRef<'_, f64>,
     f: impl Fn(f64, f64) -> f64,
 ) {
-    vectorize(|| zip_cols(dst, accum, a, b, f))
+    vectorize(
+        #[inline(always)]
+        || zip_cols(dst, accum, a, b, f),
+    )
 }
 
 /// The loop of [`zip_into`].
@@ -61,7 +66,10 @@ pub(crate) fn map_into(
     a: MatRef<'_, f64>,
     f: impl Fn(f64) -> f64,
 ) {
-    vectorize(|| map_cols(dst, accum, a, f))
+    vectorize(
+        #[inline(always)]
+        || map_cols(dst, accum, a, f),
+    )
 }
 
 /// The loop of [`map_into`].
@@ -95,6 +103,106 @@ pub(crate) fn add_row_into(dst: &mut Mat<f64>, a: MatRef<'_, f64>, row: MatRef<'
     }
 }
 
+/// `Σ x` with eight running sums combined pairwise, so that the loop vectorises; the
+/// order is fixed, so the bits are too.
+pub(crate) fn column_sum(x: &[f64]) -> f64 {
+    vectorize(
+        #[inline(always)]
+        || {
+            let mut acc = [0.0; 8];
+            let chunks = x.chunks_exact(8);
+            let rest: f64 = chunks.remainder().iter().sum();
+            for c in chunks {
+                for (a, &v) in acc.iter_mut().zip(c) {
+                    *a += v;
+                }
+            }
+            let [a, b, c, d, e, f, g, h] = acc;
+            (((a + b) + (c + d)) + ((e + f) + (g + h))) + rest
+        },
+    )
+}
+
+/// `m[i, j] = act(m[i, j] + bias[0, j])` in place: a dense layer's bias and activation in
+/// one sweep.
+pub(crate) fn activate(m: &mut Mat<f64>, bias: MatRef<'_, f64>, act: crate::Activation) {
+    use crate::Activation;
+    vectorize(
+        #[inline(always)]
+        || {
+            for j in 0..m.ncols() {
+                let (b, c) = (bias[(0, j)], m.col_as_slice_mut(j));
+                match act {
+                    Activation::Relu => c.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
+                    Activation::Sigmoid => c.iter_mut().for_each(|v| *v = sigmoid(*v + b)),
+                    Activation::Tanh => c.iter_mut().for_each(|v| *v = (*v + b).tanh()),
+                }
+            }
+        },
+    )
+}
+
+/// `m[i, j] = row[0, j]` for every row: a bias to accumulate a product onto.
+pub(crate) fn fill_rows(m: &mut Mat<f64>, row: MatRef<'_, f64>) {
+    vectorize(
+        #[inline(always)]
+        || {
+            for j in 0..m.ncols() {
+                m.col_as_slice_mut(j).fill(row[(0, j)]);
+            }
+        },
+    )
+}
+
+/// `delta = chain(g, y)` elementwise and `sums[j] = Σ_i delta[i, j]` (eight running sums
+/// in a fixed order, as in [`column_sum`]), in one sweep.
+pub(crate) fn gate(
+    delta: &mut Mat<f64>,
+    sums: &mut Vec<f64>,
+    g: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    chain: Chain,
+) {
+    sums.clear();
+    sums.resize(delta.ncols(), 0.0);
+    with_rule!(chain, |rule| vectorize(
+        #[inline(always)]
+        || gate_cols(delta, sums, g, y, rule)
+    ))
+}
+
+/// The loop of [`gate`].
+#[inline(always)]
+fn gate_cols(
+    delta: &mut Mat<f64>,
+    sums: &mut [f64],
+    g: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    rule: impl Fn(f64, f64) -> f64,
+) {
+    for (j, s) in sums.iter_mut().enumerate() {
+        let (g, y) = (col(g, j), col(y, j));
+        let d = delta.col_as_slice_mut(j);
+        let mut acc = [0.0; 8];
+        let mut dc = d.chunks_exact_mut(8);
+        let (mut gc, mut yc) = (g.chunks_exact(8), y.chunks_exact(8));
+        for ((d8, g8), y8) in dc.by_ref().zip(gc.by_ref()).zip(yc.by_ref()) {
+            for t in 0..8 {
+                d8[t] = rule(g8[t], y8[t]);
+                acc[t] += d8[t];
+            }
+        }
+        let mut rest = 0.0;
+        let tail = gc.remainder().iter().zip(yc.remainder());
+        for (d, (&g, &y)) in dc.into_remainder().iter_mut().zip(tail) {
+            *d = rule(g, y);
+            rest += *d;
+        }
+        let [a, b, c, e, f, h, k, l] = acc;
+        *s = (((a + b) + (c + e)) + ((f + h) + (k + l))) + rest;
+    }
+}
+
 /// Sum of all entries.
 pub(crate) fn sum(a: MatRef<'_, f64>) -> f64 {
     (0..a.ncols()).map(|j| col(a, j).iter().sum::<f64>()).sum()
@@ -113,8 +221,10 @@ pub(crate) fn sum_squares(a: MatRef<'_, f64>) -> f64 {
 /// so the results are the same bits with or without it.
 ///
 /// A closure's body is a function of its own that LLVM may decline to inline into the
-/// dispatched one (then it stays 2-wide); for large bodies implement [`Kernel`] with an
-/// `#[inline(always)]` `run` and use [`vectorize_kernel`].
+/// dispatched one, and then it stays 2-wide: mark the closure `#[inline(always)]` (every
+/// call in this workspace does; without it perf showed the tape's sweeps running scalar
+/// SSE2 code), or implement [`Kernel`] with an `#[inline(always)]` `run` and use
+/// [`vectorize_kernel`].
 #[inline(always)]
 pub fn vectorize<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(f)
@@ -211,7 +321,10 @@ pub(crate) fn softmax_cross_entropy(
     probs: &mut Mat<f64>,
     scratch: &mut Vec<f64>,
 ) -> (f64, f64) {
-    vectorize(|| softmax_ce_cols(logits, labels, weights, probs, scratch))
+    vectorize(
+        #[inline(always)]
+        || softmax_ce_cols(logits, labels, weights, probs, scratch),
+    )
 }
 
 /// The body of [`softmax_cross_entropy`].

@@ -81,7 +81,7 @@ use std::fmt;
 
 use faer::{Accum, Mat, MatMut, MatRef};
 
-use accumulate::{Contribution, Sink};
+use accumulate::{Chain, Contribution, Sink};
 pub use kernels::{
     Kernel, clear_upper_state, exp, matmul as matmul_into, sigmoid, vectorize, vectorize_kernel,
 };
@@ -98,6 +98,28 @@ impl Var {
     }
 }
 
+/// The activation of a [`Tape::dense`] layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `max(z, 0)`.
+    Relu,
+    /// `1 / (1 + e^{−z})`.
+    Sigmoid,
+    /// `tanh z`.
+    Tanh,
+}
+
+impl Activation {
+    /// The chain rule of this activation, in terms of its output.
+    fn chain(self) -> Chain {
+        match self {
+            Activation::Relu => Chain::Relu,
+            Activation::Sigmoid => Chain::Sigmoid,
+            Activation::Tanh => Chain::Tanh,
+        }
+    }
+}
+
 /// How a node was computed: the record the backward sweep dispatches on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Op {
@@ -110,6 +132,8 @@ pub enum Op {
     MatMul(Var, Var),
     /// `x · w + b` with `b` a `1 × n` row: a fused dense layer (no intermediate buffer).
     Linear(Var, Var, Var),
+    /// `act(x · w + b)`: a whole dense layer; only its output is stored.
+    Dense(Var, Var, Var, Activation),
     /// `a + row`, the `1 × n` row added to every row of `a`.
     AddRow(Var, Var),
     /// `a + b`, same shapes.
@@ -193,6 +217,11 @@ pub struct Tape {
     growths: usize,
 }
 
+/// `out = a · b` (or `+=` with `Accum::Add`).
+fn product_into(out: &mut Mat<f64>, accum: Accum, a: &Mat<f64>, b: &Mat<f64>) {
+    matmul_into(out.as_mut(), accum, a.as_ref(), b.as_ref(), 1.0);
+}
+
 /// Resizes `m` in place, counting the event if its memory moved.
 fn resize(m: &mut Mat<f64>, nrows: usize, ncols: usize, growths: &mut usize) {
     let before = m.as_ptr();
@@ -242,22 +271,6 @@ fn inner_fits(op: &str, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
         b.nrows(),
         b.ncols()
     );
-}
-
-fn relu_back(g: f64, y: f64) -> f64 {
-    if y > 0.0 { g } else { 0.0 }
-}
-
-fn sigmoid_back(g: f64, y: f64) -> f64 {
-    g * y * (1.0 - y)
-}
-
-fn tanh_back(g: f64, y: f64) -> f64 {
-    g * (1.0 - y * y)
-}
-
-fn product(a: f64, b: f64) -> f64 {
-    a * b
 }
 
 impl Tape {
@@ -338,37 +351,42 @@ impl Tape {
         let (m, n) = (self.values[ia].nrows(), self.values[ib].ncols());
         let i = self.push_op(Op::MatMul(a, b), &[a, b], m, n);
         let (inputs, out) = self.split(i);
-        matmul_into(
-            out.as_mut(),
-            Accum::Replace,
-            inputs[ia].as_ref(),
-            inputs[ib].as_ref(),
-            1.0,
-        );
+        product_into(out, Accum::Replace, &inputs[ia], &inputs[ib]);
         self.var(i)
     }
 
     /// Dense layer `x · w + b` in one node (`b` is `1 × n`): same result as
     /// `add_row(matmul(x, w), b)` with one buffer and one pass fewer each way.
     pub fn linear(&mut self, x: Var, w: Var, b: Var) -> Var {
-        let (ix, iw, ib) = (self.index(x), self.index(w), self.index(b));
-        inner_fits("linear", self.value(x), self.value(w));
-        let (m, n) = (self.values[ix].nrows(), self.values[iw].ncols());
-        let xw = self.values[iw].as_ref();
-        row_fits("linear", xw, self.value(b));
-        let i = self.push_op(Op::Linear(x, w, b), &[x, w, b], m, n);
+        let i = self.affine("linear", Op::Linear(x, w, b), x, w, b);
         let (inputs, out) = self.split(i);
-        for j in 0..n {
-            out.col_as_slice_mut(j).fill(inputs[ib][(0, j)]);
-        }
-        matmul_into(
-            out.as_mut(),
-            Accum::Add,
-            inputs[ix].as_ref(),
-            inputs[iw].as_ref(),
-            1.0,
-        );
+        kernels::fill_rows(out, inputs[b.index()].as_ref());
+        product_into(out, Accum::Add, &inputs[x.index()], &inputs[w.index()]);
         self.var(i)
+    }
+
+    /// `act(x · w + b)` with `b` a `1 × n` row: a dense layer as one node.
+    ///
+    /// Same value as [`Tape::linear`] followed by the activation, up to rounding (the bias
+    /// is added after the product here), but the layer takes one buffer and one sweep
+    /// after the product, only the output is kept (these activations' derivatives are
+    /// functions of their output), and backward turns the upstream gradient into
+    /// `δ = ∂L/∂z` and the bias gradient in a single sweep.
+    pub fn dense(&mut self, x: Var, w: Var, b: Var, act: Activation) -> Var {
+        let i = self.affine("dense", Op::Dense(x, w, b, act), x, w, b);
+        let (inputs, out) = self.split(i);
+        product_into(out, Accum::Replace, &inputs[x.index()], &inputs[w.index()]);
+        kernels::activate(out, inputs[b.index()].as_ref(), act);
+        self.var(i)
+    }
+
+    /// Checks the shapes of `x · w + b` and pushes `op` with a buffer for it; returns its
+    /// slot.
+    fn affine(&mut self, name: &str, op: Op, x: Var, w: Var, b: Var) -> usize {
+        inner_fits(name, self.value(x), self.value(w));
+        row_fits(name, self.value(w), self.value(b));
+        let (m, n) = (self.value(x).nrows(), self.value(w).ncols());
+        self.push_op(op, &[x, w, b], m, n)
     }
 
     /// `a` with the `1 × n` `row` added to every row: a bias.
@@ -394,7 +412,7 @@ impl Tape {
 
     /// Elementwise (Hadamard) product `a ⊙ b`.
     pub fn mul(&mut self, a: Var, b: Var) -> Var {
-        self.binary("mul", Op::Mul(a, b), a, b, product)
+        self.binary("mul", Op::Mul(a, b), a, b, |x, y| x * y)
     }
 
     /// `c · a`.
@@ -432,7 +450,7 @@ impl Tape {
             Accum::Replace,
             inputs[ia].as_ref(),
             self.aux[i].as_ref(),
-            product,
+            |x, m| x * m,
         );
         self.var(i)
     }
@@ -467,6 +485,38 @@ impl Tape {
         logits: Var,
         labels: &[usize],
         class_weights: Option<&[f64]>,
+    ) -> Var {
+        self.cross_entropy(logits, labels, class_weights, None)
+    }
+
+    /// One block's share `Σ_{i ∈ block} w[y_i] · nll_i / total_weight` of a loss over a
+    /// larger batch, where `total_weight` is that batch's `Σ_i w[y_i]` (its row count when
+    /// unweighted): the shares of disjoint blocks add up to
+    /// [`Tape::softmax_cross_entropy`] of the whole batch, and so do their gradients.
+    ///
+    /// # Panics
+    /// As [`Tape::softmax_cross_entropy`], and if `total_weight` is not positive.
+    pub fn softmax_cross_entropy_share(
+        &mut self,
+        logits: Var,
+        labels: &[usize],
+        class_weights: Option<&[f64]>,
+        total_weight: f64,
+    ) -> Var {
+        assert!(
+            total_weight > 0.0,
+            "softmax_cross_entropy_share: total weight {total_weight} must be positive"
+        );
+        self.cross_entropy(logits, labels, class_weights, Some(total_weight))
+    }
+
+    /// Both cross-entropies: normalised by the rows' own weight, or by `normaliser`.
+    fn cross_entropy(
+        &mut self,
+        logits: Var,
+        labels: &[usize],
+        class_weights: Option<&[f64]>,
+        normaliser: Option<f64>,
     ) -> Var {
         let il = self.index(logits);
         let (n, k) = self.values[il].shape();
@@ -515,6 +565,7 @@ impl Tape {
         if self.scratch.capacity() != cap {
             self.growths += 1;
         }
+        let total_weight = normaliser.unwrap_or(total_weight);
         self.values[i][(0, 0)] = total / total_weight;
         if let Op::SoftmaxCrossEntropy {
             total_weight: t, ..
@@ -558,6 +609,11 @@ impl Tape {
             let g = upper[0].as_ref();
             let v = |x: Var| self.values[x.index()].as_ref();
             let y = self.values[i].as_ref();
+            if let Op::Dense(.., act) = self.ops[i] {
+                // δ = g ⊙ act′ into the node's scratch, its column sums into `scratch`.
+                resize(&mut self.aux[i], y.nrows(), y.ncols(), &mut self.growths);
+                kernels::gate(&mut self.aux[i], &mut self.scratch, g, y, act.chain());
+            }
             let mut sink = Sink {
                 values: &self.values,
                 grads: lower,
@@ -579,6 +635,18 @@ impl Tape {
                     add(w, Contribution::MatMul(v(x).transpose(), g));
                     add(b, Contribution::ColumnSums(g));
                 }
+                // Y = act(Z), Z = X·W + 1bᵀ: with δ = dZ, dX = δ·Wᵀ, dW = Xᵀ·δ, db = colsum δ.
+                Op::Dense(x, w, b, _) => {
+                    let delta = self.aux[i].as_ref();
+                    let sums = MatRef::from_column_major_slice(
+                        &self.scratch[..delta.ncols()],
+                        1,
+                        delta.ncols(),
+                    );
+                    add(x, Contribution::MatMul(delta, v(w).transpose()));
+                    add(w, Contribution::MatMul(v(x).transpose(), delta));
+                    add(b, Contribution::Scaled(sums, 1.0));
+                }
                 // Y = A + 1rᵀ: dA = dY, dr = column sums of dY.
                 Op::AddRow(a, row) => {
                     add(a, Contribution::Scaled(g, 1.0));
@@ -594,15 +662,18 @@ impl Tape {
                 }
                 // Y = A ⊙ B: dA = dY ⊙ B, dB = dY ⊙ A.
                 Op::Mul(a, b) => {
-                    add(a, Contribution::Zip(g, v(b), product));
-                    add(b, Contribution::Zip(g, v(a), product));
+                    add(a, Contribution::Zip(g, v(b), Chain::Product));
+                    add(b, Contribution::Zip(g, v(a), Chain::Product));
                 }
                 Op::Scale(a, c) => add(a, Contribution::Scaled(g, c)),
                 // The local derivatives below are written in terms of the output Y.
-                Op::Relu(a) => add(a, Contribution::Zip(g, y, relu_back)),
-                Op::Sigmoid(a) => add(a, Contribution::Zip(g, y, sigmoid_back)),
-                Op::Tanh(a) => add(a, Contribution::Zip(g, y, tanh_back)),
-                Op::MaskMul(a) => add(a, Contribution::Zip(g, self.aux[i].as_ref(), product)),
+                Op::Relu(a) => add(a, Contribution::Zip(g, y, Chain::Relu)),
+                Op::Sigmoid(a) => add(a, Contribution::Zip(g, y, Chain::Sigmoid)),
+                Op::Tanh(a) => add(a, Contribution::Zip(g, y, Chain::Tanh)),
+                Op::MaskMul(a) => add(
+                    a,
+                    Contribution::Zip(g, self.aux[i].as_ref(), Chain::Product),
+                ),
                 // s = Σ a: ds/da = 1 everywhere; mean divides by the count.
                 Op::Sum(a) => add(a, Contribution::Fill(g[(0, 0)])),
                 Op::Mean(a) => {
@@ -684,7 +755,7 @@ impl Tape {
         self.var(i)
     }
 
-    fn binary(&mut self, name: &str, op: Op, a: Var, b: Var, f: fn(f64, f64) -> f64) -> Var {
+    fn binary(&mut self, name: &str, op: Op, a: Var, b: Var, f: impl Fn(f64, f64) -> f64) -> Var {
         let (ia, ib) = (self.index(a), self.index(b));
         same_shape(name, self.value(a), self.value(b));
         let (m, n) = self.values[ia].shape();

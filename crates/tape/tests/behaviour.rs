@@ -65,6 +65,37 @@ fn weighted_cross_entropy_follows_pytorch() {
 }
 
 #[test]
+fn cross_entropy_shares_of_blocks_add_up_to_the_whole() {
+    let mut rng = XorShift(7);
+    let z = rng.mat(7, 3, -3.0, 3.0);
+    let labels = [0, 2, 2, 1, 0, 1, 2];
+    let weights = [1.0, 3.0, 0.5];
+    let total: f64 = labels.iter().map(|&y| weights[y]).sum();
+    let mut t = Tape::new();
+    let zv = t.leaf(z.as_ref(), true);
+    let whole = t.softmax_cross_entropy(zv, &labels, Some(&weights));
+    let want = t.value(whole)[(0, 0)];
+    t.backward(whole).unwrap();
+    let want_grad = t.grad(zv).unwrap().to_owned();
+    // Rows 0..3 and 3..7 as two blocks, each normalised by the whole batch's weight.
+    let mut sum = 0.0;
+    for (r0, m) in [(0, 3), (3, 4)] {
+        let mut t = Tape::new();
+        let zv = t.leaf(z.as_ref().subrows(r0, m), true);
+        let part = t.softmax_cross_entropy_share(zv, &labels[r0..r0 + m], Some(&weights), total);
+        sum += t.value(part)[(0, 0)];
+        t.backward(part).unwrap();
+        let g = t.grad(zv).unwrap();
+        for i in 0..m {
+            for j in 0..3 {
+                assert!((g[(i, j)] - want_grad[(r0 + i, j)]).abs() < 1e-15);
+            }
+        }
+    }
+    assert!((sum - want).abs() < 1e-14, "{sum} vs {want}");
+}
+
+#[test]
 fn non_finite_loss_is_an_error() {
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let mut t = Tape::new();

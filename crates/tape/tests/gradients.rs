@@ -6,6 +6,10 @@ mod common;
 
 use common::{Instr, Program, XorShift, check, config, near_relu_kink};
 use proptest::prelude::*;
+use tape::Activation;
+
+/// Every activation a dense layer takes.
+const ACTIVATIONS: [Activation; 3] = [Activation::Relu, Activation::Sigmoid, Activation::Tanh];
 
 /// `loss = Σ out ⊙ R` for a constant random `R` already added as input `r`: every entry
 /// of `out` gets a different upstream gradient.
@@ -64,6 +68,20 @@ proptest! {
         let r = p.input(rng.mat(n, m, -1.0, 1.0), false);
         let out = p.push(Instr::Linear(x, w, b));
         reduce(&mut p, out, r);
+        check(&p).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn dense(n in 1usize..=6, k in 1usize..=6, m in 1usize..=6, act in 0usize..3, seed in any::<u64>()) {
+        let mut rng = XorShift(seed | 1);
+        let mut p = Program::new();
+        let x = p.input(rng.mat(n, k, -2.0, 2.0), true);
+        let w = p.input(rng.mat(k, m, -2.0, 2.0), true);
+        let b = p.input(rng.mat(1, m, -2.0, 2.0), true);
+        let r = p.input(rng.mat(n, m, -1.0, 1.0), false);
+        let out = p.push(Instr::Dense(x, w, b, ACTIVATIONS[act]));
+        reduce(&mut p, out, r);
+        prop_assume!(!near_relu_kink(&p));
         check(&p).map_err(TestCaseError::fail)?;
     }
 
@@ -150,7 +168,7 @@ proptest! {
     fn random_compositions(
         n in 1usize..=6,
         d in 1usize..=6,
-        codes in proptest::collection::vec(0u8..9, 1..10),
+        codes in proptest::collection::vec(0u8..10, 1..10),
         classes in 1usize..=4,
         weighted in any::<bool>(),
         seed in any::<u64>(),
@@ -176,7 +194,7 @@ fn composition(
     let mut widths = vec![d];
     let mut width = d;
     for &code in codes {
-        if matches!(code, 5 | 7) {
+        if matches!(code, 5 | 7 | 9) {
             width = 1 + rng.below(6);
         }
         widths.push(width);
@@ -190,7 +208,7 @@ fn composition(
         params.push(match code {
             5 => vec![p.input(rng.mat(w_in, w_out, -1.0, 1.0), true)],
             6 => vec![p.input(rng.mat(1, w_out, -1.0, 1.0), true)],
-            7 => vec![
+            7 | 9 => vec![
                 p.input(rng.mat(w_in, w_out, -1.0, 1.0), true),
                 p.input(rng.mat(1, w_out, -1.0, 1.0), true),
             ],
@@ -218,6 +236,12 @@ fn composition(
             5 => p.push(Instr::MatMul(cur, params[k][0])),
             6 => p.push(Instr::AddRow(cur, params[k][0])),
             7 => p.push(Instr::Linear(cur, params[k][0], params[k][1])),
+            9 => p.push(Instr::Dense(
+                cur,
+                params[k][0],
+                params[k][1],
+                ACTIVATIONS[rng.below(3)],
+            )),
             _ => {
                 let mask =
                     faer::Mat::from_fn(n, w_in, |_, _| if rng.below(3) == 0 { 0.0 } else { 1.5 });

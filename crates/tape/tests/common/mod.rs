@@ -7,7 +7,7 @@
 
 use faer::Mat;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
-use tape::{Tape, Var};
+use tape::{Activation, Tape, Var};
 
 /// Proptest configuration: 64 cases and a fixed seed unless `PROPTEST_CASES` /
 /// `PROPTEST_RNG_SEED` say otherwise; failures are saved to `regressions` (a file under
@@ -31,6 +31,7 @@ pub fn config(regressions: &'static str) -> Config {
 pub enum Instr {
     MatMul(usize, usize),
     Linear(usize, usize, usize),
+    Dense(usize, usize, usize, Activation),
     AddRow(usize, usize),
     Add(usize, usize),
     Sub(usize, usize),
@@ -93,11 +94,14 @@ pub fn eval_ref(p: &Program, inputs: &[Mat<f64>]) -> Vec<Mat<f64>> {
                     (0..a.ncols()).map(|k| a[(i, k)] * b[(k, j)]).sum()
                 })
             }
-            Instr::Linear(x, w, b) => {
-                let (x, w, b) = (&v[*x], &v[*w], &v[*b]);
-                Mat::from_fn(x.nrows(), w.ncols(), |i, j| {
-                    b[(0, j)] + (0..x.ncols()).map(|k| x[(i, k)] * w[(k, j)]).sum::<f64>()
-                })
+            Instr::Linear(x, w, b) => linear(&v[*x], &v[*w], &v[*b]),
+            Instr::Dense(x, w, b, act) => {
+                let z = linear(&v[*x], &v[*w], &v[*b]);
+                match act {
+                    Activation::Relu => map(&z, |x| if x > 0.0 { x } else { 0.0 }),
+                    Activation::Sigmoid => map(&z, |x| 1.0 / (1.0 + (-x).exp())),
+                    Activation::Tanh => map(&z, f64::tanh),
+                }
             }
             Instr::AddRow(a, r) => {
                 let (a, r) = (&v[*a], &v[*r]);
@@ -139,6 +143,12 @@ pub fn eval_ref(p: &Program, inputs: &[Mat<f64>]) -> Vec<Mat<f64>> {
     v
 }
 
+fn linear(x: &Mat<f64>, w: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
+    Mat::from_fn(x.nrows(), w.ncols(), |i, j| {
+        b[(0, j)] + (0..x.ncols()).map(|k| x[(i, k)] * w[(k, j)]).sum::<f64>()
+    })
+}
+
 fn entries(m: &Mat<f64>) -> impl Iterator<Item = f64> + '_ {
     (0..m.ncols()).flat_map(move |j| (0..m.nrows()).map(move |i| m[(i, j)]))
 }
@@ -168,6 +178,7 @@ pub fn eval_tape(p: &Program, tape: &mut Tape) -> Vec<Var> {
         let out = match instr {
             Instr::MatMul(a, b) => tape.matmul(v[*a], v[*b]),
             Instr::Linear(x, w, b) => tape.linear(v[*x], v[*w], v[*b]),
+            Instr::Dense(x, w, b, act) => tape.dense(v[*x], v[*w], v[*b], *act),
             Instr::AddRow(a, r) => tape.add_row(v[*a], v[*r]),
             Instr::Add(a, b) => tape.add(v[*a], v[*b]),
             Instr::Sub(a, b) => tape.sub(v[*a], v[*b]),
@@ -195,6 +206,9 @@ pub fn near_relu_kink(p: &Program) -> bool {
     let values = eval_ref(p, &p.inputs);
     p.instrs.iter().any(|instr| match instr {
         Instr::Relu(a) => entries(&values[*a]).any(|x| x.abs() < 1e-4),
+        Instr::Dense(x, w, b, Activation::Relu) => {
+            entries(&linear(&values[*x], &values[*w], &values[*b])).any(|x| x.abs() < 1e-4)
+        }
         _ => false,
     })
 }
