@@ -1,10 +1,13 @@
-//! The same network through the `tape` (Part C): the graph is rebuilt every step after
-//! [`Tape::clear`], which keeps the tape's buffers, so steps after the first allocate nothing.
+//! The same network through the `tape` (Part C). A graph is rebuilt every step after
+//! [`Tape::clear`], which keeps the tape's buffers, so steps after the first allocate
+//! nothing. Training runs through [`TapeEngine`], which cuts a batch into the same fixed row
+//! blocks as the hand-written pass and builds one graph per block.
 
 use faer::{MatMut, MatRef};
 use tape::{Tape, Var};
 
-use crate::backprop::Gradients;
+use crate::backprop::{Backprop, Gradients};
+use crate::blocks::{CHUNK, Partials, Run, in_parallel, runs};
 use crate::mlp::{Activation, LossOptions, Mlp};
 use crate::train::TrainError;
 
@@ -15,8 +18,8 @@ pub(crate) struct Graph {
     pub params: Vec<(Var, Var)>,
     /// The input leaf.
     pub x: Var,
-    /// Hidden pre-activations `z_l` (for saturation).
-    pub pre: Vec<Var>,
+    /// Hidden activations `a_l = g(z_l)`, before dropout (for saturation).
+    pub hidden: Vec<Var>,
     /// Output logits `z_L` (for accuracy).
     pub logits: Var,
     /// The scalar objective.
@@ -31,7 +34,42 @@ pub(crate) enum Input<'a> {
     Fill(usize, usize, &'a mut dyn FnMut(MatMut<'_, f64>)),
 }
 
-/// Builds `loss = CE(softmax(… g(x W_1 + b_1) ⊙ mask_1 …)) + (λ/2) Σ‖W‖²` on a cleared tape.
+/// Which rows of a batch one graph covers, and its share of the batch's objective.
+pub(crate) struct Share<'a> {
+    /// The graph's first row within the batch.
+    pub r0: usize,
+    /// Rows in the whole batch.
+    pub n_batch: usize,
+    /// The batch's `Σ_i w[y_i]` (its row count when unweighted): every block's
+    /// cross-entropy is divided by it, so the blocks' losses add up to the batch's.
+    pub total_weight: f64,
+    /// Whether this graph carries the weight penalty (one graph per batch does).
+    pub penalty: bool,
+    /// The batch's dropout masks, `n_batch × width` column-major per hidden layer.
+    pub masks: Option<&'a [Vec<f64>]>,
+}
+
+/// `Σ_i w[y_i]` in row order, or the row count without class weights.
+///
+/// # Errors
+/// [`TrainError::Invalid`] if it is not positive (every row's class weighs 0).
+fn total_weight(y: &[usize], opts: &LossOptions) -> Result<f64, TrainError> {
+    let total = match &opts.class_weights {
+        None => y.len() as f64,
+        Some(w) => y.iter().map(|&c| w[c]).sum(),
+    };
+    if total > 0.0 {
+        Ok(total)
+    } else {
+        Err(TrainError::Invalid(format!(
+            "the class weights give a batch of {} rows a total weight of {total}",
+            y.len()
+        )))
+    }
+}
+
+/// Builds `loss = CE(softmax(… g(x W_1 + b_1) ⊙ mask_1 …)) + (λ/2) Σ‖W‖²` on a cleared tape,
+/// for the rows `share` describes (`y` holds their labels).
 pub(crate) fn build(
     tape: &mut Tape,
     mlp: &Mlp,
@@ -39,7 +77,7 @@ pub(crate) fn build(
     y: &[usize],
     opts: &LossOptions,
     x_grad: bool,
-    masks: Option<&[Vec<f64>]>,
+    share: &Share<'_>,
 ) -> Graph {
     tape.clear();
     let x = match input {
@@ -59,24 +97,29 @@ pub(crate) fn build(
         .collect();
     let n_hidden = params.len() - 1;
     let mut h = x;
-    let mut pre = Vec::with_capacity(n_hidden);
+    let mut hidden = Vec::with_capacity(n_hidden);
+    let act = match mlp.activation {
+        Activation::Relu => tape::Activation::Relu,
+        Activation::Sigmoid => tape::Activation::Sigmoid,
+    };
     for (l, &(w, b)) in params[..n_hidden].iter().enumerate() {
-        let z = tape.linear(h, w, b);
-        pre.push(z);
-        h = match mlp.activation {
-            Activation::Relu => tape.relu(z),
-            Activation::Sigmoid => tape.sigmoid(z),
-        };
-        if let Some(masks) = masks {
-            let width = mlp.layers[l].fan_out();
-            let mask = MatRef::from_column_major_slice(&masks[l][..n * width], n, width);
-            h = tape.mask_mul(h, mask);
+        h = tape.dense(h, w, b, act);
+        hidden.push(h);
+        if let Some(masks) = share.masks {
+            let (width, rows) = (mlp.layers[l].fan_out(), share.n_batch);
+            let mask = MatRef::from_column_major_slice(&masks[l][..rows * width], rows, width);
+            h = tape.mask_mul(h, mask.subrows(share.r0, n));
         }
     }
     let (w, b) = params[n_hidden];
     let logits = tape.linear(h, w, b);
-    let mut loss = tape.softmax_cross_entropy(logits, y, opts.class_weights.as_deref());
-    if opts.weight_decay != 0.0 {
+    let mut loss = tape.softmax_cross_entropy_share(
+        logits,
+        y,
+        opts.class_weights.as_deref(),
+        share.total_weight,
+    );
+    if share.penalty && opts.weight_decay != 0.0 {
         let mut penalty: Option<Var> = None;
         for &(w, _) in &params {
             let s = tape.sum_squares(w);
@@ -93,20 +136,14 @@ pub(crate) fn build(
     Graph {
         params,
         x,
-        pre,
+        hidden,
         logits,
         loss,
     }
 }
 
-/// Runs backward and copies the parameter (and, if `grads.input` is non-empty, input)
-/// gradients into `grads`; returns the loss.
-pub(crate) fn backward_into(
-    tape: &mut Tape,
-    graph: &Graph,
-    grads: &mut Gradients,
-    step: usize,
-) -> Result<f64, TrainError> {
+/// Runs backward and returns the loss, or the divergence error of step `step`.
+fn backward(tape: &mut Tape, graph: &Graph, step: usize) -> Result<f64, TrainError> {
     let loss = tape.value(graph.loss)[(0, 0)];
     tape.backward(graph.loss)
         .map_err(|e| TrainError::Diverged {
@@ -114,13 +151,6 @@ pub(crate) fn backward_into(
             what: "loss".to_string(),
             value: e.value,
         })?;
-    for (g, &(w, b)) in grads.layers.iter_mut().zip(&graph.params) {
-        copy_grad(tape, w, g.weight.as_mut());
-        copy_grad(tape, b, g.bias.as_mut());
-    }
-    if grads.input.nrows() > 0 {
-        copy_grad(tape, graph.x, grads.input.as_mut());
-    }
     Ok(loss)
 }
 
@@ -134,14 +164,14 @@ fn copy_grad(tape: &Tape, v: Var, mut dst: MatMut<'_, f64>) {
 
 /// Number of rows whose first argmax among the tape's logits equals `y`.
 pub(crate) fn logits_correct(logits: MatRef<'_, f64>, y: &[usize]) -> usize {
-    let k = logits.ncols();
+    let cols: Vec<&[f64]> = logits.col_iter().map(contiguous).collect();
     y.iter()
         .enumerate()
         .filter(|&(i, &yi)| {
-            let mut best = 0;
-            for j in 1..k {
-                if logits[(i, j)] > logits[(i, best)] {
-                    best = j;
+            let (mut best, mut top) = (0, cols[0][i]);
+            for (j, c) in cols.iter().enumerate().skip(1) {
+                if c[i] > top {
+                    (best, top) = (j, c[i]);
                 }
             }
             best == yi
@@ -149,19 +179,172 @@ pub(crate) fn logits_correct(logits: MatRef<'_, f64>, y: &[usize]) -> usize {
         .count()
 }
 
-/// Per hidden layer, the share of pre-activations with `g′(z) < 0.01`.
-pub(crate) fn saturation_of(tape: &Tape, pre: &[Var], activation: Activation, out: &mut [f64]) {
-    for (o, &z) in out.iter_mut().zip(pre) {
-        let v = tape.value(z);
-        let count: usize = v
-            .col_iter()
-            .map(|c| {
-                c.iter()
-                    .filter(|&&z| activation.derivative(z) < 0.01)
-                    .count()
-            })
-            .sum();
-        *o = count as f64 / (v.nrows() * v.ncols()).max(1) as f64;
+/// A column of a `Mat` (or of a row range of one) as a slice.
+fn contiguous(c: faer::ColRef<'_, f64>) -> &[f64] {
+    c.try_as_col_major()
+        .expect("a Mat's columns are contiguous")
+        .as_slice()
+}
+
+/// Per hidden layer, adds the number of units with `g′(z) < 0.01` to `out`, from the
+/// activations `a = g(z)` (as the hand-written pass does).
+fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mut [usize]) {
+    for (o, &a) in out.iter_mut().zip(hidden) {
+        for c in tape.value(a).col_iter().map(contiguous) {
+            *o += tape::vectorize(
+                #[inline(always)]
+                || match activation {
+                    // g′ is 0 or 1: the units that are not active (summed as integers, which
+                    // vectorises where `filter().count()` does not).
+                    Activation::Relu => {
+                        c.iter().map(|&a| u64::from(a <= 0.0)).sum::<u64>() as usize
+                    }
+                    Activation::Sigmoid => c
+                        .iter()
+                        .map(|&a| u64::from(activation.derivative_from_output(a) < 0.01))
+                        .sum::<u64>() as usize,
+                },
+            );
+        }
+    }
+}
+
+/// The gradient engine of [`crate::train`]'s `Engine::Tape`.
+///
+/// A batch is cut into the same fixed row blocks as [`Backprop`]'s: each block's graph is
+/// built on its thread's tape with its cross-entropy divided by the whole batch's weight
+/// (the first block also carries the weight penalty), and the blocks' gradients are summed
+/// in block order. So a full batch runs in cache-sized graphs on up to
+/// [`Backprop::threads`] threads and its gradient is bit-identical for any thread count; a
+/// minibatch of at most [`CHUNK`] rows is one graph.
+#[derive(Debug)]
+pub(crate) struct TapeEngine {
+    /// One per thread.
+    tapes: Vec<Tape>,
+    partials: Partials,
+    grads: Gradients,
+    saturation: Vec<f64>,
+}
+
+/// The rows one step trains on.
+#[derive(Clone, Copy)]
+pub(crate) struct Batch<'a> {
+    /// The data set.
+    pub x: MatRef<'a, f64>,
+    /// For a minibatch, the rows of `x` it holds, in batch order; `None` = all of `x`.
+    pub rows: Option<&'a [usize]>,
+    /// One label per batch row.
+    pub y: &'a [usize],
+    /// Dropout masks of the batch, if any.
+    pub masks: Option<&'a [Vec<f64>]>,
+}
+
+impl Batch<'_> {
+    /// Writes batch rows `r0..r0 + dst.nrows()` into `dst`.
+    fn fill(&self, r0: usize, mut dst: MatMut<'_, f64>) {
+        let m = dst.nrows();
+        match self.rows {
+            None => dst.copy_from(self.x.subrows(r0, m)),
+            Some(rows) => {
+                for j in 0..self.x.ncols() {
+                    let src = self.x.col(j);
+                    for (d, &r) in dst.as_mut().col_mut(j).iter_mut().zip(&rows[r0..r0 + m]) {
+                        *d = src[r];
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl TapeEngine {
+    /// Tapes and partials for `mlp`; buffers grow on the first run.
+    pub fn new(mlp: &Mlp) -> Self {
+        TapeEngine {
+            tapes: vec![Tape::new()],
+            partials: Partials::new(mlp),
+            grads: Gradients::zeros(mlp, 0),
+            saturation: vec![0.0; mlp.layers.len() - 1],
+        }
+    }
+
+    /// Loss and gradients of the batch's objective; returns `(loss, correctly classified
+    /// rows)` and leaves the gradients and the forward's saturation in `self`.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] at `step` if a block's loss is not finite (the first such
+    /// block); [`TrainError::Invalid`] if the class weights give the batch no weight.
+    pub fn run(
+        &mut self,
+        mlp: &Mlp,
+        batch: Batch<'_>,
+        opts: &LossOptions,
+        step: usize,
+    ) -> Result<(f64, usize), TrainError> {
+        let n = batch.y.len();
+        let total_weight = total_weight(batch.y, opts)?;
+        let n_hidden = mlp.layers.len() - 1;
+        let n_blocks = n.div_ceil(CHUNK);
+        let plan = runs(n_blocks, Backprop::threads());
+        while self.tapes.len() < plan.len() {
+            self.tapes.push(Tape::new());
+        }
+        let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
+        let job = |tape: &mut Tape, run: Run<'_>| {
+            for (i, part) in run.grads.chunks_exact_mut(run.stride).enumerate() {
+                let block = run.first + i;
+                let r0 = block * CHUNK;
+                let m = CHUNK.min(n - r0);
+                let share = Share {
+                    r0,
+                    n_batch: n,
+                    total_weight,
+                    penalty: block == 0,
+                    masks: batch.masks,
+                };
+                let mut fill = |dst: MatMut<'_, f64>| batch.fill(r0, dst);
+                let input = Input::Fill(m, batch.x.ncols(), &mut fill);
+                let yb = &batch.y[r0..r0 + m];
+                let graph = build(tape, mlp, input, yb, opts, false, &share);
+                run.loss[i] = backward(tape, &graph, step)?;
+                for (l, &(w, b)) in graph.params.iter().enumerate() {
+                    let (ow, ob) = (offsets[2 * l], offsets[2 * l + 1]);
+                    let (fan_in, fan_out) = (mlp.layers[l].fan_in(), mlp.layers[l].fan_out());
+                    let (dw, db) = part[ow..].split_at_mut(ob - ow);
+                    copy_grad(
+                        tape,
+                        w,
+                        MatMut::from_column_major_slice_mut(dw, fan_in, fan_out),
+                    );
+                    copy_grad(
+                        tape,
+                        b,
+                        MatMut::from_column_major_slice_mut(&mut db[..fan_out], 1, fan_out),
+                    );
+                }
+                let sat = &mut run.sat[i * n_hidden..(i + 1) * n_hidden];
+                sat.fill(0);
+                count_saturated(tape, &graph.hidden, mlp.activation, sat);
+                run.correct[i] = logits_correct(tape.value(graph.logits), yb);
+            }
+            Ok(())
+        };
+        in_parallel(&mut self.tapes, runs, job)
+            .into_iter()
+            .collect::<Result<(), TrainError>>()?;
+        Ok(self
+            .partials
+            .reduce(mlp, n, &mut self.grads, &mut self.saturation))
+    }
+
+    /// The gradients of the last run.
+    pub fn gradients(&self) -> &Gradients {
+        &self.grads
+    }
+
+    /// Per hidden layer, the share of units with `g′(z) < 0.01` in the last run's forward.
+    pub fn saturation(&self) -> &[f64] {
+        &self.saturation
     }
 }
 
@@ -177,8 +360,72 @@ pub fn tape_gradients(
     opts: &LossOptions,
     tape: &mut Tape,
 ) -> Result<(f64, Gradients), TrainError> {
-    let graph = build(tape, mlp, Input::Matrix(x), y, opts, true, None);
+    let share = Share {
+        r0: 0,
+        n_batch: x.nrows(),
+        total_weight: total_weight(y, opts)?,
+        penalty: true,
+        masks: None,
+    };
+    let graph = build(tape, mlp, Input::Matrix(x), y, opts, true, &share);
+    let loss = backward(tape, &graph, 0)?;
     let mut grads = Gradients::zeros(mlp, x.nrows());
-    let loss = backward_into(tape, &graph, &mut grads, 0)?;
+    for (g, &(w, b)) in grads.layers.iter_mut().zip(&graph.params) {
+        copy_grad(tape, w, g.weight.as_mut());
+        copy_grad(tape, b, g.bias.as_mut());
+    }
+    copy_grad(tape, graph.x, grads.input.as_mut());
     Ok((loss, grads))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mlp::{Init, class_weights};
+    use faer::Mat;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Blocks of one batch add up to the batch's single graph (loss, weighted cross-entropy
+    /// normaliser, penalty counted once), with the same bits for any thread count.
+    #[test]
+    fn blocked_engine_equals_one_graph_and_ignores_the_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let n = 5 * CHUNK + 77;
+        let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
+        let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..4)).collect();
+        let opts = LossOptions {
+            class_weights: Some(class_weights(&y, 4)),
+            weight_decay: 1e-2,
+        };
+        for act in [Activation::Relu, Activation::Sigmoid] {
+            let mlp = Mlp::new(10, &[32, 16], 4, act, Init::Study, &mut rng);
+            let (want_loss, want) =
+                tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).expect("finite");
+            let mut results = Vec::new();
+            for threads in [1, 2, 3] {
+                Backprop::set_threads(threads);
+                let mut engine = TapeEngine::new(&mlp);
+                let batch = Batch {
+                    x: x.as_ref(),
+                    rows: None,
+                    y: &y,
+                    masks: None,
+                };
+                let (loss, correct) = engine.run(&mlp, batch, &opts, 1).expect("finite");
+                assert!(
+                    (loss - want_loss).abs() < 1e-12 * want_loss,
+                    "{loss} vs {want_loss}"
+                );
+                for (a, b) in engine.gradients().layers.iter().zip(&want.layers) {
+                    for (g, w) in [(&a.weight, &b.weight), (&a.bias, &b.bias)] {
+                        let err = (g - w).norm_max();
+                        assert!(err < 1e-13 * (1.0 + w.norm_max()), "{act:?}: {err}");
+                    }
+                }
+                results.push((loss.to_bits(), engine.gradients().clone(), correct));
+            }
+            assert!(results.windows(2).all(|w| w[0] == w[1]), "{act:?}");
+        }
+    }
 }

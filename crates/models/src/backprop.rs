@@ -24,11 +24,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use tape::{Kernel, exp, matmul_into as matmul, sigmoid, vectorize_kernel};
 
+use crate::blocks::{CHUNK, Partials, Run, in_parallel, runs};
 use crate::mlp::{Activation, Dense, LossOptions, Mlp};
-
-/// Rows per block: about 1 MiB of activations and deltas for the 10→32→16→4 network, half of
-/// this machine's L2. The bench (`benches/step.rs`) picked it among 256…8192.
-pub(crate) const CHUNK: usize = 1024;
 
 /// `2^−53`: turns the top 53 bits of a `u64` into a uniform `[0, 1)` double.
 const EPS53: f64 = 1.0 / (1u64 << 53) as f64;
@@ -437,7 +434,8 @@ impl Evaluator {
             self.blocks.push(Blocks::new(mlp, chunk));
         }
         self.sat.resize(plan.len(), vec![0; n_hidden]);
-        let job = |blocks: &mut Blocks, sat: &mut Vec<usize>, run: (usize, usize)| {
+        let items: Vec<_> = self.sat.iter_mut().zip(plan).collect();
+        in_parallel(&mut self.blocks, items, |blocks, (sat, run)| {
             vectorize_kernel(CorrectJob {
                 blocks,
                 sat,
@@ -446,19 +444,9 @@ impl Evaluator {
                 y,
                 run,
             })
-        };
-        let mut parts = self.blocks.iter_mut().zip(self.sat.iter_mut()).zip(&plan);
-        let ((b0, s0), &run0) = parts.next().expect("one run");
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .map(|((b, s), &run)| scope.spawn(move || job(b, s, run)))
-                .collect();
-            let mine = job(b0, s0, run0);
-            mine + handles
-                .into_iter()
-                .map(|h| h.join().expect("evaluation thread"))
-                .sum::<usize>()
         })
+        .into_iter()
+        .sum()
     }
 
     /// Accuracy.
@@ -614,19 +602,13 @@ struct Ctx<'a> {
     c_tab: &'a [f64],
     /// Offset of each layer's `dW` (column-major) then `db` in a block's partial.
     offsets: &'a [usize],
-    /// Length of one block's partial.
-    stride: usize,
     /// `(p, base)` of the step's dropout, with the stream to clone per thread.
     dropout: Option<(f64, u128, &'a ChaCha8Rng)>,
 }
 
-/// Outputs of a contiguous run of blocks, each slice holding one entry per block.
+/// Outputs of a contiguous run of blocks.
 struct Out<'a> {
-    partials: &'a mut [f64],
-    loss: &'a mut [f64],
-    correct: &'a mut [usize],
-    /// `n_hidden` saturation counts per block.
-    sat: &'a mut [usize],
+    run: Run<'a>,
     /// The rows of `∂L/∂x` these blocks cover, when wanted.
     input: Option<MatMut<'a, f64>>,
 }
@@ -634,12 +616,17 @@ struct Out<'a> {
 impl Worker {
     /// Forward and backward of blocks `first..first + count` (of `chunk` rows each).
     #[inline(always)]
-    fn run_blocks(&mut self, ctx: &Ctx<'_>, first: usize, out: Out<'_>) {
+    fn run_blocks(&mut self, ctx: &Ctx<'_>, out: Out<'_>) {
         let Out {
-            partials,
-            loss,
-            correct,
-            sat,
+            run:
+                Run {
+                    first,
+                    stride,
+                    grads: partials,
+                    loss,
+                    correct,
+                    sat,
+                },
             mut input,
         } = out;
         let mlp = ctx.mlp;
@@ -659,7 +646,7 @@ impl Worker {
             _ => None,
         };
         let scale = draw.as_ref().map_or(1.0, DropoutDraw::scale);
-        for (i, part) in partials.chunks_exact_mut(ctx.stride).enumerate() {
+        for (i, part) in partials.chunks_exact_mut(stride).enumerate() {
             let r0 = (first + i) * chunk;
             let m = chunk.min(n - r0);
             let xc = ctx.x.subrows(r0, m);
@@ -729,7 +716,6 @@ impl Worker {
 struct BlocksJob<'a, 'c> {
     worker: &'a mut Worker,
     ctx: &'a Ctx<'c>,
-    first: usize,
     out: Out<'a>,
 }
 
@@ -738,7 +724,7 @@ impl Kernel for BlocksJob<'_, '_> {
 
     #[inline(always)]
     fn run(self) {
-        self.worker.run_blocks(self.ctx, self.first, self.out);
+        self.worker.run_blocks(self.ctx, self.out);
     }
 }
 
@@ -756,16 +742,8 @@ pub struct Backprop {
     workers: Vec<Worker>,
     /// Rows per block (fixed for a given batch size, whatever the thread count).
     chunk: usize,
-    /// Offsets of `dW_l`, `db_l` in a block's partial; `stride` is its length.
-    offsets: Vec<usize>,
-    stride: usize,
-    /// Per-block partial gradients, losses, correct counts and saturation counts.
-    partials: Vec<f64>,
-    block_loss: Vec<f64>,
-    block_correct: Vec<usize>,
-    block_sat: Vec<usize>,
-    /// Sum of the partials in block order.
-    total: Vec<f64>,
+    /// Per-block partial gradients, losses and counts, summed in block order.
+    partials: Partials,
     grads: Gradients,
     c_tab: Vec<f64>,
     saturation: Vec<f64>,
@@ -774,16 +752,8 @@ pub struct Backprop {
     want_input: bool,
 }
 
-/// Threads of the hand-written pass; 0 = not set (see [`Backprop::threads`]).
+/// Threads of both gradient engines; 0 = not set (see [`Backprop::threads`]).
 static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Splits `0..n_blocks` into at most `threads` contiguous runs of near-equal length.
-fn runs(n_blocks: usize, threads: usize) -> Vec<(usize, usize)> {
-    let t = threads.clamp(1, n_blocks.max(1));
-    (0..t)
-        .map(|i| (i * n_blocks / t, (i + 1) * n_blocks / t - i * n_blocks / t))
-        .collect()
-}
 
 impl Backprop {
     /// Sets the number of threads every later [`Backprop`] and evaluation uses (at least 1).
@@ -808,24 +778,10 @@ impl Backprop {
     pub fn new(mlp: &Mlp, n_rows: usize) -> Self {
         let n_hidden = mlp.layers.len() - 1;
         let chunk = CHUNK.min(n_rows.max(1));
-        let mut offsets = Vec::with_capacity(2 * mlp.layers.len());
-        let mut stride = 0;
-        for d in &mlp.layers {
-            offsets.push(stride);
-            stride += d.fan_in() * d.fan_out();
-            offsets.push(stride);
-            stride += d.fan_out();
-        }
         Backprop {
             workers: vec![Worker::new(mlp, chunk)],
             chunk,
-            offsets,
-            stride,
-            partials: Vec::new(),
-            block_loss: Vec::new(),
-            block_correct: Vec::new(),
-            block_sat: Vec::new(),
-            total: vec![0.0; stride],
+            partials: Partials::new(mlp),
             grads: Gradients::zeros(mlp, 0),
             c_tab: vec![0.0; mlp.n_classes()],
             saturation: vec![0.0; n_hidden],
@@ -866,111 +822,43 @@ impl Backprop {
         }
         row_factors(y, k, opts, &mut self.c_tab);
         let n_blocks = n.div_ceil(self.chunk);
-        self.partials.resize(n_blocks * self.stride, 0.0);
-        self.block_loss.resize(n_blocks, 0.0);
-        self.block_correct.resize(n_blocks, 0);
-        self.block_sat.resize(n_blocks * n_hidden, 0);
         let plan = runs(n_blocks, Self::threads());
         while self.workers.len() < plan.len() {
             self.workers.push(Worker::new(mlp, self.chunk));
         }
+        let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
         let ctx = Ctx {
             mlp,
             x,
             y,
             c_tab: &self.c_tab,
-            offsets: &self.offsets,
-            stride: self.stride,
+            offsets,
             dropout: dropout.map(|d| (d.p, d.base, &*d.rng)),
         };
-        // Cut every per-block output into the runs of the plan.
+        // Give each run the rows of `∂L/∂x` it covers.
         let mut jobs = Vec::with_capacity(plan.len());
-        let mut partials = self.partials.as_mut_slice();
-        let mut loss = self.block_loss.as_mut_slice();
-        let mut correct = self.block_correct.as_mut_slice();
-        let mut sat = self.block_sat.as_mut_slice();
         let mut input = self.want_input.then(|| self.grads.input.as_mut());
-        for &(first, count) in &plan {
+        for (run, &(first, count)) in runs.into_iter().zip(&plan) {
             let rows = (count * self.chunk).min(n - first * self.chunk);
-            let (p, p_rest) = std::mem::take(&mut partials).split_at_mut(count * self.stride);
-            let (l, l_rest) = std::mem::take(&mut loss).split_at_mut(count);
-            let (c, c_rest) = std::mem::take(&mut correct).split_at_mut(count);
-            let (s, s_rest) = std::mem::take(&mut sat).split_at_mut(count * n_hidden);
-            let g = input.take().map(|g| g.split_at_row_mut(rows));
-            let (g, g_rest) = match g {
+            let (g, rest) = match input.take().map(|g| g.split_at_row_mut(rows)) {
                 Some((a, b)) => (Some(a), Some(b)),
                 None => (None, None),
             };
-            (partials, loss, correct, sat, input) = (p_rest, l_rest, c_rest, s_rest, g_rest);
-            jobs.push((
-                first,
-                Out {
-                    partials: p,
-                    loss: l,
-                    correct: c,
-                    sat: s,
-                    input: g,
-                },
-            ));
+            input = rest;
+            jobs.push(Out { run, input: g });
         }
         let ctx = &ctx;
-        let mut workers = self.workers.iter_mut();
-        let mut jobs = jobs.into_iter();
-        let (w0, (first0, out0)) = (
-            workers.next().expect("one worker"),
-            jobs.next().expect("one run"),
-        );
-        std::thread::scope(|scope| {
-            for (w, (first, out)) in workers.zip(jobs) {
-                scope.spawn(move || {
-                    vectorize_kernel(BlocksJob {
-                        worker: w,
-                        ctx,
-                        first,
-                        out,
-                    })
-                });
-            }
-            vectorize_kernel(BlocksJob {
-                worker: w0,
-                ctx,
-                first: first0,
-                out: out0,
-            });
+        in_parallel(&mut self.workers, jobs, |worker, out| {
+            vectorize_kernel(BlocksJob { worker, ctx, out })
         });
-
-        // Combine in block order: the same bits whatever the thread count.
-        let total = &mut self.total;
-        total.fill(0.0);
-        for part in self.partials.chunks_exact(self.stride) {
-            for (t, &p) in total.iter_mut().zip(part) {
-                *t += p;
-            }
-        }
-        for (l, g) in self.grads.layers.iter_mut().enumerate() {
-            let (ow, ob) = (self.offsets[2 * l], self.offsets[2 * l + 1]);
-            let (fan_in, fan_out) = (g.weight.nrows(), g.weight.ncols());
-            g.weight
-                .as_mut()
-                .copy_from(view(&total[ow..], fan_in, fan_out));
-            for j in 0..fan_out {
-                g.bias[(0, j)] = total[ob + j];
-            }
-        }
-        let mut loss = 0.0;
-        for &l in &self.block_loss {
-            loss += l;
-        }
-        let correct: usize = self.block_correct.iter().sum();
+        let (loss, correct) = self
+            .partials
+            .reduce(mlp, n, &mut self.grads, &mut self.saturation);
         if opts.weight_decay != 0.0 {
             for (g, layer) in self.grads.layers.iter_mut().zip(&mlp.layers) {
                 faer::zip!(g.weight.as_mut(), layer.weight.as_ref())
                     .for_each(|faer::unzip!(g, w)| *g += opts.weight_decay * *w);
             }
-        }
-        for (l, s) in self.saturation.iter_mut().enumerate() {
-            let c: usize = self.block_sat.iter().skip(l).step_by(n_hidden).sum();
-            *s = c as f64 / (n * mlp.layers[l].fan_out()).max(1) as f64;
         }
         self.train_acc = correct as f64 / n.max(1) as f64;
         self.correct = correct;

@@ -5,12 +5,13 @@
 //!
 //! The one design decision worth knowing: the hand-written pass ([`Backprop`]) works on
 //! blocks of rows small enough to stay in cache, carrying each block through the whole
-//! forward *and* backward pass. Blocks are fixed (1,024 rows) and each writes its own partial
-//! gradients, summed in block order, so up to two threads share the work and the result is
-//! bit-identical whatever the thread count. Every elementwise step is fused into one sweep
-//! and the matrix buffers are allocated once per run (an iteration only spawns its scoped
-//! threads). The tape engine computes the same numbers (the tests check
-//! tape == hand-written == finite differences) but builds a graph per step.
+//! forward *and* backward pass. Blocks are fixed (256 rows, `blocks::CHUNK`) and each writes
+//! its own partial gradients, summed in block order, so up to two threads share the work and
+//! the result is bit-identical whatever the thread count. Every elementwise step is fused
+//! into one sweep and the matrix buffers are allocated once per run (an iteration only
+//! spawns its scoped threads). The tape engine computes the same numbers (the tests check
+//! tape == hand-written == finite differences) on the same blocks, building one graph per
+//! block per step on its thread's reused tape.
 //!
 //! This crate does no I/O: it takes matrices, labels and seeds, and returns numbers.
 //! Randomness comes from `data::rng` streams only (initialisation from the caller's RNG,
@@ -21,6 +22,7 @@
 mod autodiff;
 mod backprop;
 mod bias_net;
+mod blocks;
 pub mod file;
 mod mlp;
 mod train;

@@ -4,9 +4,8 @@
 use faer::{Mat, MatRef};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
-use tape::Tape;
 
-use crate::autodiff::{self, Input};
+use crate::autodiff::{Batch, TapeEngine};
 use crate::backprop::{Backprop, DropoutDraw, Evaluator, Gradients};
 use crate::mlp::{LossOptions, Mlp};
 
@@ -160,9 +159,7 @@ pub fn train(
 /// Everything a run allocates, once.
 struct Trainer {
     backprop: Option<Backprop>,
-    tape: Option<Tape>,
-    /// Gradients read back from the tape.
-    tape_grads: Gradients,
+    tape: Option<TapeEngine>,
     eval: Evaluator,
     dropout_rng: rand_chacha::ChaCha8Rng,
     /// Word position of the next step's dropout masks.
@@ -183,8 +180,7 @@ impl Trainer {
         let tape_engine = cfg.engine == Engine::Tape;
         Trainer {
             backprop: (!tape_engine).then(|| Backprop::new(mlp, batch)),
-            tape: tape_engine.then(Tape::new),
-            tape_grads: Gradients::zeros(mlp, 0),
+            tape: tape_engine.then(|| TapeEngine::new(mlp)),
             eval: Evaluator::new(mlp),
             dropout_rng: data::rng::stream(seed, data::rng::Stream::Dropout),
             dropout_pos: 0,
@@ -236,7 +232,7 @@ impl Trainer {
             self.saturation.copy_from_slice(bp.saturation());
             (loss, bp.correct())
         } else {
-            let tape = self.tape.as_mut().expect("one engine is set");
+            let engine = self.tape.as_mut().expect("one engine is set");
             let masks = if p > 0.0 {
                 let mut offset = 0;
                 for (mask, &w) in self.masks.iter_mut().zip(&self.hidden_widths) {
@@ -247,31 +243,10 @@ impl Trainer {
             } else {
                 None
             };
-            let d = x.ncols();
-            let mut fill = |mut dst: faer::MatMut<'_, f64>| match rows {
-                None => dst.copy_from(x),
-                Some(rows) => {
-                    for j in 0..d {
-                        let src = x.col(j);
-                        for (dv, &r) in dst.as_mut().col_mut(j).iter_mut().zip(rows) {
-                            *dv = src[r];
-                        }
-                    }
-                }
-            };
-            let graph = autodiff::build(
-                tape,
-                mlp,
-                Input::Fill(n, d, &mut fill),
-                y,
-                &cfg.loss,
-                false,
-                masks,
-            );
-            let loss = autodiff::backward_into(tape, &graph, &mut self.tape_grads, step)?;
-            autodiff::saturation_of(tape, &graph.pre, mlp.activation, &mut self.saturation);
-            let correct = autodiff::logits_correct(tape.value(graph.logits), y);
-            (loss, correct)
+            let batch = Batch { x, rows, y, masks };
+            let result = engine.run(mlp, batch, &cfg.loss, step)?;
+            self.saturation.copy_from_slice(engine.saturation());
+            result
         };
         if !result.0.is_finite() {
             return Err(TrainError::Diverged {
@@ -290,7 +265,7 @@ impl Trainer {
     fn grads(&self) -> &Gradients {
         match &self.backprop {
             Some(bp) => bp.gradients(),
-            None => &self.tape_grads,
+            None => self.tape.as_ref().expect("one engine is set").gradients(),
         }
     }
 
