@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::Mat;
-use models::{Activation, Engine, Init, LossOptions, Mlp, TrainConfig, train};
+use models::{Activation, Backprop, Engine, Init, LossOptions, Mlp, TrainConfig, train};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -26,11 +26,14 @@ fn step(c: &mut Criterion) {
     let mlp = Mlp::new(10, &[32, 16], 4, Activation::Relu, Init::Study, &mut rng);
     let mut group = c.benchmark_group("full_batch_iteration");
     group.sample_size(30);
-    for (name, engine) in [
-        ("hand_written", Engine::HandWritten),
-        ("tape", Engine::Tape),
-    ] {
-        group.bench_function(name, |b| {
+    for (threads, (name, engine)) in [1, 2].into_iter().flat_map(|t| {
+        [
+            (t, ("hand_written", Engine::HandWritten)),
+            (t, ("tape", Engine::Tape)),
+        ]
+    }) {
+        group.bench_function(format!("{name}/{threads}_threads"), |b| {
+            Backprop::set_threads(threads);
             b.iter_custom(|iters| {
                 let cfg = TrainConfig {
                     learning_rate: 0.1,
