@@ -7,7 +7,7 @@ use faer::{MatMut, MatRef};
 use tape::{Tape, Var};
 
 use crate::backprop::{Backprop, Gradients};
-use crate::blocks::{CHUNK, Partials, Run, in_parallel, runs};
+use crate::blocks::{Partials, Run, in_parallel, rows_per_block, runs};
 use crate::mlp::{Activation, LossOptions, Mlp};
 use crate::train::TrainError;
 
@@ -216,7 +216,7 @@ fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mu
 /// (the first block also carries the weight penalty), and the blocks' gradients are summed
 /// in block order. So a full batch runs in cache-sized graphs on up to
 /// [`Backprop::threads`] threads and its gradient is bit-identical for any thread count; a
-/// minibatch of at most [`CHUNK`] rows is one graph.
+/// minibatch of at most [`crate::blocks::CHUNK`] rows (Part C's 256) is one graph.
 #[derive(Debug)]
 pub(crate) struct TapeEngine {
     /// One per thread.
@@ -284,7 +284,8 @@ impl TapeEngine {
         let n = batch.y.len();
         let total_weight = total_weight(batch.y, opts)?;
         let n_hidden = mlp.layers.len() - 1;
-        let n_blocks = n.div_ceil(CHUNK);
+        let chunk = rows_per_block(n);
+        let n_blocks = n.div_ceil(chunk);
         let plan = runs(n_blocks, Backprop::threads());
         while self.tapes.len() < plan.len() {
             self.tapes.push(Tape::new());
@@ -293,8 +294,8 @@ impl TapeEngine {
         let job = |tape: &mut Tape, run: Run<'_>| {
             for (i, part) in run.grads.chunks_exact_mut(run.stride).enumerate() {
                 let block = run.first + i;
-                let r0 = block * CHUNK;
-                let m = CHUNK.min(n - r0);
+                let r0 = block * chunk;
+                let m = chunk.min(n - r0);
                 let share = Share {
                     r0,
                     n_batch: n,
@@ -391,7 +392,7 @@ mod tests {
     #[test]
     fn blocked_engine_equals_one_graph_and_ignores_the_thread_count() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let n = 5 * CHUNK + 77;
+        let n = 5 * crate::blocks::CHUNK + 77;
         let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
         let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..4)).collect();
         let opts = LossOptions {

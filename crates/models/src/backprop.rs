@@ -1,9 +1,9 @@
 //! Hand-written forward and backward passes (Part B), blocked by rows.
 //!
-//! The full batch is processed in blocks of [`CHUNK`] rows: each block goes through the
-//! whole forward *and* backward pass while its activations (about 1 KiB a row for
-//! 10→32→16→4) are still in the L2 cache, and the weight gradients accumulate across blocks
-//! with `Accum::Add`. Running layer by layer over all 33,078 rows instead would stream every
+//! The full batch is processed in blocks of [`CHUNK`] rows (more for batches of over a
+//! quarter of a million rows, see [`rows_per_block`]): each block goes through the whole
+//! forward *and* backward pass while its activations (about 1 KiB a row for 10→32→16→4) are
+//! still in the L2 cache. Running layer by layer over all 33,078 rows instead would stream every
 //! 8 MiB activation matrix through memory about ten times an iteration. Within a block,
 //! every elementwise pass is fused: bias add + activation + saturation count in one sweep per
 //! hidden layer; bias add + softmax + loss + accuracy + `δ_L` in one pass at the output;
@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::RngCore;
 use tape::{Kernel, exp, matmul_into as matmul, sigmoid, vectorize_kernel};
 
-use crate::blocks::{CHUNK, Partials, Run, in_parallel, runs};
+use crate::blocks::{CHUNK, Partials, Run, in_parallel, rows_per_block, runs};
 use crate::mlp::{Activation, Dense, LossOptions, Mlp};
 
 /// `2^−53`: turns the top 53 bits of a `u64` into a uniform `[0, 1)` double.
@@ -777,7 +777,7 @@ impl Backprop {
     /// is blocked, only the input gradient is sized by the batch).
     pub fn new(mlp: &Mlp, n_rows: usize) -> Self {
         let n_hidden = mlp.layers.len() - 1;
-        let chunk = CHUNK.min(n_rows.max(1));
+        let chunk = rows_per_block(n_rows).min(n_rows.max(1));
         Backprop {
             workers: vec![Worker::new(mlp, chunk)],
             chunk,
