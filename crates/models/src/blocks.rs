@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(rows_per_block(MAX_BLOCKS * CHUNK + 1), CHUNK + 1);
         for n in [1, 255, 256, 257, 800_000, 4_000_000, 10_000_001] {
             let rows = rows_per_block(n);
-            assert!(rows >= CHUNK && n.div_ceil(rows) <= MAX_BLOCKS, "{n}: {rows}");
+            assert!(
+                rows >= CHUNK && n.div_ceil(rows) <= MAX_BLOCKS,
+                "{n}: {rows}"
+            );
         }
     }
 

@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::{Accum, Mat, MatRef};
-use tape::Tape;
 use tape::matmul_into as matmul;
+use tape::{Activation, Tape};
 
 const ROWS: usize = 33_078;
 const SIZES: [usize; 4] = [10, 32, 16, 4];
@@ -58,8 +58,19 @@ fn problem() -> Problem {
     }
 }
 
-/// Forward + backward through the tape with `matmul` then `add_row`; returns the loss.
-fn tape_step(tape: &mut Tape, p: &Problem, fused: bool) -> f64 {
+/// How the tape builds each layer.
+#[derive(Clone, Copy)]
+enum Layer {
+    /// `matmul`, `add_row`, then `relu`.
+    Separate,
+    /// `linear`, then `relu`.
+    Linear,
+    /// `dense` (product, bias and ReLU in one node).
+    Dense,
+}
+
+/// Forward + backward through the tape; returns the loss.
+fn tape_step(tape: &mut Tape, p: &Problem, layer: Layer) -> f64 {
     tape.clear();
     let mut h = tape.leaf(p.x.as_ref(), false);
     let mut params = Vec::with_capacity(6);
@@ -68,13 +79,15 @@ fn tape_step(tape: &mut Tape, p: &Problem, fused: bool) -> f64 {
         let b = tape.leaf(p.biases[l].as_ref(), true);
         params.push(w);
         params.push(b);
-        h = if fused {
-            tape.linear(h, w, b)
-        } else {
-            let z = tape.matmul(h, w);
-            tape.add_row(z, b)
+        h = match layer {
+            Layer::Dense if l < 2 => tape.dense(h, w, b, Activation::Relu),
+            Layer::Linear | Layer::Dense => tape.linear(h, w, b),
+            Layer::Separate => {
+                let z = tape.matmul(h, w);
+                tape.add_row(z, b)
+            }
         };
-        if l < 2 {
+        if l < 2 && !matches!(layer, Layer::Dense) {
             h = tape.relu(h);
         }
     }
@@ -201,22 +214,21 @@ fn bench(c: &mut Criterion) {
     let p = problem();
     let mut tape = Tape::new();
     let mut hand = Hand::new();
-    // The three versions compute the same loss and gradients.
-    let (a, b, h) = (
-        tape_step(&mut tape, &p, false),
-        tape_step(&mut tape, &p, true),
-        hand_step(&mut hand, &p),
-    );
-    assert!((a - h).abs() < 1e-12 && (b - h).abs() < 1e-12);
+    // The four versions compute the same loss.
+    let h = hand_step(&mut hand, &p);
+    for layer in [Layer::Separate, Layer::Linear, Layer::Dense] {
+        assert!((tape_step(&mut tape, &p, layer) - h).abs() < 1e-12);
+    }
 
     let mut group = c.benchmark_group("mlp_10_32_16_4_x33078");
     group.sample_size(30);
-    group.bench_function("tape_matmul_add_row", |bench| {
-        bench.iter(|| tape_step(&mut tape, &p, false))
-    });
-    group.bench_function("tape_linear", |bench| {
-        bench.iter(|| tape_step(&mut tape, &p, true))
-    });
+    for (name, layer) in [
+        ("tape_matmul_add_row", Layer::Separate),
+        ("tape_linear", Layer::Linear),
+        ("tape_dense", Layer::Dense),
+    ] {
+        group.bench_function(name, |bench| bench.iter(|| tape_step(&mut tape, &p, layer)));
+    }
     group.bench_function("hand_faer", |bench| bench.iter(|| hand_step(&mut hand, &p)));
     group.finish();
 }
