@@ -6,27 +6,15 @@
 //! validation forward) with each engine back to back; the table gives the median and best of
 //! 15 rounds per thread count, and the tape/hand-written ratio of each.
 
-use std::time::Instant;
+mod common;
 
-use faer::Mat;
-use models::{Activation, Backprop, Engine, Init, LossOptions, Mlp, TrainConfig, train};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use models::{Backprop, Engine};
 
 const ROUNDS: usize = 15;
 const STEPS: usize = 40;
 
-fn data(rng: &mut ChaCha8Rng, n: usize) -> (Mat<f64>, Vec<usize>) {
-    let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
-    let y = (0..n).map(|_| rng.random_range(0..4)).collect();
-    (x, y)
-}
-
 fn main() {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let (x, y) = data(&mut rng, 33_078);
-    let (xv, yv) = data(&mut rng, 8_270);
-    let mlp = Mlp::new(10, &[32, 16], 4, Activation::Relu, Init::Study, &mut rng);
+    let p = common::Problem::new();
     println!("ms per full-batch iteration, {ROUNDS} alternating rounds of {STEPS} iterations");
     println!("threads  hand median  hand best  tape median  tape best  ratio (median)");
     for threads in [1, 2] {
@@ -34,18 +22,8 @@ fn main() {
         let mut times = [Vec::new(), Vec::new()];
         for _ in 0..ROUNDS {
             for (t, engine) in times.iter_mut().zip([Engine::HandWritten, Engine::Tape]) {
-                let cfg = TrainConfig {
-                    learning_rate: 0.1,
-                    steps: STEPS,
-                    batch_size: None,
-                    loss: LossOptions::default(),
-                    dropout: 0.0,
-                    engine,
-                };
-                let mut m = mlp.clone();
-                let start = Instant::now();
-                train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 7).expect("trains");
-                t.push(start.elapsed().as_secs_f64() * 1e3 / STEPS as f64);
+                let elapsed = p.time_training(engine, None, STEPS);
+                t.push(elapsed.as_secs_f64() * 1e3 / STEPS as f64);
             }
         }
         for t in &mut times {

@@ -1,58 +1,33 @@
 //! One full-batch ReLU training iteration (forward, backward, update, validation forward) on
-//! 33,078 + 8,270 random rows of 10 features, hand-written and through the tape.
-//!
-//! Also one epoch of 256-row minibatch SGD (Part C's step, 130 times), both engines.
+//! 33,078 + 8,270 random rows of 10 features, hand-written and through the tape, on one and
+//! two threads. Also one epoch of 256-row minibatch SGD (Part C's step, 130 times), both
+//! engines.
 //!
 //! Each sample is one training run of as many iterations as criterion asks for, so the
 //! figure is the steady-state cost of an iteration (buffers allocated once per run, as in
 //! real training), not the cost of setting a run up.
 
-use std::time::Instant;
+mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use faer::Mat;
-use models::{Activation, Backprop, Engine, Init, LossOptions, Mlp, TrainConfig, train};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use models::{Backprop, Engine};
 
-fn data(rng: &mut ChaCha8Rng, n: usize) -> (Mat<f64>, Vec<usize>) {
-    let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
-    let y = (0..n).map(|_| rng.random_range(0..4)).collect();
-    (x, y)
-}
+const ENGINES: [(&str, Engine); 2] = [
+    ("hand_written", Engine::HandWritten),
+    ("tape", Engine::Tape),
+];
 
 fn step(c: &mut Criterion) {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let (x, y) = data(&mut rng, 33_078);
-    let (xv, yv) = data(&mut rng, 8_270);
-    let mlp = Mlp::new(10, &[32, 16], 4, Activation::Relu, Init::Study, &mut rng);
+    let p = common::Problem::new();
     let mut group = c.benchmark_group("full_batch_iteration");
     group.sample_size(30);
-    for (threads, (name, engine)) in [1, 2].into_iter().flat_map(|t| {
-        [
-            (t, ("hand_written", Engine::HandWritten)),
-            (t, ("tape", Engine::Tape)),
-        ]
-    }) {
-        group.bench_function(format!("{name}/{threads}_threads"), |b| {
-            Backprop::set_threads(threads);
-            b.iter_custom(|iters| {
-                let cfg = TrainConfig {
-                    learning_rate: 0.1,
-                    steps: iters as usize,
-                    batch_size: None,
-                    loss: LossOptions::default(),
-                    dropout: 0.0,
-                    engine,
-                };
-                let mut m = mlp.clone();
-                let start = Instant::now();
-                let history = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 7);
-                let elapsed = start.elapsed();
-                assert_eq!(history.unwrap().len(), iters as usize);
-                elapsed
-            })
-        });
+    for threads in [1, 2] {
+        for (name, engine) in ENGINES {
+            group.bench_function(format!("{name}/{threads}_threads"), |b| {
+                Backprop::set_threads(threads);
+                b.iter_custom(|iters| p.time_training(engine, None, iters as usize))
+            });
+        }
     }
     group.finish();
 
@@ -61,27 +36,9 @@ fn step(c: &mut Criterion) {
     let mut group = c.benchmark_group("minibatch_epoch");
     group.sample_size(20);
     Backprop::set_threads(2);
-    for (name, engine) in [
-        ("hand_written", Engine::HandWritten),
-        ("tape", Engine::Tape),
-    ] {
+    for (name, engine) in ENGINES {
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let cfg = TrainConfig {
-                    learning_rate: 0.1,
-                    steps: iters as usize,
-                    batch_size: Some(256),
-                    loss: LossOptions::default(),
-                    dropout: 0.0,
-                    engine,
-                };
-                let mut m = mlp.clone();
-                let start = Instant::now();
-                let history = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 7);
-                let elapsed = start.elapsed();
-                assert_eq!(history.unwrap().len(), iters as usize);
-                elapsed
-            })
+            b.iter_custom(|iters| p.time_training(engine, Some(256), iters as usize))
         });
     }
     group.finish();

@@ -245,14 +245,7 @@ impl Batch<'_> {
         let m = dst.nrows();
         match self.rows {
             None => dst.copy_from(self.x.subrows(r0, m)),
-            Some(rows) => {
-                for j in 0..self.x.ncols() {
-                    let src = self.x.col(j);
-                    for (d, &r) in dst.as_mut().col_mut(j).iter_mut().zip(&rows[r0..r0 + m]) {
-                        *d = src[r];
-                    }
-                }
-            }
+            Some(rows) => crate::train::gather(self.x, &rows[r0..r0 + m], dst),
         }
     }
 }

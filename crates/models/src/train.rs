@@ -1,7 +1,7 @@
 //! Gradient-descent training: full batch (Part B) or minibatch SGD (Part C), with class
 //! weights, weight decay and dropout (Part D), a per-step history, and a divergence guard.
 
-use faer::{Mat, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -224,7 +224,7 @@ impl Trainer {
             let xin = match rows {
                 None => x,
                 Some(rows) => {
-                    gather(x, rows, xb);
+                    gather(x, rows, xb.as_mut().subrows_mut(0, n));
                     xb.as_ref().subrows(0, n)
                 }
             };
@@ -366,12 +366,11 @@ impl Trainer {
     }
 }
 
-/// `xb[i, :] = x[rows[i], :]` into the front of a reused buffer.
-pub(crate) fn gather(x: MatRef<'_, f64>, rows: &[usize], xb: &mut Mat<f64>) {
+/// `dst[i, :] = x[rows[i], :]`: a minibatch gathered into a reused buffer.
+pub(crate) fn gather(x: MatRef<'_, f64>, rows: &[usize], mut dst: MatMut<'_, f64>) {
     for j in 0..x.ncols() {
         let src = x.col(j);
-        let dst = xb.col_as_slice_mut(j);
-        for (d, &r) in dst.iter_mut().zip(rows) {
+        for (d, &r) in dst.as_mut().col_mut(j).iter_mut().zip(rows) {
             *d = src[r];
         }
     }

@@ -39,6 +39,26 @@ fn elementwise(
     p
 }
 
+/// A layer `op(x, w, b)` with `x: n × k`, `w: k × m`, `b: 1 × m`, all asking for gradients,
+/// reduced to a loss.
+fn layer(
+    n: usize,
+    k: usize,
+    m: usize,
+    seed: u64,
+    op: impl Fn(usize, usize, usize) -> Instr,
+) -> Program {
+    let mut rng = XorShift(seed | 1);
+    let mut p = Program::new();
+    let x = p.input(rng.mat(n, k, -2.0, 2.0), true);
+    let w = p.input(rng.mat(k, m, -2.0, 2.0), true);
+    let b = p.input(rng.mat(1, m, -2.0, 2.0), true);
+    let r = p.input(rng.mat(n, m, -1.0, 1.0), false);
+    let out = p.push(op(x, w, b));
+    reduce(&mut p, out, r);
+    p
+}
+
 fn labels(rng: &mut XorShift, n: usize, k: usize) -> Vec<usize> {
     (0..n).map(|_| rng.below(k)).collect()
 }
@@ -60,27 +80,12 @@ proptest! {
 
     #[test]
     fn linear(n in 1usize..=6, k in 1usize..=6, m in 1usize..=6, seed in any::<u64>()) {
-        let mut rng = XorShift(seed | 1);
-        let mut p = Program::new();
-        let x = p.input(rng.mat(n, k, -2.0, 2.0), true);
-        let w = p.input(rng.mat(k, m, -2.0, 2.0), true);
-        let b = p.input(rng.mat(1, m, -2.0, 2.0), true);
-        let r = p.input(rng.mat(n, m, -1.0, 1.0), false);
-        let out = p.push(Instr::Linear(x, w, b));
-        reduce(&mut p, out, r);
-        check(&p).map_err(TestCaseError::fail)?;
+        check(&layer(n, k, m, seed, Instr::Linear)).map_err(TestCaseError::fail)?;
     }
 
     #[test]
     fn dense(n in 1usize..=6, k in 1usize..=6, m in 1usize..=6, act in 0usize..3, seed in any::<u64>()) {
-        let mut rng = XorShift(seed | 1);
-        let mut p = Program::new();
-        let x = p.input(rng.mat(n, k, -2.0, 2.0), true);
-        let w = p.input(rng.mat(k, m, -2.0, 2.0), true);
-        let b = p.input(rng.mat(1, m, -2.0, 2.0), true);
-        let r = p.input(rng.mat(n, m, -1.0, 1.0), false);
-        let out = p.push(Instr::Dense(x, w, b, ACTIVATIONS[act]));
-        reduce(&mut p, out, r);
+        let p = layer(n, k, m, seed, |x, w, b| Instr::Dense(x, w, b, ACTIVATIONS[act]));
         prop_assume!(!near_relu_kink(&p));
         check(&p).map_err(TestCaseError::fail)?;
     }
