@@ -254,6 +254,25 @@ fn train_seed(
     }
 }
 
+/// `f` of every item on up to [`models::Backprop::threads`] threads (contiguous shares),
+/// results in item order. Each run is independent and single-threaded, so the results do
+/// not depend on the thread count.
+fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = models::Backprop::threads().clamp(1, items.len().max(1));
+    let share = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(share)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("Question 2 worker"))
+            .collect()
+    })
+}
+
 /// Runs Question 2.
 pub fn run_q2(
     prepared: &Prepared,
@@ -272,11 +291,21 @@ pub fn run_q2(
             config.learning_rates.len(),
             config.seeds
         ));
+        // Every (learning rate, seed) run of this mode, shared out between the threads.
+        let cells: Vec<(f64, u64)> = config
+            .learning_rates
+            .iter()
+            .flat_map(|&lr| (0..config.seeds as u64).map(move |s| (lr, s)))
+            .collect();
+        let mut trained = map_in_parallel(&cells, |&(lr, s)| {
+            train_seed(prepared, config, mode, lr, seed + s)
+        })
+        .into_iter();
         for &lr in &config.learning_rates {
             let mut runs = Vec::new();
             for s in 0..config.seeds as u64 {
-                let run = train_seed(prepared, config, mode, lr, seed + s)?;
-                if let Some((r, net)) = run {
+                let run = trained.next().expect("one result per run");
+                if let Some((r, net)) = run? {
                     if s == 0 && lr == config.base_learning_rate {
                         models.push(NamedModel::bias_net(
                             format!("q2_{}", mode_name(mode)),

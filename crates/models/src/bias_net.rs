@@ -132,12 +132,7 @@ impl BiasNet {
     /// Mean cross-entropy on `(x, y)`.
     pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
         let (_, mut z) = self.forward(x);
-        softmax_rows(&mut z);
-        -y.iter()
-            .enumerate()
-            .map(|(i, &c)| z[(i, c)].ln())
-            .sum::<f64>()
-            / y.len().max(1) as f64
+        softmax_delta(&mut z, y)
     }
 
     /// Hand-written loss and gradients (mean cross-entropy).
@@ -151,18 +146,7 @@ impl BiasNet {
         let (h, z) = self.forward(x);
         let correct = crate::autodiff::logits_correct(z.as_ref(), y);
         let mut d2 = z;
-        // Loss and δ2 = (softmax − onehot)/n, row by row with log-sum-exp.
-        let mut loss = 0.0;
-        for (i, &yi) in y.iter().enumerate() {
-            let mx = (0..k).map(|j| d2[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
-            let s: f64 = (0..k).map(|j| (d2[(i, j)] - mx).exp()).sum();
-            loss += s.ln() + mx - d2[(i, yi)];
-            for j in 0..k {
-                let pj = (d2[(i, j)] - mx).exp() / s;
-                d2[(i, j)] = (pj - if j == yi { 1.0 } else { 0.0 }) / n as f64;
-            }
-        }
-        loss /= n as f64;
+        let loss = softmax_delta(&mut d2, y);
         let mut du = Mat::zeros(k, k);
         matmul(du.as_mut(), Accum::Replace, h.transpose(), d2.as_ref(), 1.0);
         let db2 = colsum(d2.as_ref());
@@ -265,21 +249,54 @@ fn colsum(m: MatRef<'_, f64>) -> Mat<f64> {
     Mat::from_fn(1, m.ncols(), |_, j| m.col(j).iter().sum())
 }
 
-/// Row-wise softmax in place.
-fn softmax_rows(z: &mut Mat<f64>) {
-    let k = z.ncols();
-    for i in 0..z.nrows() {
-        let mx = (0..k).map(|j| z[(i, j)]).fold(f64::NEG_INFINITY, f64::max);
-        let mut s = 0.0;
-        for j in 0..k {
-            let e = (z[(i, j)] - mx).exp();
-            z[(i, j)] = e;
-            s += e;
-        }
-        for j in 0..k {
-            z[(i, j)] /= s;
-        }
+/// Row-wise softmax of the logits `z` in place; returns each row's log-sum-exp.
+///
+/// Column by column with the vectorisable [`tape::exp`], one exponential per entry.
+fn softmax_rows(z: &mut Mat<f64>) -> Vec<f64> {
+    let (n, k) = z.shape();
+    let mut max = vec![f64::NEG_INFINITY; n];
+    let mut sum = vec![0.0; n];
+    tape::vectorize(
+        #[inline(always)]
+        || {
+            for j in 0..k {
+                for (m, &v) in max.iter_mut().zip(z.col_as_slice(j)) {
+                    *m = m.max(v);
+                }
+            }
+            for j in 0..k {
+                for ((v, &m), s) in z.col_as_slice_mut(j).iter_mut().zip(&max).zip(&mut sum) {
+                    *v = tape::exp(*v - m);
+                    *s += *v;
+                }
+            }
+            for j in 0..k {
+                for (v, &s) in z.col_as_slice_mut(j).iter_mut().zip(&sum) {
+                    *v /= s;
+                }
+            }
+        },
+    );
+    max.iter().zip(&sum).map(|(m, s)| m + s.ln()).collect()
+}
+
+/// Turns the logits `z` into `δ2 = (softmax − onehot)/n` in place; returns the mean
+/// cross-entropy.
+fn softmax_delta(z: &mut Mat<f64>, y: &[usize]) -> f64 {
+    let n = y.len() as f64;
+    // nll_i = lse_i − z_{i, y_i}: read the label's logit before the softmax overwrites it.
+    let label_logit: Vec<f64> = y.iter().enumerate().map(|(i, &c)| z[(i, c)]).collect();
+    let mut loss = 0.0;
+    for (lse, zy) in softmax_rows(z).into_iter().zip(label_logit) {
+        loss += lse - zy;
     }
+    for (i, &c) in y.iter().enumerate() {
+        z[(i, c)] -= 1.0;
+    }
+    for j in 0..z.ncols() {
+        z.col_as_slice_mut(j).iter_mut().for_each(|v| *v /= n);
+    }
+    loss / n
 }
 
 /// Full-batch gradient descent on a [`BiasNet`] with the hand-written gradients.
