@@ -13,7 +13,7 @@ use crate::train::TrainError;
 
 /// Handles of one built graph.
 #[derive(Debug)]
-pub(crate) struct Graph {
+struct Graph {
     /// `(W_l, b_l)` leaves.
     pub params: Vec<(Var, Var)>,
     /// The input leaf.
@@ -27,7 +27,7 @@ pub(crate) struct Graph {
 }
 
 /// How the input leaf gets its value.
-pub(crate) enum Input<'a> {
+enum Input<'a> {
     /// Copy this matrix.
     Matrix(MatRef<'a, f64>),
     /// Fill an `n × d` buffer in place (minibatch gather).
@@ -35,7 +35,7 @@ pub(crate) enum Input<'a> {
 }
 
 /// Which rows of a batch one graph covers, and its share of the batch's objective.
-pub(crate) struct Share<'a> {
+struct Share<'a> {
     /// The graph's first row within the batch.
     pub r0: usize,
     /// Rows in the whole batch.
@@ -70,7 +70,7 @@ fn total_weight(y: &[usize], opts: &LossOptions) -> Result<f64, TrainError> {
 
 /// Builds `loss = CE(softmax(… g(x W_1 + b_1) ⊙ mask_1 …)) + (λ/2) Σ‖W‖²` on a cleared tape,
 /// for the rows `share` describes (`y` holds their labels).
-pub(crate) fn build(
+fn build(
     tape: &mut Tape,
     mlp: &Mlp,
     input: Input<'_>,
