@@ -30,7 +30,7 @@ pub struct Args {
     /// Also time full-batch iterations on 1,000,000 and 5,000,000 synthetic rows.
     #[arg(long)]
     scale: bool,
-    /// Threads of the hand-written pass (default: available cores, at most 2). Results do
+    /// Threads of both gradient engines (default: available cores, at most 2). Results do
     /// not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -222,7 +222,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let repeats = args.repeats.max(1);
     println!("Data: {}", inputs.origin);
     println!(
-        "Rows: train {}, validation {}, test {}; threads of the hand-written pass: {}",
+        "Rows: train {}, validation {}, test {}; threads of both gradient engines: {}",
         prepared.train.x.nrows(),
         prepared.validation.x.nrows(),
         prepared.test.x.nrows(),
