@@ -66,24 +66,24 @@ fn protocol(inputs: &input::Inputs, seed: u64, progress: &mut Stderr) -> Result<
     println!("Data: {}", inputs.origin);
     println!(
         "Part B ReLU:    train {} val {}",
-        pct(p.relu.0),
-        pct(p.relu.1)
+        pct(p.relu.train),
+        pct(p.relu.validation)
     );
     println!(
         "Part B sigmoid: train {} val {}",
-        pct(p.sigmoid.0),
-        pct(p.sigmoid.1)
+        pct(p.sigmoid.train),
+        pct(p.sigmoid.validation)
     );
     println!(
         "Part C tape:    train {} val {} test {}",
-        pct(p.tape.0),
-        pct(p.tape.1),
-        pct(p.tape.2)
+        pct(p.tape.train),
+        pct(p.tape.validation),
+        pct(p.tape_test)
     );
     let mut ranked = p.attribution.clone();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    if let Some((feature, score)) = ranked.first() {
-        println!("Top attribution: {feature} ({score:.4})");
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+    if let Some(top) = ranked.first() {
+        println!("Top attribution: {} ({:.4})", top.feature, top.score);
     }
     println!(
         "protocol time (after loading): {:.3} s",

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use data::rng::{Stream, stream};
 use experiments::{Config, Prepared};
-use models::{Activation, Backprop, Engine, Init, LossOptions, Mlp, TrainConfig};
+use models::{Activation, Engine, Init, LossOptions, Mlp, TrainConfig};
 
 use crate::input::{self, DataArgs};
 
@@ -72,7 +72,7 @@ fn reset_peak() -> bool {
 }
 
 /// Part B(a)'s configuration: 200 full-batch iterations, lr 0.1, hand-written gradients.
-fn part_b_config(steps: usize) -> TrainConfig {
+fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
     TrainConfig {
         learning_rate: 0.1,
         steps,
@@ -80,11 +80,12 @@ fn part_b_config(steps: usize) -> TrainConfig {
         loss: LossOptions::default(),
         dropout: 0.0,
         engine: Engine::HandWritten,
+        threads,
     }
 }
 
 /// Part C(b)'s configuration: 20 epochs, batch 256, lr 0.1, through the tape.
-fn part_c_config() -> TrainConfig {
+fn part_c_config(threads: usize) -> TrainConfig {
     TrainConfig {
         learning_rate: 0.1,
         steps: 20,
@@ -92,6 +93,7 @@ fn part_c_config() -> TrainConfig {
         loss: LossOptions::default(),
         dropout: 0.0,
         engine: Engine::Tape,
+        threads,
     }
 }
 
@@ -199,14 +201,12 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    if let Some(t) = args.threads {
-        Backprop::set_threads(t);
-    }
+    let threads = args.threads.unwrap_or_else(models::default_threads).max(1);
     if let Some(o) = &args.only {
         let _ = ONLY.set(o.clone());
     }
     if let Some(rows) = args.scale_rows {
-        return scale_child(rows, args.data.seed);
+        return scale_child(rows, args.data.seed, threads);
     }
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
     let config = Config::full(args.data.seed);
@@ -226,11 +226,11 @@ pub fn run(args: Args) -> Result<(), String> {
         prepared.train.x.nrows(),
         prepared.validation.x.nrows(),
         prepared.test.x.nrows(),
-        Backprop::threads()
+        threads
     );
     let mut rows = Vec::new();
     eprintln!("timing Part B(a) …");
-    let cfg_b = part_b_config(200);
+    let cfg_b = part_b_config(200, threads);
     rows.push(time_workload(
         "part_b_a (ReLU, 200 it.)",
         0.25,
@@ -251,7 +251,7 @@ pub fn run(args: Args) -> Result<(), String> {
         },
     )?);
     eprintln!("timing Part C(b) …");
-    let cfg_c = part_c_config();
+    let cfg_c = part_c_config(threads);
     rows.push(time_workload(
         "part_c_b (tape, 20 epochs)",
         0.12,
@@ -302,7 +302,7 @@ pub fn run(args: Args) -> Result<(), String> {
             let status = Command::new(exe)
                 .args(["bench", "--scale-rows", &n.to_string()])
                 .args(["--seed", &seed.to_string()])
-                .args(["--threads", &Backprop::threads().to_string()])
+                .args(["--threads", &threads.to_string()])
                 .status()
                 .map_err(|e| e.to_string())?;
             if !status.success() {
@@ -361,7 +361,7 @@ fn compare(args: &Args, rows: &[Row]) -> Result<(), String> {
 
 /// One scale run in its own process: synthetic `rows` (80/20 split), prepared, tables
 /// dropped, then full-batch ReLU iterations timed with the peak memory of training alone.
-fn scale_child(rows: usize, seed: u64) -> Result<(), String> {
+fn scale_child(rows: usize, seed: u64, threads: usize) -> Result<(), String> {
     let cfg = data::synth::SynthConfig::new(rows, 1_000, seed);
     let (train, test) = data::synth::generate(&cfg).map_err(|e| e.to_string())?;
     let config = Config::full(seed);
@@ -378,7 +378,7 @@ fn scale_child(rows: usize, seed: u64) -> Result<(), String> {
             &prepared,
             Activation::Relu,
             Init::Study,
-            &part_b_config(steps),
+            &part_b_config(steps, threads),
             seed,
         )?;
         per_iter.push(s / steps as f64);

@@ -124,6 +124,16 @@ impl Config {
         }
     }
 
+    /// The same configuration with every part's thread count set to `threads` (at least
+    /// 1). The outputs do not depend on it.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        let threads = threads.max(1);
+        self.part_b.threads = threads;
+        self.part_c.threads = threads;
+        self.q2.threads = threads;
+        self
+    }
+
     /// Small iteration counts everywhere, for smoke tests.
     pub fn quick(seed: u64) -> Self {
         Config {

@@ -25,6 +25,10 @@ pub struct PartBConfig {
     pub sweep_iterations: usize,
     /// Iterations at which the sweep reports accuracy.
     pub sweep_checkpoints: Vec<usize>,
+    /// Threads of the gradient engine and evaluations ([`models::default_threads`] unless
+    /// set). Not written to the record: the outputs do not depend on it.
+    #[serde(skip, default = "models::default_threads")]
+    pub threads: usize,
 }
 
 impl Default for PartBConfig {
@@ -37,6 +41,7 @@ impl Default for PartBConfig {
             sweep_learning_rates: vec![0.1, 0.3, 1.0, 3.0],
             sweep_iterations: 2000,
             sweep_checkpoints: vec![200, 500, 1000, 2000],
+            threads: models::default_threads(),
         }
     }
 }
@@ -165,7 +170,7 @@ pub struct PartB {
 }
 
 /// Full-batch gradient descent through the hand-written backward pass.
-pub(crate) fn train_config(learning_rate: f64, steps: usize) -> TrainConfig {
+pub(crate) fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainConfig {
     TrainConfig {
         learning_rate,
         steps,
@@ -173,6 +178,7 @@ pub(crate) fn train_config(learning_rate: f64, steps: usize) -> TrainConfig {
         loss: LossOptions::default(),
         dropout: 0.0,
         engine: Engine::HandWritten,
+        threads,
     }
 }
 
@@ -222,7 +228,7 @@ pub fn run_part_b(
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<(PartB, Vec<NamedModel>), ExperimentError> {
-    let cfg = train_config(config.learning_rate, config.iterations);
+    let cfg = train_config(config.learning_rate, config.iterations, config.threads);
     let mut runs = Vec::new();
     let mut models = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
@@ -344,7 +350,7 @@ fn sweep(
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
     let mut points = Vec::new();
     for &lr in &config.sweep_learning_rates {
-        let cfg = train_config(lr, config.sweep_iterations);
+        let cfg = train_config(lr, config.sweep_iterations, config.threads);
         match train_mlp(
             prepared,
             &config.hidden,

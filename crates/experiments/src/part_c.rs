@@ -28,6 +28,10 @@ pub struct PartCConfig {
     pub learning_rate: f64,
     /// Shuffles per column for permutation importance.
     pub permutation_repeats: usize,
+    /// Threads of the gradient engine and evaluations ([`models::default_threads`] unless
+    /// set). Not written to the record: the outputs do not depend on it.
+    #[serde(skip, default = "models::default_threads")]
+    pub threads: usize,
 }
 
 impl Default for PartCConfig {
@@ -39,6 +43,7 @@ impl Default for PartCConfig {
             batch_size: 256,
             learning_rate: 0.1,
             permutation_repeats: 5,
+            threads: models::default_threads(),
         }
     }
 }
@@ -62,6 +67,7 @@ impl PartCConfig {
             loss,
             dropout,
             engine: Engine::Tape,
+            threads: self.threads,
         }
     }
 }

@@ -8,20 +8,31 @@ use models::{Activation, Init, LossOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::part_b::{train_config, train_mlp};
-use crate::part_c::{gradient_attribution, train_tape_mlp};
+use crate::part_c::{FeatureScore, gradient_attribution, train_tape_mlp};
 use crate::{Config, ExperimentError, Prepared, Progress};
+
+/// Accuracy of a model after its last training iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Accuracy {
+    /// On the training split.
+    pub train: f64,
+    /// On the validation split.
+    pub validation: f64,
+}
 
 /// The protocol's headline numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Protocol {
-    /// Part B(a) ReLU: training and validation accuracy after the last iteration.
-    pub relu: (f64, f64),
-    /// Part B(a) sigmoid: the same.
-    pub sigmoid: (f64, f64),
-    /// Part C(b) tape MLP: training, validation and test accuracy.
-    pub tape: (f64, f64, f64),
+    /// Part B(a) ReLU.
+    pub relu: Accuracy,
+    /// Part B(a) sigmoid.
+    pub sigmoid: Accuracy,
+    /// Part C(b) tape MLP.
+    pub tape: Accuracy,
+    /// Part C(b) tape MLP on the test set (Part D's evaluation).
+    pub tape_test: f64,
     /// Part C(b) gradient attribution per encoded feature, in column order.
-    pub attribution: Vec<(String, f64)>,
+    pub attribution: Vec<FeatureScore>,
 }
 
 /// Runs the protocol on the two tables with `config`'s seed, split and part settings.
@@ -36,35 +47,39 @@ pub fn run_protocol(
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;
-    let cfg = train_config(b.learning_rate, b.iterations);
+    let cfg = train_config(b.learning_rate, b.iterations, b.threads);
     let mut part_b = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
         progress.step(&format!("Part B(a): {activation:?} MLP"));
         let (_, history) = train_mlp(&prepared, &b.hidden, activation, &cfg, Init::Study, seed)
             .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
-        let last = history.last();
-        part_b.push(last.map_or((f64::NAN, f64::NAN), |r| (r.train_acc, r.val_acc)));
+        part_b.push(accuracy(history.last()));
     }
     progress.step("Part C(b): tape MLP and gradient attribution");
     let (mlp, history) =
         train_tape_mlp(&prepared, &config.part_c, LossOptions::default(), 0.0, seed)?;
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
     let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
-    let last = history.last();
     Ok(Protocol {
         relu: part_b[0],
         sigmoid: part_b[1],
-        tape: (
-            last.map_or(f64::NAN, |r| r.train_acc),
-            last.map_or(f64::NAN, |r| r.val_acc),
-            test_acc,
-        ),
+        tape: accuracy(history.last()),
+        tape_test: test_acc,
         attribution: prepared
             .validation
             .feature_names
             .iter()
             .cloned()
             .zip(attribution)
+            .map(|(feature, score)| FeatureScore { feature, score })
             .collect(),
     })
+}
+
+/// The accuracies of a history's last record (NaN without one).
+fn accuracy(last: Option<&models::Record>) -> Accuracy {
+    Accuracy {
+        train: last.map_or(f64::NAN, |r| r.train_acc),
+        validation: last.map_or(f64::NAN, |r| r.val_acc),
+    }
 }

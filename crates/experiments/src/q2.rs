@@ -25,6 +25,10 @@ pub struct Q2Config {
     pub seeds: usize,
     /// Step of the central finite differences in the gradient check.
     pub fd_step: f64,
+    /// Threads the independent runs are shared between ([`models::default_threads`]
+    /// unless set). Not written to the record: the outputs do not depend on it.
+    #[serde(skip, default = "models::default_threads")]
+    pub threads: usize,
 }
 
 impl Default for Q2Config {
@@ -36,6 +40,7 @@ impl Default for Q2Config {
             iterations: 500,
             seeds: 5,
             fd_step: 1e-6,
+            threads: models::default_threads(),
         }
     }
 }
@@ -179,27 +184,27 @@ pub fn grad_check(
     let (_, taped) = net
         .tape_gradients(x, y, &mut t)
         .map_err(|e| ExperimentError::training("Question 2 gradient check".into(), e))?;
-    let k = net.b1.ncols();
+    let k = net.biases.hidden().ncols();
     let finite_difference: Vec<f64> = (0..k)
         .map(|j| {
             let at = |delta: f64| {
                 let mut n = net.clone();
-                n.b1[(0, j)] += delta;
-                n.b2[(0, j)] += delta;
+                n.biases.hidden_mut()[(0, j)] += delta; // the shared b: both layers
                 n.loss(x, y)
             };
             (at(config.fd_step) - at(-config.fd_step)) / (2.0 * config.fd_step)
         })
         .collect();
-    let mut twin = net.clone();
-    twin.mode = BiasMode::Independent;
+    let twin = BiasNet {
+        biases: net.biases.untied(),
+        ..net.clone()
+    };
     let (_, twin_grads) = twin.hand_gradients(x, y);
     let row = |m: &Mat<f64>| (0..m.ncols()).map(|j| m[(0, j)]).collect::<Vec<f64>>();
-    let hand_b = row(&hand.b1);
-    let twin_sum: Vec<f64> = (0..k)
-        .map(|j| twin_grads.b1[(0, j)] + twin_grads.b2[(0, j)])
-        .collect();
-    let tape_b = row(&taped.b1);
+    let hand_b = row(hand.biases.hidden());
+    let (g1, g2) = (twin_grads.biases.hidden(), twin_grads.biases.output());
+    let twin_sum: Vec<f64> = (0..k).map(|j| g1[(0, j)] + g2[(0, j)]).collect();
+    let tape_b = row(taped.biases.hidden());
     let max_rel_error = (0..k)
         .flat_map(|j| {
             [
@@ -254,25 +259,6 @@ fn train_seed(
     }
 }
 
-/// `f` of every item on up to [`models::Backprop::threads`] threads (contiguous shares),
-/// results in item order. Each run is independent and single-threaded, so the results do
-/// not depend on the thread count.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = models::Backprop::threads().clamp(1, items.len().max(1));
-    let share = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(share)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("Question 2 worker"))
-            .collect()
-    })
-}
-
 /// Runs Question 2.
 pub fn run_q2(
     prepared: &Prepared,
@@ -297,7 +283,7 @@ pub fn run_q2(
             .iter()
             .flat_map(|&lr| (0..config.seeds as u64).map(move |s| (lr, s)))
             .collect();
-        let mut trained = map_in_parallel(&cells, |&(lr, s)| {
+        let mut trained = models::map_in_parallel(&cells, config.threads, |&(lr, s)| {
             train_seed(prepared, config, mode, lr, seed + s)
         })
         .into_iter();

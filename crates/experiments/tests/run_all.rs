@@ -5,10 +5,14 @@ use data::synth::{SynthConfig, generate};
 use experiments::{Config, Outputs, Silent, Source, run_all};
 
 fn run(leak: Option<&str>) -> Outputs {
+    run_on(leak, models::default_threads())
+}
+
+fn run_on(leak: Option<&str>, threads: usize) -> Outputs {
     let mut synth = SynthConfig::new(6_000, 1_200, 5);
     synth.leak = leak.map(str::to_string);
     let (train, test) = generate(&synth).unwrap();
-    let mut config = Config::quick(5);
+    let mut config = Config::quick(5).with_threads(threads);
     config.part_c.epochs = 10;
     run_all(&train, &test, Source::Synthetic, &config, &mut Silent).unwrap()
 }
@@ -77,10 +81,8 @@ fn without_a_leak_there_is_no_root_cause_and_no_collapse() {
 /// between threads in ways that cannot change a bit.
 #[test]
 fn the_same_seed_gives_the_same_records_on_one_or_two_threads() {
-    models::Backprop::set_threads(1);
-    let a = run(Some("amenity_score"));
-    models::Backprop::set_threads(2);
-    let b = run(Some("amenity_score"));
+    let a = run_on(Some("amenity_score"), 1);
+    let b = run_on(Some("amenity_score"), 2);
     let json = |o: &Outputs| {
         serde_json::to_string(&(
             &o.summary, &o.part_a, &o.part_b, &o.part_c, &o.part_d, &o.q2,

@@ -8,7 +8,7 @@
 
 mod common;
 
-use models::{Backprop, Engine};
+use models::Engine;
 
 const ROUNDS: usize = 15;
 const STEPS: usize = 40;
@@ -18,11 +18,10 @@ fn main() {
     println!("ms per full-batch iteration, {ROUNDS} alternating rounds of {STEPS} iterations");
     println!("threads  hand median  hand best  tape median  tape best  ratio (median)");
     for threads in [1, 2] {
-        Backprop::set_threads(threads);
         let mut times = [Vec::new(), Vec::new()];
         for _ in 0..ROUNDS {
             for (t, engine) in times.iter_mut().zip([Engine::HandWritten, Engine::Tape]) {
-                let elapsed = p.time_training(engine, None, STEPS);
+                let elapsed = p.time_training(engine, None, STEPS, threads);
                 t.push(elapsed.as_secs_f64() * 1e3 / STEPS as f64);
             }
         }

@@ -10,7 +10,7 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use models::{Backprop, Engine};
+use models::Engine;
 
 const ENGINES: [(&str, Engine); 2] = [
     ("hand_written", Engine::HandWritten),
@@ -24,8 +24,7 @@ fn step(c: &mut Criterion) {
     for threads in [1, 2] {
         for (name, engine) in ENGINES {
             group.bench_function(format!("{name}/{threads}_threads"), |b| {
-                Backprop::set_threads(threads);
-                b.iter_custom(|iters| p.time_training(engine, None, iters as usize))
+                b.iter_custom(|iters| p.time_training(engine, None, iters as usize, threads))
             });
         }
     }
@@ -35,10 +34,9 @@ fn step(c: &mut Criterion) {
     // epoch-end accuracies on all training and validation rows.
     let mut group = c.benchmark_group("minibatch_epoch");
     group.sample_size(20);
-    Backprop::set_threads(2);
     for (name, engine) in ENGINES {
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| p.time_training(engine, Some(256), iters as usize))
+            b.iter_custom(|iters| p.time_training(engine, Some(256), iters as usize, 2))
         });
     }
     group.finish();

@@ -4,12 +4,16 @@
 //! blocks as the hand-written pass and builds one graph per block.
 
 use faer::{MatMut, MatRef};
+use kernels::Activation;
 use tape::{Tape, Var};
 
-use crate::backprop::{Backprop, Gradients};
-use crate::blocks::{Partials, Run, in_parallel, rows_per_block, runs};
-use crate::mlp::{Activation, LossOptions, Mlp};
-use crate::train::TrainError;
+use crate::batch::Batch;
+use crate::blocks::{Partials, Run, rows_per_block};
+use crate::error::TrainError;
+use crate::evaluate::logits_correct;
+use crate::gradients::Gradients;
+use crate::mlp::{LossOptions, Mlp};
+use crate::parallel::{in_parallel, runs};
 
 /// Handles of one built graph.
 #[derive(Debug)]
@@ -98,26 +102,24 @@ fn build(
     let n_hidden = params.len() - 1;
     let mut h = x;
     let mut hidden = Vec::with_capacity(n_hidden);
-    let act = match mlp.activation {
-        Activation::Relu => tape::Activation::Relu,
-        Activation::Sigmoid => tape::Activation::Sigmoid,
-    };
     for (l, &(w, b)) in params[..n_hidden].iter().enumerate() {
-        h = tape.dense(h, w, b, act);
+        h = tape.dense(h, w, b, Some(mlp.activation));
         hidden.push(h);
         if let Some(masks) = share.masks {
+            // Dropout: the product with a constant mask (a leaf without gradient).
             let (width, rows) = (mlp.layers[l].fan_out(), share.n_batch);
             let mask = MatRef::from_column_major_slice(&masks[l][..rows * width], rows, width);
-            h = tape.mask_mul(h, mask.subrows(share.r0, n));
+            let mask = tape.leaf(mask.subrows(share.r0, n), false);
+            h = tape.mul(h, mask);
         }
     }
     let (w, b) = params[n_hidden];
-    let logits = tape.linear(h, w, b);
-    let mut loss = tape.softmax_cross_entropy_share(
+    let logits = tape.dense(h, w, b, None);
+    let mut loss = tape.softmax_cross_entropy(
         logits,
         y,
         opts.class_weights.as_deref(),
-        share.total_weight,
+        Some(share.total_weight),
     );
     if share.penalty && opts.weight_decay != 0.0 {
         let mut penalty: Option<Var> = None;
@@ -162,36 +164,13 @@ fn copy_grad(tape: &Tape, v: Var, mut dst: MatMut<'_, f64>) {
     }
 }
 
-/// Number of rows whose first argmax among the tape's logits equals `y`.
-pub(crate) fn logits_correct(logits: MatRef<'_, f64>, y: &[usize]) -> usize {
-    let cols: Vec<&[f64]> = logits.col_iter().map(contiguous).collect();
-    y.iter()
-        .enumerate()
-        .filter(|&(i, &yi)| {
-            let (mut best, mut top) = (0, cols[0][i]);
-            for (j, c) in cols.iter().enumerate().skip(1) {
-                if c[i] > top {
-                    (best, top) = (j, c[i]);
-                }
-            }
-            best == yi
-        })
-        .count()
-}
-
-/// A column of a `Mat` (or of a row range of one) as a slice.
-fn contiguous(c: faer::ColRef<'_, f64>) -> &[f64] {
-    c.try_as_col_major()
-        .expect("a Mat's columns are contiguous")
-        .as_slice()
-}
-
 /// Per hidden layer, adds the number of units with `g′(z) < 0.01` to `out`, from the
 /// activations `a = g(z)` (as the hand-written pass does).
 fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mut [usize]) {
     for (o, &a) in out.iter_mut().zip(hidden) {
-        for c in tape.value(a).col_iter().map(contiguous) {
-            *o += tape::vectorize(
+        let v = tape.value(a);
+        for c in (0..v.ncols()).map(|j| kernels::sweeps::col(v, j)) {
+            *o += kernels::vectorize(
                 #[inline(always)]
                 || match activation {
                     // g′ is 0 or 1: the units that are not active (summed as integers, which
@@ -211,14 +190,16 @@ fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mu
 
 /// The gradient engine of [`crate::train`]'s `Engine::Tape`.
 ///
-/// A batch is cut into the same fixed row blocks as [`Backprop`]'s: each block's graph is
+/// A batch is cut into the same fixed row blocks as [`crate::Backprop`]'s: each block's graph is
 /// built on its thread's tape with its cross-entropy divided by the whole batch's weight
 /// (the first block also carries the weight penalty), and the blocks' gradients are summed
-/// in block order. So a full batch runs in cache-sized graphs on up to
-/// [`Backprop::threads`] threads and its gradient is bit-identical for any thread count; a
+/// in block order. So a full batch runs in cache-sized graphs on up to `threads` threads
+/// and its gradient is bit-identical for any thread count; a
 /// minibatch of at most [`crate::blocks::CHUNK`] rows (Part C's 256) is one graph.
 #[derive(Debug)]
 pub(crate) struct TapeEngine {
+    /// Most threads a run uses.
+    threads: usize,
     /// One per thread.
     tapes: Vec<Tape>,
     partials: Partials,
@@ -226,34 +207,12 @@ pub(crate) struct TapeEngine {
     saturation: Vec<f64>,
 }
 
-/// The rows one step trains on.
-#[derive(Clone, Copy)]
-pub(crate) struct Batch<'a> {
-    /// The data set.
-    pub x: MatRef<'a, f64>,
-    /// For a minibatch, the rows of `x` it holds, in batch order; `None` = all of `x`.
-    pub rows: Option<&'a [usize]>,
-    /// One label per batch row.
-    pub y: &'a [usize],
-    /// Dropout masks of the batch, if any.
-    pub masks: Option<&'a [Vec<f64>]>,
-}
-
-impl Batch<'_> {
-    /// Writes batch rows `r0..r0 + dst.nrows()` into `dst`.
-    fn fill(&self, r0: usize, mut dst: MatMut<'_, f64>) {
-        let m = dst.nrows();
-        match self.rows {
-            None => dst.copy_from(self.x.subrows(r0, m)),
-            Some(rows) => crate::train::gather(self.x, &rows[r0..r0 + m], dst),
-        }
-    }
-}
-
 impl TapeEngine {
-    /// Tapes and partials for `mlp`; buffers grow on the first run.
-    pub fn new(mlp: &Mlp) -> Self {
+    /// Tapes and partials for `mlp`, for runs on up to `threads` threads (at least 1);
+    /// buffers grow on the first run.
+    pub fn new(mlp: &Mlp, threads: usize) -> Self {
         TapeEngine {
+            threads: threads.max(1),
             tapes: vec![Tape::new()],
             partials: Partials::new(mlp),
             grads: Gradients::zeros(mlp, 0),
@@ -279,7 +238,7 @@ impl TapeEngine {
         let n_hidden = mlp.layers.len() - 1;
         let chunk = rows_per_block(n);
         let n_blocks = n.div_ceil(chunk);
-        let plan = runs(n_blocks, Backprop::threads());
+        let plan = runs(n_blocks, self.threads);
         while self.tapes.len() < plan.len() {
             self.tapes.push(Tape::new());
         }
@@ -343,7 +302,8 @@ impl TapeEngine {
 }
 
 /// Loss and gradients of every parameter and of the inputs, through the tape (Part C):
-/// the reference the hand-written [`crate::Backprop`] is tested against.
+/// the reference the hand-written [`crate::Backprop`] is tested against. One graph, on
+/// this thread.
 ///
 /// # Errors
 /// [`TrainError::Diverged`] (step 0) if the loss is not finite.
@@ -398,8 +358,7 @@ mod tests {
                 tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).expect("finite");
             let mut results = Vec::new();
             for threads in [1, 2, 3] {
-                Backprop::set_threads(threads);
-                let mut engine = TapeEngine::new(&mlp);
+                let mut engine = TapeEngine::new(&mlp, threads);
                 let batch = Batch {
                     x: x.as_ref(),
                     rows: None,

@@ -6,22 +6,86 @@
 //! `∂L/∂b = colsum δ1 + colsum δ2`, where `δ2 = (ŷ − Y)/n` and `δ1 = (δ2 Uᵀ) ⊙ g′(z1)`.
 
 use faer::{Accum, Mat, MatRef};
+use kernels::{Activation, exp, matmul_into as matmul, vectorize};
 use serde::{Deserialize, Serialize};
 use tape::Tape;
-use tape::matmul_into as matmul;
 
-use crate::backprop::mean_abs;
-use crate::mlp::{Activation, Init, init_dense};
-use crate::train::{Record, TrainError, validate};
+use crate::error::{TrainError, validate};
+use crate::evaluate::logits_correct;
+use crate::gradients::mean_abs;
+use crate::mlp::{Init, init_dense};
+use crate::train::Record;
 
 /// Whether the two layers share their bias.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum BiasMode {
-    /// One `b` in both layers (`b2` mirrors `b1`).
+    /// One `b` in both layers.
     Shared,
     /// `b1` and `b2` trained separately.
     Independent,
+}
+
+/// The biases of a [`BiasNet`], one `1 × k` row per bias: their layout is what Question 2
+/// compares, and a shared network has no second bias to fall out of step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Biases {
+    /// One bias `b`, added in both layers.
+    Shared(Mat<f64>),
+    /// `b1` in the hidden layer, `b2` in the output layer.
+    Independent {
+        /// The hidden layer's bias.
+        b1: Mat<f64>,
+        /// The output layer's bias.
+        b2: Mat<f64>,
+    },
+}
+
+impl Biases {
+    /// Shared or independent.
+    pub fn mode(&self) -> BiasMode {
+        match self {
+            Biases::Shared(_) => BiasMode::Shared,
+            Biases::Independent { .. } => BiasMode::Independent,
+        }
+    }
+
+    /// The bias the hidden layer adds: `b1`, or the shared `b`.
+    pub fn hidden(&self) -> &Mat<f64> {
+        match self {
+            Biases::Shared(b) | Biases::Independent { b1: b, .. } => b,
+        }
+    }
+
+    /// The bias the output layer adds: `b2`, or the shared `b`.
+    pub fn output(&self) -> &Mat<f64> {
+        match self {
+            Biases::Shared(b) | Biases::Independent { b2: b, .. } => b,
+        }
+    }
+
+    /// [`Biases::hidden`], mutably (the shared `b` moves both layers).
+    pub fn hidden_mut(&mut self) -> &mut Mat<f64> {
+        match self {
+            Biases::Shared(b) | Biases::Independent { b1: b, .. } => b,
+        }
+    }
+
+    /// The independent twin: `b1` and `b2` both start as the bias each layer uses now.
+    pub fn untied(&self) -> Biases {
+        Biases::Independent {
+            b1: self.hidden().clone(),
+            b2: self.output().clone(),
+        }
+    }
+
+    /// Each bias with its name (`b`, or `b1` and `b2`).
+    fn named(&self) -> Vec<(&'static str, &Mat<f64>)> {
+        match self {
+            Biases::Shared(b) => vec![("b", b)],
+            Biases::Independent { b1, b2 } => vec![("b1", b1), ("b2", b2)],
+        }
+    }
 }
 
 /// The two-layer network of Question 2.
@@ -33,26 +97,20 @@ pub struct BiasNet {
     pub w: Mat<f64>,
     /// `k × k` output weights.
     pub u: Mat<f64>,
-    /// `1 × k` hidden bias (the shared `b` when [`BiasMode::Shared`]).
-    pub b1: Mat<f64>,
-    /// `1 × k` output bias; equal to `b1` and not used separately when shared.
-    pub b2: Mat<f64>,
-    /// Shared or independent.
-    pub mode: BiasMode,
+    /// The hidden and output biases.
+    pub biases: Biases,
 }
 
-/// Gradients of a [`BiasNet`]. When shared, `b1` and `b2` both hold the full `∂L/∂b`, so
-/// that one update rule keeps `b2 = b1`.
+/// Gradients of a [`BiasNet`], laid out like its parameters: `biases` holds `∂L/∂b` when
+/// shared, `∂L/∂b1` and `∂L/∂b2` when independent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BiasNetGrads {
     /// `∂L/∂W`.
     pub w: Mat<f64>,
     /// `∂L/∂U`.
     pub u: Mat<f64>,
-    /// `∂L/∂b1` (independent) or `∂L/∂b` (shared).
-    pub b1: Mat<f64>,
-    /// `∂L/∂b2` (independent) or `∂L/∂b` (shared).
-    pub b2: Mat<f64>,
+    /// The bias gradients.
+    pub biases: Biases,
 }
 
 /// What one hand-written forward and backward pass produces.
@@ -75,21 +133,18 @@ impl BiasNet {
     ) -> Self {
         let first = init_dense(n_inputs, n_classes, activation, false, Init::Study, rng);
         let second = init_dense(n_classes, n_classes, activation, true, Init::Study, rng);
+        let biases = match mode {
+            BiasMode::Shared => Biases::Shared(first.bias),
+            BiasMode::Independent => Biases::Independent {
+                b1: first.bias,
+                b2: second.bias,
+            },
+        };
         BiasNet {
             activation,
             w: first.weight,
             u: second.weight,
-            b1: first.bias,
-            b2: second.bias,
-            mode,
-        }
-    }
-
-    /// The bias of the output layer as used: `b1` when shared.
-    fn out_bias(&self) -> MatRef<'_, f64> {
-        match self.mode {
-            BiasMode::Shared => self.b1.as_ref(),
-            BiasMode::Independent => self.b2.as_ref(),
+            biases,
         }
     }
 
@@ -98,15 +153,16 @@ impl BiasNet {
         let (n, k) = (x.nrows(), self.w.ncols());
         let mut h = Mat::zeros(n, k);
         matmul(h.as_mut(), Accum::Replace, x, self.w.as_ref(), 1.0);
+        let b1 = self.biases.hidden();
         for j in 0..k {
-            let b = self.b1[(0, j)];
+            let b = b1[(0, j)];
             for v in h.col_as_slice_mut(j) {
                 *v = self.activation.apply(*v + b);
             }
         }
         let mut z = Mat::zeros(n, k);
         matmul(z.as_mut(), Accum::Replace, h.as_ref(), self.u.as_ref(), 1.0);
-        let b2 = self.out_bias();
+        let b2 = self.biases.output();
         for j in 0..k {
             let b = b2[(0, j)];
             for v in z.col_as_slice_mut(j) {
@@ -126,7 +182,7 @@ impl BiasNet {
     /// Accuracy on `(x, y)` (first argmax on ties).
     pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
         let (_, z) = self.forward(x);
-        crate::autodiff::logits_correct(z.as_ref(), y) as f64 / y.len().max(1) as f64
+        logits_correct(z.as_ref(), y) as f64 / y.len().max(1) as f64
     }
 
     /// Mean cross-entropy on `(x, y)`.
@@ -144,7 +200,7 @@ impl BiasNet {
     fn pass(&self, x: MatRef<'_, f64>, y: &[usize]) -> Pass {
         let (n, k) = (x.nrows(), self.w.ncols());
         let (h, z) = self.forward(x);
-        let correct = crate::autodiff::logits_correct(z.as_ref(), y);
+        let correct = logits_correct(z.as_ref(), y);
         let mut d2 = z;
         let loss = softmax_delta(&mut d2, y);
         let mut du = Mat::zeros(k, k);
@@ -169,22 +225,15 @@ impl BiasNet {
         let mut dw = Mat::zeros(x.ncols(), k);
         matmul(dw.as_mut(), Accum::Replace, x.transpose(), d1.as_ref(), 1.0);
         let db1 = colsum(d1.as_ref());
-        let grads = match self.mode {
-            BiasMode::Independent => BiasNetGrads {
-                w: dw,
-                u: du,
-                b1: db1,
-                b2: db2,
-            },
-            BiasMode::Shared => {
-                let db = &db1 + &db2;
-                BiasNetGrads {
-                    w: dw,
-                    u: du,
-                    b1: db.clone(),
-                    b2: db,
-                }
-            }
+        let biases = match self.biases {
+            Biases::Independent { .. } => Biases::Independent { b1: db1, b2: db2 },
+            // One bias used twice: the chain rule adds its two contributions.
+            Biases::Shared(_) => Biases::Shared(&db1 + &db2),
+        };
+        let grads = BiasNetGrads {
+            w: dw,
+            u: du,
+            biases,
         };
         Pass {
             loss,
@@ -209,18 +258,18 @@ impl BiasNet {
         let xv = tape.leaf(x, false);
         let w = tape.leaf(self.w.as_ref(), true);
         let u = tape.leaf(self.u.as_ref(), true);
-        let b1 = tape.leaf(self.b1.as_ref(), true);
-        let b2 = match self.mode {
-            BiasMode::Shared => b1,
-            BiasMode::Independent => tape.leaf(self.b2.as_ref(), true),
+        let b1 = tape.leaf(self.biases.hidden().as_ref(), true);
+        let b2 = match &self.biases {
+            Biases::Shared(_) => b1,
+            Biases::Independent { b2, .. } => tape.leaf(b2.as_ref(), true),
         };
-        let z1 = tape.linear(xv, w, b1);
+        let z1 = tape.dense(xv, w, b1, None);
         let h = match self.activation {
             Activation::Relu => tape.relu(z1),
             Activation::Sigmoid => tape.sigmoid(z1),
         };
-        let z2 = tape.linear(h, u, b2);
-        let loss = tape.softmax_cross_entropy(z2, y, None);
+        let z2 = tape.dense(h, u, b2, None);
+        let loss = tape.softmax_cross_entropy(z2, y, None, None);
         let value = tape.value(loss)[(0, 0)];
         tape.backward(loss).map_err(|e| TrainError::Diverged {
             step: 0,
@@ -232,13 +281,19 @@ impl BiasNet {
                 .map_or_else(|| Mat::zeros(r, c), |g| g.to_owned())
         };
         let (d, k) = (self.w.nrows(), self.w.ncols());
+        let biases = match self.biases {
+            Biases::Shared(_) => Biases::Shared(get(b1, 1, k)),
+            Biases::Independent { .. } => Biases::Independent {
+                b1: get(b1, 1, k),
+                b2: get(b2, 1, k),
+            },
+        };
         Ok((
             value,
             BiasNetGrads {
                 w: get(w, d, k),
                 u: get(u, k, k),
-                b1: get(b1, 1, k),
-                b2: get(b2, 1, k),
+                biases,
             },
         ))
     }
@@ -251,12 +306,12 @@ fn colsum(m: MatRef<'_, f64>) -> Mat<f64> {
 
 /// Row-wise softmax of the logits `z` in place; returns each row's log-sum-exp.
 ///
-/// Column by column with the vectorisable [`tape::exp`], one exponential per entry.
+/// Column by column with the vectorisable [`kernels::exp`], one exponential per entry.
 fn softmax_rows(z: &mut Mat<f64>) -> Vec<f64> {
     let (n, k) = z.shape();
     let mut max = vec![f64::NEG_INFINITY; n];
     let mut sum = vec![0.0; n];
-    tape::vectorize(
+    vectorize(
         #[inline(always)]
         || {
             for j in 0..k {
@@ -266,7 +321,7 @@ fn softmax_rows(z: &mut Mat<f64>) -> Vec<f64> {
             }
             for j in 0..k {
                 for ((v, &m), s) in z.col_as_slice_mut(j).iter_mut().zip(&max).zip(&mut sum) {
-                    *v = tape::exp(*v - m);
+                    *v = exp(*v - m);
                     *s += *v;
                 }
             }
@@ -328,7 +383,9 @@ pub fn train_bias_net(
             });
         }
         let g = &pass.grads;
-        for (name, m) in [("W", &g.w), ("U", &g.u), ("b1", &g.b1), ("b2", &g.b2)] {
+        let mut params = vec![("W", &g.w), ("U", &g.u)];
+        params.extend(g.biases.named());
+        for (name, m) in params {
             if let Some(v) = m.col_iter().flat_map(|c| c.iter()).find(|v| !v.is_finite()) {
                 return Err(TrainError::Diverged {
                     step,
@@ -351,10 +408,13 @@ pub fn train_bias_net(
         };
         step_of(&mut net.w, &g.w);
         step_of(&mut net.u, &g.u);
-        step_of(&mut net.b1, &g.b1);
-        match net.mode {
-            BiasMode::Shared => net.b2 = net.b1.clone(),
-            BiasMode::Independent => step_of(&mut net.b2, &g.b2),
+        match (&mut net.biases, &g.biases) {
+            (Biases::Shared(b), Biases::Shared(gb)) => step_of(b, gb),
+            (Biases::Independent { b1, b2 }, Biases::Independent { b1: g1, b2: g2 }) => {
+                step_of(b1, g1);
+                step_of(b2, g2);
+            }
+            _ => unreachable!("gradients are laid out like the network"),
         }
     }
     Ok(history)

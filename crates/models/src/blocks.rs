@@ -6,7 +6,7 @@
 
 use faer::MatRef;
 
-use crate::backprop::Gradients;
+use crate::gradients::Gradients;
 use crate::mlp::Mlp;
 
 /// Rows per block. A 256-row block's activations, deltas and (for the tape) gradient buffers
@@ -27,40 +27,6 @@ const MAX_BLOCKS: usize = 1024;
 /// thread count.
 pub(crate) fn rows_per_block(n: usize) -> usize {
     CHUNK.max(n.div_ceil(MAX_BLOCKS))
-}
-
-/// Splits `0..n_blocks` into at most `threads` contiguous runs `(first, count)` of
-/// near-equal length.
-pub(crate) fn runs(n_blocks: usize, threads: usize) -> Vec<(usize, usize)> {
-    let t = threads.clamp(1, n_blocks.max(1));
-    (0..t)
-        .map(|i| (i * n_blocks / t, (i + 1) * n_blocks / t - i * n_blocks / t))
-        .collect()
-}
-
-/// Runs `job(worker, item)` for each pair of `workers` and `items`: the first on this
-/// thread, the others on scoped threads. Returns the results in item order.
-pub(crate) fn in_parallel<W: Send, I: Send, R: Send>(
-    workers: &mut [W],
-    items: Vec<I>,
-    job: impl Fn(&mut W, I) -> R + Sync,
-) -> Vec<R> {
-    let job = &job;
-    let mut pairs = workers.iter_mut().zip(items);
-    let Some((w0, i0)) = pairs.next() else {
-        return Vec::new();
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs.map(|(w, i)| scope.spawn(move || job(w, i))).collect();
-        let mut out = Vec::with_capacity(handles.len() + 1);
-        out.push(job(w0, i0));
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("worker thread")),
-        );
-        out
-    })
 }
 
 /// Per-block results of one pass over a batch, and their block-order sum.
@@ -208,20 +174,6 @@ mod tests {
                 rows >= CHUNK && n.div_ceil(rows) <= MAX_BLOCKS,
                 "{n}: {rows}"
             );
-        }
-    }
-
-    #[test]
-    fn runs_cover_every_block_once_in_order() {
-        for (n_blocks, threads) in [(130, 2), (1, 2), (5, 3), (7, 1), (2, 8)] {
-            let plan = runs(n_blocks, threads);
-            assert!(plan.len() <= threads.max(1));
-            let mut next = 0;
-            for &(first, count) in &plan {
-                assert_eq!(first, next);
-                next += count;
-            }
-            assert_eq!(next, n_blocks);
         }
     }
 }

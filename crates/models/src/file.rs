@@ -5,7 +5,7 @@ use data::Preprocessor;
 use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
-use crate::bias_net::{BiasMode, BiasNet};
+use crate::bias_net::{BiasMode, BiasNet, Biases};
 use crate::mlp::{Activation, Dense, Mlp};
 
 /// Version of the layout below; bumped on any incompatible change.
@@ -98,19 +98,15 @@ impl ModelFile {
 
     /// Snapshot of a Question 2 network as two layers (identical biases when shared).
     pub fn from_bias_net(net: &BiasNet, preprocessor: &Preprocessor) -> Self {
-        let b2 = match net.mode {
-            BiasMode::Shared => net.b1.as_ref(),
-            BiasMode::Independent => net.b2.as_ref(),
-        };
         ModelFile {
             format_version: FORMAT_VERSION,
             feature_names: preprocessor.feature_names().to_vec(),
             activation: net.activation,
             layers: vec![
-                LayerFile::from_parts(net.w.as_ref(), net.b1.as_ref()),
-                LayerFile::from_parts(net.u.as_ref(), b2),
+                LayerFile::from_parts(net.w.as_ref(), net.biases.hidden().as_ref()),
+                LayerFile::from_parts(net.u.as_ref(), net.biases.output().as_ref()),
             ],
-            shared_bias: Some(net.mode == BiasMode::Shared),
+            shared_bias: Some(net.biases.mode() == BiasMode::Shared),
             preprocessor: preprocessor.clone(),
         }
     }
@@ -178,12 +174,13 @@ impl ModelFile {
             activation: self.activation,
             w: first.weight,
             u: second.weight,
-            b1: first.bias,
-            b2: second.bias,
-            mode: if shared {
-                BiasMode::Shared
+            biases: if shared {
+                Biases::Shared(first.bias)
             } else {
-                BiasMode::Independent
+                Biases::Independent {
+                    b1: first.bias,
+                    b2: second.bias,
+                }
             },
         })
     }

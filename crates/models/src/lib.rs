@@ -6,8 +6,9 @@
 //! The one design decision worth knowing: the hand-written pass ([`Backprop`]) works on
 //! blocks of rows small enough to stay in cache, carrying each block through the whole
 //! forward *and* backward pass. Blocks are fixed (256 rows, `blocks::CHUNK`) and each writes
-//! its own partial gradients, summed in block order, so up to two threads share the work and
-//! the result is bit-identical whatever the thread count. Every elementwise step is fused
+//! its own partial gradients, summed in block order, so threads (a count the caller passes,
+//! [`TrainConfig::threads`]) share the work and the result is bit-identical whatever the
+//! thread count. Every elementwise step is fused
 //! into one sweep and the matrix buffers are allocated once per run (an iteration only
 //! spawns its scoped threads). The tape engine computes the same numbers (the tests check
 //! tape == hand-written == finite differences) on the same blocks, building one graph per
@@ -21,14 +22,24 @@
 
 mod autodiff;
 mod backprop;
+mod batch;
 mod bias_net;
 mod blocks;
+mod dropout;
+mod error;
+mod evaluate;
 pub mod file;
+mod forward;
+mod gradients;
 mod mlp;
+mod parallel;
 mod train;
 
 pub use autodiff::tape_gradients;
-pub use backprop::{Backprop, Gradients};
-pub use bias_net::{BiasMode, BiasNet, BiasNetGrads, train_bias_net};
+pub use backprop::Backprop;
+pub use bias_net::{BiasMode, BiasNet, BiasNetGrads, Biases, train_bias_net};
+pub use error::TrainError;
+pub use gradients::Gradients;
 pub use mlp::{Activation, Dense, Init, LossOptions, Mlp, class_weights};
-pub use train::{Engine, Record, TrainConfig, TrainError, train};
+pub use parallel::{default_threads, map_in_parallel};
+pub use train::{Engine, Record, TrainConfig, train};

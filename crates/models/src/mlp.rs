@@ -1,79 +1,10 @@
-//! The multilayer perceptron: activations, initialisation, parameters and evaluation.
+//! The multilayer perceptron: initialisation, parameters and the loss options. Its
+//! evaluation (prediction, accuracy, loss) is in [`crate::evaluate`].
 
-use faer::{Mat, MatRef};
+use faer::Mat;
+pub use kernels::Activation;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
-
-use crate::backprop::Evaluator;
-
-/// The hidden-layer nonlinearity `g`; the output layer is always a softmax.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Activation {
-    /// `g(z) = max(z, 0)`, with `g′(0) = 0` (the convention of PyTorch and of the tape).
-    Relu,
-    /// `g(z) = 1 / (1 + e^(−z))`.
-    Sigmoid,
-}
-
-impl Activation {
-    /// `g(z)`.
-    #[inline]
-    pub fn apply(self, z: f64) -> f64 {
-        match self {
-            Activation::Relu => z.max(0.0),
-            Activation::Sigmoid => sigmoid(z),
-        }
-    }
-
-    /// `g′(z)`.
-    #[inline]
-    pub fn derivative(self, z: f64) -> f64 {
-        match self {
-            Activation::Relu => {
-                if z > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::Sigmoid => {
-                let s = sigmoid(z);
-                s * (1.0 - s)
-            }
-        }
-    }
-
-    /// `g′(z)` from the output `a = g(z)` alone, so that backward passes need not keep `z`:
-    /// for ReLU `a > 0 ⇔ z > 0`, for the sigmoid `g′ = a(1 − a)`.
-    #[inline]
-    pub fn derivative_from_output(self, a: f64) -> f64 {
-        match self {
-            Activation::Relu => {
-                if a > 0.0 {
-                    1.0
-                } else {
-                    0.0
-                }
-            }
-            Activation::Sigmoid => a * (1.0 - a),
-        }
-    }
-
-    /// Lower-case name, as in model files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-        }
-    }
-}
-
-/// The logistic function; `e^(−z)` overflowing to `+∞` gives the right limit 0, never NaN.
-#[inline]
-pub(crate) fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
 
 /// How the weights are drawn.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,30 +98,6 @@ impl Mlp {
         let mut w = vec![self.n_inputs()];
         w.extend(self.layers.iter().map(Dense::fan_out));
         w
-    }
-
-    /// Class probabilities `softmax(z_L)`, one row per example.
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let mut eval = Evaluator::new(self);
-        eval.proba(self, x)
-    }
-
-    /// The most probable class of each row (the first one on ties).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Vec<usize> {
-        let mut eval = Evaluator::new(self);
-        eval.predict(self, x)
-    }
-
-    /// Share of rows whose predicted class equals `y`.
-    pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
-        let mut eval = Evaluator::new(self);
-        eval.accuracy(self, x, y)
-    }
-
-    /// The training objective: (weighted) mean cross-entropy plus `(λ/2)·Σ‖W‖²`.
-    pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize], opts: &LossOptions) -> f64 {
-        let mut eval = Evaluator::new(self);
-        eval.loss(self, x, y, opts)
     }
 
     /// `(λ/2)·Σ_l ‖W_l‖²` over the weights only (biases are not decayed).

@@ -1,12 +1,17 @@
 //! Gradient-descent training: full batch (Part B) or minibatch SGD (Part C), with class
 //! weights, weight decay and dropout (Part D), a per-step history, and a divergence guard.
 
-use faer::{Mat, MatMut, MatRef};
+use faer::{Mat, MatRef};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::autodiff::{Batch, TapeEngine};
-use crate::backprop::{Backprop, DropoutDraw, Evaluator, Gradients};
+use crate::autodiff::TapeEngine;
+use crate::backprop::Backprop;
+use crate::batch::{Batch, gather};
+use crate::dropout::DropoutDraw;
+use crate::error::{TrainError, validate};
+use crate::evaluate::Evaluator;
+use crate::gradients::{Gradients, mean_abs};
 use crate::mlp::{LossOptions, Mlp};
 
 /// Which gradient code a training run uses.
@@ -34,6 +39,9 @@ pub struct TrainConfig {
     pub dropout: f64,
     /// Gradient code.
     pub engine: Engine,
+    /// Threads of the gradient engine and of the evaluations (at least 1; e.g.
+    /// [`crate::default_threads`]). The results do not depend on it.
+    pub threads: usize,
 }
 
 /// One row of the training history.
@@ -54,57 +62,6 @@ pub struct Record {
     /// Per hidden layer, share of units with `g′(z) < 0.01`, from the forward that gave
     /// `train_acc`.
     pub saturation: Vec<f64>,
-}
-
-/// Why training stopped.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TrainError {
-    /// A loss or gradient became NaN or infinite.
-    #[error(
-        "training diverged at iteration {step}: {what} is {value}; try a smaller learning rate"
-    )]
-    Diverged {
-        /// Iteration (full batch) or minibatch update, from 1, where it was detected.
-        step: usize,
-        /// `"loss"` or e.g. `"gradient of layer 2 weight"`.
-        what: String,
-        /// The offending value.
-        value: f64,
-    },
-    /// The configuration or the data cannot be trained on.
-    #[error("invalid training setup: {0}")]
-    Invalid(String),
-}
-
-/// Checks shapes, labels and hyperparameters before any work.
-pub(crate) fn validate(
-    n_inputs: usize,
-    n_classes: usize,
-    sets: &[(MatRef<'_, f64>, &[usize])],
-    learning_rate: f64,
-) -> Result<(), TrainError> {
-    let bad = |m: String| Err(TrainError::Invalid(m));
-    if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return bad(format!("learning rate {learning_rate} must be positive"));
-    }
-    for (x, y) in sets {
-        if x.nrows() != y.len() {
-            return bad(format!("{} rows but {} labels", x.nrows(), y.len()));
-        }
-        if x.ncols() != n_inputs {
-            return bad(format!(
-                "{} columns for a network of {n_inputs} inputs",
-                x.ncols()
-            ));
-        }
-        if let Some(c) = y.iter().find(|&&c| c >= n_classes) {
-            return bad(format!("label {c} outside 0..{n_classes}"));
-        }
-    }
-    if sets[0].1.is_empty() {
-        return bad("no training rows".to_string());
-    }
-    Ok(())
 }
 
 /// Trains `mlp` in place and returns the history.
@@ -156,16 +113,26 @@ pub fn train(
     }
 }
 
+/// The gradient code of a run, with its buffers.
+enum Engines {
+    /// [`Engine::HandWritten`].
+    HandWritten(Backprop),
+    /// [`Engine::Tape`].
+    Tape {
+        /// The blocked tape engine.
+        engine: TapeEngine,
+        /// Full masks per hidden layer (empty without dropout).
+        masks: Vec<Vec<f64>>,
+    },
+}
+
 /// Everything a run allocates, once.
 struct Trainer {
-    backprop: Option<Backprop>,
-    tape: Option<TapeEngine>,
+    engines: Engines,
     eval: Evaluator,
     dropout_rng: rand_chacha::ChaCha8Rng,
     /// Word position of the next step's dropout masks.
     dropout_pos: u128,
-    /// Full masks per hidden layer for the tape engine.
-    masks: Vec<Vec<f64>>,
     saturation: Vec<f64>,
     hidden_widths: Vec<usize>,
 }
@@ -177,18 +144,22 @@ impl Trainer {
             .iter()
             .map(|d| d.fan_out())
             .collect();
-        let tape_engine = cfg.engine == Engine::Tape;
+        let engines = match cfg.engine {
+            Engine::HandWritten => Engines::HandWritten(Backprop::new(mlp, batch, cfg.threads)),
+            Engine::Tape => Engines::Tape {
+                engine: TapeEngine::new(mlp, cfg.threads),
+                masks: if cfg.dropout > 0.0 {
+                    hidden_widths.iter().map(|w| vec![0.0; w * batch]).collect()
+                } else {
+                    Vec::new()
+                },
+            },
+        };
         Trainer {
-            backprop: (!tape_engine).then(|| Backprop::new(mlp, batch)),
-            tape: tape_engine.then(|| TapeEngine::new(mlp)),
-            eval: Evaluator::new(mlp),
+            engines,
+            eval: Evaluator::new(mlp, cfg.threads),
             dropout_rng: data::rng::stream(seed, data::rng::Stream::Dropout),
             dropout_pos: 0,
-            masks: if tape_engine && cfg.dropout > 0.0 {
-                hidden_widths.iter().map(|w| vec![0.0; w * batch]).collect()
-            } else {
-                Vec::new()
-            },
             saturation: vec![0.0; hidden_widths.len()],
             hidden_widths,
         }
@@ -220,33 +191,35 @@ impl Trainer {
             base,
             n_rows: n,
         };
-        let result = if let Some(bp) = &mut self.backprop {
-            let xin = match rows {
-                None => x,
-                Some(rows) => {
-                    gather(x, rows, xb.as_mut().subrows_mut(0, n));
-                    xb.as_ref().subrows(0, n)
-                }
-            };
-            let loss = bp.run_with(mlp, xin, y, &cfg.loss, (p > 0.0).then_some(&mut draw));
-            self.saturation.copy_from_slice(bp.saturation());
-            (loss, bp.correct())
-        } else {
-            let engine = self.tape.as_mut().expect("one engine is set");
-            let masks = if p > 0.0 {
-                let mut offset = 0;
-                for (mask, &w) in self.masks.iter_mut().zip(&self.hidden_widths) {
-                    draw.fill(offset, &mut mask[..n * w]);
-                    offset += n * w;
-                }
-                Some(self.masks.as_slice())
-            } else {
-                None
-            };
-            let batch = Batch { x, rows, y, masks };
-            let result = engine.run(mlp, batch, &cfg.loss, step)?;
-            self.saturation.copy_from_slice(engine.saturation());
-            result
+        let result = match &mut self.engines {
+            Engines::HandWritten(bp) => {
+                let xin = match rows {
+                    None => x,
+                    Some(rows) => {
+                        gather(x, rows, xb.as_mut().subrows_mut(0, n));
+                        xb.as_ref().subrows(0, n)
+                    }
+                };
+                let loss = bp.run_with(mlp, xin, y, &cfg.loss, (p > 0.0).then_some(&mut draw));
+                self.saturation.copy_from_slice(bp.saturation());
+                (loss, bp.correct())
+            }
+            Engines::Tape { engine, masks } => {
+                let masks = if p > 0.0 {
+                    let mut offset = 0;
+                    for (mask, &w) in masks.iter_mut().zip(&self.hidden_widths) {
+                        draw.fill(offset, &mut mask[..n * w]);
+                        offset += n * w;
+                    }
+                    Some(masks.as_slice())
+                } else {
+                    None
+                };
+                let batch = Batch { x, rows, y, masks };
+                let result = engine.run(mlp, batch, &cfg.loss, step)?;
+                self.saturation.copy_from_slice(engine.saturation());
+                result
+            }
         };
         if !result.0.is_finite() {
             return Err(TrainError::Diverged {
@@ -263,9 +236,9 @@ impl Trainer {
 
     /// The gradients of the last [`Trainer::gradient`].
     fn grads(&self) -> &Gradients {
-        match &self.backprop {
-            Some(bp) => bp.gradients(),
-            None => self.tape.as_ref().expect("one engine is set").gradients(),
+        match &self.engines {
+            Engines::HandWritten(bp) => bp.gradients(),
+            Engines::Tape { engine, .. } => engine.gradients(),
         }
     }
 
@@ -323,7 +296,9 @@ impl Trainer {
         let bs = batch_size.min(n);
         let mut shuffle = data::rng::stream(seed, data::rng::Stream::Shuffle);
         let mut perm: Vec<usize> = (0..n).collect();
-        let mut xb = Mat::zeros(if self.backprop.is_some() { bs } else { 0 }, x.ncols());
+        // The hand-written pass reads a gathered copy; the tape gathers into its own leaf.
+        let gathered = matches!(self.engines, Engines::HandWritten(_));
+        let mut xb = Mat::zeros(if gathered { bs } else { 0 }, x.ncols());
         let mut yb = vec![0usize; bs];
         let n_layers = mlp.layers.len();
         let mut grad_sum = vec![0.0; n_layers];
@@ -345,7 +320,7 @@ impl Trainer {
                 loss_sum += loss;
                 batches += 1;
                 for (s, g) in grad_sum.iter_mut().zip(&self.grads().layers) {
-                    *s += crate::backprop::mean_abs(g.weight.as_ref());
+                    *s += mean_abs(g.weight.as_ref());
                 }
                 self.update(mlp, cfg.learning_rate);
             }
@@ -363,15 +338,5 @@ impl Trainer {
             });
         }
         Ok(history)
-    }
-}
-
-/// `dst[i, :] = x[rows[i], :]`: a minibatch gathered into a reused buffer.
-pub(crate) fn gather(x: MatRef<'_, f64>, rows: &[usize], mut dst: MatMut<'_, f64>) {
-    for j in 0..x.ncols() {
-        let src = x.col(j);
-        for (d, &r) in dst.as_mut().col_mut(j).iter_mut().zip(rows) {
-            *d = src[r];
-        }
     }
 }

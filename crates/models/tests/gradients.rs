@@ -33,7 +33,7 @@ fn options(k: usize, weighted: bool, decay: f64, seed: u64) -> LossOptions {
 
 /// Hand vs tape vs finite differences for one network and data set.
 fn check_mlp(mlp: &Mlp, x: &Mat<f64>, y: &[usize], opts: &LossOptions) -> Result<(), String> {
-    let mut bp = Backprop::new(mlp, x.nrows()).with_input_gradient(true);
+    let mut bp = Backprop::new(mlp, x.nrows(), 2).with_input_gradient(true);
     let hand_loss = bp.run(mlp, x.as_ref(), y, opts);
     let hand = bp.gradients().clone();
     let mut tape = Tape::new();
@@ -125,7 +125,8 @@ proptest! {
         let (net, x, y) = bias_problem(seed, d, k, n, act, mode);
         if act == Activation::Relu {
             let z = &x * &net.w;
-            prop_assume!((0..n).all(|i| (0..k).all(|j| (z[(i, j)] + net.b1[(0, j)]).abs() > 1e-4)));
+            let b1 = net.biases.hidden();
+            prop_assume!((0..n).all(|i| (0..k).all(|j| (z[(i, j)] + b1[(0, j)]).abs() > 1e-4)));
         }
         let (hl, hand) = net.hand_gradients(x.as_ref(), &y);
         let mut tape = Tape::new();
@@ -134,27 +135,30 @@ proptest! {
         let check = || -> Result<(), String> {
             close("W hand/tape", &hand.w, &taped.w, 1e-12, 1e-9)?;
             close("U hand/tape", &hand.u, &taped.u, 1e-12, 1e-9)?;
-            close("b1 hand/tape", &hand.b1, &taped.b1, 1e-12, 1e-9)?;
-            close("b2 hand/tape", &hand.b2, &taped.b2, 1e-12, 1e-9)?;
+            if hand.biases.mode() != mode || taped.biases.mode() != mode {
+                return Err(format!("gradients not laid out as {mode:?}"));
+            }
+            close("b1 hand/tape", hand.biases.hidden(), taped.biases.hidden(), 1e-12, 1e-9)?;
+            close("b2 hand/tape", hand.biases.output(), taped.biases.output(), 1e-12, 1e-9)?;
             let fd = |get: fn(&mut BiasNet) -> &mut Mat<f64>| {
                 let mut probe = net.clone();
                 let mut p = get(&mut probe).clone();
                 finite_diff(&mut p, H, |p| {
                     let mut m = net.clone();
                     *get(&mut m) = p.clone();
-                    if m.mode == BiasMode::Shared {
-                        m.b2 = m.b1.clone();
-                    }
                     m.loss(x.as_ref(), &y)
                 })
             };
             close("W hand/fd", &hand.w, &fd(|m| &mut m.w), 1e-7, 1e-5)?;
             close("U hand/fd", &hand.u, &fd(|m| &mut m.u), 1e-7, 1e-5)?;
-            close("b1 hand/fd", &hand.b1, &fd(|m| &mut m.b1), 1e-7, 1e-5)?;
-            if net.mode == BiasMode::Independent {
-                close("b2 hand/fd", &hand.b2, &fd(|m| &mut m.b2), 1e-7, 1e-5)?;
-            } else {
-                close("shared b2 mirrors b1", &hand.b2, &hand.b1, 0.0, 0.0)?;
+            // The shared b, or b1: perturbing it moves every layer that adds it.
+            close("b1 hand/fd", hand.biases.hidden(), &fd(|m| m.biases.hidden_mut()), 1e-7, 1e-5)?;
+            if let models::Biases::Independent { b2, .. } = &hand.biases {
+                let fd_b2 = fd(|m| match &mut m.biases {
+                    models::Biases::Independent { b2, .. } => b2,
+                    models::Biases::Shared(b) => b,
+                });
+                close("b2 hand/fd", b2, &fd_b2, 1e-7, 1e-5)?;
             }
             Ok(())
         };
@@ -172,12 +176,12 @@ proptest! {
         act in activation(),
     ) {
         let (shared, x, y) = bias_problem(seed, d, k, n, act, BiasMode::Shared);
-        let twin = BiasNet { mode: BiasMode::Independent, ..shared.clone() };
+        let twin = BiasNet { biases: shared.biases.untied(), ..shared.clone() };
         let (ls, gs) = shared.hand_gradients(x.as_ref(), &y);
         let (lt, gt) = twin.hand_gradients(x.as_ref(), &y);
         prop_assert_eq!(ls, lt);
-        let sum = &gt.b1 + &gt.b2;
-        if let Err(e) = close("shared vs b1+b2", &gs.b1, &sum, 1e-15, 1e-12)
+        let sum = gt.biases.hidden() + gt.biases.output();
+        if let Err(e) = close("shared vs b1+b2", gs.biases.hidden(), &sum, 1e-15, 1e-12)
             .and(close("W", &gs.w, &gt.w, 0.0, 0.0))
             .and(close("U", &gs.u, &gt.u, 0.0, 0.0))
         {
@@ -186,7 +190,7 @@ proptest! {
     }
 }
 
-/// A random Question 2 network with nonzero biases (`b2 = b1` when shared) and data.
+/// A random Question 2 network with nonzero biases and data.
 fn bias_problem(
     seed: u64,
     d: usize,
@@ -198,10 +202,13 @@ fn bias_problem(
     use rand::Rng;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut net = BiasNet::new(d, k, act, mode, &mut rng);
-    net.b1 = Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0));
-    net.b2 = match mode {
-        BiasMode::Shared => net.b1.clone(),
-        BiasMode::Independent => Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0)),
+    let b1 = Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0));
+    net.biases = match mode {
+        BiasMode::Shared => models::Biases::Shared(b1),
+        BiasMode::Independent => models::Biases::Independent {
+            b1,
+            b2: Mat::from_fn(1, k, |_, _| rng.random_range(-1.0..1.0)),
+        },
     };
     let x = Mat::from_fn(n, d, |_, _| rng.random_range(-2.0..2.0));
     let y = (0..n).map(|_| rng.random_range(0..k)).collect();
@@ -217,7 +224,7 @@ fn blocked_backprop_matches_tape_on_many_rows() {
             class_weights: Some(class_weights(&y, 4)),
             weight_decay: 1e-3,
         };
-        let mut bp = Backprop::new(&mlp, 2500).with_input_gradient(true);
+        let mut bp = Backprop::new(&mlp, 2500, 2).with_input_gradient(true);
         let loss = bp.run(&mlp, x.as_ref(), &y, &opts);
         let (tl, tg) = tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).unwrap();
         assert!((loss - tl).abs() < 1e-12, "{loss} vs {tl}");

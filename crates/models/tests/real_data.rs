@@ -63,6 +63,7 @@ fn full_batch(engine: Engine) -> TrainConfig {
         loss: LossOptions::default(),
         dropout: 0.0,
         engine,
+        threads: 2,
     }
 }
 
@@ -116,6 +117,7 @@ fn part_c_minibatch_tape_reaches_080() {
         loss: LossOptions::default(),
         dropout: 0.0,
         engine: Engine::Tape,
+        threads: 2,
     };
     let h = run(&tr, &va, Activation::Relu, Init::PyTorch, &cfg);
     let last = h.last().unwrap();

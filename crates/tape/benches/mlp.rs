@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::{Accum, Mat, MatRef};
-use tape::matmul_into as matmul;
+use kernels::matmul_into as matmul;
 use tape::{Activation, Tape};
 
 const ROWS: usize = 33_078;
@@ -63,7 +63,7 @@ fn problem() -> Problem {
 enum Layer {
     /// `matmul`, `add_row`, then `relu`.
     Separate,
-    /// `linear`, then `relu`.
+    /// `dense` without activation, then `relu`.
     Linear,
     /// `dense` (product, bias and ReLU in one node).
     Dense,
@@ -80,8 +80,8 @@ fn tape_step(tape: &mut Tape, p: &Problem, layer: Layer) -> f64 {
         params.push(w);
         params.push(b);
         h = match layer {
-            Layer::Dense if l < 2 => tape.dense(h, w, b, Activation::Relu),
-            Layer::Linear | Layer::Dense => tape.linear(h, w, b),
+            Layer::Dense if l < 2 => tape.dense(h, w, b, Some(Activation::Relu)),
+            Layer::Linear | Layer::Dense => tape.dense(h, w, b, None),
             Layer::Separate => {
                 let z = tape.matmul(h, w);
                 tape.add_row(z, b)
@@ -91,7 +91,7 @@ fn tape_step(tape: &mut Tape, p: &Problem, layer: Layer) -> f64 {
             h = tape.relu(h);
         }
     }
-    let loss = tape.softmax_cross_entropy(h, &p.labels, None);
+    let loss = tape.softmax_cross_entropy(h, &p.labels, None, None);
     tape.backward(loss).expect("finite loss");
     black_box(tape.grad(params[0]).expect("gradient")[(0, 0)]);
     tape.value(loss)[(0, 0)]
@@ -157,7 +157,7 @@ fn hand_step(h: &mut Hand, p: &Problem) -> f64 {
         }
         let mut norm = 0.0;
         for j in 0..4 {
-            let e = tape::exp(logits[(i, j)] - max);
+            let e = kernels::exp(logits[(i, j)] - max);
             d3[(i, j)] = e;
             norm += e;
         }

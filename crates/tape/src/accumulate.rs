@@ -7,8 +7,10 @@
 //! over all its uses.
 
 use faer::{Accum, Mat, MatRef};
-
-use crate::kernels::{col, column_sum, map_into, matmul, zip_into};
+use kernels::matmul_into;
+use kernels::sweeps::{
+    Chain, chain_into, column_sums_into, fill_into, map_into, softmax_ce_grad_into,
+};
 
 /// One term of `∂L/∂target`, described rather than computed, so that [`Sink::add`] can
 /// write it straight into the gradient buffer.
@@ -35,47 +37,6 @@ pub(crate) enum Contribution<'a> {
         scale: f64,
     },
 }
-
-/// The elementwise chain rules, as `(upstream gradient g, b) ↦ contribution`. An enum
-/// rather than a function pointer so that each loop is compiled with its rule inlined
-/// (through a pointer, every element paid a call and nothing vectorised).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Chain {
-    /// `g ⊙ b` (products and masks).
-    Product,
-    /// `g ⊙ [y > 0]` with `b` the ReLU output `y`.
-    Relu,
-    /// `g ⊙ y(1 − y)` with `b` the sigmoid output `y`.
-    Sigmoid,
-    /// `g ⊙ (1 − y²)` with `b` the tanh output `y`.
-    Tanh,
-}
-
-/// Runs `$body` with `$rule` bound to the closure of `$chain`, one monomorphic copy per
-/// rule.
-macro_rules! with_rule {
-    ($chain:expr, |$rule:ident| $body:expr) => {
-        match $chain {
-            Chain::Product => {
-                let $rule = |g: f64, b: f64| g * b;
-                $body
-            }
-            Chain::Relu => {
-                let $rule = |g: f64, y: f64| if y > 0.0 { g } else { 0.0 };
-                $body
-            }
-            Chain::Sigmoid => {
-                let $rule = |g: f64, y: f64| g * y * (1.0 - y);
-                $body
-            }
-            Chain::Tanh => {
-                let $rule = |g: f64, y: f64| g * (1.0 - y * y);
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_rule;
 
 /// Write access to the gradients of the nodes that precede the one being differentiated.
 pub(crate) struct Sink<'a> {
@@ -113,50 +74,17 @@ impl Sink<'_> {
             Accum::Replace
         };
         match c {
-            Contribution::Fill(c) => {
-                for j in 0..grad.ncols() {
-                    let d = grad.col_as_slice_mut(j);
-                    match accum {
-                        Accum::Replace => d.fill(c),
-                        Accum::Add => d.iter_mut().for_each(|d| *d += c),
-                    }
-                }
-            }
+            Contribution::Fill(c) => fill_into(grad, accum, c),
             Contribution::Scaled(m, alpha) => map_into(grad, accum, m, |x| alpha * x),
-            Contribution::Zip(g, b, chain) => {
-                with_rule!(chain, |rule| zip_into(grad, accum, g, b, rule))
-            }
-            Contribution::MatMul(lhs, rhs) => {
-                matmul(grad.as_mut(), accum, lhs, rhs, 1.0);
-            }
-            Contribution::ColumnSums(m) => {
-                for j in 0..m.ncols() {
-                    let s = column_sum(col(m, j));
-                    match accum {
-                        Accum::Replace => grad[(0, j)] = s,
-                        Accum::Add => grad[(0, j)] += s,
-                    }
-                }
-            }
+            Contribution::Zip(g, b, chain) => chain_into(grad, accum, g, b, chain),
+            Contribution::MatMul(lhs, rhs) => matmul_into(grad.as_mut(), accum, lhs, rhs, 1.0),
+            Contribution::ColumnSums(m) => column_sums_into(grad, accum, m),
             Contribution::SoftmaxCe {
                 probs,
                 labels,
                 weights,
                 scale,
-            } => {
-                for j in 0..probs.ncols() {
-                    let d = grad.col_as_slice_mut(j);
-                    for ((d, &p), &y) in d.iter_mut().zip(col(probs, j)).zip(labels) {
-                        let w = weights.map_or(1.0, |w| w[y]);
-                        let onehot = if y == j { 1.0 } else { 0.0 };
-                        let c = scale * w * (p - onehot);
-                        match accum {
-                            Accum::Replace => *d = c,
-                            Accum::Add => *d += c,
-                        }
-                    }
-                }
-            }
+            } => softmax_ce_grad_into(grad, accum, probs, labels, weights, scale),
         }
     }
 }

@@ -4,7 +4,7 @@ mod common;
 
 use common::XorShift;
 use faer::{Mat, mat};
-use tape::{NonFiniteLoss, Op, Tape, Var};
+use tape::{NonFiniteLoss, Tape, Var};
 
 #[test]
 fn softmax_cross_entropy_is_finite_for_huge_logits() {
@@ -12,7 +12,7 @@ fn softmax_cross_entropy_is_finite_for_huge_logits() {
     let labels = [1, 0, 2];
     let mut t = Tape::new();
     let zv = t.leaf(z.as_ref(), true);
-    let loss = t.softmax_cross_entropy(zv, &labels, None);
+    let loss = t.softmax_cross_entropy(zv, &labels, None, None);
     // Row losses: 2e4, 2e4 + ln 2, 1e4 + ln 2.
     let want = (5e4 + 2.0 * 2f64.ln()) / 3.0;
     let got = t.value(loss)[(0, 0)];
@@ -41,7 +41,7 @@ fn weighted_cross_entropy_follows_pytorch() {
     let weights = [1.0, 3.0, 0.5];
     let mut t = Tape::new();
     let zv = t.leaf(z.as_ref(), true);
-    let loss = t.softmax_cross_entropy(zv, &labels, Some(&weights));
+    let loss = t.softmax_cross_entropy(zv, &labels, Some(&weights), None);
     assert!((t.value(loss)[(0, 0)] - 3f64.ln()).abs() < 1e-15);
     t.backward(loss).unwrap();
     // dZ_ij = w[y_i] (1/3 − [j = y_i]) / Σ_i w[y_i], with Σ w = 1 + 0.5 + 0.5 + 3 = 5.
@@ -57,7 +57,7 @@ fn weighted_cross_entropy_follows_pytorch() {
     let z = mat![[2.0, 0.0], [0.0, 1.0]];
     let mut t = Tape::new();
     let zv = t.leaf(z.as_ref(), false);
-    let loss = t.softmax_cross_entropy(zv, &[1, 1], Some(&[1.0, 4.0]));
+    let loss = t.softmax_cross_entropy(zv, &[1, 1], Some(&[1.0, 4.0]), None);
     let nll0 = (2f64.exp() + 1.0).ln() - 0.0;
     let nll1 = (1.0 + 1f64.exp()).ln() - 1.0;
     let want = (4.0 * nll0 + 4.0 * nll1) / 8.0;
@@ -73,7 +73,7 @@ fn cross_entropy_shares_of_blocks_add_up_to_the_whole() {
     let total: f64 = labels.iter().map(|&y| weights[y]).sum();
     let mut t = Tape::new();
     let zv = t.leaf(z.as_ref(), true);
-    let whole = t.softmax_cross_entropy(zv, &labels, Some(&weights));
+    let whole = t.softmax_cross_entropy(zv, &labels, Some(&weights), None);
     let want = t.value(whole)[(0, 0)];
     t.backward(whole).unwrap();
     let want_grad = t.grad(zv).unwrap().to_owned();
@@ -82,7 +82,7 @@ fn cross_entropy_shares_of_blocks_add_up_to_the_whole() {
     for (r0, m) in [(0, 3), (3, 4)] {
         let mut t = Tape::new();
         let zv = t.leaf(z.as_ref().subrows(r0, m), true);
-        let part = t.softmax_cross_entropy_share(zv, &labels[r0..r0 + m], Some(&weights), total);
+        let part = t.softmax_cross_entropy(zv, &labels[r0..r0 + m], Some(&weights), Some(total));
         sum += t.value(part)[(0, 0)];
         t.backward(part).unwrap();
         let g = t.grad(zv).unwrap();
@@ -150,7 +150,7 @@ fn add_row_shape_panic() {
 fn label_out_of_range_panics() {
     let mut t = Tape::new();
     let z = t.leaf(Mat::<f64>::zeros(2, 3).as_ref(), true);
-    t.softmax_cross_entropy(z, &[0, 3], None);
+    t.softmax_cross_entropy(z, &[0, 3], None, None);
 }
 
 #[test]
@@ -187,8 +187,8 @@ fn gradients_only_where_asked_and_reached() {
         }
     }
     assert_eq!(t.grad(loss).unwrap()[(0, 0)], 1.0);
-    assert_eq!(t.op(y), Op::Mul(z, w));
-    assert!(format!("{:?}", t.op(z)).starts_with("Relu("));
+    assert_eq!(t.describe(y), format!("Mul({z:?}, {w:?})"));
+    assert!(t.describe(z).starts_with("Relu("));
 }
 
 #[test]
@@ -219,12 +219,13 @@ fn step(t: &mut Tape, rng: &mut XorShift, rows: usize) -> Vec<Var> {
     let h1 = t.add_row(z1, b1);
     let h1 = t.relu(h1);
     let mask = Mat::from_fn(rows, 8, |_, _| if rng.below(2) == 0 { 0.0 } else { 2.0 });
-    let h1 = t.mask_mul(h1, mask.as_ref());
-    let h2 = t.linear(h1, w2, b2);
+    let mask = t.leaf(mask.as_ref(), false);
+    let h1 = t.mul(h1, mask);
+    let h2 = t.dense(h1, w2, b2, None);
     let h2 = t.tanh(h2);
-    let logits = t.linear(h2, w3, b3);
+    let logits = t.dense(h2, w3, b3, None);
     let labels: Vec<usize> = (0..rows).map(|_| rng.below(4)).collect();
-    let ce = t.softmax_cross_entropy(logits, &labels, Some(&[1.0, 2.0, 0.5, 1.5]));
+    let ce = t.softmax_cross_entropy(logits, &labels, Some(&[1.0, 2.0, 0.5, 1.5]), None);
     let l2 = t.sum_squares(w1);
     let l2 = t.scale(l2, 1e-3);
     let loss = t.add(ce, l2);

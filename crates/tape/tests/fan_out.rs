@@ -126,7 +126,7 @@ fn row_in_matmul_and_bias_at_once() {
         }),
         Box::new(move |t, x| {
             let (a2, w2) = (t.leaf(a2.as_ref(), false), t.leaf(w2.as_ref(), false));
-            let y = t.linear(a2, w2, x);
+            let y = t.dense(a2, w2, x, None);
             dot(t, y, &r3)
         }),
     ];
@@ -152,12 +152,12 @@ fn linear_input_weight_and_add_row_input() {
     let paths: Vec<Path> = vec![
         Box::new(move |t, x| {
             let (w, b2) = (t.leaf(w.as_ref(), false), t.leaf(b2.as_ref(), false));
-            let y = t.linear(x, w, b2);
+            let y = t.dense(x, w, b2, None);
             dot(t, y, &r1)
         }),
         Box::new(move |t, x| {
             let (a, b) = (t.leaf(a.as_ref(), false), t.leaf(b.as_ref(), false));
-            let y = t.linear(a, x, b);
+            let y = t.dense(a, x, b, None);
             dot(t, y, &r2)
         }),
         Box::new(move |t, x| {
@@ -248,7 +248,8 @@ fn unary_ops() {
         Box::new({
             let r = r[4].clone();
             move |t, x| {
-                let y = t.mask_mul(x, mask.as_ref());
+                let mask = t.leaf(mask.as_ref(), false);
+                let y = t.mul(x, mask);
                 dot(t, y, &r)
             }
         }),
@@ -267,8 +268,8 @@ fn reductions_and_softmax_cross_entropy() {
             t.scale(m, 5.0)
         }),
         Box::new(|t, x| t.sum_squares(x)),
-        Box::new(|t, x| t.softmax_cross_entropy(x, &[0, 2, 1, 2], None)),
-        Box::new(|t, x| t.softmax_cross_entropy(x, &[1, 1, 0, 2], Some(&[0.5, 2.0, 1.0]))),
+        Box::new(|t, x| t.softmax_cross_entropy(x, &[0, 2, 1, 2], None, None)),
+        Box::new(|t, x| t.softmax_cross_entropy(x, &[1, 1, 0, 2], Some(&[0.5, 2.0, 1.0]), None)),
     ];
     check_fan_out(&x, &paths);
 }

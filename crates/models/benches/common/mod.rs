@@ -37,6 +37,7 @@ impl Problem {
         engine: Engine,
         batch_size: Option<usize>,
         steps: usize,
+        threads: usize,
     ) -> Duration {
         let cfg = TrainConfig {
             learning_rate: 0.1,
@@ -45,6 +46,7 @@ impl Problem {
             loss: LossOptions::default(),
             dropout: 0.0,
             engine,
+            threads,
         };
         let mut m = self.mlp.clone();
         let start = Instant::now();

@@ -30,7 +30,9 @@ pub fn config(regressions: &'static str) -> Config {
 #[derive(Clone, Debug)]
 pub enum Instr {
     MatMul(usize, usize),
+    /// `dense` without an activation.
     Linear(usize, usize, usize),
+    /// `dense` with an activation.
     Dense(usize, usize, usize, Activation),
     AddRow(usize, usize),
     Add(usize, usize),
@@ -40,11 +42,13 @@ pub enum Instr {
     Relu(usize),
     Sigmoid(usize),
     Tanh(usize),
-    MaskMul(usize, Mat<f64>),
+    /// `mul` by a constant (a leaf that asks for no gradient), e.g. a dropout mask.
+    MulConst(usize, Mat<f64>),
     Sum(usize),
     Mean(usize),
     SumSquares(usize),
-    SoftmaxCe(usize, Vec<usize>, Option<Vec<f64>>),
+    /// Logits, labels, class weights, normaliser.
+    SoftmaxCe(usize, Vec<usize>, Option<Vec<f64>>, Option<f64>),
 }
 
 /// Inputs (leaves) and instructions; the last value is the `1 × 1` loss.
@@ -100,7 +104,6 @@ pub fn eval_ref(p: &Program, inputs: &[Mat<f64>]) -> Vec<Mat<f64>> {
                 match act {
                     Activation::Relu => map(&z, |x| if x > 0.0 { x } else { 0.0 }),
                     Activation::Sigmoid => map(&z, |x| 1.0 / (1.0 + (-x).exp())),
-                    Activation::Tanh => map(&z, f64::tanh),
                 }
             }
             Instr::AddRow(a, r) => {
@@ -114,14 +117,14 @@ pub fn eval_ref(p: &Program, inputs: &[Mat<f64>]) -> Vec<Mat<f64>> {
             Instr::Relu(a) => map(&v[*a], |x| if x > 0.0 { x } else { 0.0 }),
             Instr::Sigmoid(a) => map(&v[*a], |x| 1.0 / (1.0 + (-x).exp())),
             Instr::Tanh(a) => map(&v[*a], f64::tanh),
-            Instr::MaskMul(a, m) => zip(&v[*a], m, |x, y| x * y),
+            Instr::MulConst(a, m) => zip(&v[*a], m, |x, y| x * y),
             Instr::Sum(a) => scalar(entries(&v[*a]).sum()),
             Instr::Mean(a) => {
                 let (r, c) = shape_of(&v, *a);
                 scalar(entries(&v[*a]).sum::<f64>() / (r * c) as f64)
             }
             Instr::SumSquares(a) => scalar(entries(&v[*a]).map(|x| x * x).sum()),
-            Instr::SoftmaxCe(z, labels, weights) => {
+            Instr::SoftmaxCe(z, labels, weights, normaliser) => {
                 let z = &v[*z];
                 let (mut num, mut den) = (0.0, 0.0);
                 for (i, &y) in labels.iter().enumerate() {
@@ -135,7 +138,7 @@ pub fn eval_ref(p: &Program, inputs: &[Mat<f64>]) -> Vec<Mat<f64>> {
                     num += w * (lse - z[(i, y)]);
                     den += w;
                 }
-                scalar(num / den)
+                scalar(num / normaliser.unwrap_or(den))
             }
         };
         v.push(out);
@@ -177,8 +180,8 @@ pub fn eval_tape(p: &Program, tape: &mut Tape) -> Vec<Var> {
     for instr in &p.instrs {
         let out = match instr {
             Instr::MatMul(a, b) => tape.matmul(v[*a], v[*b]),
-            Instr::Linear(x, w, b) => tape.linear(v[*x], v[*w], v[*b]),
-            Instr::Dense(x, w, b, act) => tape.dense(v[*x], v[*w], v[*b], *act),
+            Instr::Linear(x, w, b) => tape.dense(v[*x], v[*w], v[*b], None),
+            Instr::Dense(x, w, b, act) => tape.dense(v[*x], v[*w], v[*b], Some(*act)),
             Instr::AddRow(a, r) => tape.add_row(v[*a], v[*r]),
             Instr::Add(a, b) => tape.add(v[*a], v[*b]),
             Instr::Sub(a, b) => tape.sub(v[*a], v[*b]),
@@ -187,12 +190,15 @@ pub fn eval_tape(p: &Program, tape: &mut Tape) -> Vec<Var> {
             Instr::Relu(a) => tape.relu(v[*a]),
             Instr::Sigmoid(a) => tape.sigmoid(v[*a]),
             Instr::Tanh(a) => tape.tanh(v[*a]),
-            Instr::MaskMul(a, m) => tape.mask_mul(v[*a], m.as_ref()),
+            Instr::MulConst(a, m) => {
+                let c = tape.leaf(m.as_ref(), false);
+                tape.mul(v[*a], c)
+            }
             Instr::Sum(a) => tape.sum(v[*a]),
             Instr::Mean(a) => tape.mean(v[*a]),
             Instr::SumSquares(a) => tape.sum_squares(v[*a]),
-            Instr::SoftmaxCe(z, labels, w) => {
-                tape.softmax_cross_entropy(v[*z], labels, w.as_deref())
+            Instr::SoftmaxCe(z, labels, w, d) => {
+                tape.softmax_cross_entropy(v[*z], labels, w.as_deref(), *d)
             }
         };
         v.push(out);
@@ -242,8 +248,8 @@ pub fn check(p: &Program) -> Result<(), String> {
                 let (g, w) = (got[(i, j)], want[(i, j)]);
                 if (g - w).abs() > 1e-10 * (1.0 + w.abs()) {
                     return Err(format!(
-                        "value {k} ({:?}) at ({i},{j}): tape {g} vs direct {w}",
-                        tape.op(var)
+                        "value {k} ({}) at ({i},{j}): tape {g} vs direct {w}",
+                        tape.describe(var)
                     ));
                 }
             }

@@ -1,0 +1,26 @@
+//! The numeric kernels of the workspace, shared by the `tape` autodiff and the hand-written
+//! network of the `models` crate: no autodiff here, only arithmetic on faer matrices and
+//! slices.
+//!
+//! - [`matmul_into`], the one matrix product, with its `vzeroupper` (see its docs: without
+//!   it every later scalar instruction paid an AVX state-transition penalty).
+//! - [`exp`] and [`sigmoid`], branch-free so that loops calling them vectorise; the one
+//!   sigmoid of the workspace (an [`Activation`] applies it).
+//! - [`vectorize`] / [`vectorize_kernel`]: run a loop compiled for the CPU's widest vectors.
+//! - [`sweeps`]: the column-by-column elementwise loops and fused layer kernels the tape's
+//!   ops are made of (bias + activation, `δ` + bias gradient, softmax cross-entropy).
+//!
+//! Every reduction sums in a fixed order, so the bits of a result never depend on the CPU's
+//! vector width or on how a caller splits its work.
+#![deny(missing_docs)]
+
+mod activation;
+mod math;
+mod matmul;
+mod simd;
+pub mod sweeps;
+
+pub use activation::Activation;
+pub use math::{exp, sigmoid};
+pub use matmul::{clear_upper_state, matmul_into};
+pub use simd::{Kernel, vectorize, vectorize_kernel};

@@ -1,0 +1,32 @@
+//! The one matrix product of the workspace.
+
+use faer::{Accum, MatMut, MatRef, Par};
+
+/// `dst = alpha·lhs·rhs` (or `+=` with `Accum::Add`) on one thread, then a `vzeroupper`.
+///
+/// faer's AVX-512 kernels return with the upper halves of the vector registers dirty. Until
+/// something clears them, every SSE-encoded instruction afterwards (scalar code compiled for
+/// baseline x86-64, and glibc's `exp`) pays a state-transition penalty: measured here, 132k
+/// `exp` calls took 21–34 ms after a matmul and 0.6–1.1 ms before one (compiling for
+/// x86-64-v3 did not help). pulp, faer's own SIMD layer, exposes the instruction safely; on
+/// CPUs without AVX there is nothing to clear. Every product in this workspace goes through
+/// here.
+pub fn matmul_into(
+    dst: MatMut<'_, f64>,
+    accum: Accum,
+    lhs: MatRef<'_, f64>,
+    rhs: MatRef<'_, f64>,
+    alpha: f64,
+) {
+    faer::linalg::matmul::matmul(dst, accum, lhs, rhs, alpha, Par::Seq);
+    clear_upper_state();
+}
+
+/// Executes `vzeroupper` where AVX exists (see [`matmul_into`]).
+#[inline]
+pub fn clear_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx) = pulp::core_arch::x86::Avx::try_new() {
+        avx._mm256_zeroupper();
+    }
+}

@@ -1,0 +1,388 @@
+//! Column-by-column loops over contiguous faer columns: the elementwise sweeps and fused
+//! layer kernels the tape's ops are made of.
+//!
+//! Every matrix these loops read is a `Mat` (or a contiguous view of one), so each column is
+//! a contiguous slice; plain slice loops under [`vectorize`] let the compiler vectorise. A
+//! function that writes into a gradient takes an [`Accum`]: `Replace` writes `0 + c`
+//! directly (no separate zeroing pass), `Add` adds.
+
+use faer::{Accum, Mat, MatRef};
+
+use crate::activation::Activation;
+use crate::math::{exp, sigmoid};
+use crate::simd::vectorize;
+
+/// The elementwise chain rules, as `(upstream gradient g, b) ↦ contribution`. An enum
+/// rather than a function pointer so that each loop is compiled with its rule inlined
+/// (through a pointer, every element paid a call and nothing vectorised).
+#[derive(Clone, Copy, Debug)]
+pub enum Chain {
+    /// `g ⊙ b` (products and masks).
+    Product,
+    /// `g ⊙ [y > 0]` with `b` the ReLU output `y`.
+    Relu,
+    /// `g ⊙ y(1 − y)` with `b` the sigmoid output `y`.
+    Sigmoid,
+    /// `g ⊙ (1 − y²)` with `b` the tanh output `y`.
+    Tanh,
+}
+
+/// Runs `$body` with `$rule` bound to the closure of `$chain`, one monomorphic copy per
+/// rule.
+macro_rules! with_rule {
+    ($chain:expr, |$rule:ident| $body:expr) => {
+        match $chain {
+            Chain::Product => {
+                let $rule = |g: f64, b: f64| g * b;
+                $body
+            }
+            Chain::Relu => {
+                let $rule = |g: f64, y: f64| if y > 0.0 { g } else { 0.0 };
+                $body
+            }
+            Chain::Sigmoid => {
+                let $rule = |g: f64, y: f64| g * y * (1.0 - y);
+                $body
+            }
+            Chain::Tanh => {
+                let $rule = |g: f64, y: f64| g * (1.0 - y * y);
+                $body
+            }
+        }
+    };
+}
+
+/// Column `j` of a matrix with contiguous columns (a `Mat`, or a row range of one) as a slice.
+#[inline]
+pub fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+    m.col(j)
+        .try_as_col_major()
+        .expect("columns are contiguous")
+        .as_slice()
+}
+
+/// Writes (`Replace`) or adds (`Add`) `f(a, b)` elementwise into `dst`.
+#[inline(always)]
+pub fn zip_into(
+    dst: &mut Mat<f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    f: impl Fn(f64, f64) -> f64,
+) {
+    vectorize(
+        #[inline(always)]
+        || zip_cols(dst, accum, a, b, f),
+    )
+}
+
+/// The loop of [`zip_into`].
+#[inline(always)]
+fn zip_cols(
+    dst: &mut Mat<f64>,
+    accum: Accum,
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    f: impl Fn(f64, f64) -> f64,
+) {
+    for j in 0..dst.ncols() {
+        let (a, b) = (col(a, j), col(b, j));
+        let d = dst.col_as_slice_mut(j);
+        match accum {
+            Accum::Replace => {
+                for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
+                    *d = f(a, b);
+                }
+            }
+            Accum::Add => {
+                for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
+                    *d += f(a, b);
+                }
+            }
+        }
+    }
+}
+
+/// Writes (`Replace`) or adds (`Add`) `f(a)` elementwise into `dst`.
+#[inline(always)]
+pub fn map_into(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) {
+    vectorize(
+        #[inline(always)]
+        || map_cols(dst, accum, a, f),
+    )
+}
+
+/// The loop of [`map_into`].
+#[inline(always)]
+fn map_cols(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) {
+    for j in 0..dst.ncols() {
+        let a = col(a, j);
+        let d = dst.col_as_slice_mut(j);
+        match accum {
+            Accum::Replace => {
+                for (d, &a) in d.iter_mut().zip(a) {
+                    *d = f(a);
+                }
+            }
+            Accum::Add => {
+                for (d, &a) in d.iter_mut().zip(a) {
+                    *d += f(a);
+                }
+            }
+        }
+    }
+}
+
+/// `dst[i, j] = a[i, j] + row[0, j]`: the broadcast bias add.
+pub fn add_row_into(dst: &mut Mat<f64>, a: MatRef<'_, f64>, row: MatRef<'_, f64>) {
+    for j in 0..dst.ncols() {
+        let b = row[(0, j)];
+        for (d, &a) in dst.col_as_slice_mut(j).iter_mut().zip(col(a, j)) {
+            *d = a + b;
+        }
+    }
+}
+
+/// `Σ x` with eight running sums combined pairwise, so that the loop vectorises; the
+/// order is fixed, so the bits are too.
+pub fn column_sum(x: &[f64]) -> f64 {
+    vectorize(
+        #[inline(always)]
+        || {
+            let mut acc = [0.0; 8];
+            let chunks = x.chunks_exact(8);
+            let rest: f64 = chunks.remainder().iter().sum();
+            for c in chunks {
+                for (a, &v) in acc.iter_mut().zip(c) {
+                    *a += v;
+                }
+            }
+            let [a, b, c, d, e, f, g, h] = acc;
+            (((a + b) + (c + d)) + ((e + f) + (g + h))) + rest
+        },
+    )
+}
+
+/// `m[i, j] = act(m[i, j] + bias[0, j])` in place: a dense layer's bias and activation in
+/// one sweep.
+pub fn activate(m: &mut Mat<f64>, bias: MatRef<'_, f64>, act: Activation) {
+    vectorize(
+        #[inline(always)]
+        || {
+            for j in 0..m.ncols() {
+                let (b, c) = (bias[(0, j)], m.col_as_slice_mut(j));
+                match act {
+                    Activation::Relu => c.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
+                    Activation::Sigmoid => c.iter_mut().for_each(|v| *v = sigmoid(*v + b)),
+                }
+            }
+        },
+    )
+}
+
+/// `m[i, j] = row[0, j]` for every row: a bias to accumulate a product onto.
+pub fn fill_rows(m: &mut Mat<f64>, row: MatRef<'_, f64>) {
+    vectorize(
+        #[inline(always)]
+        || {
+            for j in 0..m.ncols() {
+                m.col_as_slice_mut(j).fill(row[(0, j)]);
+            }
+        },
+    )
+}
+
+/// `delta = chain(g, y)` elementwise and `sums[j] = Σ_i delta[i, j]` (eight running sums
+/// in a fixed order, as in [`column_sum`]), in one sweep.
+pub fn gate(
+    delta: &mut Mat<f64>,
+    sums: &mut Vec<f64>,
+    g: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    chain: Chain,
+) {
+    sums.clear();
+    sums.resize(delta.ncols(), 0.0);
+    with_rule!(chain, |rule| vectorize(
+        #[inline(always)]
+        || gate_cols(delta, sums, g, y, rule)
+    ))
+}
+
+/// The loop of [`gate`].
+#[inline(always)]
+fn gate_cols(
+    delta: &mut Mat<f64>,
+    sums: &mut [f64],
+    g: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    rule: impl Fn(f64, f64) -> f64,
+) {
+    for (j, s) in sums.iter_mut().enumerate() {
+        let (g, y) = (col(g, j), col(y, j));
+        let d = delta.col_as_slice_mut(j);
+        let mut acc = [0.0; 8];
+        let mut dc = d.chunks_exact_mut(8);
+        let (mut gc, mut yc) = (g.chunks_exact(8), y.chunks_exact(8));
+        for ((d8, g8), y8) in dc.by_ref().zip(gc.by_ref()).zip(yc.by_ref()) {
+            for t in 0..8 {
+                d8[t] = rule(g8[t], y8[t]);
+                acc[t] += d8[t];
+            }
+        }
+        let mut rest = 0.0;
+        let tail = gc.remainder().iter().zip(yc.remainder());
+        for (d, (&g, &y)) in dc.into_remainder().iter_mut().zip(tail) {
+            *d = rule(g, y);
+            rest += *d;
+        }
+        let [a, b, c, e, f, h, k, l] = acc;
+        *s = (((a + b) + (c + e)) + ((f + h) + (k + l))) + rest;
+    }
+}
+
+/// Sum of all entries.
+pub fn sum(a: MatRef<'_, f64>) -> f64 {
+    (0..a.ncols()).map(|j| col(a, j).iter().sum::<f64>()).sum()
+}
+
+/// Sum of squares of all entries.
+pub fn sum_squares(a: MatRef<'_, f64>) -> f64 {
+    (0..a.ncols())
+        .map(|j| col(a, j).iter().map(|x| x * x).sum::<f64>())
+        .sum()
+}
+
+/// Forward pass of softmax cross-entropy.
+///
+/// Writes the row-wise softmax of `logits` into `probs` and returns `Σ_i w_i · nll_i` with
+/// `w_i = weights[labels[i]]` (or 1); divide by [`label_weight`] for the weighted mean.
+/// `scratch` is reused for the per-row maxima and sums.
+pub fn softmax_cross_entropy(
+    logits: MatRef<'_, f64>,
+    labels: &[usize],
+    weights: Option<&[f64]>,
+    probs: &mut Mat<f64>,
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    vectorize(
+        #[inline(always)]
+        || softmax_ce_cols(logits, labels, weights, probs, scratch),
+    )
+}
+
+/// The body of [`softmax_cross_entropy`].
+#[inline(always)]
+fn softmax_ce_cols(
+    logits: MatRef<'_, f64>,
+    labels: &[usize],
+    weights: Option<&[f64]>,
+    probs: &mut Mat<f64>,
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    let (n, k) = (logits.nrows(), logits.ncols());
+    scratch.clear();
+    scratch.resize(2 * n, 0.0);
+    let (max, norm) = scratch.split_at_mut(n);
+    // Row maxima, for a log-sum-exp that cannot overflow.
+    max.copy_from_slice(col(logits, 0));
+    for j in 1..k {
+        for (m, &z) in max.iter_mut().zip(col(logits, j)) {
+            *m = m.max(z);
+        }
+    }
+    // Unnormalised probabilities exp(z - max) and their row sums.
+    for j in 0..k {
+        let p = probs.col_as_slice_mut(j);
+        for ((p, &z), (&m, s)) in p
+            .iter_mut()
+            .zip(col(logits, j))
+            .zip(max.iter().zip(norm.iter_mut()))
+        {
+            *p = exp(z - m);
+            *s += *p;
+        }
+    }
+    // nll_i = log Σ_j exp(z_ij) - z_{i, y_i} = max_i + ln(norm_i) - z_{i, y_i}.
+    let mut total = 0.0;
+    for (i, &y) in labels.iter().enumerate() {
+        let w = weights.map_or(1.0, |w| w[y]);
+        let nll = max[i] + norm[i].ln() - logits[(i, y)];
+        total += w * nll;
+        norm[i] = 1.0 / norm[i];
+    }
+    for j in 0..k {
+        for (p, &inv) in probs.col_as_slice_mut(j).iter_mut().zip(norm.iter()) {
+            *p *= inv;
+        }
+    }
+    total
+}
+
+/// `Σ_i weights[labels[i]]` in row order, or the row count without weights: the normaliser
+/// of a weighted mean cross-entropy.
+pub fn label_weight(labels: &[usize], weights: Option<&[f64]>) -> f64 {
+    let mut total = 0.0;
+    for &y in labels {
+        total += weights.map_or(1.0, |w| w[y]);
+    }
+    total
+}
+
+/// `dst = scale · w_i · (p_ij − [j = y_i])` (or `+=`): the gradient of softmax cross-entropy
+/// with respect to the logits, from the probabilities `probs` its forward saved.
+pub fn softmax_ce_grad_into(
+    dst: &mut Mat<f64>,
+    accum: Accum,
+    probs: MatRef<'_, f64>,
+    labels: &[usize],
+    weights: Option<&[f64]>,
+    scale: f64,
+) {
+    for j in 0..probs.ncols() {
+        let d = dst.col_as_slice_mut(j);
+        for ((d, &p), &y) in d.iter_mut().zip(col(probs, j)).zip(labels) {
+            let w = weights.map_or(1.0, |w| w[y]);
+            let onehot = if y == j { 1.0 } else { 0.0 };
+            let c = scale * w * (p - onehot);
+            match accum {
+                Accum::Replace => *d = c,
+                Accum::Add => *d += c,
+            }
+        }
+    }
+}
+
+/// Every entry of `dst` set to (or increased by) `c`.
+pub fn fill_into(dst: &mut Mat<f64>, accum: Accum, c: f64) {
+    for j in 0..dst.ncols() {
+        let d = dst.col_as_slice_mut(j);
+        match accum {
+            Accum::Replace => d.fill(c),
+            Accum::Add => d.iter_mut().for_each(|d| *d += c),
+        }
+    }
+}
+
+/// `dst[0, j] = Σ_i m[i, j]` (or `+=`), each column summed by [`column_sum`].
+pub fn column_sums_into(dst: &mut Mat<f64>, accum: Accum, m: MatRef<'_, f64>) {
+    for j in 0..m.ncols() {
+        let s = column_sum(col(m, j));
+        match accum {
+            Accum::Replace => dst[(0, j)] = s,
+            Accum::Add => dst[(0, j)] += s,
+        }
+    }
+}
+
+/// `dst = chain(g, b)` elementwise (or `+=`): the chain rule of an elementwise op.
+#[inline(always)]
+pub fn chain_into(
+    dst: &mut Mat<f64>,
+    accum: Accum,
+    g: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    chain: Chain,
+) {
+    with_rule!(chain, |rule| zip_into(dst, accum, g, b, rule))
+}

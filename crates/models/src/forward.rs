@@ -1,0 +1,287 @@
+//! The blocked forward pass of the hand-written network, shared by training
+//! ([`crate::backprop`]) and evaluation ([`crate::evaluate`]).
+//!
+//! A block of rows goes through every layer while its activations are in cache; every
+//! elementwise step is fused: bias add + activation + saturation count (+ dropout) in one
+//! sweep per hidden layer; bias add + row max + argmax at the output; softmax + loss + `δ_L`
+//! + output bias gradient in one pass. Exponentials use [`kernels::exp`], the sigmoid is
+//! [`kernels::sigmoid`] (through [`Activation`]).
+
+use faer::{Accum, MatMut, MatRef};
+use kernels::{Activation, exp, matmul_into as matmul, sigmoid};
+
+use crate::dropout::DropoutDraw;
+use crate::mlp::{LossOptions, Mlp};
+
+/// Column `j` of a column-major `m`-row buffer.
+#[inline]
+pub(crate) fn col(buf: &[f64], m: usize, j: usize) -> &[f64] {
+    &buf[j * m..(j + 1) * m]
+}
+
+/// Column `j` of a column-major `m`-row buffer, mutably.
+#[inline]
+pub(crate) fn col_mut(buf: &mut [f64], m: usize, j: usize) -> &mut [f64] {
+    &mut buf[j * m..(j + 1) * m]
+}
+
+/// A column-major `m × w` view of the front of `buf`.
+#[inline]
+pub(crate) fn view(buf: &[f64], m: usize, w: usize) -> MatRef<'_, f64> {
+    MatRef::from_column_major_slice(&buf[..m * w], m, w)
+}
+
+/// A mutable column-major `m × w` view of the front of `buf`.
+#[inline]
+pub(crate) fn view_mut(buf: &mut [f64], m: usize, w: usize) -> MatMut<'_, f64> {
+    MatMut::from_column_major_slice_mut(&mut buf[..m * w], m, w)
+}
+
+/// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting units with `g′(z) < 0.01`
+/// into `sat`, with dropout applied after the activation when asked.
+#[inline(always)]
+fn hidden_sweep(
+    buf: &mut [f64],
+    m: usize,
+    bias: MatRef<'_, f64>,
+    activation: Activation,
+    sat: &mut usize,
+    mut dropout: Option<(&mut DropoutDraw<'_>, usize, usize)>,
+) {
+    for j in 0..bias.ncols() {
+        let b = bias[(0, j)];
+        let c = col_mut(buf, m, j);
+        let mut count = 0usize;
+        match activation {
+            Activation::Relu => {
+                for v in c.iter_mut() {
+                    let z = *v + b;
+                    count += (z <= 0.0) as usize;
+                    *v = z.max(0.0);
+                }
+            }
+            Activation::Sigmoid => {
+                for v in c.iter_mut() {
+                    let s = sigmoid(*v + b);
+                    count += (s * (1.0 - s) < 0.01) as usize;
+                    *v = s;
+                }
+            }
+        }
+        *sat += count;
+        if let Some((d, offset, r0)) = dropout.as_mut() {
+            let scale = d.scale();
+            d.seek(*offset, j, *r0);
+            for v in c.iter_mut() {
+                *v *= d.next(scale);
+            }
+        }
+    }
+}
+
+/// Adds the output bias to the logits block and finds each row's maximum and first argmax.
+#[inline(always)]
+fn logits_rowmax(
+    logits: &mut [f64],
+    m: usize,
+    bias: MatRef<'_, f64>,
+    rowmax: &mut [f64],
+    argmax: &mut [usize],
+) {
+    let rowmax = &mut rowmax[..m];
+    let argmax = &mut argmax[..m];
+    for j in 0..bias.ncols() {
+        let b = bias[(0, j)];
+        let c = col_mut(logits, m, j);
+        if j == 0 {
+            for ((v, mx), am) in c.iter_mut().zip(rowmax.iter_mut()).zip(argmax.iter_mut()) {
+                *v += b;
+                *mx = *v;
+                *am = 0;
+            }
+        } else {
+            for ((v, mx), am) in c.iter_mut().zip(rowmax.iter_mut()).zip(argmax.iter_mut()) {
+                *v += b;
+                if *v > *mx {
+                    *mx = *v;
+                    *am = j;
+                }
+            }
+        }
+    }
+}
+
+/// Per-block scratch of the forward pass: one activation buffer per hidden layer, the
+/// logits, and per-row maximum, argmax and softmax denominators.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocks {
+    /// Rows per block.
+    pub chunk: usize,
+    /// `acts[l]`: `chunk × width_l` activations of hidden layer `l`.
+    pub acts: Vec<Vec<f64>>,
+    /// `chunk × k` logits; the backward pass turns them into `δ_L` in place.
+    pub logits: Vec<f64>,
+    /// Per-row maximum logit.
+    pub rowmax: Vec<f64>,
+    /// Per-row `Σ_j e^(z_j − max)`.
+    pub rowsum: Vec<f64>,
+    /// Per-row first argmax.
+    pub argmax: Vec<usize>,
+}
+
+impl Blocks {
+    pub fn new(mlp: &Mlp, chunk: usize) -> Self {
+        let chunk = chunk.max(1);
+        let n_hidden = mlp.layers.len() - 1;
+        Blocks {
+            chunk,
+            acts: mlp.layers[..n_hidden]
+                .iter()
+                .map(|d| vec![0.0; chunk * d.fan_out()])
+                .collect(),
+            logits: vec![0.0; chunk * mlp.n_classes()],
+            rowmax: vec![0.0; chunk],
+            rowsum: vec![0.0; chunk],
+            argmax: vec![0; chunk],
+        }
+    }
+
+    /// Forward pass of one block `xc` (`m` rows starting at row `r0` of the step): hidden
+    /// activations into `acts`, biased logits into `logits`, row max and argmax.
+    #[inline(always)]
+    pub fn forward(
+        &mut self,
+        mlp: &Mlp,
+        xc: MatRef<'_, f64>,
+        r0: usize,
+        sat: &mut [usize],
+        mut dropout: Option<&mut DropoutDraw<'_>>,
+    ) {
+        let m = xc.nrows();
+        let n_hidden = mlp.layers.len() - 1;
+        let mut offset = 0usize;
+        for l in 0..n_hidden {
+            let layer = &mlp.layers[l];
+            let w = layer.fan_out();
+            let (before, rest) = self.acts.split_at_mut(l);
+            let out = &mut rest[0];
+            let input = if l == 0 {
+                xc
+            } else {
+                view(&before[l - 1], m, layer.fan_in())
+            };
+            matmul(
+                view_mut(out, m, w),
+                Accum::Replace,
+                input,
+                layer.weight.as_ref(),
+                1.0,
+            );
+            let drop = dropout.as_deref_mut().map(|d| (d, offset, r0));
+            hidden_sweep(
+                out,
+                m,
+                layer.bias.as_ref(),
+                mlp.activation,
+                &mut sat[l],
+                drop,
+            );
+            if let Some(d) = dropout.as_deref() {
+                offset += d.n_rows * w;
+            }
+        }
+        let last = &mlp.layers[n_hidden];
+        let k = last.fan_out();
+        let input = if n_hidden == 0 {
+            xc
+        } else {
+            view(&self.acts[n_hidden - 1], m, last.fan_in())
+        };
+        matmul(
+            view_mut(&mut self.logits, m, k),
+            Accum::Replace,
+            input,
+            last.weight.as_ref(),
+            1.0,
+        );
+        logits_rowmax(
+            &mut self.logits,
+            m,
+            last.bias.as_ref(),
+            &mut self.rowmax,
+            &mut self.argmax,
+        );
+    }
+
+    /// Number of rows of the block among the first `m` whose argmax equals `y`.
+    pub fn correct(&self, m: usize, y: &[usize]) -> usize {
+        self.argmax[..m]
+            .iter()
+            .zip(y)
+            .filter(|(a, y)| a == y)
+            .count()
+    }
+
+    /// Fused output pass over a forwarded block: softmax, weighted cross-entropy summed over
+    /// the block (returned), and `δ_L = c_i (ŷ − onehot(y))` in place of the logits, with
+    /// `c_i = w[y_i]/Σw` (`1/n` unweighted). Adds `colsum δ_L` into `db`.
+    #[inline(always)]
+    pub fn softmax_delta(
+        &mut self,
+        m: usize,
+        k: usize,
+        y: &[usize],
+        c_tab: &[f64],
+        db: &mut [f64],
+    ) -> f64 {
+        let rowmax = &self.rowmax[..m];
+        let rowsum = &mut self.rowsum[..m];
+        // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); z_y read first.
+        let mut loss = 0.0;
+        for (i, &yi) in y.iter().enumerate() {
+            loss -= c_tab[yi] * (self.logits[yi * m + i] - rowmax[i]);
+        }
+        rowsum.fill(0.0);
+        for j in 0..k {
+            let c = col_mut(&mut self.logits, m, j);
+            for ((v, mx), s) in c.iter_mut().zip(rowmax).zip(rowsum.iter_mut()) {
+                let e = exp(*v - mx);
+                *v = e;
+                *s += e;
+            }
+        }
+        for (s, &yi) in rowsum.iter_mut().zip(y) {
+            let c = c_tab[yi];
+            loss += c * s.ln();
+            // Reuse the slot for `c_i / s_i`, the factor of every probability in the row.
+            *s = c / *s;
+        }
+        for (j, dbj) in db.iter_mut().enumerate().take(k) {
+            let c = col_mut(&mut self.logits, m, j);
+            let mut sum = 0.0;
+            for ((v, f), &yi) in c.iter_mut().zip(rowsum.iter()).zip(y) {
+                let mut d = *v * f;
+                if yi == j {
+                    d -= c_tab[yi];
+                }
+                *v = d;
+                sum += d;
+            }
+            *dbj += sum;
+        }
+        loss
+    }
+}
+
+/// `c_tab[c] = w_c / Σ_i w[y_i]`: each row's share of the (weighted) mean.
+pub(crate) fn row_factors(y: &[usize], k: usize, opts: &LossOptions, out: &mut [f64]) {
+    match &opts.class_weights {
+        None => out[..k].fill(1.0 / y.len() as f64),
+        Some(w) => {
+            let total: f64 = y.iter().map(|&c| w[c]).sum();
+            for (o, wc) in out.iter_mut().zip(w) {
+                *o = wc / total;
+            }
+        }
+    }
+}
