@@ -7,7 +7,7 @@ use models::Record;
 use serde::Serialize;
 
 use crate::input;
-use crate::output::{write_atomic, write_json};
+use crate::output::{Staging, write_atomic, write_json, write_model};
 use crate::progress::Stderr;
 
 /// Options of `all`.
@@ -37,6 +37,7 @@ pub fn run(args: Args) -> Result<(), String> {
     if args.protocol_only {
         return protocol(&inputs, run.data.seed, &mut progress);
     }
+    let staging = Staging::begin(&run.out)?;
     let config = run.config();
     let outputs = experiments::run_all(
         &inputs.train,
@@ -46,10 +47,13 @@ pub fn run(args: Args) -> Result<(), String> {
         &mut progress,
     )
     .map_err(|e| e.to_string())?;
-    progress.step("Writing results");
-    write_outputs(&run.out, &config, &outputs)?;
-    progress.step("Drawing figures and the report");
-    crate::report::redraw(&run.out)?;
+    staging.write(|dir| {
+        progress.step("Writing results");
+        write_outputs(dir, &config, &outputs)?;
+        progress.step("Drawing figures and the report");
+        crate::report::redraw(dir).map(drop)
+    })?;
+    staging.commit()?;
     progress.finish();
     print_table(&inputs.origin, &outputs, &run.out);
     Ok(())
@@ -123,7 +127,7 @@ pub fn write_outputs(out: &Path, config: &Config, o: &Outputs) -> Result<(), Str
     write_history(&histories.join("part_c.csv"), &o.part_c.history)?;
     write_q2_curves(&histories.join("q2_loss_curves.csv"), &o.q2)?;
     for m in &o.models {
-        write_json(
+        write_model(
             &out.join("models").join(format!("{}.json", m.name)),
             &m.file,
         )?;

@@ -42,6 +42,13 @@ pub struct Args {
     scale_rows: Option<usize>,
 }
 
+/// Rows of the `--scale` runs.
+const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
+/// Peak bytes per row of a scale run including generation (docs/performance.md: 780 MiB for
+/// 5,000,000 rows, 164 MiB for 1,000,000), rounded up, and the process baseline.
+const SCALE_BYTES_PER_ROW: u64 = 170;
+const SCALE_FIXED: u64 = 32 << 20;
+
 /// `--only`, for [`time_workload`].
 static ONLY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -206,7 +213,14 @@ pub fn run(args: Args) -> Result<(), String> {
         let _ = ONLY.set(o.clone());
     }
     if let Some(rows) = args.scale_rows {
+        crate::memory::check("bench --scale", rows, SCALE_BYTES_PER_ROW, SCALE_FIXED)?;
         return scale_child(rows, args.data.seed, threads);
+    }
+    if args.scale {
+        // Refuse before the long timings, not after them.
+        for n in SCALE_ROWS {
+            crate::memory::check("bench --scale", n, SCALE_BYTES_PER_ROW, SCALE_FIXED)?;
+        }
     }
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
     let config = Config::full(args.data.seed);
@@ -297,7 +311,7 @@ pub fn run(args: Args) -> Result<(), String> {
         compare(&args, &rows)?;
     }
     if args.scale {
-        for n in [1_000_000usize, 5_000_000] {
+        for n in SCALE_ROWS {
             let exe = std::env::current_exe().map_err(|e| e.to_string())?;
             let status = Command::new(exe)
                 .args(["bench", "--scale-rows", &n.to_string()])

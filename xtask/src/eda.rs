@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::input::{self, DataArgs};
-use crate::output::write_json;
+use crate::output::{Staging, write_json};
 
 /// Options of `eda`.
 #[derive(Debug, clap::Args)]
@@ -17,6 +17,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), String> {
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
+    let staging = Staging::begin(&args.out)?;
     let config = experiments::Config::full(args.data.seed);
     let split = experiments::split(&inputs.train, &config);
     let part_a = experiments::part_a::analyse(
@@ -27,7 +28,8 @@ pub fn run(args: Args) -> Result<(), String> {
         &config.part_a,
     );
     let path = args.out.join("eda.json");
-    write_json(&path, &part_a)?;
+    staging.write(|dir| write_json(&dir.join("eda.json"), &part_a))?;
+    staging.commit()?;
     println!("Data: {}", inputs.origin);
     print!("{}", experiments::part_a::summary_text(&part_a));
     println!("Wrote {}", path.display());

@@ -65,6 +65,12 @@ pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, Strin
                 for w in &loaded.warnings {
                     note(&format!("warning: {w}"));
                 }
+                for finding in &loaded.table.out_of_range {
+                    note(&format!(
+                        "warning: {}",
+                        finding.warning(&loaded.table.source)
+                    ));
+                }
                 Ok(loaded.table)
             };
             let train = read(&train_path)?;

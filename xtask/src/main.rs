@@ -5,6 +5,7 @@ mod all;
 mod bench;
 mod eda;
 mod input;
+mod memory;
 mod output;
 mod part;
 mod predict;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use experiments::{Config, Part};
 
 use crate::input::{self, DataArgs};
-use crate::output::write_json;
+use crate::output::{Staging, write_json, write_model};
 use crate::progress::Stderr;
 
 /// Options shared by the tasks that train: the data, the output folder, how much work.
@@ -39,6 +39,7 @@ impl RunArgs {
 pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
     let mut progress = Stderr::new(args.quiet);
     let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
+    let staging = Staging::begin(&args.out)?;
     let config = args.config();
     let (record, models) =
         experiments::run_part(part, &inputs.train, &inputs.test, &config, &mut progress)
@@ -51,13 +52,17 @@ pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
         Part::Q2 => "q2",
     };
     let path = args.out.join(format!("{name}.json"));
-    write_json(&path, &record)?;
-    for m in &models {
-        write_json(
-            &args.out.join("models").join(format!("{}.json", m.name)),
-            &m.file,
-        )?;
-    }
+    staging.write(|dir| {
+        write_json(&dir.join(format!("{name}.json")), &record)?;
+        for m in &models {
+            write_model(
+                &dir.join("models").join(format!("{}.json", m.name)),
+                &m.file,
+            )?;
+        }
+        Ok(())
+    })?;
+    staging.commit()?;
     println!("Data: {}", inputs.origin);
     println!("Wrote {} and {} model files", path.display(), models.len());
     Ok(())

@@ -1,6 +1,6 @@
 //! `cargo xtask predict`: apply a saved model file to a CSV.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use data::{Label, Schema};
 use models::file::ModelFile;
@@ -21,13 +21,50 @@ pub struct Args {
     out: PathBuf,
 }
 
+/// The absolute form of `path` with symbolic links resolved, also for a file that does not
+/// exist yet (its folder resolved, its name appended); `None` if even the folder is missing.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+}
+
+/// Refuses an `--out` that would overwrite the input or the model, or that is a folder.
+fn check_out(args: &Args) -> Result<(), String> {
+    if args.out.is_dir() {
+        return Err(format!(
+            "{}: is a directory; --out names the predictions file",
+            args.out.display()
+        ));
+    }
+    let out = resolved(&args.out);
+    for (flag, other) in [("--input", &args.input), ("--model", &args.model)] {
+        if out.is_some() && out == resolved(other) {
+            return Err(format!(
+                "{}: --out is the same file as {flag}; it would be overwritten",
+                args.out.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: Args) -> Result<(), String> {
+    check_out(&args)?;
     let text = std::fs::read_to_string(&args.model)
         .map_err(|e| format!("{}: {e}", args.model.display()))?;
     let model: ModelFile =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.model.display()))?;
+    model
+        .check()
+        .map_err(|e| format!("{}: {e}", args.model.display()))?;
     let mut schema = Schema::listings();
-    schema.n_classes = model.layers.last().map_or(0, |l| l.bias.len());
+    schema.n_classes = model.n_classes();
     let loaded =
         data::load_csv_with(&args.input, &schema, Label::Optional).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
@@ -46,6 +83,14 @@ pub fn run(args: Args) -> Result<(), String> {
     w.write_record(&header).map_err(|e| e.to_string())?;
     for r in 0..proba.nrows() {
         let row = proba.row(r);
+        if row.iter().any(|p| !p.is_finite()) {
+            return Err(format!(
+                "{}:{}: the model gives no finite class probabilities for this row \
+                 (its values are too extreme for the network); nothing written",
+                args.input.display(),
+                loaded.table.lines[r]
+            ));
+        }
         let class = (0..proba.ncols())
             .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
             .unwrap_or(0);

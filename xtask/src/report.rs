@@ -11,7 +11,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let n = redraw(&args.results)?;
+    if !args.results.is_dir() {
+        return Err(format!(
+            "{}: is not a results folder (no such directory)",
+            args.results.display()
+        ));
+    }
+    let staging = crate::output::Staging::begin(&args.results)?;
+    let mut n = 0;
+    staging.write(|dir| {
+        n = redraw(dir)?;
+        Ok(())
+    })?;
+    staging.commit()?;
     eprintln!(
         "wrote {} and {} figures",
         args.results.join("report.html").display(),

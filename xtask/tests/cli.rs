@@ -64,6 +64,15 @@ fn every_malformed_fixture_fails_with_one_line_naming_the_place() {
         ("bad/header_only.csv", "no data rows"),
         ("bad/not_utf8.csv", ":3: column \"neighbourhood_group\""),
         ("bad/missing_column.csv", "\"amenity_score\" is missing"),
+        (
+            "bad/unclosed_quote.csv",
+            ":3: a quoted field opens here and is never closed",
+        ),
+        (
+            "bad/label_not_integer.csv",
+            "\"3.0000000000000001\" is not a class label",
+        ),
+        ("bad/long_field.csv", ":3: column \"minimum_nights\": \"999"),
     ];
     for (file, expected) in cases {
         let out_dir = scratch("bad");
@@ -87,6 +96,7 @@ fn every_malformed_fixture_fails_with_one_line_naming_the_place() {
         );
         assert!(stderr.contains(expected), "{file}: {stderr}");
         assert!(!stderr.contains("panicked"), "{file}: {stderr}");
+        assert!(stderr.len() < 300, "{file}: {} bytes", stderr.len());
         assert!(
             !out_dir.join("eda.json").exists(),
             "{file}: a result was written"
@@ -366,4 +376,441 @@ fn each_part_runs_alone() {
         );
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+/// Runs the binary, asserts failure with one `error:` line containing `expected`; returns it.
+fn fails_with(args: &[&str], expected: &str) -> String {
+    let out = xtask(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{args:?} exit code: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{args:?}: not one line:\n{stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: {stderr:?} lacks {expected:?}"
+    );
+    assert!(!stderr.contains("panicked"));
+    stderr
+}
+
+/// Every file name under `dir` with its bytes, sorted (to show that nothing changed).
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.push((p.display().to_string(), Vec::new()));
+                stack.push(p);
+            } else {
+                out.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Names in `dir` (not recursive), sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_failed_run_leaves_earlier_results_untouched_and_no_staging() {
+    let parent = scratch("staging-fail");
+    let results = parent.join("results");
+    std::fs::create_dir_all(results.join("report.md")).unwrap();
+    std::fs::write(results.join("eda.json"), "earlier\n").unwrap();
+    std::fs::write(results.join("notes.txt"), "mine\n").unwrap();
+    let before = snapshot(&results);
+    let train = fixture("synthetic_train.csv");
+    let test = fixture("synthetic_test.csv");
+    let r = results.to_str().unwrap();
+    // Writing report.md fails (a folder is in the way) after every record was written.
+    let args = [
+        "all", "--quick", "--quiet", "--train", &train, "--test", &test, "--out", r,
+    ];
+    let message = fails_with(&args, "report.md");
+    assert!(!message.contains(".staging"), "{message}");
+    assert_eq!(snapshot(&results), before);
+    assert_eq!(names(&parent), ["results"]);
+    std::fs::remove_dir_all(results.join("report.md")).unwrap();
+
+    // A staging folder left by a killed run is removed by the next run, which keeps the
+    // files it does not write.
+    std::fs::create_dir_all(parent.join(".results.staging/half")).unwrap();
+    std::fs::write(parent.join(".results.staging/eda.json.tmp"), "partial").unwrap();
+    let run = xtask(&["eda", "--train", &train, "--test", &test, "--out", r]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(names(&parent), ["results"]);
+    assert_eq!(names(&results), ["eda.json", "notes.txt"]);
+    assert!(read_json(&results.join("eda.json")).is_object());
+    let _ = std::fs::remove_dir_all(&parent);
+}
+
+#[test]
+fn an_out_that_is_a_file_is_not_a_directory() {
+    let parent = scratch("out-file");
+    std::fs::create_dir_all(&parent).unwrap();
+    let file = parent.join("results");
+    std::fs::write(&file, "keep\n").unwrap();
+    let f = file.to_str().unwrap();
+    let train = fixture("synthetic_train.csv");
+    let test = fixture("synthetic_test.csv");
+    let expected = format!("error: {f}: is not a directory\n");
+    for task in ["eda", "all", "part-b", "q2"] {
+        let args = [task, "--train", &train, "--test", &test, "--out", f];
+        assert_eq!(fails_with(&args, "is not a directory"), expected, "{task}");
+    }
+    assert_eq!(
+        fails_with(&["report", "--results", f], "is not a results folder"),
+        format!("error: {f}: is not a results folder (no such directory)\n")
+    );
+    assert_eq!(
+        fails_with(&["synth", "--out", f], "is not a directory"),
+        expected
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep\n");
+    assert_eq!(names(&parent), ["results"]);
+    let _ = std::fs::remove_dir_all(&parent);
+}
+
+#[test]
+fn values_outside_their_range_warn_once_per_column() {
+    let dir = scratch("ranges");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = std::fs::read_to_string(fixture("synthetic_train.csv")).unwrap();
+    text.push_str("Queens,Private room,-2,50,-1,400,1\nBronx,Private room,0,50,3,9999,1\n");
+    let train = dir.join("train.csv");
+    std::fs::write(&train, text).unwrap();
+    let t = train.to_str().unwrap();
+    let out = dir.join("out");
+    let run = xtask(&[
+        "eda",
+        "--train",
+        t,
+        "--test",
+        &fixture("synthetic_test.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                r#"warning: {t}: column "minimum_nights": 2 values outside [1, ∞) treated as missing"#
+            ),
+            format!(
+                r#"warning: {t}: column "number_of_reviews": 1 value outside [0, ∞) treated as missing"#
+            ),
+            format!(
+                r#"warning: {t}: column "availability_365": 2 values outside [0, 365] treated as missing"#
+            ),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_rare_level_is_never_refused_wherever_the_split_puts_it() {
+    let dir = scratch("rare");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = std::fs::read_to_string(fixture("synthetic_train.csv")).unwrap();
+    text.push_str("Queens,Hotel room,2,50,3,100,2\n");
+    let train = dir.join("train.csv");
+    std::fs::write(&train, text).unwrap();
+    let split_rows = |out: &Path| -> (bool, bool) {
+        let s = read_json(&out.join("split.json"));
+        let has = |k: &str| s[k].as_array().unwrap().iter().any(|v| v == 400);
+        (has("train_rows"), has("validation_rows"))
+    };
+    let mut placed = (false, false);
+    for seed in ["1", "2", "3", "4", "5", "6"] {
+        let out = dir.join(format!("out{seed}"));
+        let run = xtask(&[
+            "all",
+            "--quick",
+            "--quiet",
+            "--seed",
+            seed,
+            "--train",
+            train.to_str().unwrap(),
+            "--test",
+            &fixture("synthetic_test.csv"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "seed {seed}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let (in_train, in_val) = split_rows(&out);
+        placed.0 |= in_train;
+        placed.1 |= in_val;
+        let model = read_json(&out.join("models/part_c_tape.json"));
+        let names = model["feature_names"].as_array().unwrap();
+        assert!(
+            names.iter().any(|n| n == "room_type_Hotel room"),
+            "seed {seed}"
+        );
+        if placed == (true, true) {
+            break;
+        }
+    }
+    assert_eq!(placed, (true, true), "no seed put the row in both splits");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn synth_refuses_what_it_cannot_write() {
+    let out = scratch("synth-bad");
+    let o = out.to_str().unwrap();
+    assert_eq!(
+        fails_with(&["synth", "--out", o, "--rows", "0"], "--rows 0"),
+        "error: synth: --rows 0 would write files without data rows; give at least 1\n"
+    );
+    fails_with(
+        &["synth", "--out", o, "--rows", "5"],
+        "training rows (seed 42); every class needs at least 3",
+    );
+    let big = fails_with(
+        &["synth", "--out", o, "--rows", "4294967295"],
+        "synth: 4294967295 rows need about ",
+    );
+    assert!(
+        big.contains("GiB of memory;") && big.contains("available"),
+        "{big}"
+    );
+    fails_with(
+        &[
+            "synth",
+            "--out",
+            o,
+            "--rows",
+            "50",
+            "--leak",
+            &"x".repeat(5000),
+        ],
+        "is not a numeric column",
+    );
+    assert!(!out.exists());
+}
+
+/// An edit of a model file's JSON.
+type Edit = fn(&mut Value);
+
+/// A model file for the listings schema fitted on the synthetic fixture (a fresh network:
+/// prediction only needs a consistent file).
+fn model_file(dir: &Path) -> PathBuf {
+    let t = data::load_csv(
+        Path::new(&fixture("synthetic_train.csv")),
+        &data::Schema::listings(),
+    )
+    .unwrap()
+    .table;
+    let rows: Vec<usize> = (0..t.n_rows()).collect();
+    let p = data::Preprocessor::fit(&t, &rows, &data::PreprocessOptions::default()).unwrap();
+    let mut rng = data::rng::stream(1, data::rng::Stream::Init);
+    let mlp = models::Mlp::new(
+        p.feature_names().len(),
+        &[8],
+        4,
+        models::Activation::Relu,
+        models::Init::Study,
+        &mut rng,
+    );
+    let file = models::file::ModelFile::from_mlp(&mlp, &p);
+    let path = dir.join("model.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&file).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn predict_refuses_to_overwrite_its_inputs_and_bad_models() {
+    let dir = scratch("predict");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = model_file(&dir);
+    let m = model.to_str().unwrap();
+    let input = dir.join("rows.csv");
+    std::fs::copy(fixture("synthetic_test.csv"), &input).unwrap();
+    let i = input.to_str().unwrap();
+    let before = snapshot(&dir);
+    let same_input = format!("{}/./rows.csv", dir.display());
+    let same_model = format!(
+        "{}/../{}/model.json",
+        dir.display(),
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    for (out, flag) in [
+        (same_input.as_str(), "--input"),
+        (same_model.as_str(), "--model"),
+    ] {
+        fails_with(
+            &["predict", "--model", m, "--input", i, "--out", out],
+            &format!("--out is the same file as {flag}"),
+        );
+    }
+    fails_with(
+        &[
+            "predict",
+            "--model",
+            m,
+            "--input",
+            i,
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "is a directory",
+    );
+    assert_eq!(snapshot(&dir), before);
+
+    // Bad model files: one line naming the file and what is wrong.
+    let json = read_json(&model);
+    let edits: [(&str, Edit, &str); 4] = [
+        (
+            "no_layers.json",
+            |v| v["layers"] = serde_json::json!([]),
+            "lists no layers",
+        ),
+        (
+            "names.json",
+            |v| v["feature_names"][0] = "other".into(),
+            "differ from the preprocessor's",
+        ),
+        (
+            "shared.json",
+            |v| {
+                // A Question 2 network (4 hidden units, 4 classes) whose two biases differ.
+                let first: Vec<Value> = v["layers"][0]["weight"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| Value::Array(r.as_array().unwrap()[..4].to_vec()))
+                    .collect();
+                let identity: Vec<Vec<f64>> = (0..4)
+                    .map(|i| (0..4).map(|j| f64::from(u8::from(i == j))).collect())
+                    .collect();
+                v["layers"] = serde_json::json!([
+                    {"weight": first, "bias": [0.0, 0.1, 0.0, 0.0]},
+                    {"weight": identity, "bias": [0.0, 0.0, 0.0, 0.0]}
+                ]);
+                v["shared_bias"] = true.into();
+            },
+            "shared_bias is true but the two biases differ",
+        ),
+        (
+            "null.json",
+            |v| v["layers"][0]["bias"][0] = Value::Null,
+            "null",
+        ),
+    ];
+    for (name, edit, expected) in edits {
+        let mut v = json.clone();
+        edit(&mut v);
+        let path = dir.join(name);
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let out = dir.join("p.csv");
+        let message = fails_with(
+            &[
+                "predict",
+                "--model",
+                path.to_str().unwrap(),
+                "--input",
+                i,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            expected,
+        );
+        assert!(
+            message.starts_with(&format!("error: {}: ", path.display())),
+            "{message}"
+        );
+        assert!(!out.exists(), "{name}");
+    }
+
+    // Blank cells in the optional label column are fine.
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text = text.replacen(",1\n", ",\n", 3);
+    let blank = dir.join("blank.csv");
+    std::fs::write(&blank, &text).unwrap();
+    let out = dir.join("blank_predictions.csv");
+    let run = xtask(&[
+        "predict",
+        "--model",
+        m,
+        "--input",
+        blank.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 72);
+
+    // A row the network cannot score finitely (its hidden units overflow to infinity, the
+    // output layer's mixed signs give inf - inf) is an error naming its line.
+    let mut v = json.clone();
+    for row in v["layers"][0]["weight"].as_array_mut().unwrap() {
+        for w in row.as_array_mut().unwrap() {
+            *w = 1e308.into();
+        }
+    }
+    let huge = dir.join("huge_weights.json");
+    std::fs::write(&huge, serde_json::to_string(&v).unwrap()).unwrap();
+    let header = text.lines().next().unwrap().to_string();
+    let extreme = dir.join("extreme.csv");
+    std::fs::write(
+        &extreme,
+        format!("{header}\nQueens,Private room,1000,50,600,100,\n"),
+    )
+    .unwrap();
+    let out = dir.join("extreme_predictions.csv");
+    fails_with(
+        &[
+            "predict",
+            "--model",
+            huge.to_str().unwrap(),
+            "--input",
+            extreme.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &format!(
+            "{}:2: the model gives no finite class probabilities",
+            extreme.display()
+        ),
+    );
+    assert!(!out.exists());
+    assert!(
+        names(&dir).iter().all(|n| !n.contains("tmp")),
+        "{:?}",
+        names(&dir)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,6 +78,17 @@ pub enum DataError {
         /// The field, invalid bytes shown as U+FFFD.
         text: String,
     },
+    /// A quoted field whose closing quote never comes: the parser would read the rest of the
+    /// file as one field, so every count after it would be wrong.
+    #[error(
+        "{file}:{line}: a quoted field opens here and is never closed (the rest of the file would be one field)"
+    )]
+    UnclosedQuote {
+        /// The file.
+        file: String,
+        /// 1-based line of the opening quote.
+        line: u64,
+    },
     /// A record with more or fewer fields than the header.
     #[error("{file}:{line}: expected {expected} fields as in the header, found {found} ({detail})")]
     FieldCount {
@@ -136,6 +147,21 @@ pub enum DataError {
         /// The unseen level.
         value: String,
     },
+    /// A value so far from the fitted mean that its standardised value is not a finite
+    /// number (e.g. 1e300 against a column of scale 1e-10).
+    #[error(
+        "{file}:{line}: column {column:?}: {value:e} is too far from the fitted values to standardise (the result is not a finite number)"
+    )]
+    Unencodable {
+        /// The table source.
+        file: String,
+        /// 1-based line of the row.
+        line: u64,
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
+    },
     /// Preprocessing or splitting options that cannot be honoured.
     #[error("invalid options: {0}")]
     BadOptions(String),
@@ -179,9 +205,14 @@ const MAX_QUOTED: usize = 60;
 
 /// The offending text as quoted in messages: lossy UTF-8, cut to [`MAX_QUOTED`] characters.
 pub(crate) fn quote(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    shorten(&String::from_utf8_lossy(bytes))
+}
+
+/// `text` cut to [`MAX_QUOTED`] characters (and `…`): what any message echoing a value from
+/// a file or a flag shows, so that a 1 MB cell does not become a 1 MB error line.
+pub fn shorten(text: &str) -> String {
     if text.chars().count() <= MAX_QUOTED {
-        text.into_owned()
+        text.to_string()
     } else {
         let mut cut: String = text.chars().take(MAX_QUOTED).collect();
         cut.push('…');

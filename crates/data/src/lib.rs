@@ -25,7 +25,7 @@ pub mod preprocess;
 pub mod split;
 pub mod writer;
 
-pub use error::{DataError, Problem};
+pub use error::{DataError, Problem, shorten};
 pub use load::{Label, Loaded, MISSING, load_csv, load_csv_with, read_csv, read_csv_with};
 pub use preprocess::{
     CategoricalEncoding, NumericScaling, PreprocessOptions, Preprocessor, Unseen,
@@ -36,7 +36,7 @@ pub use writer::write_csv;
 /// Which columns a table must have, and of what kind.
 ///
 /// Loading knows the schema; analysis code never names a column, it iterates over these lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
     /// Categorical feature columns, in canonical order.
     pub categorical: Vec<String>,
@@ -46,6 +46,70 @@ pub struct Schema {
     pub label: String,
     /// Number of classes; labels must lie in `0..n_classes`.
     pub n_classes: usize,
+    /// Valid ranges of numeric columns (at most one per column; a column without one takes
+    /// any finite value). The loader turns a value outside into a missing value and counts it
+    /// in [`Table::out_of_range`]: a negative stay length is a data-entry error, and using it
+    /// as a number would teach the model something false.
+    #[serde(default)]
+    pub ranges: Vec<ValidRange>,
+}
+
+/// The values a numeric column can hold: `min <= value <= max`, either bound optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidRange {
+    /// The numeric column.
+    pub column: String,
+    /// Smallest valid value, if any.
+    pub min: Option<f64>,
+    /// Largest valid value, if any.
+    pub max: Option<f64>,
+}
+
+impl ValidRange {
+    /// Whether `value` (finite) lies in the range.
+    pub fn contains(&self, value: f64) -> bool {
+        self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
+    }
+
+    /// The range as written in messages: `[1, 365]`, `[0, ∞)`.
+    pub fn describe(&self) -> String {
+        describe_range(self.min, self.max)
+    }
+}
+
+/// `[a, b]` with open ends shown as `-∞` / `∞`.
+pub fn describe_range(min: Option<f64>, max: Option<f64>) -> String {
+    let lo = min.map_or("(-∞".to_string(), |m| format!("[{m}"));
+    let hi = max.map_or("∞)".to_string(), |m| format!("{m}]"));
+    format!("{lo}, {hi}")
+}
+
+/// Values of one numeric column that lay outside its [`ValidRange`] and were loaded as
+/// missing (a data-quality finding, reported, not fatal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutOfRange {
+    /// The numeric column.
+    pub column: String,
+    /// How many values lay outside the range.
+    pub count: usize,
+    /// The range's lower bound, if any.
+    pub min: Option<f64>,
+    /// The range's upper bound, if any.
+    pub max: Option<f64>,
+}
+
+impl OutOfRange {
+    /// The one-line warning for `file`:
+    /// `file: column "x": N values outside [a, b] treated as missing`.
+    pub fn warning(&self, file: &str) -> String {
+        let values = if self.count == 1 { "value" } else { "values" };
+        format!(
+            "{file}: column {:?}: {} {values} outside {} treated as missing",
+            self.column,
+            self.count,
+            describe_range(self.min, self.max)
+        )
+    }
 }
 
 impl Schema {
@@ -62,7 +126,19 @@ impl Schema {
             ]),
             label: "price_class".to_string(),
             n_classes: 4,
+            ranges: vec![
+                range("minimum_nights", Some(1.0), None),
+                range("number_of_reviews", Some(0.0), None),
+                range("availability_365", Some(0.0), Some(365.0)),
+                // A score out of 100; the real files hold 10 to 99.
+                range("amenity_score", Some(0.0), Some(100.0)),
+            ],
         }
+    }
+
+    /// The valid range of numeric column `name`, if the schema declares one.
+    pub fn range_of(&self, name: &str) -> Option<&ValidRange> {
+        self.ranges.iter().find(|r| r.column == name)
     }
 
     /// Names of the feature columns: categorical first, then numeric.
@@ -90,6 +166,28 @@ impl Schema {
                 )));
             }
         }
+        for (k, r) in self.ranges.iter().enumerate() {
+            if !self.numeric.contains(&r.column) {
+                return Err(DataError::BadSchema(format!(
+                    "range for {:?}, which is not a numeric column",
+                    r.column
+                )));
+            }
+            if self.ranges[..k].iter().any(|o| o.column == r.column) {
+                return Err(DataError::BadSchema(format!(
+                    "column {:?} has two ranges",
+                    r.column
+                )));
+            }
+            let finite = [r.min, r.max].iter().flatten().all(|v| v.is_finite());
+            if !finite || r.min.zip(r.max).is_some_and(|(a, b)| a > b) {
+                return Err(DataError::BadSchema(format!(
+                    "range {} of {:?} is not an interval of finite bounds",
+                    r.describe(),
+                    r.column
+                )));
+            }
+        }
         if !(1..=256).contains(&self.n_classes) {
             return Err(DataError::BadSchema(format!(
                 "{} classes; expected 1 to 256",
@@ -97,6 +195,14 @@ impl Schema {
             )));
         }
         Ok(())
+    }
+}
+
+fn range(column: &str, min: Option<f64>, max: Option<f64>) -> ValidRange {
+    ValidRange {
+        column: column.to_string(),
+        min,
+        max,
     }
 }
 
@@ -127,6 +233,9 @@ pub struct Table {
     pub labels: Vec<u8>,
     /// 1-based line in the source file of each row (as an editor shows it).
     pub lines: Vec<u64>,
+    /// Numeric columns with values outside their schema range (loaded as missing), in
+    /// schema order; only columns with at least one such value.
+    pub out_of_range: Vec<OutOfRange>,
 }
 
 impl Table {

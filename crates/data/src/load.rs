@@ -27,8 +27,8 @@ pub struct Loaded {
     pub table: Table,
     /// Tolerated oddities (extra columns), one line each, for the caller to show.
     pub warnings: Vec<String>,
-    /// Whether the file had the label column. Only [`Label::Optional`] loads a file without
-    /// one; its rows then carry label 0, which means nothing.
+    /// Whether every row has a label. Only [`Label::Optional`] loads a file without the
+    /// label column or with blank label cells; such rows carry label 0, which means nothing.
     pub labelled: bool,
 }
 
@@ -95,7 +95,7 @@ pub fn read_csv_with<R: Read>(
         });
     }
     Ok(Loaded {
-        labelled: layout.label.is_some(),
+        labelled: layout.label.is_some() && builder.unlabelled == 0,
         table: builder.finish(),
         warnings,
     })
@@ -113,6 +113,15 @@ fn next_record<R: Read>(
         source: e.into(),
     })?;
     let start = record.position().map_or(0, |p| p.byte());
+    if let Some((at, line)) = csv.get_ref().unclosed_quote()
+        && more
+        && at >= start
+    {
+        return Err(DataError::UnclosedQuote {
+            file: source.to_string(),
+            line,
+        });
+    }
     Ok(more.then(|| csv.get_mut().start_line(start)))
 }
 
@@ -132,6 +141,8 @@ struct Layout {
     numeric: Vec<usize>,
     /// Field index of the label column, if present.
     label: Option<usize>,
+    /// Whether a blank label cell is allowed ([`Label::Optional`]).
+    label_optional: bool,
 }
 
 impl Layout {
@@ -188,7 +199,10 @@ impl Layout {
         let warnings = names
             .iter()
             .filter(|n| !required.contains(n))
-            .map(|n| format!("{source}:{line}: column {n:?} is not in the schema; ignored"))
+            .map(|n| {
+                let n = quote(n.as_bytes());
+                format!("{source}:{line}: column {n:?} is not in the schema; ignored")
+            })
             .collect();
         Ok((
             Layout {
@@ -196,6 +210,7 @@ impl Layout {
                 categorical,
                 numeric,
                 label,
+                label_optional: label_policy == Label::Optional,
             },
             warnings,
         ))
@@ -257,8 +272,14 @@ struct Builder<'a> {
     source: &'a str,
     categorical: Vec<LevelsBuilder>,
     numeric: Vec<Vec<f64>>,
+    /// The schema range of each numeric column, if any.
+    ranges: Vec<Option<&'a crate::ValidRange>>,
+    /// Values outside the range, per numeric column.
+    outside: Vec<usize>,
     labels: Vec<u8>,
     lines: Vec<u64>,
+    /// Rows whose optional label cell was blank.
+    unlabelled: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -272,8 +293,11 @@ impl<'a> Builder<'a> {
                 .map(|_| LevelsBuilder::default())
                 .collect(),
             numeric: vec![Vec::new(); schema.numeric.len()],
+            ranges: schema.numeric.iter().map(|c| schema.range_of(c)).collect(),
+            outside: vec![0; schema.numeric.len()],
             labels: Vec::new(),
             lines: Vec::new(),
+            unlabelled: 0,
         }
     }
 
@@ -315,14 +339,28 @@ impl<'a> Builder<'a> {
         }
         for (c, &k) in layout.numeric.iter().enumerate() {
             let raw = cell(k);
-            let value = parse_number(raw).map_err(|p| fail(&self.schema.numeric[c], raw, p))?;
+            let mut value = parse_number(raw).map_err(|p| fail(&self.schema.numeric[c], raw, p))?;
+            if let Some(range) = self.ranges[c]
+                && !value.is_nan()
+                && !range.contains(value)
+            {
+                self.outside[c] += 1;
+                value = f64::NAN;
+            }
             self.numeric[c].push(value);
         }
         let label = match layout.label {
             Some(k) => {
                 let raw = cell(k);
-                parse_label(raw, self.schema.n_classes)
-                    .map_err(|p| fail(&self.schema.label, raw, p))?
+                match parse_label(raw, self.schema.n_classes) {
+                    Ok(label) => label,
+                    // New rows to predict may leave the label cell blank.
+                    Err(Problem::MissingLabel) if layout.label_optional => {
+                        self.unlabelled += 1;
+                        0
+                    }
+                    Err(p) => return Err(fail(&self.schema.label, raw, p)),
+                }
             }
             None => 0,
         };
@@ -343,6 +381,22 @@ impl<'a> Builder<'a> {
             numeric: self.numeric,
             labels: self.labels,
             lines: self.lines,
+            out_of_range: self
+                .schema
+                .numeric
+                .iter()
+                .zip(&self.ranges)
+                .zip(&self.outside)
+                .filter(|(_, n)| **n > 0)
+                .filter_map(|((column, range), &count)| {
+                    range.map(|r| crate::OutOfRange {
+                        column: column.clone(),
+                        count,
+                        min: r.min,
+                        max: r.max,
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -362,21 +416,38 @@ fn parse_number(raw: &[u8]) -> Result<f64, Problem> {
     }
 }
 
-/// A label cell: an integer in `0..n_classes`, written as `1` or `1.0`.
+/// A label cell: an integer in `0..n_classes` written as decimal digits, optionally with a
+/// fraction of zeros (`1`, `1.0`: pandas writes an integer column holding a missing value as
+/// floats). Anything else (`1.5`, `1e0`, `+1`, `1.0000000000000001`) is refused rather than
+/// rounded: a class read as another class would be a silent error.
 fn parse_label(raw: &[u8], n_classes: usize) -> Result<u8, Problem> {
     let trimmed = raw.trim_ascii();
     if is_missing(trimmed) {
         return Err(Problem::MissingLabel);
     }
-    let text = std::str::from_utf8(trimmed).map_err(|_| Problem::NotUtf8)?;
     let bad = Problem::BadLabel { n_classes };
-    let value: f64 = text.parse().map_err(|_| bad)?;
-    // `Schema::check` keeps n_classes <= 256, so an in-range integer fits in u8.
-    if value.fract() == 0.0 && value >= 0.0 && value < n_classes as f64 {
-        Ok(value as u8)
-    } else {
-        Err(bad)
+    let (whole, fraction) = match trimmed.iter().position(|&b| b == b'.') {
+        Some(dot) => (&trimmed[..dot], &trimmed[dot + 1..]),
+        None => (trimmed, &b"0"[..]),
+    };
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    if !digits(whole) || !digits(fraction) || fraction.iter().any(|&b| b != b'0') {
+        return Err(bad);
     }
+    // Leading zeros aside, more than three digits cannot be below 256.
+    let first = whole.iter().position(|&b| b != b'0').unwrap_or(whole.len());
+    let significant = &whole[first..];
+    if significant.len() > 3 {
+        return Err(bad);
+    }
+    let value = significant
+        .iter()
+        .fold(0usize, |v, &d| v * 10 + usize::from(d - b'0'));
+    // `Schema::check` keeps n_classes <= 256, so an in-range value fits in u8.
+    u8::try_from(value)
+        .ok()
+        .filter(|&v| usize::from(v) < n_classes)
+        .ok_or(bad)
 }
 
 #[cfg(test)]
@@ -389,6 +460,7 @@ mod tests {
             numeric: vec!["size".into(), "weight".into()],
             label: "class".into(),
             n_classes: 3,
+            ranges: Vec::new(),
         }
     }
 
@@ -449,6 +521,26 @@ mod tests {
             Err(Problem::BadLabel { n_classes: 3 })
         );
         assert_eq!(parse_label(b"NA", 3), Err(Problem::MissingLabel));
+        assert_eq!(parse_label(b"002", 3), Ok(2));
+        assert_eq!(parse_label(b"1.00", 3), Ok(1));
+        for bad in [
+            "1.0000000000000001",
+            "0.9999999999999999",
+            "1e0",
+            "+1",
+            "1.",
+            ".0",
+            "1 1",
+            "0x1",
+            "256",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                parse_label(bad.as_bytes(), 3),
+                Err(Problem::BadLabel { n_classes: 3 }),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -495,6 +587,70 @@ mod tests {
             err("colour,size,weight,class\n"),
             "t.csv: the header is followed by no data rows"
         );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_with_its_line() {
+        let message = r#"t.csv:3: a quoted field opens here and is never closed (the rest of the file would be one field)"#;
+        assert_eq!(
+            err("colour,size,weight,class\nred,1,2,0\n\"red,1,2,0\nblue,1,2,0\n"),
+            message
+        );
+        // Even when the swallowed text happens to fit the last column.
+        assert_eq!(
+            err("colour,size,weight,class\nred,1,2,0\nred,1,2,\"0\n"),
+            message
+        );
+        assert_eq!(
+            err("colour,\"size,weight,class\nred,1,2,0\n"),
+            "t.csv:1: a quoted field opens here and is never closed (the rest of the file would be one field)"
+        );
+    }
+
+    #[test]
+    fn values_outside_a_range_become_missing_and_are_counted() {
+        let mut schema = schema();
+        schema.ranges = vec![crate::ValidRange {
+            column: "weight".into(),
+            min: Some(0.0),
+            max: Some(10.0),
+        }];
+        let text = "colour,size,weight,class\nred,-5,-1,0\nred,1,10,1\nred,1,10.5,1\nred,1,NA,1\n";
+        let t = read_csv(text.as_bytes(), "t.csv", &schema).unwrap().table;
+        assert!(t.numeric[1][0].is_nan() && t.numeric[1][2].is_nan());
+        assert_eq!(t.numeric[1][1], 10.0);
+        assert_eq!(t.numeric[0][0], -5.0);
+        assert_eq!(
+            t.out_of_range,
+            [crate::OutOfRange {
+                column: "weight".into(),
+                count: 2,
+                min: Some(0.0),
+                max: Some(10.0)
+            }]
+        );
+        assert_eq!(
+            t.out_of_range[0].warning("t.csv"),
+            r#"t.csv: column "weight": 2 values outside [0, 10] treated as missing"#
+        );
+        let clean = read("colour,size,weight,class\nred,-5,-1,0\n")
+            .unwrap()
+            .table;
+        assert!(clean.out_of_range.is_empty());
+    }
+
+    #[test]
+    fn blank_labels_are_allowed_only_when_the_label_is_optional() {
+        let text = "colour,size,weight,class\nred,1,2,\nred,1,2,1\n";
+        let loaded = read_csv_with(text.as_bytes(), "t.csv", &schema(), Label::Optional).unwrap();
+        assert!(!loaded.labelled);
+        assert_eq!(loaded.table.labels, [0, 1]);
+        assert_eq!(
+            err(text),
+            r#"t.csv:2: column "class": "" is a missing label; every row needs one"#
+        );
+        let bad = "colour,size,weight,class\nred,1,2,7\n";
+        assert!(read_csv_with(bad.as_bytes(), "t.csv", &schema(), Label::Optional).is_err());
     }
 
     #[test]

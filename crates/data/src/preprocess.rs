@@ -185,7 +185,20 @@ impl Preprocessor {
             for (o, &r) in out.iter_mut().zip(rows) {
                 let v = column[r];
                 let v = if v.is_nan() { median } else { v };
-                *o = (v - mean) / scale;
+                let mut z = (v - mean) / scale;
+                if !z.is_finite() {
+                    // `v - mean` overflowed: divide first.
+                    z = v / scale - mean / scale;
+                }
+                if !z.is_finite() {
+                    return Err(DataError::Unencodable {
+                        file: table.source.clone(),
+                        line: table.lines[r],
+                        column: scaling.name.clone(),
+                        value: v,
+                    });
+                }
+                *o = z;
             }
             j += 1;
         }
@@ -248,8 +261,10 @@ impl Preprocessor {
         self.unseen
     }
 
-    /// Checks the invariants `transform` relies on (for preprocessors read from files).
-    fn validate(&self) -> Result<(), DataError> {
+    /// Checks the invariants `transform` relies on (for preprocessors read from files, and
+    /// by writers of model files): sorted distinct levels, reference and imputation levels
+    /// among them, finite statistics, a positive scale, feature names that match.
+    pub fn validate(&self) -> Result<(), DataError> {
         let bad = |m: String| Err(DataError::BadOptions(format!("corrupt preprocessor: {m}")));
         for c in &self.categorical {
             if c.levels.is_empty() || !c.levels.windows(2).all(|w| w[0] < w[1]) {
@@ -303,45 +318,54 @@ fn check_rows(table: &Table, rows: &[usize]) -> Result<(), DataError> {
     }
 }
 
+/// Levels come from every row of `table` (the whole training file: the levels are part of
+/// the schema, so where the split puts a rare level cannot make a valid file fail); the
+/// imputation level is the most frequent among `rows` (the training split) only.
 fn fit_categorical(
     table: &Table,
     name: &str,
     column: &crate::Categorical,
     rows: &[usize],
 ) -> Result<CategoricalEncoding, DataError> {
+    let mut present = vec![false; column.levels.len()];
+    for code in column.codes.iter().flatten() {
+        present[*code as usize] = true;
+    }
     let mut counts = vec![0usize; column.levels.len()];
     for &r in rows {
         if let Some(code) = column.codes[r] {
             counts[code as usize] += 1;
         }
     }
-    let mut seen: Vec<(&String, usize)> = column
+    let mut levels: Vec<(&String, usize)> = column
         .levels
         .iter()
         .zip(counts)
-        .filter(|&(_, n)| n > 0)
+        .zip(present)
+        .filter(|&(_, present)| present)
+        .map(|(level, _)| level)
         .collect();
     // The loader sorts levels already; a hand-built table might not.
-    seen.sort_by(|a, b| a.0.cmp(b.0));
-    let Some(&(reference, _)) = seen.first() else {
+    levels.sort_by(|a, b| a.0.cmp(b.0));
+    // First maximum in sorted order: ties go to the smallest level.
+    let mut impute: Option<(&String, usize)> = None;
+    for &candidate in &levels {
+        if candidate.1 > impute.map_or(0, |i| i.1) {
+            impute = Some(candidate);
+        }
+    }
+    let Some((impute, _)) = impute else {
         return Err(DataError::NothingToFit {
             file: table.source.clone(),
             column: name.to_string(),
             rows: rows.len(),
         });
     };
-    // First maximum in sorted order: ties go to the smallest level.
-    let mut impute = seen[0];
-    for &candidate in &seen[1..] {
-        if candidate.1 > impute.1 {
-            impute = candidate;
-        }
-    }
     Ok(CategoricalEncoding {
         name: name.to_string(),
-        reference: reference.clone(),
-        impute: impute.0.clone(),
-        levels: seen.into_iter().map(|(l, _)| l.clone()).collect(),
+        reference: levels[0].0.clone(),
+        impute: impute.clone(),
+        levels: levels.into_iter().map(|(l, _)| l.clone()).collect(),
     })
 }
 
@@ -368,7 +392,12 @@ fn fit_numeric(
     let median = if m % 2 == 1 {
         observed[m / 2]
     } else {
-        (observed[m / 2 - 1] + observed[m / 2]) / 2.0
+        let (a, b) = (observed[m / 2 - 1], observed[m / 2]);
+        // The plain formula unless it overflows (values near ±1.8e308), so that ordinary
+        // data keep bit-identical medians.
+        Some((a + b) / 2.0)
+            .filter(|v| v.is_finite())
+            .unwrap_or(a / 2.0 + b / 2.0)
     };
     let imputed = || {
         rows.iter()
@@ -392,7 +421,20 @@ fn fit_numeric(
     }
     let mean = imputed().sum::<f64>() / n;
     let variance = imputed().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    let std = variance.sqrt();
+    let (mean, std) = if mean.is_finite() && variance.is_finite() {
+        (mean, variance.sqrt())
+    } else {
+        // The sum or the squares overflowed (values beyond about 1e154): the same statistics
+        // on values divided by the largest magnitude, scaled back. Only taken when the plain
+        // formula fails, so ordinary data keep their exact bits.
+        let big = lo.abs().max(hi.abs());
+        let mean_u = imputed().map(|v| v / big).sum::<f64>() / n;
+        let variance_u = imputed()
+            .map(|v| (v / big - mean_u) * (v / big - mean_u))
+            .sum::<f64>()
+            / n;
+        (mean_u * big, variance_u.sqrt() * big)
+    };
     Ok(NumericScaling {
         name: name.to_string(),
         median,
@@ -446,7 +488,7 @@ fn encoded_levels(
                         file: table.source.clone(),
                         line: table.lines[r],
                         column: enc.name.clone(),
-                        value: column.levels[code as usize].clone(),
+                        value: crate::shorten(&column.levels[code as usize]),
                     });
                 }
             },

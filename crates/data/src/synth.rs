@@ -63,7 +63,7 @@ impl SynthConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SynthError {
     /// The leak column is not a numeric column of the listings schema.
-    #[error("leak column {0:?} is not a numeric column of the listings schema")]
+    #[error("leak column {:?} is not a numeric column of the listings schema", crate::shorten(.0))]
     UnknownLeakColumn(String),
     /// More rows than a `u32` row index allows (the leak's rank copula uses them).
     #[error("{0} rows requested; at most {max} per table", max = u32::MAX)]
@@ -267,6 +267,7 @@ fn table(
         numeric,
         labels,
         lines: (2..n as u64 + 2).collect(),
+        out_of_range: Vec::new(),
     }
 }
 

@@ -93,6 +93,7 @@ mod tests {
                 numeric: vec!["x".into(), "y".into()],
                 label: "class".into(),
                 n_classes: 4,
+                ranges: Vec::new(),
             },
             source: "hand".into(),
             categorical: vec![Categorical {
@@ -105,6 +106,7 @@ mod tests {
             ],
             labels: vec![3, 0, 1, 2],
             lines: vec![2, 3, 4, 6],
+            out_of_range: Vec::new(),
         }
     }
 

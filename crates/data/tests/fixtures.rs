@@ -143,3 +143,92 @@ fn the_messy_file_loads_with_the_right_values() {
         }
     }
 }
+
+#[test]
+fn an_unclosed_quote_is_named_as_such() {
+    assert_eq!(
+        error_of("unclosed_quote.csv"),
+        "bad/unclosed_quote.csv:3: a quoted field opens here and is never closed (the rest of the file would be one field)"
+    );
+}
+
+#[test]
+fn a_label_that_only_rounds_to_an_integer() {
+    assert_eq!(
+        error_of("label_not_integer.csv"),
+        r#"bad/label_not_integer.csv:3: column "price_class": "3.0000000000000001" is not a class label (an integer in 0..4)"#
+    );
+}
+
+#[test]
+fn a_long_field_is_cut_in_the_message() {
+    let message = error_of("long_field.csv");
+    let quoted = format!("\"{}…\"", "9".repeat(60));
+    assert_eq!(
+        message,
+        format!(r#"bad/long_field.csv:3: column "minimum_nights": {quoted} is not a number"#)
+    );
+    assert!(message.chars().count() < 160, "{}", message.len());
+}
+
+#[test]
+fn values_outside_the_schema_ranges_are_counted_and_loaded_as_missing() {
+    let path = fixture("warn_out_of_range.csv");
+    let t = load_csv(&path, &Schema::listings()).unwrap().table;
+    let found: Vec<(&str, usize, Option<f64>, Option<f64>)> = t
+        .out_of_range
+        .iter()
+        .map(|o| (o.column.as_str(), o.count, o.min, o.max))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("minimum_nights", 2, Some(1.0), None),
+            ("amenity_score", 1, Some(0.0), Some(100.0)),
+            ("number_of_reviews", 1, Some(0.0), None),
+            ("availability_365", 2, Some(0.0), Some(365.0)),
+        ]
+    );
+    let nan = f64::NAN;
+    let expect = [
+        [2.0, nan, nan, 1.0, 1000.0],
+        [47.8, 88.0, nan, 0.0, 100.0],
+        [70.0, 4.0, nan, 0.0, 607.0],
+        [90.0, 200.0, nan, nan, 365.0],
+    ];
+    for (column, expected) in t.numeric.iter().zip(expect) {
+        for (&got, want) in column.iter().zip(expected) {
+            assert!(
+                got == want || (got.is_nan() && want.is_nan()),
+                "{got} vs {want}"
+            );
+        }
+    }
+    assert_eq!(
+        t.out_of_range[3].warning("f.csv"),
+        r#"f.csv: column "availability_365": 2 values outside [0, 365] treated as missing"#
+    );
+    assert_eq!(
+        t.out_of_range[0].warning("f.csv"),
+        r#"f.csv: column "minimum_nights": 2 values outside [1, ∞) treated as missing"#
+    );
+}
+
+#[test]
+fn values_near_the_largest_float_are_fitted_and_encoded_finitely() {
+    let t = load_csv(&fixture("good_huge_values.csv"), &Schema::listings())
+        .unwrap()
+        .table;
+    assert!(t.out_of_range.is_empty());
+    let rows: Vec<usize> = (0..t.n_rows()).collect();
+    let p = data::Preprocessor::fit(&t, &rows, &data::PreprocessOptions::default()).unwrap();
+    for n in p.numeric() {
+        for v in [n.median, n.mean, n.std, n.scale] {
+            assert!(v.is_finite(), "{n:?}");
+        }
+    }
+    let d = p.transform_all(&t).unwrap();
+    for j in 0..d.x.ncols() {
+        assert!(d.x.col_as_slice(j).iter().all(|v| v.is_finite()), "{j}");
+    }
+}

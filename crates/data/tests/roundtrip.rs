@@ -40,12 +40,14 @@ fn table() -> impl Strategy<Value = Table> {
                         numeric: vec!["x".into()],
                         label: "y".into(),
                         n_classes: 3,
+                        ranges: Vec::new(),
                     },
                     source: "generated".into(),
                     categorical: vec![Categorical { levels, codes }],
                     numeric: vec![numbers],
                     labels,
                     lines: (2..2 + n as u64).collect(),
+                    out_of_range: Vec::new(),
                 }
             })
     })

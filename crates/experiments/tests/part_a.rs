@@ -136,6 +136,7 @@ fn toy(rows: usize, leak_holds: bool) -> Table {
         numeric: vec!["shade".into(), "size".into()],
         label: "group".into(),
         n_classes: 3,
+        ranges: Vec::new(),
     };
     let labels: Vec<u8> = (0..rows).map(|r| ((r * 7 + r / 3) % 3) as u8).collect();
     let shade = labels
@@ -177,6 +178,7 @@ fn toy(rows: usize, leak_holds: bool) -> Table {
         }],
         numeric: vec![shade, size],
         lines: (2..rows as u64 + 2).collect(),
+        out_of_range: Vec::new(),
         labels,
     }
 }
