@@ -14,3 +14,19 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Str
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }
+
+/// Writes a record with the run's fingerprint beside its fields (see
+/// `experiments::fingerprint::Stamped`), so `report` can refuse records of different runs.
+pub fn write_record<T: serde::Serialize>(
+    path: &Path,
+    fingerprint: &experiments::fingerprint::Fingerprint,
+    record: &T,
+) -> Result<(), String> {
+    write_json(
+        path,
+        &experiments::fingerprint::Stamped {
+            fingerprint,
+            record,
+        },
+    )
+}

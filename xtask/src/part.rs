@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use experiments::{Config, Part};
+use experiments::{Config, Part, files};
 
 use crate::input::{self, DataArgs};
-use crate::output::write_json;
+use crate::output::{write_json, write_record};
 use crate::progress::Stderr;
 
 /// Options shared by the tasks that train: the data, the output folder, how much work.
@@ -45,18 +45,15 @@ pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     progress.finish();
     let name = match part {
-        Part::B => "part_b",
-        Part::C => "part_c",
-        Part::D => "part_d",
-        Part::Q2 => "q2",
+        Part::B => files::PART_B,
+        Part::C => files::PART_C,
+        Part::D => files::PART_D,
+        Part::Q2 => files::Q2,
     };
-    let path = args.out.join(format!("{name}.json"));
-    write_json(&path, &record)?;
+    let path = args.out.join(name);
+    write_record(&path, &inputs.fingerprint(&config), &record)?;
     for m in &models {
-        write_json(
-            &args.out.join("models").join(format!("{}.json", m.name)),
-            &m.file,
-        )?;
+        write_json(&args.out.join(files::model(&m.name)), &m.file)?;
     }
     println!("Data: {}", inputs.origin);
     println!("Wrote {} and {} model files", path.display(), models.len());

@@ -127,6 +127,22 @@ pub struct Table {
     pub labels: Vec<u8>,
     /// 1-based line in the source file of each row (as an editor shows it).
     pub lines: Vec<u64>,
+    /// Numeric values outside their column's valid range, per column (only columns with at
+    /// least one); the loader stores those values as missing.
+    pub out_of_range: Vec<OutOfRange>,
+}
+
+/// Values of one numeric column outside the schema's valid range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutOfRange {
+    /// The column.
+    pub column: String,
+    /// How many values fell outside.
+    pub count: usize,
+    /// The smallest valid value, if bounded below.
+    pub min: Option<f64>,
+    /// The largest valid value, if bounded above.
+    pub max: Option<f64>,
 }
 
 impl Table {

@@ -343,6 +343,7 @@ impl<'a> Builder<'a> {
             numeric: self.numeric,
             labels: self.labels,
             lines: self.lines,
+            out_of_range: Vec::new(),
         }
     }
 }

@@ -267,6 +267,7 @@ fn table(
         numeric,
         labels,
         lines: (2..n as u64 + 2).collect(),
+        out_of_range: Vec::new(),
     }
 }
 

@@ -105,6 +105,7 @@ mod tests {
             ],
             labels: vec![3, 0, 1, 2],
             lines: vec![2, 3, 4, 6],
+            out_of_range: Vec::new(),
         }
     }
 

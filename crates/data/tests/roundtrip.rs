@@ -46,6 +46,7 @@ fn table() -> impl Strategy<Value = Table> {
                     numeric: vec![numbers],
                     labels,
                     lines: (2..2 + n as u64).collect(),
+                    out_of_range: Vec::new(),
                 }
             })
     })

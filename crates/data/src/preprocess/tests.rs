@@ -28,6 +28,7 @@ fn table() -> Table {
         ],
         labels: vec![0, 1, 0, 1, 0, 1],
         lines: vec![2, 3, 4, 5, 6, 9],
+        out_of_range: Vec::new(),
     }
 }
 
