@@ -2,12 +2,14 @@
 
 use std::path::Path;
 
-use experiments::{Config, Outputs, Progress};
+use experiments::fingerprint::Fingerprint;
+use experiments::verdicts::Collapse;
+use experiments::{Config, Outputs, Progress, files};
 use models::Record;
 use serde::Serialize;
 
 use crate::input;
-use crate::output::{Staging, write_atomic, write_json, write_model};
+use crate::output::{Staging, write_atomic, write_json, write_model, write_record};
 use crate::progress::Stderr;
 
 /// Options of `all`.
@@ -47,9 +49,10 @@ pub fn run(args: Args) -> Result<(), String> {
         &mut progress,
     )
     .map_err(|e| e.to_string())?;
+    let fingerprint = inputs.fingerprint(&config);
     staging.write(|dir| {
         progress.step("Writing results");
-        write_outputs(dir, &config, &outputs)?;
+        write_outputs(dir, &config, &fingerprint, &outputs)?;
         progress.step("Drawing figures and the report");
         crate::report::redraw(dir).map(drop)
     })?;
@@ -100,17 +103,23 @@ fn protocol(inputs: &input::Inputs, seed: u64, progress: &mut Stderr) -> Result<
     Ok(())
 }
 
-/// Writes every record, history and model of a run into `out`.
-pub fn write_outputs(out: &Path, config: &Config, o: &Outputs) -> Result<(), String> {
-    write_json(&out.join("summary.json"), &o.summary)?;
-    write_json(&out.join("config.json"), config)?;
-    write_json(&out.join("eda.json"), &o.part_a)?;
-    write_json(&out.join("part_b.json"), &o.part_b)?;
-    write_json(&out.join("part_c.json"), &o.part_c)?;
-    write_json(&out.join("part_d.json"), &o.part_d)?;
-    write_json(&out.join("q2.json"), &o.q2)?;
+/// Writes every record (each with the run's fingerprint), history and model of a run into
+/// `out`, under the names of `experiments::files`.
+pub fn write_outputs(
+    out: &Path,
+    config: &Config,
+    fingerprint: &Fingerprint,
+    o: &Outputs,
+) -> Result<(), String> {
+    write_record(&out.join(files::SUMMARY), fingerprint, &o.summary)?;
+    write_record(&out.join(files::CONFIG), fingerprint, config)?;
+    write_record(&out.join(files::PART_A), fingerprint, &o.part_a)?;
+    write_record(&out.join(files::PART_B), fingerprint, &o.part_b)?;
+    write_record(&out.join(files::PART_C), fingerprint, &o.part_c)?;
+    write_record(&out.join(files::PART_D), fingerprint, &o.part_d)?;
+    write_record(&out.join(files::Q2), fingerprint, &o.q2)?;
     write_json(
-        &out.join("split.json"),
+        &out.join(files::SPLIT),
         &SplitFile {
             seed: config.seed,
             validation_fraction: config.validation_fraction,
@@ -118,7 +127,7 @@ pub fn write_outputs(out: &Path, config: &Config, o: &Outputs) -> Result<(), Str
             train_rows: &o.split.train,
         },
     )?;
-    let histories = out.join("histories");
+    let histories = out.join(files::HISTORIES);
     write_history(&histories.join("part_b_relu.csv"), &o.part_b.relu.history)?;
     write_history(
         &histories.join("part_b_sigmoid.csv"),
@@ -127,10 +136,7 @@ pub fn write_outputs(out: &Path, config: &Config, o: &Outputs) -> Result<(), Str
     write_history(&histories.join("part_c.csv"), &o.part_c.history)?;
     write_q2_curves(&histories.join("q2_loss_curves.csv"), &o.q2)?;
     for m in &o.models {
-        write_model(
-            &out.join("models").join(format!("{}.json", m.name)),
-            &m.file,
-        )?;
+        write_model(&out.join(files::model(&m.name)), &m.file)?;
     }
     Ok(())
 }
@@ -186,6 +192,25 @@ fn write_q2_curves(path: &Path, q2: &experiments::Q2) -> Result<(), String> {
     write_atomic(path, &csv_bytes(&header, rows)?)
 }
 
+/// Part D's finding in one line: "Root cause" only when there is a collapse to explain.
+fn collapse_line(d: &experiments::PartD) -> String {
+    let c = &d.verdicts.collapse;
+    match (c.finding, &d.root_cause.feature) {
+        (Collapse::Collapse, Some(f)) => format!("Root cause of the test collapse: `{f}`"),
+        (Collapse::Collapse, None) => {
+            "Root cause: no relied-upon column breaks between train and test".to_string()
+        }
+        (Collapse::NoCollapse, _) => format!(
+            "No collapse to explain: test accuracy is not below validation by {:.1} points or more",
+            100.0 * c.min_gap
+        ),
+        (Collapse::TooFewRows, _) => format!(
+            "Too few rows: the test set has {} rows, fewer than the {} a diagnosis needs",
+            c.test_rows, c.min_test_rows
+        ),
+    }
+}
+
 fn pct(x: f64) -> String {
     format!("{:5.1}%", 100.0 * x)
 }
@@ -224,10 +249,7 @@ fn print_table(origin: &str, o: &Outputs, out: &Path) {
             pct(m.test_acc)
         );
     }
-    match &s.part_d.root_cause.feature {
-        Some(f) => println!("Root cause of the test collapse: `{f}`"),
-        None => println!("Root cause: no relied-upon column breaks between train and test"),
-    }
+    println!("{}", collapse_line(&o.part_d));
     println!(
         "Question 2: final loss shared {:.4}, independent {:.4}; gradient check max rel. error {:.2e}",
         s.q2.shared.final_loss, s.q2.independent.final_loss, s.q2.grad_check.max_rel_error

@@ -10,9 +10,10 @@
 use std::process::Command;
 use std::time::Instant;
 
-use data::rng::{Stream, stream};
+use experiments::part_b::PartBConfig;
+use experiments::part_c::PartCConfig;
 use experiments::{Config, Prepared};
-use models::{Activation, Engine, Init, LossOptions, Mlp, TrainConfig};
+use models::{Activation, Init, LossOptions, TrainConfig};
 
 use crate::input::{self, DataArgs};
 
@@ -78,30 +79,18 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// Part B(a)'s configuration: 200 full-batch iterations, lr 0.1, hand-written gradients.
+/// Part B(a)'s configuration (full batch, hand-written gradients) with `steps` iterations.
 fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
-    TrainConfig {
-        learning_rate: 0.1,
-        steps,
-        batch_size: None,
-        loss: LossOptions::default(),
-        dropout: 0.0,
-        engine: Engine::HandWritten,
-        threads,
-    }
+    experiments::part_b::train_config(PartBConfig::default().learning_rate, steps, threads)
 }
 
-/// Part C(b)'s configuration: 20 epochs, batch 256, lr 0.1, through the tape.
+/// Part C(b)'s configuration (minibatch SGD through the tape), as the study runs it.
 fn part_c_config(threads: usize) -> TrainConfig {
-    TrainConfig {
-        learning_rate: 0.1,
-        steps: 20,
-        batch_size: Some(256),
-        loss: LossOptions::default(),
-        dropout: 0.0,
-        engine: Engine::Tape,
+    PartCConfig {
         threads,
+        ..PartCConfig::default()
     }
+    .train_config(LossOptions::default(), 0.0)
 }
 
 /// Trains one network as the study does (initialisation included in the time); returns
@@ -114,22 +103,9 @@ fn train_once(
     seed: u64,
 ) -> Result<(f64, f64, f64), String> {
     let start = Instant::now();
-    let mut mlp = Mlp::new(
-        p.train.x.ncols(),
-        &[32, 16],
-        p.n_classes,
-        activation,
-        init,
-        &mut stream(seed, Stream::Init),
-    );
-    let history = models::train(
-        &mut mlp,
-        (p.train.x.as_ref(), &p.train.y),
-        (p.validation.x.as_ref(), &p.validation.y),
-        cfg,
-        seed,
-    )
-    .map_err(|e| e.to_string())?;
+    let hidden = PartBConfig::default().hidden;
+    let (_, history) = experiments::part_b::train_mlp(p, &hidden, activation, cfg, init, seed)
+        .map_err(|e| e.to_string())?;
     let secs = start.elapsed().as_secs_f64();
     let last = history.last().ok_or("no history")?;
     Ok((secs, last.train_acc, last.val_acc))
@@ -224,7 +200,7 @@ pub fn run(args: Args) -> Result<(), String> {
     }
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
     let config = Config::full(args.data.seed);
-    let split = experiments::split(&inputs.train, &config);
+    let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
     let prepared = Prepared::new(
         &inputs.train,
         &inputs.test,
@@ -379,7 +355,7 @@ fn scale_child(rows: usize, seed: u64, threads: usize) -> Result<(), String> {
     let cfg = data::synth::SynthConfig::new(rows, 1_000, seed);
     let (train, test) = data::synth::generate(&cfg).map_err(|e| e.to_string())?;
     let config = Config::full(seed);
-    let split = experiments::split(&train, &config);
+    let split = experiments::split(&train, &config).map_err(|e| e.to_string())?;
     let prepared = Prepared::new(&train, &test, &split, &data::PreprocessOptions::default())
         .map_err(|e| e.to_string())?;
     drop((train, test));

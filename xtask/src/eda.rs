@@ -1,9 +1,13 @@
-//! `cargo xtask eda`: Part A alone, written to OUT/eda.json with a readable summary.
+//! `cargo xtask eda`: Part A alone, written to OUT/eda.json with a readable summary on the
+//! terminal (the summary is this task's; the record is `experiments::part_a`'s).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use experiments::part_a::{Kind, PartA};
+
 use crate::input::{self, DataArgs};
-use crate::output::{Staging, write_json};
+use crate::output::{Staging, write_record};
 
 /// Options of `eda`.
 #[derive(Debug, clap::Args)]
@@ -19,7 +23,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
     let staging = Staging::begin(&args.out)?;
     let config = experiments::Config::full(args.data.seed);
-    let split = experiments::split(&inputs.train, &config);
+    let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
     let part_a = experiments::part_a::analyse(
         &inputs.train,
         &inputs.test,
@@ -27,11 +31,226 @@ pub fn run(args: Args) -> Result<(), String> {
         &split.validation,
         &config.part_a,
     );
-    let path = args.out.join("eda.json");
-    staging.write(|dir| write_json(&dir.join("eda.json"), &part_a))?;
+    let path = args.out.join(experiments::files::PART_A);
+    let fingerprint = inputs.fingerprint(&config);
+    staging.write(|dir| write_record(&dir.join(experiments::files::PART_A), &fingerprint, &part_a))?;
     staging.commit()?;
     println!("Data: {}", inputs.origin);
-    print!("{}", experiments::part_a::summary_text(&part_a));
+    print!("{}", summary_text(&part_a));
     println!("Wrote {}", path.display());
     Ok(())
+}
+
+/// A valid range as an interval: `[1, ∞)`, `[0, 365]`.
+fn range_text(min: Option<f64>, max: Option<f64>) -> String {
+    format!(
+        "{}, {}",
+        min.map_or("(−∞".to_string(), |v| format!("[{v}")),
+        max.map_or("∞)".to_string(), |v| format!("{v}]"))
+    )
+}
+
+/// A number with three decimals, or `—` when undefined.
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), |x| format!("{x:.3}"))
+}
+
+/// A readable multi-line summary of Part A for the terminal.
+pub fn summary_text(a: &PartA) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "rows: train {} (training split {}, validation split {}), test {}",
+        a.rows.train, a.rows.training_split, a.rows.validation_split, a.rows.test
+    );
+    let features: Vec<String> = a
+        .features
+        .iter()
+        .map(|f| {
+            let kind = match f.kind {
+                Kind::Categorical => "categorical",
+                Kind::Numeric => "numeric",
+            };
+            format!("{} ({kind})", f.name)
+        })
+        .collect();
+    let _ = writeln!(s, "features: {}; label: {}", features.join(", "), a.label);
+    let _ = writeln!(s, "missing (train / test):");
+    for f in &a.features {
+        let _ = writeln!(
+            s,
+            "  {:<24} {:>7} / {}",
+            f.name,
+            a.missing.get(&f.name).copied().unwrap_or(0),
+            a.missing_test.get(&f.name).copied().unwrap_or(0)
+        );
+    }
+    for (side, findings) in a.out_of_range.sides() {
+        if !findings.is_empty() {
+            let list: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {} values outside {}",
+                        f.column,
+                        f.count,
+                        range_text(f.min, f.max)
+                    )
+                })
+                .collect();
+            let _ = writeln!(s, "data quality ({side}): {}", list.join("; "));
+        }
+    }
+    let classes: Vec<String> = a
+        .class_counts
+        .iter()
+        .zip(&a.class_shares)
+        .enumerate()
+        .map(|(k, (n, p))| format!("{k}: {n} ({:.1} %)", 100.0 * p))
+        .collect();
+    let _ = writeln!(
+        s,
+        "classes (train): {}; imbalance ratio {}",
+        classes.join(", "),
+        a.imbalance_ratio
+            .map_or_else(|| "undefined".to_string(), |r| format!("{r:.2}"))
+    );
+    let d = &a.dominance;
+    let _ = writeln!(
+        s,
+        "dominance: flag when error reduction ≥ {:.2} ({}); majority baseline (class {}) \
+         validation accuracy {:.3}",
+        d.threshold, d.measure, d.baseline_class, d.baseline_accuracy
+    );
+    let _ = writeln!(
+        s,
+        "  {:<24} {:>8} {:>10} {:>8} {:>8}",
+        "column", "val acc", "err. red.", "U(Y|X)", "test acc"
+    );
+    for r in &d.rules {
+        let _ = writeln!(
+            s,
+            "  {:<24} {:>8.3} {:>10.3} {:>8} {:>8}{}",
+            r.column,
+            r.validation_accuracy,
+            r.error_reduction,
+            num(r.uncertainty_coefficient),
+            num(r.test_accuracy),
+            if r.dominant { "  DOMINANT" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "dominant features: {}",
+        if a.dominant_features.is_empty() {
+            "none".to_string()
+        } else {
+            a.dominant_features.join(", ")
+        }
+    );
+    let t = &a.shift_thresholds;
+    let _ = writeln!(
+        s,
+        "shift train → test (marginal: KS ≥ {} with p < {}, or TVD ≥ {}; label relation: \
+         |Δ corr| ≥ {}):",
+        t.ks, t.alpha, t.tvd, t.label_corr_change
+    );
+    let _ = writeln!(
+        s,
+        "  {:<24} {:>14} {:>10} {:>10} {:>8}",
+        "column", "marginal", "corr train", "corr test", "change"
+    );
+    for f in &a.features {
+        let (marginal, train, test, delta, flag) = match f.kind {
+            Kind::Numeric => {
+                let Some(x) = a.shift.get(&f.name) else {
+                    continue;
+                };
+                (
+                    format!("KS {}", num(x.ks)),
+                    x.label_corr_train,
+                    x.label_corr_test,
+                    x.label_corr_change,
+                    (x.marginal_shift, x.label_relation_shift),
+                )
+            }
+            Kind::Categorical => {
+                let Some(x) = a.shift_categorical.get(&f.name) else {
+                    continue;
+                };
+                (
+                    format!("TVD {:.3}", x.tvd),
+                    x.label_corr_train,
+                    x.label_corr_test,
+                    x.label_corr_change,
+                    (x.marginal_shift, x.label_relation_shift),
+                )
+            }
+        };
+        let mut flags = Vec::new();
+        if flag.0 {
+            flags.push("marginal shifted");
+        }
+        if flag.1 {
+            flags.push("LABEL RELATION SHIFTED");
+        }
+        let _ = writeln!(
+            s,
+            "  {:<24} {:>14} {:>10} {:>10} {:>8}  {}",
+            f.name,
+            marginal,
+            num(train),
+            num(test),
+            num(delta),
+            flags.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  (label correlation: Pearson for numeric columns, correlation ratio η for categorical)"
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use data::synth::{SynthConfig, generate};
+    use experiments::{Config, part_a::analyse, split};
+
+    use super::summary_text;
+
+    #[test]
+    fn the_summary_names_the_leak_and_its_broken_relation() {
+        let (train, test) = generate(&SynthConfig::new(3_000, 600, 3)).unwrap();
+        let config = Config::full(3);
+        let s = split(&train, &config).unwrap();
+        let a = analyse(&train, &test, &s.train, &s.validation, &config.part_a);
+        let text = summary_text(&a);
+        assert!(text.contains("dominant features: amenity_score"), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("amenity_score") && l.contains("KS"))
+            .unwrap();
+        assert!(line.contains("LABEL RELATION SHIFTED"), "{line}");
+        assert!(!text.contains("data quality"), "{text}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_listed_when_there_are_some() {
+        let (mut train, test) = generate(&SynthConfig::new(600, 120, 3)).unwrap();
+        train.out_of_range.push(data::OutOfRange {
+            column: "minimum_nights".into(),
+            count: 7,
+            min: Some(1.0),
+            max: None,
+        });
+        let config = Config::full(3);
+        let s = split(&train, &config).unwrap();
+        let a = analyse(&train, &test, &s.train, &s.validation, &config.part_a);
+        let text = summary_text(&a);
+        assert!(
+            text.contains("data quality (train): minimum_nights: 7 values outside [1, ∞)"),
+            "{text}"
+        );
+    }
 }

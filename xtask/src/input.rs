@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use data::{Schema, Table};
 use experiments::Source;
+use experiments::fingerprint::{DataIdentity, Fingerprint};
 
 /// Rows of the synthetic default: the real files' sizes.
 const SYNTH_TRAIN_ROWS: usize = 41_348;
@@ -35,6 +36,42 @@ pub struct Inputs {
     pub source: Source,
     /// One line for people: the two paths, or "synthetic (seed N)".
     pub origin: String,
+    /// The data by content: the files' SHA-256 or the generator's settings.
+    pub identity: DataIdentity,
+}
+
+impl Inputs {
+    /// The run's fingerprint for `config`: the data's identity, the seed, the SHA-256 of the
+    /// configuration's JSON and this tool's version.
+    pub fn fingerprint(&self, config: &experiments::Config) -> Fingerprint {
+        let json = serde_json::to_vec(config).unwrap_or_default();
+        Fingerprint {
+            data: self.identity.clone(),
+            seed: config.seed,
+            config_sha256: sha256_hex(&json),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// SHA-256 of a file's bytes (the file was just loaded, so a read error is reported as for
+/// loading).
+fn file_sha256(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map(|bytes| sha256_hex(&bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -75,7 +112,12 @@ pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, Strin
             };
             let train = read(&train_path)?;
             let test = read(&test_path)?;
+            let identity = DataIdentity::Files {
+                train_sha256: file_sha256(&train_path)?,
+                test_sha256: file_sha256(&test_path)?,
+            };
             Ok(Inputs {
+                identity,
                 origin: format!("{} and {}", train_path.display(), test_path.display()),
                 train,
                 test,
@@ -93,6 +135,12 @@ pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, Strin
                 data::synth::SynthConfig::new(SYNTH_TRAIN_ROWS, SYNTH_TEST_ROWS, args.seed);
             let (train, test) = data::synth::generate(&config).map_err(|e| e.to_string())?;
             Ok(Inputs {
+                identity: DataIdentity::Synthetic {
+                    train_rows: config.train_rows,
+                    test_rows: config.test_rows,
+                    seed: config.seed,
+                    leak: config.leak.clone(),
+                },
                 train,
                 test,
                 source: Source::Synthetic,

@@ -289,3 +289,19 @@ mod tests {
         assert_eq!(listing(&root), ["p.csv", "results"]);
     }
 }
+
+/// Writes a record with the run's fingerprint beside its fields (see
+/// `experiments::fingerprint::Stamped`), so `report` can refuse records of different runs.
+pub fn write_record<T: serde::Serialize>(
+    path: &Path,
+    fingerprint: &experiments::fingerprint::Fingerprint,
+    record: &T,
+) -> Result<(), String> {
+    write_json(
+        path,
+        &experiments::fingerprint::Stamped {
+            fingerprint,
+            record,
+        },
+    )
+}

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use experiments::{Config, Part};
+use experiments::{Config, Part, files};
 
 use crate::input::{self, DataArgs};
-use crate::output::{Staging, write_json, write_model};
+use crate::output::{Staging, write_model, write_record};
 use crate::progress::Stderr;
 
 /// Options shared by the tasks that train: the data, the output folder, how much work.
@@ -46,19 +46,17 @@ pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     progress.finish();
     let name = match part {
-        Part::B => "part_b",
-        Part::C => "part_c",
-        Part::D => "part_d",
-        Part::Q2 => "q2",
+        Part::B => files::PART_B,
+        Part::C => files::PART_C,
+        Part::D => files::PART_D,
+        Part::Q2 => files::Q2,
     };
-    let path = args.out.join(format!("{name}.json"));
+    let path = args.out.join(name);
+    let fingerprint = inputs.fingerprint(&config);
     staging.write(|dir| {
-        write_json(&dir.join(format!("{name}.json")), &record)?;
+        write_record(&dir.join(name), &fingerprint, &record)?;
         for m in &models {
-            write_model(
-                &dir.join("models").join(format!("{}.json", m.name)),
-                &m.file,
-            )?;
+            write_model(&dir.join(files::model(&m.name)), &m.file)?;
         }
         Ok(())
     })?;

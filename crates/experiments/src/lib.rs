@@ -7,7 +7,10 @@
 //! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
+pub mod files;
+pub mod fingerprint;
 pub mod nan;
+pub mod pair;
 pub mod part_a;
 pub mod part_b;
 pub mod part_c;
@@ -16,12 +19,14 @@ pub mod prepare;
 pub mod protocol;
 pub mod q2;
 mod summary;
+pub mod verdicts;
 
 use data::{PreprocessOptions, Split, Table, stratified_split};
 use models::file::ModelFile;
 use models::{BiasNet, Mlp, TrainError};
 use serde::{Deserialize, Serialize};
 
+pub use pair::Pair;
 pub use part_a::PartA;
 pub use part_b::PartB;
 pub use part_c::PartC;
@@ -36,6 +41,40 @@ pub enum ExperimentError {
     /// The data could not be prepared.
     #[error(transparent)]
     Data(#[from] data::DataError),
+    /// A class of the training file has too few rows for both parts of the split.
+    #[error(
+        "training file: class {class} has {rows} row(s), too few to split; a validation \
+         fraction of {fraction} needs at least {minimum} rows per class"
+    )]
+    TooFewRows {
+        /// The class.
+        class: usize,
+        /// Its rows in the training file.
+        rows: usize,
+        /// The fewest rows that put at least one in each part.
+        minimum: usize,
+        /// The validation fraction.
+        fraction: f64,
+    },
+    /// The training file holds one class only: there is nothing to learn.
+    #[error("training file: every row has class {class}; a classifier needs at least two classes")]
+    SingleClass {
+        /// The one class present.
+        class: usize,
+    },
+    /// The split left no row for validation (or none for training).
+    #[error(
+        "the split with validation fraction {fraction} leaves {validation} validation and \
+         {train} training rows; both need at least one"
+    )]
+    EmptySplit {
+        /// The validation fraction.
+        fraction: f64,
+        /// Rows in the validation part.
+        validation: usize,
+        /// Rows in the training part.
+        train: usize,
+    },
     /// A training run failed (diverged).
     #[error("{context}: {source}")]
     Training {
@@ -166,14 +205,48 @@ pub struct Outputs {
     pub models: Vec<NamedModel>,
 }
 
-/// The stratified split every part shares.
-pub fn split(train: &Table, config: &Config) -> Split {
-    stratified_split(
-        &train.labels,
+/// The stratified split every part shares, after checking that the training file can be
+/// split and trained on: at least two classes, every present class with enough rows to put
+/// one in each part, and neither part empty. These are errors before any work starts.
+pub fn split(train: &Table, config: &Config) -> Result<Split, ExperimentError> {
+    let fraction = config.validation_fraction;
+    let counts = part_a::stats::class_counts(
+        train.labels.iter().map(|&y| usize::from(y)),
         train.schema.n_classes,
-        config.validation_fraction,
-        config.seed,
-    )
+    );
+    let present: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] > 0).collect();
+    if let [class] = present.as_slice() {
+        return Err(ExperimentError::SingleClass { class: *class });
+    }
+    if let Some(minimum) = min_rows_per_class(fraction)
+        && let Some(&class) = present.iter().find(|&&c| counts[c] < minimum)
+    {
+        return Err(ExperimentError::TooFewRows {
+            class,
+            rows: counts[class],
+            minimum,
+            fraction,
+        });
+    }
+    let split = stratified_split(&train.labels, train.schema.n_classes, fraction, config.seed);
+    if split.train.is_empty() || split.validation.is_empty() {
+        return Err(ExperimentError::EmptySplit {
+            fraction,
+            validation: split.validation.len(),
+            train: split.train.len(),
+        });
+    }
+    Ok(split)
+}
+
+/// The fewest rows a class needs so that the stratified split (`round(fraction × n)` rows to
+/// validation) puts at least one row in each part; `None` if no count does (a fraction of 0
+/// or 1, caught as an empty split).
+pub fn min_rows_per_class(fraction: f64) -> Option<usize> {
+    (2..=10_000).find(|&n| {
+        let k = (fraction * n as f64).round();
+        k >= 1.0 && k < n as f64
+    })
 }
 
 /// Runs Parts A–D and Question 2.
@@ -185,7 +258,7 @@ pub fn run_all(
     progress: &mut dyn Progress,
 ) -> Result<Outputs, ExperimentError> {
     let seed = config.seed;
-    let split = split(train, config);
+    let split = split(train, config)?;
     progress.step("Part A: exploratory statistics");
     let part_a = part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
     progress.step("Preprocessing (fitted on the training split)");
@@ -254,7 +327,7 @@ pub fn run_part(
     progress: &mut dyn Progress,
 ) -> Result<(PartRecord, Vec<NamedModel>), ExperimentError> {
     let seed = config.seed;
-    let split = split(train, config);
+    let split = split(train, config)?;
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     Ok(match part {

@@ -6,6 +6,7 @@ use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, Tr
 use serde::{Deserialize, Serialize};
 
 use crate::prepare::{Prepared, majority};
+use crate::verdicts;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part B trains.
@@ -29,6 +30,15 @@ pub struct PartBConfig {
     /// set). Not written to the record: the outputs do not depend on it.
     #[serde(skip, default = "models::default_threads")]
     pub threads: usize,
+    /// Sigmoid counts as learning ("slow, not stuck") when its best sweep run beats the
+    /// majority share of validation by more than this.
+    pub stuck_margin: f64,
+    /// Sigmoid's first-layer gradient counts as vanishing when its mean first-to-last ratio
+    /// is below this factor times ReLU's.
+    pub vanishing_factor: f64,
+    /// Saturation counts as negligible when the most saturated sigmoid layer has fewer than
+    /// this share of saturated units at the end.
+    pub saturation_share: f64,
 }
 
 impl Default for PartBConfig {
@@ -42,6 +52,9 @@ impl Default for PartBConfig {
             sweep_iterations: 2000,
             sweep_checkpoints: vec![200, 500, 1000, 2000],
             threads: models::default_threads(),
+            stuck_margin: 0.05,
+            vanishing_factor: 0.5,
+            saturation_share: 0.05,
         }
     }
 }
@@ -167,10 +180,21 @@ pub struct PartB {
     pub sigmoid_sweep: Vec<SweepPoint>,
     /// B(b): ReLU then sigmoid.
     pub gradients: Vec<GradientEvidence>,
+    /// The verdicts drawn from the sweep and the gradients.
+    pub verdicts: PartBVerdicts,
+}
+
+/// Part B's verdicts, each `None` when its evidence is missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartBVerdicts {
+    /// Is sigmoid stuck or only slow?
+    pub sigmoid_sweep: Option<verdicts::SweepVerdict>,
+    /// Do gradients vanish, and are units saturated?
+    pub gradients: Option<verdicts::GradientVerdict>,
 }
 
 /// Full-batch gradient descent through the hand-written backward pass.
-pub(crate) fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainConfig {
+pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainConfig {
     TrainConfig {
         learning_rate,
         steps,
@@ -182,8 +206,8 @@ pub(crate) fn train_config(learning_rate: f64, steps: usize, threads: usize) -> 
     }
 }
 
-/// Trains one from-scratch MLP with the study's initialisation.
-pub(crate) fn train_mlp(
+/// Trains one from-scratch MLP (Part B's engine) with the given initialisation.
+pub fn train_mlp(
     prepared: &Prepared,
     hidden: &[usize],
     activation: Activation,
@@ -267,8 +291,16 @@ pub fn run_part_b(
     progress.step("Part B(a): sigmoid learning-rate sweep");
     let sigmoid_sweep = sweep(prepared, config, seed)?;
 
-    let gradients = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
+    let gradients: Vec<GradientEvidence> = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
     let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
+    let verdicts = PartBVerdicts {
+        sigmoid_sweep: verdicts::sigmoid_sweep(&sigmoid_sweep, majority_share, config.stuck_margin),
+        gradients: verdicts::gradients(
+            &gradients,
+            config.vanishing_factor,
+            config.saturation_share,
+        ),
+    };
     Ok((
         PartB {
             config: config.clone(),
@@ -278,6 +310,7 @@ pub fn run_part_b(
             seeds,
             sigmoid_sweep,
             gradients,
+            verdicts,
         },
         models,
     ))

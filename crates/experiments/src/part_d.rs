@@ -4,8 +4,12 @@
 use models::{LossOptions, Mlp};
 use serde::{Deserialize, Serialize};
 
+use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig, train_tape_mlp};
 use crate::prepare::{Prepared, accuracy, majority};
+use crate::verdicts::{
+    ClassMixVerdict, Collapse, CollapseVerdict, OverfittingVerdict, class_mix, overfitting,
+};
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part D judges and mitigates.
@@ -20,6 +24,16 @@ pub struct PartDConfig {
     pub weight_decay: f64,
     /// Dropout probability of the dropout mitigation.
     pub dropout: f64,
+    /// There is a collapse to explain only when test accuracy is below validation accuracy
+    /// by at least this (a fraction, 0.05 = five points)…
+    pub collapse_gap: f64,
+    /// …and the test set has at least this many rows.
+    pub min_test_rows: usize,
+    /// Training and validation accuracy closer than this rule overfitting out.
+    pub overfitting_gap: f64,
+    /// Class shares of the training split and test closer than this (total variation) rule
+    /// a change of the class mix out.
+    pub class_mix_shift: f64,
 }
 
 impl Default for PartDConfig {
@@ -29,11 +43,16 @@ impl Default for PartDConfig {
             min_train_relation: 0.2,
             weight_decay: 0.01,
             dropout: 0.3,
+            collapse_gap: 0.05,
+            min_test_rows: 30,
+            overfitting_gap: 0.03,
+            class_mix_shift: 0.02,
         }
     }
 }
 
-/// One column's label relation in train and in test, from Part A's shift check.
+/// One column's label relation in train and in test, from Part A's shift check (undefined
+/// relations stay `NaN`, written as `null`, never 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnShift {
     /// Original column name.
@@ -50,11 +69,13 @@ pub struct ColumnShift {
     pub distribution_shift: f64,
 }
 
-/// Everything known about one column, side by side.
+/// Everything known about one column, side by side: Part A's shift check (flattened into
+/// the same JSON object) and Part C's attribution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnEvidence {
-    /// Original column name.
-    pub column: String,
+    /// The column, its label relation in train and test and its distribution shift.
+    #[serde(flatten)]
+    pub shift: ColumnShift,
     /// Share of the model's gradient attribution (Part C).
     pub attribution_share: f64,
     /// Drop in validation accuracy when the column is shuffled (Part C).
@@ -63,15 +84,6 @@ pub struct ColumnEvidence {
     pub attribution_rank: usize,
     /// Rank by permutation importance, 1 = the costliest column to shuffle.
     pub permutation_rank: usize,
-    /// Label relation in train (Part A).
-    #[serde(with = "crate::nan")]
-    pub relation_train: f64,
-    /// Label relation in test (Part A).
-    #[serde(with = "crate::nan")]
-    pub relation_test: f64,
-    /// Distribution shift of the column itself, train to test (Part A).
-    #[serde(with = "crate::nan")]
-    pub distribution_shift: f64,
     /// Whether the label relation breaks between train and test.
     pub relation_breaks: bool,
 }
@@ -103,12 +115,51 @@ pub struct Evaluation {
     pub test_gap: f64,
 }
 
+/// The kinds of mitigation Part D measures (written as their snake-case names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MitigationKind {
+    /// Retrain without the root-cause column.
+    DropRootCause,
+    /// Loss weighted inversely to class frequency.
+    ClassWeights,
+    /// L2 weight decay.
+    WeightDecay,
+    /// Dropout on the hidden layers.
+    Dropout,
+    /// Always predict the training split's majority class (a reference, not a model).
+    MajorityBaseline,
+}
+
+impl MitigationKind {
+    /// The snake-case name, as in the records and the model file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            MitigationKind::DropRootCause => "drop_root_cause",
+            MitigationKind::ClassWeights => "class_weights",
+            MitigationKind::WeightDecay => "weight_decay",
+            MitigationKind::Dropout => "dropout",
+            MitigationKind::MajorityBaseline => "majority_baseline",
+        }
+    }
+
+    /// Whether this is a trained model (the majority baseline is not).
+    pub fn is_model(self) -> bool {
+        self != MitigationKind::MajorityBaseline
+    }
+}
+
+impl std::fmt::Display for MitigationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A mitigation and what it achieves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mitigation {
-    /// Short name (`drop_root_cause`, `class_weights`, `weight_decay`, `dropout`,
-    /// `majority_baseline`).
-    pub name: String,
+    /// Which mitigation.
+    pub name: MitigationKind,
     /// What was changed.
     pub description: String,
     /// Training split accuracy.
@@ -175,6 +226,32 @@ pub struct PartD {
     pub mitigations: Vec<Mitigation>,
     /// The root-cause column's per-class distribution in train and test, if one was found.
     pub root_cause_distribution: Option<ColumnDistribution>,
+    /// The verdicts drawn from these numbers.
+    pub verdicts: PartDVerdicts,
+}
+
+/// Part D's verdicts, with the numbers and thresholds they were drawn from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartDVerdicts {
+    /// Is there a collapse on test to explain?
+    pub collapse: CollapseVerdict,
+    /// Could overfitting explain anything?
+    pub overfitting: OverfittingVerdict,
+    /// Does the class mix move from training to test?
+    pub class_mix: ClassMixVerdict,
+    /// Index into `mitigations` of the trained mitigation with the best test accuracy (the
+    /// last one on ties).
+    pub best_mitigation: Option<usize>,
+}
+
+/// The trained mitigation with the best test accuracy.
+pub fn best_mitigation(mitigations: &[Mitigation]) -> Option<usize> {
+    mitigations
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.name.is_model())
+        .max_by(|a, b| a.1.test_acc.total_cmp(&b.1.test_acc))
+        .map(|(i, _)| i)
 }
 
 /// Number of equal-width bins of a numeric column's distribution.
@@ -290,16 +367,9 @@ pub fn confusion(predicted: &[usize], truth: &[usize], n_classes: usize) -> Conf
     }
 }
 
+/// Class shares of `y`, with Part A's helpers.
 fn shares(y: &[usize], n_classes: usize) -> Vec<f64> {
-    let mut counts = vec![0.0; n_classes];
-    for &c in y {
-        counts[c] += 1.0;
-    }
-    counts.iter().map(|c| c / y.len().max(1) as f64).collect()
-}
-
-fn total_variation(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0
+    stats::shares(&stats::class_counts(y.iter().copied(), n_classes))
 }
 
 fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Evaluation {
@@ -328,76 +398,97 @@ pub fn ordinal(rank: usize) -> &'static str {
 }
 
 /// Finds the root cause: of the columns whose label relation breaks between train and
-/// test, the one the model relies on most.
+/// test, the one the model relies on most — only when `collapse` says there is a collapse
+/// to explain. The evidence is gathered either way.
 pub fn diagnose(
     part_c: &PartC,
     shifts: &[ColumnShift],
     config: &PartDConfig,
     model: &Evaluation,
+    collapse: &CollapseVerdict,
 ) -> RootCause {
     let evidence: Vec<ColumnEvidence> = part_c
         .columns
         .iter()
         .map(|c| {
-            let s = shifts.iter().find(|s| s.column == c.column);
-            let (train, test, dist) = s.map_or((f64::NAN, f64::NAN, f64::NAN), |s| {
-                (s.relation_train, s.relation_test, s.distribution_shift)
-            });
+            let shift = shifts
+                .iter()
+                .find(|s| s.column == c.column)
+                .cloned()
+                .unwrap_or_else(|| ColumnShift {
+                    column: c.column.clone(),
+                    relation_train: f64::NAN,
+                    relation_test: f64::NAN,
+                    distribution_shift: f64::NAN,
+                });
+            // An undefined relation (NaN) never breaks: both comparisons are false.
+            let breaks = shift.relation_train.abs() >= config.min_train_relation
+                && shift.relation_test.abs() < config.break_ratio * shift.relation_train.abs();
             let rank = |key: fn(&crate::part_c::ColumnScore) -> f64| {
                 1 + part_c.columns.iter().filter(|o| key(o) > key(c)).count()
             };
             ColumnEvidence {
-                column: c.column.clone(),
+                shift,
                 attribution_share: c.share,
                 permutation_drop: c.permutation_drop,
                 attribution_rank: rank(|o| o.share),
                 permutation_rank: rank(|o| o.permutation_drop),
-                relation_train: train,
-                relation_test: test,
-                distribution_shift: dist,
-                relation_breaks: train.abs() >= config.min_train_relation
-                    && test.abs() < config.break_ratio * train.abs(),
+                relation_breaks: breaks,
             }
         })
         .collect();
     let culprit = evidence
         .iter()
-        .filter(|e| e.relation_breaks)
+        .filter(|e| e.relation_breaks && collapse.finding == Collapse::Collapse)
         .max_by(|a, b| a.attribution_share.total_cmp(&b.attribution_share));
     let gap = model.val_acc - model.test_acc;
-    let statement = match culprit {
-        Some(e) => format!(
-            "The model ranks `{col}` {ar} of the columns by gradient attribution ({share:.0}% of \
+    let statement = match (collapse.finding, culprit) {
+        (Collapse::TooFewRows, _) => format!(
+            "Too few rows: the test set has {} rows, fewer than the {} its statistics need, so \
+             no collapse is diagnosed.",
+            collapse.test_rows, collapse.min_test_rows
+        ),
+        (Collapse::NoCollapse, _) => format!(
+            "No collapse to explain: test accuracy ({:.1}%) is not below validation accuracy \
+             ({:.1}%) by at least {:.1} points.",
+            100.0 * model.test_acc,
+            100.0 * model.val_acc,
+            100.0 * collapse.min_gap
+        ),
+        (Collapse::Collapse, culprit) => match culprit {
+            Some(e) => format!(
+                "The model ranks `{col}` {ar} of the columns by gradient attribution ({share:.0}% of \
              it) and {pr} by permutation importance (shuffling it costs {drop:.1} points of \
              validation accuracy). `{col}` relates to the label with \
              strength {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
              only {ds:.3}: the shortcut the model learned does not hold on test, which explains \
              the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points. \
              Overfitting does not: training and validation accuracy differ by {ov:.1} points.",
-            col = e.column,
-            ar = ordinal(e.attribution_rank),
-            pr = ordinal(e.permutation_rank),
-            share = 100.0 * e.attribution_share,
-            drop = 100.0 * e.permutation_drop,
-            rt = e.relation_train,
-            rs = e.relation_test,
-            ds = e.distribution_shift,
-            val = 100.0 * model.val_acc,
-            test = 100.0 * model.test_acc,
-            gap = 100.0 * gap,
-            ov = 100.0 * (model.train_acc - model.val_acc),
-        ),
-        None => format!(
-            "No column the model relies on changes its relation to the label between train and \
+                col = e.shift.column,
+                ar = ordinal(e.attribution_rank),
+                pr = ordinal(e.permutation_rank),
+                share = 100.0 * e.attribution_share,
+                drop = 100.0 * e.permutation_drop,
+                rt = e.shift.relation_train,
+                rs = e.shift.relation_test,
+                ds = e.shift.distribution_shift,
+                val = 100.0 * model.val_acc,
+                test = 100.0 * model.test_acc,
+                gap = 100.0 * gap,
+                ov = 100.0 * (model.train_acc - model.val_acc),
+            ),
+            None => format!(
+                "No column the model relies on changes its relation to the label between train and \
              test (threshold: test strength below {:.0}% of a train strength of at least {:.2}); \
              the validation-to-test gap is {:.1} points.",
-            100.0 * config.break_ratio,
-            config.min_train_relation,
-            100.0 * gap
-        ),
+                100.0 * config.break_ratio,
+                config.min_train_relation,
+                100.0 * gap
+            ),
+        },
     };
     RootCause {
-        feature: culprit.map(|e| e.column.clone()),
+        feature: culprit.map(|e| e.shift.column.clone()),
         evidence,
         statement,
     }
@@ -421,15 +512,22 @@ pub fn run_part_d(
     let model = evaluate(part_c_model, prepared);
     let test_pred = part_c_model.predict(prepared.test.x.as_ref());
     let val_pred = part_c_model.predict(prepared.validation.x.as_ref());
-    let root_cause = diagnose(part_c, shifts, config, &model);
+    let collapse = crate::verdicts::collapse(
+        model.val_acc,
+        model.test_acc,
+        prepared.test.y.len(),
+        config.collapse_gap,
+        config.min_test_rows,
+    );
+    let root_cause = diagnose(part_c, shifts, config, &model, &collapse);
 
     let mut mitigations = Vec::new();
     let mut models = Vec::new();
-    let mut add = |name: &str, description: String, mlp: &Mlp, p: &Prepared| {
+    let mut add = |name: MitigationKind, description: String, mlp: &Mlp, p: &Prepared| {
         let e = evaluate(mlp, p);
         models.push(NamedModel::mlp(format!("part_d_{name}"), mlp, p));
         mitigations.push(Mitigation {
-            name: name.to_string(),
+            name,
             description,
             train_acc: e.train_acc,
             val_acc: e.val_acc,
@@ -442,7 +540,7 @@ pub fn run_part_d(
             prepared.without_columns(train_table, test_table, std::slice::from_ref(column))?;
         let (mlp, _) = train_tape_mlp(&reduced, part_c_config, LossOptions::default(), 0.0, seed)?;
         add(
-            "drop_root_cause",
+            MitigationKind::DropRootCause,
             format!("retrained without `{column}`"),
             &mlp,
             &reduced,
@@ -456,7 +554,7 @@ pub fn run_part_d(
     };
     let (mlp, _) = train_tape_mlp(prepared, part_c_config, loss, 0.0, seed)?;
     add(
-        "class_weights",
+        MitigationKind::ClassWeights,
         "loss weighted inversely to class frequency".into(),
         &mlp,
         prepared,
@@ -469,7 +567,7 @@ pub fn run_part_d(
     };
     let (mlp, _) = train_tape_mlp(prepared, part_c_config, loss, 0.0, seed)?;
     add(
-        "weight_decay",
+        MitigationKind::WeightDecay,
         format!("L2 weight decay λ = {}", config.weight_decay),
         &mlp,
         prepared,
@@ -484,7 +582,7 @@ pub fn run_part_d(
         seed,
     )?;
     add(
-        "dropout",
+        MitigationKind::Dropout,
         format!("dropout p = {} on hidden layers", config.dropout),
         &mlp,
         prepared,
@@ -493,7 +591,7 @@ pub fn run_part_d(
     let (class, _) = majority(&prepared.train.y, k);
     let constant = |n: usize| vec![class; n];
     mitigations.push(Mitigation {
-        name: "majority_baseline".into(),
+        name: MitigationKind::MajorityBaseline,
         description: format!("always predict class {class}, the most frequent in training"),
         train_acc: accuracy(&constant(prepared.train.y.len()), &prepared.train.y),
         val_acc: accuracy(
@@ -503,6 +601,14 @@ pub fn run_part_d(
         test_acc: accuracy(&constant(prepared.test.y.len()), &prepared.test.y),
     });
 
+    let class_share_shift =
+        stats::total_variation(&shares(&prepared.train.y, k), &shares(&prepared.test.y, k));
+    let verdicts = PartDVerdicts {
+        collapse,
+        overfitting: overfitting(model.overfitting_gap, config.overfitting_gap),
+        class_mix: class_mix(class_share_shift, config.class_mix_shift),
+        best_mitigation: best_mitigation(&mitigations),
+    };
     Ok((
         PartD {
             config: config.clone(),
@@ -510,10 +616,7 @@ pub fn run_part_d(
             model,
             test_confusion: confusion(&test_pred, &prepared.test.y, k),
             validation_confusion: confusion(&val_pred, &prepared.validation.y, k),
-            class_share_shift: total_variation(
-                &shares(&prepared.train.y, k),
-                &shares(&prepared.test.y, k),
-            ),
+            class_share_shift,
             class_shares_train: shares(&prepared.train.y, k),
             class_shares_test: shares(&prepared.test.y, k),
             root_cause_distribution: root_cause
@@ -522,7 +625,11 @@ pub fn run_part_d(
                 .and_then(|c| column_distribution(train_table, test_table, c)),
             root_cause,
             mitigations,
+            verdicts,
         },
         models,
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -43,7 +43,7 @@ pub fn run_protocol(
     progress: &mut dyn Progress,
 ) -> Result<Protocol, ExperimentError> {
     let seed = config.seed;
-    let split = crate::split(train, config);
+    let split = crate::split(train, config)?;
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;

@@ -29,6 +29,14 @@ pub struct Q2Config {
     /// unless set). Not written to the record: the outputs do not depend on it.
     #[serde(skip, default = "models::default_threads")]
     pub threads: usize,
+    /// One mode converges more slowly when it needs more than this factor times the other's
+    /// iterations to the loss target.
+    pub speed_ratio: f64,
+    /// One mode descends less smoothly when its loss rises more than `smooth_ratio` × the
+    /// other's + `smooth_offset` iterations per run.
+    pub smooth_ratio: f64,
+    /// See `smooth_ratio`.
+    pub smooth_offset: f64,
 }
 
 impl Default for Q2Config {
@@ -41,6 +49,9 @@ impl Default for Q2Config {
             seeds: 5,
             fd_step: 1e-6,
             threads: models::default_threads(),
+            speed_ratio: 1.1,
+            smooth_ratio: 1.5,
+            smooth_offset: 1.0,
         }
     }
 }
@@ -155,6 +166,8 @@ pub struct Q2 {
     pub independent: Q2Headline,
     /// The gradient check.
     pub grad_check: GradCheck,
+    /// The verdicts on speed, attainable loss, stability and smoothness.
+    pub verdicts: crate::verdicts::Q2Verdicts,
 }
 
 fn relative_error(a: f64, b: f64) -> f64 {
@@ -223,10 +236,15 @@ pub fn grad_check(
     })
 }
 
-struct SeedRun {
-    losses: Vec<f64>,
-    initial_loss: f64,
-    val_acc: f64,
+/// One finished training run of Question 2 (a diverged run is `None` where these are listed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedRun {
+    /// Training loss after each iteration.
+    pub losses: Vec<f64>,
+    /// Training loss at initialisation.
+    pub initial_loss: f64,
+    /// Final validation accuracy.
+    pub val_acc: f64,
 }
 
 fn train_seed(
@@ -329,43 +347,63 @@ pub fn run_q2(
         .iter()
         .map(|(mode, lr, runs)| cell(*mode, *lr, runs, loss_target, config))
         .collect();
-    let headline = |mode: BiasMode| {
-        let name = mode_name(mode);
-        let base = cells
-            .iter()
-            .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
-        let best = cells
-            .iter()
-            .filter(|c| c.mode == name && c.final_loss_mean.is_finite())
-            .min_by(|a, b| a.final_loss_mean.total_cmp(&b.final_loss_mean));
-        Q2Headline {
-            final_loss: base.map_or(f64::NAN, |c| c.final_loss_mean),
-            val_acc: base.map_or(f64::NAN, |c| c.val_acc_mean),
-            iterations_to_target: base.and_then(|c| c.iterations_to_target_mean),
-            seeds_reaching_target: base.map_or(0, |c| c.seeds_reaching_target),
-            best_final_loss: best.map_or(f64::NAN, |c| c.final_loss_mean),
-            best_learning_rate: best.map(|c| c.learning_rate),
-            largest_stable_learning_rate: cells
-                .iter()
-                .filter(|c| c.mode == name && c.stable)
-                .map(|c| c.learning_rate)
-                .fold(None, |a: Option<f64>, lr| Some(a.map_or(lr, |a| a.max(lr)))),
-        }
-    };
+    let shared = headline(&cells, BiasMode::Shared, config);
+    let independent = headline(&cells, BiasMode::Independent, config);
+    let verdicts = crate::verdicts::q2(
+        &cells,
+        &config.learning_rates,
+        config.seeds,
+        &shared,
+        &independent,
+        crate::verdicts::Q2Rules {
+            speed_ratio: config.speed_ratio,
+            smooth_ratio: config.smooth_ratio,
+            smooth_offset: config.smooth_offset,
+        },
+    );
     Ok((
         Q2 {
-            shared: headline(BiasMode::Shared),
-            independent: headline(BiasMode::Independent),
+            shared,
+            independent,
             config: config.clone(),
             loss_target,
             cells,
             grad_check,
+            verdicts,
         },
         models,
     ))
 }
 
-fn cell(
+/// One mode's headline from the cells: its numbers at the base learning rate, its best
+/// final loss and its largest stable learning rate.
+pub fn headline(cells: &[Q2Cell], mode: BiasMode, config: &Q2Config) -> Q2Headline {
+    let name = mode_name(mode);
+    let base = cells
+        .iter()
+        .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
+    let best = cells
+        .iter()
+        .filter(|c| c.mode == name && c.final_loss_mean.is_finite())
+        .min_by(|a, b| a.final_loss_mean.total_cmp(&b.final_loss_mean));
+    Q2Headline {
+        final_loss: base.map_or(f64::NAN, |c| c.final_loss_mean),
+        val_acc: base.map_or(f64::NAN, |c| c.val_acc_mean),
+        iterations_to_target: base.and_then(|c| c.iterations_to_target_mean),
+        seeds_reaching_target: base.map_or(0, |c| c.seeds_reaching_target),
+        best_final_loss: best.map_or(f64::NAN, |c| c.final_loss_mean),
+        best_learning_rate: best.map(|c| c.learning_rate),
+        largest_stable_learning_rate: cells
+            .iter()
+            .filter(|c| c.mode == name && c.stable)
+            .map(|c| c.learning_rate)
+            .fold(None, |a: Option<f64>, lr| Some(a.map_or(lr, |a| a.max(lr)))),
+    }
+}
+
+/// One (mode, learning rate) cell from its seeds' runs: stability, mean final loss,
+/// iterations to `target`, loss rises and the mean loss curve.
+pub fn cell(
     mode: BiasMode,
     lr: f64,
     runs: &[Option<SeedRun>],
@@ -415,3 +453,6 @@ fn cell(
         loss_curve,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::part_c::FeatureScore;
-use crate::part_d::ColumnShift;
+use crate::part_d::{ColumnShift, MitigationKind};
+use crate::verdicts::Collapse;
 use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
 
 /// Where the data came from.
@@ -61,6 +62,8 @@ pub struct PartCSummary {
 /// The root cause, short.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RootCauseSummary {
+    /// Whether there was a collapse to explain at all.
+    pub collapse: Collapse,
     /// The original column, if one was found.
     pub feature: Option<String>,
     /// The finding in words.
@@ -70,8 +73,8 @@ pub struct RootCauseSummary {
 /// A mitigation's test accuracy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MitigationSummary {
-    /// Its name.
-    pub name: String,
+    /// Which mitigation.
+    pub name: MitigationKind,
     /// Test accuracy.
     #[serde(with = "crate::nan")]
     pub test_acc: f64,
@@ -190,6 +193,7 @@ impl Summary {
                 val_acc: d.model.val_acc,
                 test_acc: d.test_acc,
                 root_cause: RootCauseSummary {
+                    collapse: d.verdicts.collapse.finding,
                     feature: d.root_cause.feature.clone(),
                     statement: d.root_cause.statement.clone(),
                 },
@@ -197,7 +201,7 @@ impl Summary {
                     .mitigations
                     .iter()
                     .map(|m| MitigationSummary {
-                        name: m.name.clone(),
+                        name: m.name,
                         test_acc: m.test_acc,
                     })
                     .collect(),
@@ -215,9 +219,10 @@ impl Summary {
 
 /// Each column's label relation in train and test, from Part A's shift check, on one scale:
 /// |Pearson r| for numeric columns, the correlation ratio η for categorical ones (both in
-/// [0, 1], both 1 when the column determines the label linearly / by level).
+/// [0, 1], both 1 when the column determines the label linearly / by level). An undefined
+/// statistic stays undefined (`NaN`, written as `null`): it is never read as "no relation".
 pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
-    let strength = |r: Option<f64>| r.map_or(0.0, f64::abs);
+    let strength = |r: Option<f64>| r.map_or(f64::NAN, f64::abs);
     let numeric = a.shift.iter().map(|(column, s)| ColumnShift {
         column: column.clone(),
         relation_train: strength(s.label_corr_train),

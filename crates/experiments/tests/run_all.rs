@@ -2,6 +2,8 @@
 //! leaking column, whichever it is, and find nothing when nothing leaks.
 
 use data::synth::{SynthConfig, generate};
+use experiments::part_d::MitigationKind;
+use experiments::verdicts::Collapse;
 use experiments::{Config, Outputs, Silent, Source, run_all};
 
 fn run(leak: Option<&str>) -> Outputs {
@@ -17,7 +19,7 @@ fn run_on(leak: Option<&str>, threads: usize) -> Outputs {
     run_all(&train, &test, Source::Synthetic, &config, &mut Silent).unwrap()
 }
 
-fn mitigation(o: &Outputs, name: &str) -> f64 {
+fn mitigation(o: &Outputs, name: MitigationKind) -> f64 {
     o.part_d
         .mitigations
         .iter()
@@ -42,7 +44,7 @@ fn the_leak_is_named_and_dropping_it_recovers_the_test_accuracy() {
             .root_cause
             .evidence
             .iter()
-            .find(|e| e.column == leak)
+            .find(|e| e.shift.column == leak)
             .unwrap();
         assert!(
             evidence.attribution_rank == 1 || evidence.permutation_rank == 1,
@@ -50,13 +52,18 @@ fn the_leak_is_named_and_dropping_it_recovers_the_test_accuracy() {
         );
         let d = &o.part_d.model;
         assert!(d.val_acc - d.test_acc > 0.15, "no collapse: {d:?}");
-        let dropped = mitigation(&o, "drop_root_cause");
+        assert_eq!(o.part_d.verdicts.collapse.finding, Collapse::Collapse);
+        let dropped = mitigation(&o, MitigationKind::DropRootCause);
         assert!(
             dropped > d.test_acc + 0.1,
             "dropping {leak} gives {dropped} against {}",
             d.test_acc
         );
-        for other in ["class_weights", "weight_decay", "dropout"] {
+        for other in [
+            MitigationKind::ClassWeights,
+            MitigationKind::WeightDecay,
+            MitigationKind::Dropout,
+        ] {
             assert!(
                 mitigation(&o, other) < dropped,
                 "{other} beats dropping the leak"
@@ -75,6 +82,8 @@ fn without_a_leak_there_is_no_root_cause_and_no_collapse() {
         o.part_d.root_cause.statement
     );
     assert!((o.part_d.model.val_acc - o.part_d.model.test_acc).abs() < 0.05);
+    assert_eq!(o.part_d.verdicts.collapse.finding, Collapse::NoCollapse);
+    assert_eq!(o.summary.part_d.root_cause.collapse, Collapse::NoCollapse);
 }
 
 /// Also across thread counts: blocks, Question 2's runs and evaluation are shared out

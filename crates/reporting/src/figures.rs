@@ -414,7 +414,7 @@ fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportErro
         "Part D: mitigations, each measured on test",
         "mitigation",
         "accuracy (fraction)",
-        d.mitigations.iter().map(|m| m.name.clone()).collect(),
+        d.mitigations.iter().map(|m| m.name.to_string()).collect(),
     )
     .series(BarSeries::new(
         "validation",

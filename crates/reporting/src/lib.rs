@@ -16,7 +16,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use experiments::{PartA, PartB, PartC, PartD, Q2, Summary};
+use experiments::fingerprint::{self, Fingerprint};
+use experiments::{PartA, PartB, PartC, PartD, Q2, Summary, files};
 use models::Activation;
 use serde::de::DeserializeOwned;
 
@@ -43,6 +44,23 @@ pub enum ReportError {
         name: String,
         /// What went wrong.
         message: String,
+    },
+    /// Two records of the folder come from different runs.
+    #[error(
+        "{first} and {second} come from different runs (their fingerprints differ); rerun \
+         `cargo xtask all` to make the records of one run"
+    )]
+    MixedRuns {
+        /// The first record read.
+        first: PathBuf,
+        /// The record whose fingerprint differs from it.
+        second: PathBuf,
+    },
+    /// A record carries no run fingerprint.
+    #[error("{path}: no run fingerprint; rerun `cargo xtask all` to write the records again")]
+    NoFingerprint {
+        /// The file.
+        path: PathBuf,
     },
     /// The Markdown links a figure that was not drawn.
     #[error("report links figures that were not drawn: {0}")]
@@ -74,29 +92,58 @@ pub struct Results {
     pub q2: Q2,
 }
 
-fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, ReportError> {
-    let path = dir.join(name);
-    let text = fs::read_to_string(&path).map_err(|e| ReportError::Read {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    serde_json::from_str(&text).map_err(|e| ReportError::Read {
-        path,
-        message: e.to_string(),
-    })
+/// Reads the records of one folder, checking that every one carries the same fingerprint
+/// as the first.
+struct Reader<'a> {
+    dir: &'a Path,
+    first: Option<(PathBuf, Fingerprint)>,
+}
+
+impl Reader<'_> {
+    fn read<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ReportError> {
+        let path = self.dir.join(name);
+        let fail = |message: String| ReportError::Read {
+            path: path.clone(),
+            message,
+        };
+        let text = fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
+        let stamp = value
+            .as_object_mut()
+            .and_then(|o| o.remove(fingerprint::KEY))
+            .ok_or_else(|| ReportError::NoFingerprint { path: path.clone() })?;
+        let stamp: Fingerprint =
+            serde_json::from_value(stamp).map_err(|e| fail(format!("fingerprint: {e}")))?;
+        match &self.first {
+            None => self.first = Some((path.clone(), stamp)),
+            Some((first, f)) if *f != stamp => {
+                return Err(ReportError::MixedRuns {
+                    first: first.clone(),
+                    second: path,
+                });
+            }
+            Some(_) => {}
+        }
+        serde_json::from_value(value).map_err(|e| fail(e.to_string()))
+    }
 }
 
 impl Results {
-    /// Reads the records from a results folder.
+    /// Reads the records from a results folder; refuses records without a fingerprint or
+    /// from different runs.
     pub fn load(dir: &Path) -> Result<Self, ReportError> {
-        Ok(Results {
-            summary: read(dir, "summary.json")?,
-            part_a: read(dir, "eda.json")?,
-            part_b: read(dir, "part_b.json")?,
-            part_c: read(dir, "part_c.json")?,
-            part_d: read(dir, "part_d.json")?,
-            q2: read(dir, "q2.json")?,
-        })
+        let mut r = Reader { dir, first: None };
+        let results = Results {
+            summary: r.read(files::SUMMARY)?,
+            part_a: r.read(files::PART_A)?,
+            part_b: r.read(files::PART_B)?,
+            part_c: r.read(files::PART_C)?,
+            part_d: r.read(files::PART_D)?,
+            q2: r.read(files::Q2)?,
+        };
+        r.read::<serde_json::Value>(files::CONFIG)?;
+        Ok(results)
     }
 }
 

@@ -1,13 +1,13 @@
 //! The report says what the results hold: every number in its prose is a quote whose value
 //! equals the value at its JSON pointer in the saved records, and no other digit appears
-//! in the prose.
+//! in the prose. Strings from the data cannot break the Markdown or reach the HTML as tags.
 
 use std::collections::BTreeMap;
 
 use data::synth::{SynthConfig, generate};
-use experiments::{Config, Silent, Source, run_all};
-use reporting::report::unquoted;
-use reporting::{Results, render};
+use experiments::{Config, Outputs, Silent, Source, files, run_all};
+use reporting::report::verify;
+use reporting::{Rendered, Results, render};
 use serde_json::Value;
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> (T, Value) {
@@ -18,31 +18,33 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> (
     )
 }
 
-#[test]
-fn every_number_in_the_prose_is_the_value_in_the_results() {
+fn outputs() -> Outputs {
     let (train, test) = generate(&SynthConfig::new(3_000, 600, 11)).unwrap();
-    let out = run_all(
+    run_all(
         &train,
         &test,
         Source::Synthetic,
         &Config::quick(11),
         &mut Silent,
     )
-    .unwrap();
-    // Read the records back as the report does from files, and keep their JSON.
+    .unwrap()
+}
+
+/// The records read back as the report reads them from files, with their JSON.
+fn results(out: &Outputs) -> (Results, BTreeMap<String, Value>) {
     let mut files = BTreeMap::new();
     let (summary, v) = round_trip(&out.summary);
-    files.insert("summary.json", v);
+    files.insert(files::SUMMARY.to_string(), v);
     let (part_a, v) = round_trip(&out.part_a);
-    files.insert("eda.json", v);
+    files.insert(files::PART_A.to_string(), v);
     let (part_b, v) = round_trip(&out.part_b);
-    files.insert("part_b.json", v);
+    files.insert(files::PART_B.to_string(), v);
     let (part_c, v) = round_trip(&out.part_c);
-    files.insert("part_c.json", v);
+    files.insert(files::PART_C.to_string(), v);
     let (part_d, v) = round_trip(&out.part_d);
-    files.insert("part_d.json", v);
+    files.insert(files::PART_D.to_string(), v);
     let (q2, v) = round_trip(&out.q2);
-    files.insert("q2.json", v);
+    files.insert(files::Q2.to_string(), v);
     let results = Results {
         summary,
         part_a,
@@ -51,41 +53,25 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
         part_d,
         q2,
     };
-    let rendered = render(&results).unwrap();
+    (results, files)
+}
 
+fn check(rendered: &Rendered, files: &BTreeMap<String, Value>) -> Vec<String> {
+    verify(&rendered.quotes, &rendered.prose, &rendered.markdown, files)
+}
+
+#[test]
+fn every_number_in_the_prose_is_the_value_in_the_results() {
+    let out = outputs();
+    let (results, files) = results(&out);
+    let rendered = render(&results).unwrap();
     assert!(
         rendered.quotes.len() > 30,
         "only {} quotes",
         rendered.quotes.len()
     );
-    for q in &rendered.quotes {
-        let json = files
-            .get(q.file.as_str())
-            .unwrap_or_else(|| panic!("unknown file {}", q.file));
-        let at = json
-            .pointer(&q.pointer)
-            .unwrap_or_else(|| panic!("{}#{} does not exist", q.file, q.pointer));
-        let saved = at
-            .as_f64()
-            .unwrap_or_else(|| panic!("{}#{} is not a number: {at}", q.file, q.pointer));
-        assert_eq!(
-            saved, q.value,
-            "{}#{}: text says {}",
-            q.file, q.pointer, q.text
-        );
-        assert!(
-            rendered.markdown.contains(&q.text),
-            "{:?} not in the report",
-            q.text
-        );
-    }
-    for paragraph in &rendered.prose {
-        let rest = unquoted(paragraph);
-        assert!(
-            !rest.chars().any(|c| c.is_ascii_digit()),
-            "a number in the prose does not come from the results: {rest}"
-        );
-    }
+    let problems = check(&rendered, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
     for name in rendered.figures.keys() {
         assert!(
             rendered.markdown.contains(&format!("figures/{name}.svg")),
@@ -95,25 +81,97 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
     assert!(rendered.markdown.contains("SYNTHETIC"));
     assert!(!rendered.html.contains("<script"));
     assert!(rendered.html.matches("<svg").count() >= rendered.figures.len());
+
+    // The checker is not vacuous: a saved value that differs from the text, a quote whose
+    // pointer leads nowhere, and a digit outside a quote are each caught.
+    let mut lied = files.clone();
+    let q = &rendered.quotes[0];
+    *lied
+        .get_mut(&q.file)
+        .unwrap()
+        .pointer_mut(&q.pointer)
+        .unwrap() = serde_json::json!(q.value + 0.5);
+    let problems = check(&rendered, &lied);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains(&q.pointer), "{}", problems[0]);
+
+    let mut moved = rendered.clone();
+    moved.quotes[0].pointer = "/no/such/key".into();
+    assert!(check(&moved, &files)[0].contains("does not exist"));
+
+    let mut stray = rendered.clone();
+    stray.prose.push("costs 38.7% of accuracy".into());
+    let problems = check(&stray, &files);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].contains("not quoted"));
+}
+
+/// Pipes that end a table cell: those not escaped with a backslash.
+fn cells(line: &str) -> usize {
+    let mut n = 0;
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => n += 1,
+            _ => escaped = false,
+        }
+    }
+    n
 }
 
 #[test]
-fn a_quote_that_lies_is_caught() {
-    // The check above is not vacuous: a value that differs from the file fails it.
-    let json: Value = serde_json::json!({ "model": { "test_acc": 0.348 } });
-    let saved = json
-        .pointer("/model/test_acc")
-        .and_then(Value::as_f64)
-        .unwrap();
-    assert_ne!(saved, 0.35);
+fn strings_from_the_data_are_escaped_for_markdown_and_html() {
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let evil = "room_type=<script>alert(1)</script> | *bold* _it_ `tick`\nnext";
+    results.part_c.attribution[0].feature = evil.to_string();
+    results.part_c.columns[0].column = "<b>col|umn</b>".to_string();
+    results.part_a.label = "price_class\n# heading".to_string();
+    files.get_mut(files::PART_C).unwrap()["attribution"][0]["feature"] = evil.into();
+    let rendered = render(&results).unwrap();
+    let problems = check(&rendered, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(!rendered.html.contains("<script"), "a tag from the data");
+    assert!(!rendered.html.contains("<b>col"), "a tag from the data");
+    assert!(rendered.html.contains("&lt;script&gt;"), "the text is kept");
+    assert!(!rendered.markdown.contains("\n# heading"));
+    assert!(!rendered.html.contains("<em>bold</em>"));
+    // Every row of every table keeps its header's number of cells.
+    let lines: Vec<&str> = rendered.markdown.lines().collect();
+    for block in lines.split(|l| !l.starts_with('|')) {
+        if let Some(header) = block.first() {
+            for row in block {
+                assert_eq!(cells(row), cells(header), "{row}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_data_quality_paragraph_appears_only_with_findings() {
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let rendered = render(&results).unwrap();
+    assert!(!rendered.markdown.contains("Data quality"));
+    let finding = data::OutOfRange {
+        column: "minimum_nights".into(),
+        count: 12,
+        min: Some(1.0),
+        max: None,
+    };
+    results.part_a.out_of_range.test.push(finding.clone());
+    files.get_mut(files::PART_A).unwrap()["out_of_range"]["test"] =
+        serde_json::to_value(vec![finding]).unwrap();
+    let rendered = render(&results).unwrap();
+    let problems = check(&rendered, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(rendered.markdown.contains("### Data quality"));
     assert!(
-        unquoted("costs \u{E000}38.7%\u{E001} of accuracy")
-            .chars()
-            .all(|c| !c.is_ascii_digit())
-    );
-    assert!(
-        unquoted("costs 38.7% of accuracy")
-            .chars()
-            .any(|c| c.is_ascii_digit())
+        rendered
+            .markdown
+            .contains("12 values of `minimum_nights` in the test file (valid: at least 1)"),
+        "{}",
+        rendered.markdown
     );
 }

@@ -277,3 +277,18 @@ pub fn uncertainty_coefficient(table: &[Vec<usize>]) -> Option<f64> {
 pub fn total_variation(p: &[f64], q: &[f64]) -> f64 {
     0.5 * p.iter().zip(q).map(|(a, b)| (a - b).abs()).sum::<f64>()
 }
+
+/// Rows per class, from class indices below `k`.
+pub fn class_counts(labels: impl IntoIterator<Item = usize>, k: usize) -> Vec<usize> {
+    let mut c = vec![0; k];
+    for y in labels {
+        c[y] += 1;
+    }
+    c
+}
+
+/// Counts as shares of their total (zeros when the total is zero).
+pub fn shares(counts: &[usize]) -> Vec<f64> {
+    let n = counts.iter().sum::<usize>().max(1) as f64;
+    counts.iter().map(|&c| c as f64 / n).collect()
+}

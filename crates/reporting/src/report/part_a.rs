@@ -1,0 +1,227 @@
+//! Part A: the data, the dominance check and the shift check.
+
+use std::fmt::Write as _;
+
+use experiments::part_a::Kind;
+
+use super::*;
+
+pub(super) fn write(w: &mut Writer, r: &Results) {
+    let a = &r.part_a;
+    const F: &str = files::PART_A;
+    w.raw("## Part A: the data");
+    let train = w.count(a.rows.train, F, "/rows/train");
+    let test = w.count(a.rows.test, F, "/rows/test");
+    let label = w.name(&a.label);
+    w.para(format!(
+        "The training file has {train} rows and the test file {test}. Each row has the feature columns below and \
+         the label {label}."
+    ));
+    let mut t = String::from(
+        "| column | kind | missing in train | missing in test |\n| --- | --- | ---: | ---: |\n",
+    );
+    for f in &a.features {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} |",
+            w.name(&f.name),
+            if f.kind == Kind::Categorical {
+                "categorical"
+            } else {
+                "numeric"
+            },
+            a.missing.get(&f.name).copied().unwrap_or(0),
+            a.missing_test.get(&f.name).copied().unwrap_or(0)
+        );
+    }
+    w.raw(&t);
+    data_quality(w, a);
+    let classes = class_names(a.n_classes);
+    let mut t = String::from(
+        "| class | train rows | train share | test rows | test share |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for (k, name) in classes.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {} | {} | {} |",
+            a.class_counts[k],
+            pct_cell(a.class_shares[k]),
+            a.class_counts_test.get(k).copied().unwrap_or(0),
+            pct_cell(a.class_shares_test.get(k).copied().unwrap_or(f64::NAN))
+        );
+    }
+    w.raw(&t);
+    if let Some(ratio) = a.imbalance_ratio {
+        let ratio = w.num(ratio, 2, F, "/imbalance_ratio");
+        let (big, _) = a
+            .class_counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| **c)
+            .unwrap_or((0, &0));
+        let big_share = w.pct(a.class_shares[big], F, format!("/class_shares/{big}"));
+        let big_class = w.num(big as f64, 0, F, "/dominance/baseline_class");
+        w.para(format!(
+            "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
+             predicting the largest class (class {big_class}) for every row is right {big_share} of the time in \
+             train — the accuracy any model must beat."
+        ));
+    }
+    w.figure("class_distribution", "Class shares in train and test");
+    w.figure(
+        "numeric_by_class",
+        "Five-number summaries of each numeric column per class",
+    );
+    for column in a.category_by_class.keys() {
+        let alt = format!("Class shares per level of {}", escape(column));
+        w.figure(&format!("category_{column}"), &alt);
+    }
+    w.figure("correlation_train", "Pearson correlation matrix, train");
+    w.figure("correlation_test", "Pearson correlation matrix, test");
+
+    w.raw("### Does one column predict the label suspiciously well?");
+    let d = &a.dominance;
+    let threshold = w.num(d.threshold, 2, F, "/dominance/threshold");
+    let baseline = w.pct(d.baseline_accuracy, F, "/dominance/baseline_accuracy");
+    let measure = w.record_text(&d.measure);
+    w.para(format!(
+        "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
+         {baseline} on validation."
+    ));
+    let mut t = String::from(
+        "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
+    );
+    for rule in &d.rules {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} |",
+            w.name(&rule.column),
+            pct_cell(rule.validation_accuracy),
+            fmt(rule.error_reduction, 3),
+            rule.uncertainty_coefficient
+                .map_or("—".into(), |u| fmt(u, 3)),
+            rule.test_accuracy.map_or("—".into(), pct_cell),
+            if rule.dominant { "**yes**" } else { "no" }
+        );
+    }
+    w.raw(&t);
+    for (i, rule) in d.rules.iter().enumerate().filter(|(_, r)| r.dominant) {
+        let reduction = w.num(
+            rule.error_reduction,
+            3,
+            F,
+            format!("/dominance/rules/{i}/error_reduction"),
+        );
+        let val = w.pct(
+            rule.validation_accuracy,
+            F,
+            format!("/dominance/rules/{i}/validation_accuracy"),
+        );
+        let test = match rule.test_accuracy {
+            Some(t) => {
+                let t = w.pct(t, F, format!("/dominance/rules/{i}/test_accuracy"));
+                format!(" The same rule scores {t} on test.")
+            }
+            None => String::new(),
+        };
+        let column = w.name(&rule.column);
+        w.para(format!(
+            "{column} alone removes {reduction} of the baseline's errors: a one-column rule reaches {val} on validation.{test}"
+        ));
+    }
+    if a.dominant_features.is_empty() {
+        w.para("No column is flagged.".to_string());
+    }
+
+    w.raw("### Does anything change between train and test?");
+    let mut t = String::from(
+        "| numeric column | KS statistic | p-value | label correlation, train | label correlation, test |\n| --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for (column, s) in &a.shift {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} |",
+            w.name(column),
+            s.ks.map_or("—".into(), |v| fmt(v, 3)),
+            s.ks_p_value.map_or("—".into(), |v| format!("{v:.1e}")),
+            s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
+            s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
+        );
+    }
+    w.raw(&t);
+    let mut t = String::from(
+        "| categorical column | share change (total variation) | association η, train | association η, test |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for (column, s) in &a.shift_categorical {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} |",
+            w.name(column),
+            fmt(s.tvd, 3),
+            s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
+            s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
+        );
+    }
+    w.raw(&t);
+    for column in &a.label_relation_shifted {
+        let name = w.name(column);
+        if let Some(s) = a.shift.get(column) {
+            let p = format!("/shift/{}", key(column));
+            let tr = s
+                .label_corr_train
+                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_train")));
+            let te = s
+                .label_corr_test
+                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_test")));
+            if let (Some(tr), Some(te)) = (tr, te) {
+                w.para(format!(
+                    "{name} correlates with the label at {tr} in train but {te} in test: its relation to the \
+                     price class does not survive the move to the test set."
+                ));
+            }
+        } else {
+            w.para(format!(
+                "{name} changes its relation to the label between train and test."
+            ));
+        }
+    }
+}
+
+/// The data-quality paragraph, only when the loader found values outside their column's
+/// valid range in either file.
+fn data_quality(w: &mut Writer, a: &experiments::PartA) {
+    const F: &str = files::PART_A;
+    let mut findings = Vec::new();
+    for (side, list) in a.out_of_range.sides() {
+        for (i, f) in list.iter().enumerate() {
+            let p = format!("/out_of_range/{side}/{i}");
+            let count = w.count(f.count, F, format!("{p}/count"));
+            let min = f.min.map(|v| w.num(v, decimals(v), F, format!("{p}/min")));
+            let max = f.max.map(|v| w.num(v, decimals(v), F, format!("{p}/max")));
+            let range = match (min, max) {
+                (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
+                (Some(lo), None) => format!("at least {lo}"),
+                (None, Some(hi)) => format!("at most {hi}"),
+                (None, None) => "within range".to_string(),
+            };
+            let column = w.name(&f.column);
+            findings.push(format!(
+                "{count} values of {column} in the {side} file (valid: {range})"
+            ));
+        }
+    }
+    if findings.is_empty() {
+        return;
+    }
+    w.raw("### Data quality");
+    w.para(format!(
+        "Some values lie outside their column's valid range and were read as missing (then imputed like any \
+         missing value): {}.",
+        findings.join("; ")
+    ));
+}
+
+/// Enough decimals to state a range bound exactly as written in the schema.
+fn decimals(v: f64) -> usize {
+    if v.fract() == 0.0 { 0 } else { 3 }
+}

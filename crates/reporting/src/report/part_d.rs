@@ -1,0 +1,190 @@
+//! Part D: the held-out test, the root cause and the mitigations.
+
+use std::fmt::Write as _;
+
+use experiments::part_d::{Mitigation, MitigationKind, PartD, ordinal};
+use experiments::verdicts::{ClassMix, Collapse, Overfitting};
+
+use super::*;
+
+pub(super) fn write(w: &mut Writer, r: &Results) {
+    let d = &r.part_d;
+    const F: &str = files::PART_D;
+    w.raw("## Part D: the held-out test");
+    let tr = w.pct(d.model.train_acc, F, "/model/train_acc");
+    let va = w.pct(d.model.val_acc, F, "/model/val_acc");
+    let te = w.pct(d.model.test_acc, F, "/model/test_acc");
+    let c = &d.verdicts.collapse;
+    let finding = match c.finding {
+        Collapse::Collapse => {
+            let gap = w.pct(c.gap, F, "/verdicts/collapse/gap");
+            let min = w.pct(c.min_gap, F, "/verdicts/collapse/min_gap");
+            format!(
+                "Test accuracy falls {gap} below validation, past the {min} that counts as a collapse: the rest of \
+                 this part explains it."
+            )
+        }
+        Collapse::NoCollapse => {
+            let gap = w.pct(c.gap, F, "/verdicts/collapse/gap");
+            let min = w.pct(c.min_gap, F, "/verdicts/collapse/min_gap");
+            format!(
+                "Validation minus test accuracy is {gap}, short of the {min} that would count as a collapse: there is \
+                 no collapse to explain, so no root cause is named."
+            )
+        }
+        Collapse::TooFewRows => {
+            let n = w.count(c.test_rows, F, "/verdicts/collapse/test_rows");
+            let min = w.count(c.min_test_rows, F, "/verdicts/collapse/min_test_rows");
+            format!(
+                "The test set has {n} rows, fewer than the {min} its statistics need: too few rows to diagnose a \
+                 collapse, so no root cause is named."
+            )
+        }
+    };
+    w.para(format!(
+        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set. \
+         {finding}"
+    ));
+    w.figure(
+        "part_d_sets",
+        "The same model on train, validation and test",
+    );
+    w.figure("part_d_confusion", "Confusion matrix on test");
+    let classes = class_names(d.test_confusion.matrix.len());
+    let mut t =
+        String::from("| class | test rows | precision | recall |\n| --- | ---: | ---: | ---: |\n");
+    for (k, name) in classes.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {} | {} |",
+            d.test_confusion.support[k],
+            pct_cell(d.test_confusion.precision[k]),
+            pct_cell(d.test_confusion.recall[k])
+        );
+    }
+    w.raw(&t);
+
+    w.raw("### The root cause, from evidence");
+    let mut t = String::from(
+        "| column | share of attribution | accuracy lost when shuffled | label relation, train | label relation, test | distribution shift | relation breaks |\n| --- | ---: | ---: | ---: | ---: | ---: | :---: |\n",
+    );
+    for e in &d.root_cause.evidence {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            w.name(&e.shift.column),
+            pct_cell(e.attribution_share),
+            pct_cell(e.permutation_drop),
+            fmt(e.shift.relation_train, 3),
+            fmt(e.shift.relation_test, 3),
+            fmt(e.shift.distribution_shift, 3),
+            if e.relation_breaks { "**yes**" } else { "no" }
+        );
+    }
+    w.raw(&t);
+    w.para(
+        "Label relation is the absolute Pearson correlation with the class for a numeric column and the correlation \
+         ratio η for a categorical one; distribution shift is the Kolmogorov–Smirnov statistic or the total variation \
+         distance of the level shares."
+            .to_string(),
+    );
+    let culprit = d
+        .root_cause
+        .evidence
+        .iter()
+        .position(|e| Some(&e.shift.column) == d.root_cause.feature.as_ref());
+    match culprit {
+        Some(i) => {
+            let e = &d.root_cause.evidence[i];
+            let p = format!("/root_cause/evidence/{i}");
+            let share = w.pct(e.attribution_share, F, format!("{p}/attribution_share"));
+            let drop = w.pct(e.permutation_drop, F, format!("{p}/permutation_drop"));
+            let rt = w.num(e.shift.relation_train, 3, F, format!("{p}/relation_train"));
+            let rs = w.num(e.shift.relation_test, 3, F, format!("{p}/relation_test"));
+            let col = w.name(&e.shift.column);
+            w.para(format!(
+                "**Root cause: {col}.** Of the columns, the model's gradients point at it {ar} ({share} of the \
+                 attribution) and shuffling it costs {drop} of validation accuracy ({pr} among the columns); and its \
+                 relation to the price class holds in train ({rt}) but not in test ({rs}). The network learned a \
+                 shortcut through {col} that the test set does not share.",
+                ar = ordinal(e.attribution_rank),
+                pr = ordinal(e.permutation_rank)
+            ));
+        }
+        None if c.finding == Collapse::Collapse => w.para(
+            "No column that the model relies on changes its relation to the label between train and test."
+                .to_string(),
+        ),
+        None => w.para(
+            "With no collapse to explain, no column is named as a root cause; the table above shows the evidence \
+             for each column all the same."
+                .to_string(),
+        ),
+    }
+    if d.root_cause_distribution.is_some() {
+        w.figure(
+            "part_d_root_cause",
+            "The root-cause column per class, train beside test",
+        );
+    }
+    let gapq = w.pct(d.model.overfitting_gap, F, "/model/overfitting_gap");
+    let over = if d.verdicts.overfitting.finding == Overfitting::Absent {
+        "so the model generalises to unseen rows drawn like the training data: this is not overfitting"
+    } else {
+        "a gap that overfitting could contribute to"
+    };
+    let tvq = w.num(d.class_share_shift, 3, F, "/class_share_shift");
+    let imbalance = if d.verdicts.class_mix.finding == ClassMix::Same {
+        "so test is imbalanced exactly like train: imbalance cannot explain why accuracy falls on test and not on \
+         validation"
+    } else {
+        "so part of the change is a shift in the class mix"
+    };
+    w.para(format!(
+        "The study blamed overfitting and class imbalance. Training and validation accuracy differ by {gapq}, {over}. \
+         The class shares of test differ from those of training by a total variation of {tvq}, {imbalance}. The \
+         class-weighted mitigation below tests the imbalance explanation directly."
+    ));
+
+    w.raw("### Mitigations, each measured on test");
+    let mut t = String::from(
+        "| mitigation | what changed | train | validation | test |\n| --- | --- | ---: | ---: | ---: |\n",
+    );
+    for m in &d.mitigations {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} | {} |",
+            m.name,
+            describe(w, d, m),
+            pct_cell(m.train_acc),
+            pct_cell(m.val_acc),
+            pct_cell(m.test_acc)
+        );
+    }
+    w.raw(&t);
+    if let Some(i) = d.verdicts.best_mitigation {
+        let best = &d.mitigations[i];
+        let acc = w.pct(best.test_acc, F, format!("/mitigations/{i}/test_acc"));
+        let base = w.pct(d.test_acc, F, "/test_acc");
+        let description = describe(w, d, best);
+        w.para(format!(
+            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model.",
+            best.name
+        ));
+    }
+    w.figure(
+        "part_d_mitigations",
+        "Validation and test accuracy of each mitigation",
+    );
+}
+
+/// What a mitigation changed, in words; the dropped column's name is escaped here, the
+/// other descriptions hold no string from the data.
+fn describe(w: &mut Writer, d: &PartD, m: &Mitigation) -> String {
+    match (m.name, &d.root_cause.feature) {
+        (MitigationKind::DropRootCause, Some(column)) => {
+            format!("retrained without {}", w.name(column))
+        }
+        _ => w.record_text(&m.description),
+    }
+}
