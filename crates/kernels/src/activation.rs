@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::sigmoid;
-use crate::sweeps::Chain;
 
 /// A hidden-layer nonlinearity `g`. The one activation type of the workspace: the tape's
-/// [`dense`](crate::sweeps::activate) layer, the MLP and the model files all use it (its
+/// dense layer ([`crate::sweeps::activate`]), the MLP and the model files all use it (its
 /// serde form is the lower-case name, as in model files and records).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -40,14 +39,6 @@ impl Activation {
                 }
             }
             Activation::Sigmoid => a * (1.0 - a),
-        }
-    }
-
-    /// The chain rule `g ↦ g ⊙ g′` of this activation, in terms of its output.
-    pub fn chain(self) -> Chain {
-        match self {
-            Activation::Relu => Chain::Relu,
-            Activation::Sigmoid => Chain::Sigmoid,
         }
     }
 

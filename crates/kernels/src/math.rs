@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn sigmoid_is_within_four_ulps_of_the_textbook_formula() {
         let mut worst = 0;
-        let mut x = -36.0;
+        let mut x: f64 = -36.0;
         while x < 36.0 {
             let want = 1.0 / (1.0 + (-x).exp());
             worst = worst.max(ulps(sigmoid(x), want));

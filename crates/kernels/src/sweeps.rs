@@ -27,6 +27,16 @@ pub enum Chain {
     Tanh,
 }
 
+impl Chain {
+    /// The chain rule `g ↦ g ⊙ g′` of an activation, in terms of its output.
+    pub fn of(activation: Activation) -> Chain {
+        match activation {
+            Activation::Relu => Chain::Relu,
+            Activation::Sigmoid => Chain::Sigmoid,
+        }
+    }
+}
+
 /// Runs `$body` with `$rule` bound to the closure of `$chain`, one monomorphic copy per
 /// rule.
 macro_rules! with_rule {

@@ -1,11 +1,11 @@
 //! The blocked forward pass of the hand-written network, shared by training
 //! ([`crate::backprop`]) and evaluation ([`crate::evaluate`]).
 //!
-//! A block of rows goes through every layer while its activations are in cache; every
-//! elementwise step is fused: bias add + activation + saturation count (+ dropout) in one
-//! sweep per hidden layer; bias add + row max + argmax at the output; softmax + loss + `δ_L`
-//! + output bias gradient in one pass. Exponentials use [`kernels::exp`], the sigmoid is
-//! [`kernels::sigmoid`] (through [`Activation`]).
+//! A block of rows goes through every layer while its activations are in cache, and every
+//! elementwise step is fused: bias add, activation, saturation count and dropout in one
+//! sweep per hidden layer; bias add, row max and argmax at the output; softmax, loss, `δ_L`
+//! and the output bias gradient in one pass. Exponentials use [`kernels::exp`], the sigmoid
+//! is [`kernels::sigmoid`] (through [`Activation`]).
 
 use faer::{Accum, MatMut, MatRef};
 use kernels::{Activation, exp, matmul_into as matmul, sigmoid};

@@ -1,7 +1,7 @@
 //! Matrix product, dense layer and bias row: forward and backward.
 
 use faer::{Accum, Mat, MatRef};
-use kernels::sweeps::{activate, add_row_into, fill_rows, gate};
+use kernels::sweeps::{Chain, activate, add_row_into, fill_rows, gate};
 use kernels::{Activation, matmul_into};
 
 use super::{Backward, Op, inner_fits, row_fits};
@@ -88,7 +88,7 @@ pub(super) fn dense_delta(
     growths: &mut usize,
 ) {
     resize(aux, y.nrows(), y.ncols(), growths);
-    gate(aux, sums, g, y, act.chain());
+    gate(aux, sums, g, y, Chain::of(act));
 }
 
 /// Y = act(Z), Z = X·W + 1bᵀ: with δ = dZ (= dY without an activation), dX = δ·Wᵀ,
