@@ -814,3 +814,26 @@ fn predict_refuses_to_overwrite_its_inputs_and_bad_models() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_bad_flag_is_one_short_line() {
+    for (args, expected) in [
+        (
+            vec!["synth", "--out", "x", "--rows", "abc"],
+            "error: invalid value 'abc' for '--rows <ROWS>': invalid digit found in string\n",
+        ),
+        (
+            vec!["synth", "--rows", "-1"],
+            "error: unexpected argument '-1' found\n",
+        ),
+    ] {
+        let out = xtask(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{args:?}");
+    }
+    let long = "9".repeat(100_000) + "x";
+    let out = xtask(&["synth", "--out", "x", "--rows", &long]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.chars().count() < 220, "{} characters", stderr.len());
+}
