@@ -773,6 +773,32 @@ fn predict_refuses_to_overwrite_its_inputs_and_bad_models() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 72);
 
+    // Out-of-range values are predicted as missing, with the warning of the other tasks.
+    let header = text.lines().next().unwrap().to_string();
+    let odd = dir.join("odd.csv");
+    std::fs::write(
+        &odd,
+        format!("{header}\nQueens,Private room,-4,50,3,100,\n"),
+    )
+    .unwrap();
+    let run = xtask(&[
+        "predict",
+        "--model",
+        m,
+        "--input",
+        odd.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr).lines().next().unwrap(),
+        format!(
+            r#"warning: {}: column "minimum_nights": 1 value outside [1, ∞) treated as missing"#,
+            odd.display()
+        )
+    );
+
     // A row the network cannot score finitely (its hidden units overflow to infinity, the
     // output layer's mixed signs give inf - inf) is an error naming its line.
     let mut v = json.clone();
