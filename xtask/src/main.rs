@@ -50,8 +50,33 @@ enum Task {
     Bench(bench::Args),
 }
 
+/// Longest command-line error shown: clap echoes the offending value whole.
+const MAX_USAGE_ERROR: usize = 200;
+
+/// The first line of a clap error (the rest is a usage hint), cut to [`MAX_USAGE_ERROR`]
+/// characters, so that a bad flag gives one short line like every other error.
+fn usage_error(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default().trim_end();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    if first.chars().count() <= MAX_USAGE_ERROR {
+        first.to_string()
+    } else {
+        let mut cut: String = first.chars().take(MAX_USAGE_ERROR).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            eprintln!("error: {}", usage_error(&e));
+            return ExitCode::from(2);
+        }
+    };
     let Some(task) = cli.task else {
         let _ = Cli::command().print_help();
         return ExitCode::SUCCESS;

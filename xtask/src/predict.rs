@@ -70,6 +70,10 @@ pub fn run(args: Args) -> Result<(), String> {
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
+    // Out-of-range values are predicted as missing (imputed), as in training.
+    for finding in &loaded.table.out_of_range {
+        eprintln!("warning: {}", finding.warning(&loaded.table.source));
+    }
     let design = model
         .preprocessor
         .transform_all(&loaded.table)

@@ -773,6 +773,32 @@ fn predict_refuses_to_overwrite_its_inputs_and_bad_models() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 72);
 
+    // Out-of-range values are predicted as missing, with the warning of the other tasks.
+    let header = text.lines().next().unwrap().to_string();
+    let odd = dir.join("odd.csv");
+    std::fs::write(
+        &odd,
+        format!("{header}\nQueens,Private room,-4,50,3,100,\n"),
+    )
+    .unwrap();
+    let run = xtask(&[
+        "predict",
+        "--model",
+        m,
+        "--input",
+        odd.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr).lines().next().unwrap(),
+        format!(
+            r#"warning: {}: column "minimum_nights": 1 value outside [1, ∞) treated as missing"#,
+            odd.display()
+        )
+    );
+
     // A row the network cannot score finitely (its hidden units overflow to infinity, the
     // output layer's mixed signs give inf - inf) is an error naming its line.
     let mut v = json.clone();
@@ -813,4 +839,27 @@ fn predict_refuses_to_overwrite_its_inputs_and_bad_models() {
         names(&dir)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_flag_is_one_short_line() {
+    for (args, expected) in [
+        (
+            vec!["synth", "--out", "x", "--rows", "abc"],
+            "error: invalid value 'abc' for '--rows <ROWS>': invalid digit found in string\n",
+        ),
+        (
+            vec!["synth", "--rows", "-1"],
+            "error: unexpected argument '-1' found\n",
+        ),
+    ] {
+        let out = xtask(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{args:?}");
+    }
+    let long = "9".repeat(100_000) + "x";
+    let out = xtask(&["synth", "--out", "x", "--rows", &long]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.chars().count() < 220, "{} characters", stderr.len());
 }
