@@ -120,8 +120,9 @@ fn assert_finite(v: &Value, at: &str) {
     }
 }
 
-/// Runs `task --quick` on the synthetic fixture, writing into `out`; fails the test if it fails.
-fn run_on_fixture(task: &str, out: &Path) {
+/// Runs `task --quick` on the synthetic fixture, writing into `out`; fails the test if it
+/// fails, else returns its output.
+fn run_on_fixture(task: &str, out: &Path) -> Output {
     let train = fixture("synthetic_train.csv");
     let test = fixture("synthetic_test.csv");
     let run = xtask(&[
@@ -140,13 +141,17 @@ fn run_on_fixture(task: &str, out: &Path) {
         "{task}: {}",
         String::from_utf8_lossy(&run.stderr)
     );
+    run
 }
 
 #[test]
 fn all_quick_on_the_fixture_writes_every_output_deterministically() {
     let (a, b) = (scratch("all-a"), scratch("all-b"));
-    run_on_fixture("all", &a);
+    let printed = run_on_fixture("all", &a);
     let s = read_json(&a.join("summary.json"));
+    let split = read_json(&a.join("split.json"));
+    let rows = |key: &str| split[key].as_array().unwrap().len() as f64;
+    let (n_train, n_val, n_test) = (rows("train_rows"), rows("validation_rows"), 71.0);
     for pointer in [
         "/part_b/relu/train_acc",
         "/part_b/relu/val_acc",
@@ -164,10 +169,32 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
             .and_then(Value::as_f64)
             .unwrap_or_else(|| panic!("{pointer} missing"));
         assert!(x.is_finite(), "{pointer}");
-        if pointer.ends_with("_acc") {
-            assert!((0.0..=1.0).contains(&x), "{pointer} = {x}");
-        }
+        // An accuracy is a count of correct rows over the rows of its set.
+        let n = if pointer.ends_with("train_acc") {
+            n_train
+        } else if pointer.ends_with("val_acc") {
+            n_val
+        } else if pointer.ends_with("test_acc") {
+            n_test
+        } else {
+            continue;
+        };
+        assert!(
+            (x * n - (x * n).round()).abs() < 1e-6 && (0.0..=n).contains(&(x * n).round()),
+            "{pointer} = {x} is no count over {n} rows"
+        );
     }
+    // The summary repeats the records, it does not recompute them.
+    let b_record = read_json(&a.join("part_b.json"));
+    assert_eq!(
+        s.pointer("/part_b/relu/val_acc"),
+        b_record.pointer("/relu/val_acc")
+    );
+    let d_record = read_json(&a.join("part_d.json"));
+    assert_eq!(
+        s.pointer("/part_d/test_acc"),
+        d_record.pointer("/model/test_acc")
+    );
     assert_eq!(
         s.pointer("/data/source").and_then(Value::as_str),
         Some("csv")
@@ -204,7 +231,25 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
             "mitigation {name} missing: {names:?}"
         );
     }
-    assert!(s.pointer("/part_d/root_cause/feature").is_some());
+    // A root cause is named, and "Root cause" printed, exactly when the record finds a
+    // collapse: test below validation by the threshold, on enough test rows.
+    let c = &d_record["verdicts"]["collapse"];
+    let collapse = c["gap"].as_f64().unwrap() >= c["min_gap"].as_f64().unwrap()
+        && c["test_rows"].as_u64().unwrap() >= c["min_test_rows"].as_u64().unwrap();
+    assert_eq!(c["test_rows"], 71);
+    assert_eq!(
+        s.pointer("/part_d/root_cause/collapse")
+            .and_then(Value::as_str),
+        Some(if collapse { "collapse" } else { "no_collapse" })
+    );
+    let feature = s.pointer("/part_d/root_cause/feature").unwrap();
+    if collapse {
+        assert!(feature.is_string() || feature.is_null());
+    } else {
+        assert!(feature.is_null(), "{feature}");
+    }
+    let stdout = String::from_utf8_lossy(&printed.stdout);
+    assert_eq!(stdout.contains("Root cause"), collapse, "{stdout}");
     for file in [
         "summary.json",
         "part_b.json",
@@ -283,6 +328,48 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
         std::fs::read(a.join("report.md")).unwrap(),
         std::fs::read(b.join("report.md")).unwrap()
     );
+
+    // Every record carries the run's fingerprint; a record of another run (here Part A
+    // with another seed) makes `report` refuse, naming both files, and write nothing.
+    for file in [
+        "summary.json",
+        "config.json",
+        "eda.json",
+        "part_d.json",
+        "q2.json",
+    ] {
+        let f = &read_json(&a.join(file))["fingerprint"];
+        assert_eq!(
+            f,
+            &read_json(&a.join("summary.json"))["fingerprint"],
+            "{file}"
+        );
+        assert_eq!(f["data"]["kind"], "files", "{file}");
+        assert_eq!(f["data"]["train_sha256"].as_str().unwrap().len(), 64);
+    }
+    let eda = xtask(&[
+        "eda",
+        "--seed",
+        "7",
+        "--train",
+        &fixture("synthetic_train.csv"),
+        "--test",
+        &fixture("synthetic_test.csv"),
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(eda.status.success());
+    std::fs::remove_file(a.join("report.md")).unwrap();
+    let report = xtask(&["report", "--results", a.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&report.stderr);
+    assert!(!report.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("summary.json") && stderr.contains("eda.json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("different runs"), "{stderr}");
+    assert!(!a.join("report.md").exists());
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
@@ -862,4 +949,76 @@ fn a_bad_flag_is_one_short_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1);
     assert!(stderr.chars().count() < 220, "{} characters", stderr.len());
+}
+
+/// Writes a training file of the fixture's header and the data rows `keep` selects.
+fn training_file(name: &str, mut keep: impl FnMut(usize, &str) -> bool) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("synthetic_train.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for (i, line) in lines.enumerate() {
+        if keep(i, line) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    let dir = scratch(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("train.csv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn data_that_cannot_be_split_or_learned_is_refused_before_any_work() {
+    let label = |line: &str| line.rsplit(',').next().unwrap().to_string();
+    // Two rows of class 0 beside the rest: one class too small for both parts.
+    let mut zeros = 0;
+    let few = training_file("few", move |_, line| {
+        if label(line) == "0" {
+            zeros += 1;
+            zeros <= 2
+        } else {
+            true
+        }
+    });
+    // Rows of class 1 only.
+    let single = training_file("single", |_, line| line.ends_with(",1"));
+    for (train, expected) in [
+        (
+            &few,
+            "class 0 has 2 row(s), too few to split; a validation fraction of 0.2 needs at least 3 rows per class",
+        ),
+        (
+            &single,
+            "every row has class 1; a classifier needs at least two classes",
+        ),
+    ] {
+        let out_dir = train.parent().unwrap().join("out");
+        for task in ["eda", "all"] {
+            let out = xtask(
+                &[
+                    task,
+                    "--quick",
+                    "--train",
+                    train.to_str().unwrap(),
+                    "--test",
+                    &fixture("synthetic_test.csv"),
+                    "--out",
+                    out_dir.to_str().unwrap(),
+                ]
+                .into_iter()
+                .filter(|a| task == "all" || *a != "--quick")
+                .collect::<Vec<_>>(),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{task}: accepted");
+            let last = stderr.lines().last().unwrap_or_default();
+            assert!(last.starts_with("error: "), "{task}: {stderr}");
+            assert!(last.contains(expected), "{task}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{task}: {stderr}");
+            assert!(!out_dir.exists(), "{task}: something was written");
+        }
+        let _ = std::fs::remove_dir_all(train.parent().unwrap());
+    }
 }
