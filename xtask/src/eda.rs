@@ -33,7 +33,8 @@ pub fn run(args: Args) -> Result<(), String> {
     );
     let path = args.out.join(experiments::files::PART_A);
     let fingerprint = inputs.fingerprint(&config);
-    staging.write(|dir| write_record(&dir.join(experiments::files::PART_A), &fingerprint, &part_a))?;
+    staging
+        .write(|dir| write_record(&dir.join(experiments::files::PART_A), &fingerprint, &part_a))?;
     staging.commit()?;
     println!("Data: {}", inputs.origin);
     print!("{}", summary_text(&part_a));

@@ -187,6 +187,22 @@ fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes a record with the run's fingerprint beside its fields (see
+/// `experiments::fingerprint::Stamped`), so `report` can refuse records of different runs.
+pub fn write_record<T: serde::Serialize>(
+    path: &Path,
+    fingerprint: &experiments::fingerprint::Fingerprint,
+    record: &T,
+) -> Result<(), String> {
+    write_json(
+        path,
+        &experiments::fingerprint::Stamped {
+            fingerprint,
+            record,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,20 +304,4 @@ mod tests {
         write_atomic(&root.join("p.csv"), b"x").unwrap();
         assert_eq!(listing(&root), ["p.csv", "results"]);
     }
-}
-
-/// Writes a record with the run's fingerprint beside its fields (see
-/// `experiments::fingerprint::Stamped`), so `report` can refuse records of different runs.
-pub fn write_record<T: serde::Serialize>(
-    path: &Path,
-    fingerprint: &experiments::fingerprint::Fingerprint,
-    record: &T,
-) -> Result<(), String> {
-    write_json(
-        path,
-        &experiments::fingerprint::Stamped {
-            fingerprint,
-            record,
-        },
-    )
 }
