@@ -96,6 +96,13 @@ impl Writer {
         self.md.push_str("\n\n");
     }
 
+    /// A Markdown table under its caption (`Table: …`, numbered when the report is
+    /// rendered; a trailing `{#tab:name}` lets the prose cite it as `@tab:name`).
+    fn table(&mut self, caption: &str, table: &str) {
+        self.raw(&format!("Table: {caption}"));
+        self.raw(table);
+    }
+
     fn figure(&mut self, name: &str, alt: &str) {
         self.raw(&format!("![{alt}](figures/{name}.svg)"));
     }
@@ -243,7 +250,10 @@ fn part_a(w: &mut Writer, r: &Results) {
             a.missing_test.get(&f.name).copied().unwrap_or(0)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Feature columns, their kind and missing values in train and test {#tab:columns}",
+        &t,
+    );
     let classes = class_names(a.n_classes);
     let mut t = String::from(
         "| class | train rows | train share | test rows | test share |\n| --- | ---: | ---: | ---: | ---: |\n",
@@ -258,7 +268,10 @@ fn part_a(w: &mut Writer, r: &Results) {
             pct_cell(a.class_shares_test.get(k).copied().unwrap_or(f64::NAN))
         );
     }
-    w.raw(&t);
+    w.table(
+        "Rows and share of each price class in train and test {#tab:classes}",
+        &t,
+    );
     if let Some(ratio) = a.imbalance_ratio {
         let ratio = w.num(ratio, 2, F, "/imbalance_ratio");
         let (big, _) = a
@@ -272,7 +285,7 @@ fn part_a(w: &mut Writer, r: &Results) {
         w.para(format!(
             "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
              predicting the largest class (class {big_class}) for every row is right {big_share} of the time in \
-             train — the accuracy any model must beat."
+             train — the accuracy any model must beat (@tab:classes, @fig:class_distribution)."
         ));
     }
     w.figure("class_distribution", "Class shares in train and test");
@@ -296,7 +309,7 @@ fn part_a(w: &mut Writer, r: &Results) {
     let measure = w.record_text(&d.measure);
     w.para(format!(
         "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
-         {baseline} on validation."
+         {baseline} on validation (@tab:dominance)."
     ));
     let mut t = String::from(
         "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
@@ -314,7 +327,10 @@ fn part_a(w: &mut Writer, r: &Results) {
             if rule.dominant { "**yes**" } else { "no" }
         );
     }
-    w.raw(&t);
+    w.table(
+        "One-column rules: validation accuracy, error reduction against the majority baseline, uncertainty coefficient {#tab:dominance}",
+        &t,
+    );
     for (i, rule) in d.rules.iter().enumerate().filter(|(_, r)| r.dominant) {
         let reduction = w.num(
             rule.error_reduction,
@@ -357,7 +373,10 @@ fn part_a(w: &mut Writer, r: &Results) {
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Numeric columns, train against test: Kolmogorov–Smirnov statistic and correlation with the label {#tab:shift-numeric}",
+        &t,
+    );
     let mut t = String::from(
         "| categorical column | share change (total variation) | association η, train | association η, test |\n| --- | ---: | ---: | ---: |\n",
     );
@@ -370,7 +389,10 @@ fn part_a(w: &mut Writer, r: &Results) {
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Categorical columns, train against test: change of level shares and association with the label {#tab:shift-categorical}",
+        &t,
+    );
     for column in &a.label_relation_shifted {
         if let Some(s) = a.shift.get(column) {
             let p = format!("/shift/{}", key(column));
@@ -408,7 +430,7 @@ fn part_b(w: &mut Writer, r: &Results) {
     w.para(format!(
         "The network is written out by hand (forward pass, backward pass and update, no autodiff) and trained by \
          full-batch gradient descent for {iters} iterations at learning rate {lr}. With ReLU it reaches {rt} on the \
-         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj}."
+         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj} (@fig:part_b_accuracy)."
     ));
     w.figure(
         "part_b_accuracy",
@@ -422,7 +444,7 @@ fn part_b(w: &mut Writer, r: &Results) {
         let ss = w.pct(sigmoid.final_val_acc_sd, F, "/seeds/1/final_val_acc_sd");
         w.para(format!(
             "Over {n} initialisation seeds the final validation accuracy is {rm} ± {rs} with ReLU and {sm} ± {ss} with \
-             sigmoid (mean ± standard deviation): the difference is not an accident of one seed."
+             sigmoid (mean ± standard deviation): the difference is not an accident of one seed (@fig:part_b_seeds)."
         ));
     }
     w.figure(
@@ -455,7 +477,7 @@ fn part_b(w: &mut Writer, r: &Results) {
         } else {
             "Sigmoid stays near the majority share across the sweep: within this budget it is stuck."
         };
-        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations. {verdict}"));
+        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations (@tab:sweep, @fig:part_b_sweep). {verdict}"));
     }
     let mut t = String::from(
         "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
@@ -477,7 +499,10 @@ fn part_b(w: &mut Writer, r: &Results) {
             }
         }
     }
-    w.raw(&t);
+    w.table(
+        "Sigmoid over learning rates and iteration budgets {#tab:sweep}",
+        &t,
+    );
     w.figure(
         "part_b_sweep",
         "Sigmoid validation accuracy by learning rate and iterations",
@@ -506,7 +531,10 @@ fn part_b(w: &mut Writer, r: &Results) {
             sat(&e.saturation_last),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Mean absolute weight gradient per layer and share of saturated units {#tab:gradients}",
+        &t,
+    );
     if let (Some(relu), Some(sig)) = (b.gradients.first(), b.gradients.get(1)) {
         let s1 = sig
             .initial
@@ -557,7 +585,7 @@ fn part_b(w: &mut Writer, r: &Results) {
                 "At the first iteration the mean absolute gradient of the first-layer weights is {s1} with sigmoid and \
                  {r1} with ReLU. Over training, the first layer's gradient relative to the output layer's averages {sr} \
                  under sigmoid and {rr} under ReLU; at the end, the most saturated sigmoid layer has {satq} of its units \
-                 with a derivative below one hundredth. {verdict}{saturation}"
+                 with a derivative below one hundredth (@tab:gradients). {verdict}{saturation}"
             ));
         }
     }
@@ -583,7 +611,7 @@ fn part_c(w: &mut Writer, r: &Results) {
     w.para(format!(
         "The same architecture, built on the autodiff tape with PyTorch's default initialisation, trained by minibatch \
          SGD for {epochs} epochs (batch {batch}, learning rate {lr}), reaches {ta} on the training split and {va} on \
-         validation."
+         validation (@fig:part_c_accuracy)."
     ));
     w.figure("part_c_accuracy", "Accuracy per epoch");
     if let (Some(top), Some(second)) = (c.columns.first(), c.columns.get(1)) {
@@ -598,7 +626,7 @@ fn part_c(w: &mut Writer, r: &Results) {
         w.para(format!(
             "Ranked by the mean absolute input gradient over validation rows, `{}` takes {share} of the total \
              attribution; the next column, `{}`, takes {share2}. Shuffling `{}` across validation rows costs {drop} \
-             of accuracy. {agree}",
+             of accuracy (@tab:column-importance, @fig:part_c_columns). {agree}",
             top.column, second.column, top.column
         ));
     }
@@ -607,7 +635,10 @@ fn part_c(w: &mut Writer, r: &Results) {
     for (i, a) in c.attribution.iter().enumerate() {
         let _ = writeln!(t, "| {} | `{}` | {:.4} |", i + 1, a.feature, a.score);
     }
-    w.raw(&t);
+    w.table(
+        "Gradient attribution per encoded feature {#tab:attribution}",
+        &t,
+    );
     let mut t = String::from(
         "| original column | gradient score | share | accuracy lost when shuffled (mean ± sd) |\n| --- | ---: | ---: | ---: |\n",
     );
@@ -622,7 +653,10 @@ fn part_c(w: &mut Writer, r: &Results) {
             pct_cell(col.permutation_drop_sd)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Gradient attribution and permutation importance per original column {#tab:column-importance}",
+        &t,
+    );
     w.figure(
         "part_c_attribution",
         "Gradient attribution per encoded feature",
@@ -641,7 +675,7 @@ fn part_d(w: &mut Writer, r: &Results) {
     let va = w.pct(d.model.val_acc, F, "/model/val_acc");
     let te = w.pct(d.model.test_acc, F, "/model/test_acc");
     w.para(format!(
-        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set."
+        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set (@fig:part_d_sets)."
     ));
     w.figure(
         "part_d_sets",
@@ -660,7 +694,10 @@ fn part_d(w: &mut Writer, r: &Results) {
             pct_cell(d.test_confusion.recall[k])
         );
     }
-    w.raw(&t);
+    w.table(
+        "Test rows, precision and recall per class {#tab:test-classes}",
+        &t,
+    );
 
     w.raw("### The root cause, from evidence");
     let mut t = String::from(
@@ -679,7 +716,10 @@ fn part_d(w: &mut Writer, r: &Results) {
             if e.relation_breaks { "**yes**" } else { "no" }
         );
     }
-    w.raw(&t);
+    w.table(
+        "The evidence per column for the root cause {#tab:root-cause}",
+        &t,
+    );
     w.para(
         "Label relation is the absolute Pearson correlation with the class for a numeric column and the correlation \
          ratio η for a categorical one; distribution shift is the Kolmogorov–Smirnov statistic or the total variation \
@@ -697,7 +737,7 @@ fn part_d(w: &mut Writer, r: &Results) {
             w.para(format!(
                 "**Root cause: `{col}`.** Of the columns, the model's gradients point at it {ar} ({share} of the \
                  attribution) and shuffling it costs {drop} of validation accuracy ({pr} among the columns); and its \
-                 relation to the price class holds in train ({rt}) but not in test ({rs}). The network learned a \
+                 relation to the price class holds in train ({rt}) but not in test ({rs}; see @tab:root-cause). The network learned a \
                  shortcut through `{col}` that the test set does not share.",
                 col = e.column,
                 ar = experiments::part_d::ordinal(e.attribution_rank),
@@ -747,7 +787,10 @@ fn part_d(w: &mut Writer, r: &Results) {
             pct_cell(m.test_acc)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Mitigations, each measured on train, validation and test {#tab:mitigations}",
+        &t,
+    );
     if let Some((i, best)) = d
         .mitigations
         .iter()
@@ -759,7 +802,7 @@ fn part_d(w: &mut Writer, r: &Results) {
         let base = w.pct(d.test_acc, F, "/test_acc");
         let description = w.record_text(&best.description);
         w.para(format!(
-            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model.",
+            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model (@tab:mitigations, @fig:part_d_mitigations).",
             best.name
         ));
     }
@@ -786,10 +829,13 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
             g.hand[j], g.tape[j], g.finite_difference[j], g.twin_sum[j]
         );
     }
-    w.raw(&t);
+    w.table(
+        "The shared bias's gradient at initialisation, computed four ways {#tab:grad-check}",
+        &t,
+    );
     let err = w.sci(g.max_rel_error, F, "/grad_check/max_rel_error");
     w.para(format!(
-        "The largest relative difference between the hand-written gradient and the other three is {err}."
+        "The largest relative difference between the hand-written gradient and the other three is {err} (@tab:grad-check)."
     ));
 
     w.raw("### Does sharing change convergence?");
@@ -821,7 +867,10 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
             pct_cell(c.val_acc_mean)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Shared against independent bias at each learning rate, over seeds {#tab:q2-grid}",
+        &t,
+    );
     let base = w.num(
         q.config.base_learning_rate,
         2,
@@ -952,7 +1001,7 @@ fn q2(w: &mut Writer, r: &Results, derivation: &str) {
         None => String::new(),
     };
     w.para(format!(
-        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases.{speed}{best}{stability}{smooth}"
+        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases (@tab:q2-grid, @fig:q2_final_loss).{speed}{best}{stability}{smooth}"
     ));
     for &lr in &q.config.learning_rates {
         if q.cells.iter().any(|c| {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use data::synth::{SynthConfig, generate};
 use experiments::{Config, Silent, Source, run_all};
+use reporting::numbering::{Target, without_citations};
 use reporting::report::unquoted;
 use reporting::{Results, render};
 use serde_json::Value;
@@ -79,13 +80,51 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
             q.text
         );
     }
+    // Figure and table numbers are digits too: they must cite a figure or table that
+    // exists, and nothing else may be left.
+    let mut citations = 0;
     for paragraph in &rendered.prose {
-        let rest = unquoted(paragraph);
+        let (rest, cited) = without_citations(&unquoted(paragraph));
+        for target in cited {
+            let anchor = match target {
+                Target::Figure(n) => format!("<figure id=\"figure-{n}\">"),
+                Target::Table(n) => format!("<p class=\"table-caption\" id=\"table-{n}\">"),
+            };
+            assert!(
+                rendered.html.contains(&anchor),
+                "{target:?} is cited but absent"
+            );
+            citations += 1;
+        }
         assert!(
             !rest.chars().any(|c| c.is_ascii_digit()),
             "a number in the prose does not come from the results: {rest}"
         );
     }
+    assert!(citations >= 10, "only {citations} citations");
+    assert!(!rendered.markdown.contains("@fig:") && !rendered.markdown.contains("@tab:"));
+    // Every figure and every table has a number, in the Markdown and in the page.
+    let figures = rendered.html.matches("<figure").count();
+    assert_eq!(figures, rendered.figures.len());
+    for n in 1..=figures {
+        assert!(
+            rendered
+                .html
+                .contains(&format!("<figure id=\"figure-{n}\">"))
+        );
+        assert!(rendered.markdown.contains(&format!("![Figure {n}. ")));
+    }
+    let tables = rendered.html.matches("<table>").count();
+    assert!(tables >= 10);
+    for n in 1..=tables {
+        assert!(
+            rendered.html.contains(&format!("id=\"table-{n}\"")),
+            "table {n}"
+        );
+        assert!(rendered.markdown.contains(&format!("**Table {n}.**")));
+    }
+    assert!(rendered.html.contains("<nav class=\"contents\""));
+    assert!(rendered.html.matches("<math").count() > 100);
     for name in rendered.figures.keys() {
         assert!(
             rendered.markdown.contains(&format!("figures/{name}.svg")),
