@@ -64,7 +64,7 @@ blockquote { border-left: 4px solid #ddd; margin-left: 0; padding-left: 1em; col
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.4; }
   h1, h2, h3, h4, .table-caption { break-after: avoid; page-break-after: avoid; }
   figure, math[display="block"], pre, blockquote, tr { break-inside: avoid; page-break-inside: avoid; }
-  figure svg { max-height: 235mm; }
+  figure svg { max-height: 125mm; }
   table { display: table; width: 100%; table-layout: auto; font-size: 7.5pt; overflow: visible; }
   thead { display: table-header-group; }
   th, td { padding: .2em .35em; overflow-wrap: anywhere; }
