@@ -36,7 +36,7 @@ pub use writer::write_csv;
 /// Which columns a table must have, and of what kind.
 ///
 /// Loading knows the schema; analysis code never names a column, it iterates over these lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Schema {
     /// Categorical feature columns, in canonical order.
     pub categorical: Vec<String>,

@@ -9,7 +9,7 @@ use crate::prepare::{Prepared, accuracy, majority};
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part D judges and mitigates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartDConfig {
     /// A column's label relation "breaks" when its strength in test falls below this share
     /// of its strength in train.
@@ -34,24 +34,27 @@ impl Default for PartDConfig {
 }
 
 /// One column's label relation in train and in test, from Part A's shift check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnShift {
     /// Original column name.
     pub column: String,
     /// Strength of the column's relation to the label in train (|Pearson r| for numeric
     /// columns, a comparable association in [0, 1] for categorical ones).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_train: f64,
     /// The same in test.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_test: f64,
     /// How much the column's own distribution moved (KS statistic or total variation).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub distribution_shift: f64,
 }
 
 /// Everything known about one column, side by side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnEvidence {
     /// Original column name.
     pub column: String,
@@ -65,19 +68,22 @@ pub struct ColumnEvidence {
     pub permutation_rank: usize,
     /// Label relation in train (Part A).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_train: f64,
     /// Label relation in test (Part A).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_test: f64,
     /// Distribution shift of the column itself, train to test (Part A).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub distribution_shift: f64,
     /// Whether the label relation breaks between train and test.
     pub relation_breaks: bool,
 }
 
 /// The diagnosis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCause {
     /// The column the model relies on most among those whose label relation breaks; `None`
     /// if no relied-upon column breaks.
@@ -89,7 +95,7 @@ pub struct RootCause {
 }
 
 /// Accuracy of one model on each set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// Training split.
     pub train_acc: f64,
@@ -104,7 +110,7 @@ pub struct Evaluation {
 }
 
 /// A mitigation and what it achieves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mitigation {
     /// Short name (`drop_root_cause`, `class_weights`, `weight_decay`, `dropout`,
     /// `majority_baseline`).
@@ -120,15 +126,17 @@ pub struct Mitigation {
 }
 
 /// Confusion matrix and per-class scores on one set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Confusion {
     /// `matrix[true][predicted]` counts.
     pub matrix: Vec<Vec<u64>>,
     /// Per class: correct / predicted as that class (NaN when never predicted).
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub precision: Vec<f64>,
     /// Per class: correct / truly that class.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub recall: Vec<f64>,
     /// Per class: rows truly of that class.
     pub support: Vec<u64>,
@@ -136,7 +144,7 @@ pub struct Confusion {
 
 /// The root-cause column's distribution per class, in train beside test: where the
 /// classes separate in train and overlap in test, the shortcut is visible at a glance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnDistribution {
     /// Original column name.
     pub column: String,
@@ -151,7 +159,7 @@ pub struct ColumnDistribution {
 }
 
 /// Part D's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartD {
     /// What ran.
     pub config: PartDConfig,

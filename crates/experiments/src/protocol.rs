@@ -12,7 +12,7 @@ use crate::part_c::{gradient_attribution, train_tape_mlp};
 use crate::{Config, ExperimentError, Prepared, Progress};
 
 /// The protocol's headline numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Protocol {
     /// Part B(a) ReLU: training and validation accuracy after the last iteration.
     pub relu: (f64, f64),

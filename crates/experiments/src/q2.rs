@@ -11,7 +11,7 @@ use crate::prepare::Prepared;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Question 2 is measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Config {
     /// Hidden activation g.
     pub activation: Activation,
@@ -61,7 +61,7 @@ pub fn mode_name(mode: BiasMode) -> &'static str {
 }
 
 /// The measurements of one bias mode at one learning rate, over seeds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Cell {
     /// `"shared"` or `"independent"`.
     pub mode: String,
@@ -73,12 +73,15 @@ pub struct Q2Cell {
     pub stable: bool,
     /// Mean and sd of the final training loss over the seeds that finished.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss_mean: f64,
     /// Standard deviation of the final loss.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss_sd: f64,
     /// Mean validation accuracy at the end.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc_mean: f64,
     /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
     pub iterations_to_target: Vec<Option<usize>>,
@@ -89,20 +92,24 @@ pub struct Q2Cell {
     /// Mean over the seeds that finished of the number of iterations at which the training
     /// loss rose: oscillation that a stable/diverged verdict does not show.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub loss_increases_mean: f64,
     /// Mean training loss per iteration over the seeds that finished.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub loss_curve: Vec<f64>,
 }
 
 /// The headline numbers of one mode at the base learning rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Headline {
     /// Mean final training loss.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss: f64,
     /// Mean final validation accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Mean iterations to reach the loss target, over the seeds that reached it.
     pub iterations_to_target: Option<f64>,
@@ -110,6 +117,7 @@ pub struct Q2Headline {
     pub seeds_reaching_target: usize,
     /// The lowest mean final loss over the learning rates tried.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub best_final_loss: f64,
     /// The learning rate that gave it.
     pub best_learning_rate: Option<f64>,
@@ -118,7 +126,7 @@ pub struct Q2Headline {
 }
 
 /// ∂L/∂b of the shared network at initialisation, three ways.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradCheck {
     /// Hand-written Σ_rows(δ1 + δ2).
     pub hand: Vec<f64>,
@@ -130,17 +138,19 @@ pub struct GradCheck {
     pub twin_sum: Vec<f64>,
     /// Largest relative error of hand against tape, finite differences and the twin sum.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub max_rel_error: f64,
 }
 
 /// Question 2's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2 {
     /// What ran.
     pub config: Q2Config,
     /// The loss target for "iterations to reach": the worse of the two modes' mean final
     /// losses at the base learning rate, plus 1 %.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub loss_target: f64,
     /// Every (mode, learning rate) cell.
     pub cells: Vec<Q2Cell>,
@@ -257,15 +267,37 @@ fn train_seed(
 /// `f` of every item on up to [`models::Backprop::threads`] threads (contiguous shares),
 /// results in item order. Each run is independent and single-threaded, so the results do
 /// not depend on the thread count.
-fn map_in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// While the workers run, this thread reports how many items are done (every tenth of a
+/// second, to `progress`); the results do not depend on it.
+fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    progress: &mut dyn Progress,
+) -> Vec<R> {
     let threads = models::Backprop::threads().clamp(1, items.len().max(1));
     let share = items.len().div_ceil(threads).max(1);
-    let f = &f;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let (f, done) = (&f, &done);
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(share)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|item| {
+                            let r = f(item);
+                            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            r
+                        })
+                        .collect::<Vec<R>>()
+                })
+            })
             .collect();
+        while !handles.iter().all(|h| h.is_finished()) {
+            progress.advance(done.load(std::sync::atomic::Ordering::Relaxed), items.len());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("Question 2 worker"))
@@ -297,9 +329,11 @@ pub fn run_q2(
             .iter()
             .flat_map(|&lr| (0..config.seeds as u64).map(move |s| (lr, s)))
             .collect();
-        let mut trained = map_in_parallel(&cells, |&(lr, s)| {
-            train_seed(prepared, config, mode, lr, seed + s)
-        })
+        let mut trained = map_in_parallel(
+            &cells,
+            |&(lr, s)| train_seed(prepared, config, mode, lr, seed + s),
+            progress,
+        )
         .into_iter();
         for &lr in &config.learning_rates {
             let mut runs = Vec::new();

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::backprop::Evaluator;
 
 /// The hidden-layer nonlinearity `g`; the output layer is always a softmax.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     /// `g(z) = max(z, 0)`, with `g′(0) = 0` (the convention of PyTorch and of the tape).
@@ -76,7 +76,7 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
 }
 
 /// How the weights are drawn.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Init {
     /// The study's scheme (Part B): normal weights with sd `√(2/fan_in)` (He) into ReLU

@@ -67,7 +67,7 @@ blockquote { border-left: 4px solid #ddd; margin-left: 0; padding-left: 1em; col
   figure svg { max-height: 125mm; }
   table { display: table; width: 100%; table-layout: auto; font-size: 7.5pt; overflow: visible; }
   thead { display: table-header-group; }
-  th, td { padding: .2em .35em; overflow-wrap: anywhere; }
+  th, td { padding: .2em .35em; overflow-wrap: break-word; }
   code { font-size: .85em; overflow-wrap: anywhere; }
   math[display="block"] { overflow: visible; background: none; }
   nav.contents { break-after: page; background: none; }
