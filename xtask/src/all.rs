@@ -24,11 +24,15 @@ pub struct Args {
 }
 
 /// The split, as row numbers of the training file (0-based data rows, header excluded).
-#[derive(Serialize)]
-struct SplitFile<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SplitFile<'a> {
+    /// The seed of the split's random stream.
     seed: u64,
+    /// Share of the training file held out for validation (a fraction, 0 to 1).
     validation_fraction: f64,
+    /// Rows of the training file in the validation split.
     validation_rows: &'a [usize],
+    /// Rows of the training file in the training split.
     train_rows: &'a [usize],
 }
 

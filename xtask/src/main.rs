@@ -11,6 +11,7 @@ mod part;
 mod predict;
 mod progress;
 mod report;
+mod schemas;
 mod synth;
 
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ enum Task {
     Report(report::Args),
     /// Time Part B(a), Part C(b) and the protocol pipeline (with --compare: against NumPy).
     Bench(bench::Args),
+    /// Write the JSON Schemas of the results and model files to docs/schemas (--check: verify).
+    Schemas(schemas::Args),
 }
 
 /// Longest command-line error shown: clap echoes the offending value whole.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Task::Predict(args) => predict::run(args),
         Task::Report(args) => report::run(args),
         Task::Bench(args) => bench::run(args),
+        Task::Schemas(args) => schemas::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -43,6 +43,7 @@ fn no_arguments_lists_the_tasks_and_every_task_has_help() {
     let text = String::from_utf8_lossy(&out.stdout);
     for task in [
         "all", "eda", "part-b", "part-c", "part-d", "q2", "synth", "predict", "report", "bench",
+        "schemas",
     ] {
         assert!(text.contains(task), "task list lacks {task}:\n{text}");
         let help = xtask(&[task, "--help"]);
@@ -1021,4 +1022,52 @@ fn data_that_cannot_be_split_or_learned_is_refused_before_any_work() {
         }
         let _ = std::fs::remove_dir_all(train.parent().unwrap());
     }
+}
+#[test]
+fn every_results_file_and_model_file_validates_against_its_shipped_schema() {
+    // The shipped schemas are what the types say now.
+    let check = xtask(&["schemas", "--check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = scratch("schemas");
+    run_on_fixture("all", &out);
+    let schemas = root().join("docs/schemas");
+    let validator = |name: &str| {
+        let schema = read_json(&schemas.join(format!("{name}.schema.json")));
+        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let mut files: Vec<(PathBuf, &str)> = [
+        "summary", "config", "eda", "part_b", "part_c", "part_d", "q2", "split",
+    ]
+    .into_iter()
+    .map(|name| (out.join(format!("{name}.json")), name))
+    .collect();
+    let mut models = 0;
+    for entry in std::fs::read_dir(out.join("models")).unwrap() {
+        files.push((entry.unwrap().path(), "model"));
+        models += 1;
+    }
+    assert!(models >= 4, "only {models} model files");
+    for (path, name) in &files {
+        let value = read_json(path);
+        let v = validator(name);
+        let errors: Vec<String> = v
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .take(5)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} fails {name}.schema.json: {errors:?}",
+            path.display()
+        );
+    }
+    // The check is not vacuous: a record with a key of the wrong type fails.
+    let mut summary = read_json(&out.join("summary.json"));
+    summary["part_b"] = Value::String("not an object".into());
+    assert!(!validator("summary").is_valid(&summary));
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -36,7 +36,7 @@ pub use writer::write_csv;
 /// Which columns a table must have, and of what kind.
 ///
 /// Loading knows the schema; analysis code never names a column, it iterates over these lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Schema {
     /// Categorical feature columns, in canonical order.
     pub categorical: Vec<String>,
@@ -55,7 +55,7 @@ pub struct Schema {
 }
 
 /// The values a numeric column can hold: `min <= value <= max`, either bound optional.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidRange {
     /// The numeric column.
     pub column: String,
@@ -86,7 +86,7 @@ pub fn describe_range(min: Option<f64>, max: Option<f64>) -> String {
 
 /// Values of one numeric column that lay outside its [`ValidRange`] and were loaded as
 /// missing (a data-quality finding, reported, not fatal).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutOfRange {
     /// The numeric column.
     pub column: String,

@@ -19,7 +19,9 @@ use crate::error::DataError;
 use crate::{Design, Table};
 
 /// What to do with a category level the preprocessor was not fitted on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Unseen {
     /// Refuse, naming the value, column, file and line: the safe default, since a silently
     /// re-encoded row gets a prediction for a category the model never saw.
@@ -30,7 +32,7 @@ pub enum Unseen {
 }
 
 /// Choices made before fitting.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PreprocessOptions {
     /// Feature columns to leave out entirely (for ablations).
     pub drop_columns: Vec<String>,
@@ -39,7 +41,7 @@ pub struct PreprocessOptions {
 }
 
 /// The fitted encoding of one categorical column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CategoricalEncoding {
     /// The column.
     pub name: String,
@@ -52,7 +54,7 @@ pub struct CategoricalEncoding {
 }
 
 /// The fitted imputation and scaling of one numeric column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NumericScaling {
     /// The column.
     pub name: String,
@@ -67,7 +69,7 @@ pub struct NumericScaling {
 }
 
 /// A fitted preprocessor; see the module documentation for the encoding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "Unchecked")]
 pub struct Preprocessor {
     categorical: Vec<CategoricalEncoding>,
@@ -78,7 +80,7 @@ pub struct Preprocessor {
 }
 
 /// The serialized form before [`Preprocessor::validate`]: a model file may have been edited.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Unchecked {
     categorical: Vec<CategoricalEncoding>,
     numeric: Vec<NumericScaling>,

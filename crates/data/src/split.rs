@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::rng::{Stream, stream};
 
 /// Row indices of the two parts, each sorted ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Split {
     /// Rows to fit on (model and preprocessor).
     pub train: Vec<usize>,

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Where the tables came from, by content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DataIdentity {
     /// Two CSV files, by the SHA-256 of their bytes (hex).
@@ -31,7 +31,7 @@ pub enum DataIdentity {
 }
 
 /// What a run's records were computed from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Fingerprint {
     /// The data.
     pub data: DataIdentity,
@@ -45,7 +45,7 @@ pub struct Fingerprint {
 
 /// A record as written to its file: the fingerprint under `fingerprint`, the record's own
 /// fields beside it (so the record's JSON keys are unchanged).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Stamped<'a, T: Serialize> {
     /// The run's fingerprint.
     pub fingerprint: &'a Fingerprint,

@@ -95,6 +95,10 @@ impl ExperimentError {
 pub trait Progress {
     /// A new step begins.
     fn step(&mut self, what: &str);
+
+    /// `done` of the current step's `total` units (runs, seeds) are finished; lets a
+    /// terminal show a bar with the time left. Ignored by default.
+    fn advance(&mut self, _done: usize, _total: usize) {}
 }
 
 /// Progress that goes nowhere (tests, `--quiet`).
@@ -131,7 +135,7 @@ impl NamedModel {
 }
 
 /// Everything the study runs, and how much.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Config {
     /// The one seed every stream derives from.
     pub seed: u64,
@@ -304,7 +308,7 @@ pub enum Part {
 }
 
 /// The record of one part run alone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PartRecord {
     /// Part B.

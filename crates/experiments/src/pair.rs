@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A value measured on the training file and on the test file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Pair<T> {
     /// On the training file.
     pub train: T,

@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 pub use record::*;
 
 /// Thresholds of the two checks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartAConfig {
     /// Quantile bins per numeric column in the one-column rules (missing values get one more).
     pub bins: usize,

@@ -10,7 +10,7 @@ use crate::verdicts;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part B trains.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartBConfig {
     /// Hidden layer widths.
     pub hidden: Vec<usize>,
@@ -74,25 +74,28 @@ impl PartBConfig {
 }
 
 /// One training run of the protocol.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActivationRun {
     /// Hidden activation.
     pub activation: Activation,
     /// Training accuracy after the last iteration.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub train_acc: f64,
     /// Validation accuracy after the last iteration.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Training loss at the last iteration.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss: f64,
     /// Per-iteration history.
     pub history: Vec<Record>,
 }
 
 /// Mean and standard deviation over initialisation seeds, per iteration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeedBand {
     /// Hidden activation.
     pub activation: Activation,
@@ -100,29 +103,36 @@ pub struct SeedBand {
     pub seeds: Vec<u64>,
     /// Mean training accuracy per iteration.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub train_acc_mean: Vec<f64>,
     /// Standard deviation (ddof = 1) of training accuracy per iteration.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub train_acc_sd: Vec<f64>,
     /// Mean validation accuracy per iteration.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub val_acc_mean: Vec<f64>,
     /// Standard deviation of validation accuracy per iteration.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub val_acc_sd: Vec<f64>,
     /// Final validation accuracy of each seed.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub final_val_acc: Vec<f64>,
     /// Their mean.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_val_acc_mean: f64,
     /// Their standard deviation (ddof = 1).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_val_acc_sd: f64,
 }
 
 /// One cell of the sigmoid learning-rate × iterations sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {
     /// Learning rate.
     pub learning_rate: f64,
@@ -130,19 +140,22 @@ pub struct SweepPoint {
     pub iterations: usize,
     /// Training loss then.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub loss: f64,
     /// Training accuracy then.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub train_acc: f64,
     /// Validation accuracy then.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Iteration at which training diverged, if it did (no later checkpoints then).
     pub diverged_at: Option<usize>,
 }
 
 /// Part B(b)'s evidence for one activation: gradient magnitudes per layer and saturation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradientEvidence {
     /// Hidden activation.
     pub activation: Activation,
@@ -153,9 +166,11 @@ pub struct GradientEvidence {
     /// Mean over iterations of |∂L/∂W1| / |∂L/∂W_last|: how much smaller the first layer's
     /// gradient is than the output layer's (vanishing gradients make this ≪ 1).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub first_to_last_ratio: f64,
     /// Mean over iterations of |∂L/∂W1| / |∂L/∂W2|, the two layers the assignment names.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub w1_to_w2_ratio: f64,
     /// Share of saturated hidden units (g′(z) < 0.01) per hidden layer at the first iteration.
     pub saturation_initial: Vec<f64>,
@@ -164,7 +179,7 @@ pub struct GradientEvidence {
 }
 
 /// Part B's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartB {
     /// What ran.
     pub config: PartBConfig,
@@ -185,7 +200,7 @@ pub struct PartB {
 }
 
 /// Part B's verdicts, each `None` when its evidence is missing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartBVerdicts {
     /// Is sigmoid stuck or only slow?
     pub sigmoid_sweep: Option<verdicts::SweepVerdict>,
@@ -285,11 +300,13 @@ pub fn run_part_b(
             "Part B(a): {activation:?} over {} seeds",
             config.seeds
         ));
-        seeds.push(seed_band(prepared, config, activation, seed, &cfg)?);
+        seeds.push(seed_band(
+            prepared, config, activation, seed, &cfg, progress,
+        )?);
     }
 
     progress.step("Part B(a): sigmoid learning-rate sweep");
-    let sigmoid_sweep = sweep(prepared, config, seed)?;
+    let sigmoid_sweep = sweep(prepared, config, seed, progress)?;
 
     let gradients: Vec<GradientEvidence> = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
     let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
@@ -330,6 +347,7 @@ fn seed_band(
     activation: Activation,
     seed: u64,
     cfg: &TrainConfig,
+    progress: &mut dyn Progress,
 ) -> Result<SeedBand, ExperimentError> {
     let seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
     let mut histories = Vec::new();
@@ -337,6 +355,7 @@ fn seed_band(
         let (_, h) = train_mlp(prepared, &config.hidden, activation, cfg, Init::Study, s)
             .map_err(|e| ExperimentError::training(format!("Part B {activation:?} seed {s}"), e))?;
         histories.push(h);
+        progress.advance(histories.len(), seeds.len());
     }
     let column = |f: fn(&Record) -> f64| -> (Vec<f64>, Vec<f64>) {
         (0..config.iterations)
@@ -380,9 +399,11 @@ fn sweep(
     prepared: &Prepared,
     config: &PartBConfig,
     seed: u64,
+    progress: &mut dyn Progress,
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
     let mut points = Vec::new();
-    for &lr in &config.sweep_learning_rates {
+    for (k, &lr) in config.sweep_learning_rates.iter().enumerate() {
+        progress.advance(k, config.sweep_learning_rates.len());
         let cfg = train_config(lr, config.sweep_iterations, config.threads);
         match train_mlp(
             prepared,

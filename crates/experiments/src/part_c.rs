@@ -14,7 +14,7 @@ use crate::prepare::Prepared;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part C trains and attributes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartCConfig {
     /// Hidden layer widths.
     pub hidden: Vec<usize>,
@@ -73,7 +73,7 @@ impl PartCConfig {
 }
 
 /// Attribution of one encoded feature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FeatureScore {
     /// Encoded feature name (`<column>_<level>` or the numeric column).
     pub feature: String,
@@ -82,7 +82,7 @@ pub struct FeatureScore {
 }
 
 /// Attribution of one original column, with its permutation-importance cross-check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnScore {
     /// Original column name.
     pub column: String,
@@ -94,11 +94,12 @@ pub struct ColumnScore {
     pub permutation_drop: f64,
     /// Standard deviation of that drop over the repeats.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub permutation_drop_sd: f64,
 }
 
 /// Part C's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartC {
     /// What ran.
     pub config: PartCConfig,

@@ -13,7 +13,7 @@ use crate::verdicts::{
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part D judges and mitigates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartDConfig {
     /// A column's label relation "breaks" when its strength in test falls below this share
     /// of its strength in train.
@@ -53,25 +53,28 @@ impl Default for PartDConfig {
 
 /// One column's label relation in train and in test, from Part A's shift check (undefined
 /// relations stay `NaN`, written as `null`, never 0).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnShift {
     /// Original column name.
     pub column: String,
     /// Strength of the column's relation to the label in train (|Pearson r| for numeric
     /// columns, a comparable association in [0, 1] for categorical ones).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_train: f64,
     /// The same in test.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relation_test: f64,
     /// How much the column's own distribution moved (KS statistic or total variation).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub distribution_shift: f64,
 }
 
 /// Everything known about one column, side by side: Part A's shift check (flattened into
 /// the same JSON object) and Part C's attribution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnEvidence {
     /// The column, its label relation in train and test and its distribution shift.
     #[serde(flatten)]
@@ -89,7 +92,7 @@ pub struct ColumnEvidence {
 }
 
 /// The diagnosis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCause {
     /// The column the model relies on most among those whose label relation breaks; `None`
     /// if no relied-upon column breaks.
@@ -101,7 +104,7 @@ pub struct RootCause {
 }
 
 /// Accuracy of one model on each set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evaluation {
     /// Training split.
     pub train_acc: f64,
@@ -116,7 +119,7 @@ pub struct Evaluation {
 }
 
 /// The kinds of mitigation Part D measures (written as their snake-case names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MitigationKind {
     /// Retrain without the root-cause column.
@@ -156,7 +159,7 @@ impl std::fmt::Display for MitigationKind {
 }
 
 /// A mitigation and what it achieves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mitigation {
     /// Which mitigation.
     pub name: MitigationKind,
@@ -171,15 +174,17 @@ pub struct Mitigation {
 }
 
 /// Confusion matrix and per-class scores on one set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Confusion {
     /// `matrix[true][predicted]` counts.
     pub matrix: Vec<Vec<u64>>,
     /// Per class: correct / predicted as that class (NaN when never predicted).
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub precision: Vec<f64>,
     /// Per class: correct / truly that class.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub recall: Vec<f64>,
     /// Per class: rows truly of that class.
     pub support: Vec<u64>,
@@ -187,7 +192,7 @@ pub struct Confusion {
 
 /// The root-cause column's distribution per class, in train beside test: where the
 /// classes separate in train and overlap in test, the shortcut is visible at a glance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnDistribution {
     /// Original column name.
     pub column: String,
@@ -202,7 +207,7 @@ pub struct ColumnDistribution {
 }
 
 /// Part D's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartD {
     /// What ran.
     pub config: PartDConfig,
@@ -231,7 +236,7 @@ pub struct PartD {
 }
 
 /// Part D's verdicts, with the numbers and thresholds they were drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartDVerdicts {
     /// Is there a collapse on test to explain?
     pub collapse: CollapseVerdict,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ExperimentError;
 
 /// Where the tables came from: the report says plainly when the data are synthetic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Read from CSV files.

@@ -12,7 +12,7 @@ use crate::part_c::{FeatureScore, gradient_attribution, train_tape_mlp};
 use crate::{Config, ExperimentError, Prepared, Progress};
 
 /// Accuracy of a model after its last training iteration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Accuracy {
     /// On the training split.
     pub train: f64,
@@ -21,7 +21,7 @@ pub struct Accuracy {
 }
 
 /// The protocol's headline numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Protocol {
     /// Part B(a) ReLU.
     pub relu: Accuracy,

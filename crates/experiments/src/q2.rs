@@ -11,7 +11,7 @@ use crate::prepare::Prepared;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Question 2 is measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Config {
     /// Hidden activation g.
     pub activation: Activation,
@@ -77,7 +77,7 @@ pub fn mode_name(mode: BiasMode) -> &'static str {
 }
 
 /// The measurements of one bias mode at one learning rate, over seeds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Cell {
     /// `"shared"` or `"independent"`.
     pub mode: String,
@@ -89,12 +89,15 @@ pub struct Q2Cell {
     pub stable: bool,
     /// Mean and sd of the final training loss over the seeds that finished.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss_mean: f64,
     /// Standard deviation of the final loss.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss_sd: f64,
     /// Mean validation accuracy at the end.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc_mean: f64,
     /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
     pub iterations_to_target: Vec<Option<usize>>,
@@ -105,20 +108,24 @@ pub struct Q2Cell {
     /// Mean over the seeds that finished of the number of iterations at which the training
     /// loss rose: oscillation that a stable/diverged verdict does not show.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub loss_increases_mean: f64,
     /// Mean training loss per iteration over the seeds that finished.
     #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub loss_curve: Vec<f64>,
 }
 
 /// The headline numbers of one mode at the base learning rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Headline {
     /// Mean final training loss.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss: f64,
     /// Mean final validation accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Mean iterations to reach the loss target, over the seeds that reached it.
     pub iterations_to_target: Option<f64>,
@@ -126,6 +133,7 @@ pub struct Q2Headline {
     pub seeds_reaching_target: usize,
     /// The lowest mean final loss over the learning rates tried.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub best_final_loss: f64,
     /// The learning rate that gave it.
     pub best_learning_rate: Option<f64>,
@@ -134,7 +142,7 @@ pub struct Q2Headline {
 }
 
 /// ∂L/∂b of the shared network at initialisation, three ways.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradCheck {
     /// Hand-written Σ_rows(δ1 + δ2).
     pub hand: Vec<f64>,
@@ -146,17 +154,19 @@ pub struct GradCheck {
     pub twin_sum: Vec<f64>,
     /// Largest relative error of hand against tape, finite differences and the twin sum.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub max_rel_error: f64,
 }
 
 /// Question 2's record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2 {
     /// What ran.
     pub config: Q2Config,
     /// The loss target for "iterations to reach": the worse of the two modes' mean final
     /// losses at the base learning rate, plus 1 %.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub loss_target: f64,
     /// Every (mode, learning rate) cell.
     pub cells: Vec<Q2Cell>,

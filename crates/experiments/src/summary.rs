@@ -9,7 +9,7 @@ use crate::verdicts::Collapse;
 use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
 
 /// Where the data came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DataSummary {
     /// `"csv"` or `"synthetic"`.
     pub source: Source,
@@ -24,18 +24,20 @@ pub struct DataSummary {
 }
 
 /// Final accuracies of one model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Accuracies {
     /// Training split.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub train_acc: f64,
     /// Validation split.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
 }
 
 /// Part B's headline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartBSummary {
     /// ReLU, seed protocol.
     pub relu: Accuracies,
@@ -43,24 +45,27 @@ pub struct PartBSummary {
     pub sigmoid: Accuracies,
     /// Majority-class share of validation.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub majority_share: f64,
 }
 
 /// Part C's headline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartCSummary {
     /// Training accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub train_acc: f64,
     /// Validation accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Encoded features, highest score first.
     pub attribution: Vec<FeatureScore>,
 }
 
 /// The root cause, short.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCauseSummary {
     /// Whether there was a collapse to explain at all.
     pub collapse: Collapse,
@@ -71,26 +76,30 @@ pub struct RootCauseSummary {
 }
 
 /// A mitigation's test accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MitigationSummary {
     /// Which mitigation.
     pub name: MitigationKind,
     /// Test accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub test_acc: f64,
 }
 
 /// Part D's headline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartDSummary {
     /// Part C's model: train accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub train_acc: f64,
     /// Part C's model: validation accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Part C's model: test accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub test_acc: f64,
     /// The diagnosis.
     pub root_cause: RootCauseSummary,
@@ -99,13 +108,15 @@ pub struct PartDSummary {
 }
 
 /// One bias mode's headline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2ModeSummary {
     /// Mean final training loss at the base learning rate.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub final_loss: f64,
     /// Mean final validation accuracy at the base learning rate.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
     /// Mean iterations to the loss target at the base learning rate.
     pub iterations_to_target: Option<f64>,
@@ -114,15 +125,16 @@ pub struct Q2ModeSummary {
 }
 
 /// The gradient check, short.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradCheckSummary {
     /// Largest relative error among hand, tape, finite differences and twin sum.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub max_rel_error: f64,
 }
 
 /// Question 2's headline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Summary {
     /// Shared bias.
     pub shared: Q2ModeSummary,
@@ -133,7 +145,7 @@ pub struct Q2Summary {
 }
 
 /// `summary.json`: the numbers a reader looks for first. Seed-protocol numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// The data.
     pub data: DataSummary,

@@ -12,7 +12,7 @@ use crate::part_b::{GradientEvidence, SweepPoint};
 use crate::q2::{Q2Cell, Q2Headline};
 
 /// Is sigmoid stuck, or only slow? Read from the best run of the sigmoid sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SigmoidProgress {
     /// The best sweep run beats the majority share by more than the margin: it learns
@@ -23,7 +23,7 @@ pub enum SigmoidProgress {
 }
 
 /// The sweep verdict and what it was drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepVerdict {
     /// Index into `sigmoid_sweep` of the best run (highest finite validation accuracy; the
     /// last one on ties).
@@ -63,7 +63,7 @@ pub fn sigmoid_sweep(
 }
 
 /// Does the first layer's gradient vanish under sigmoid, relative to ReLU?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Attenuation {
     /// Sigmoid's first-to-last gradient ratio is below `factor` × ReLU's.
@@ -73,7 +73,7 @@ pub enum Attenuation {
 }
 
 /// Are sigmoid's hidden units saturated at the end of training?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Saturation {
     /// The most saturated layer's share is below the threshold.
@@ -83,7 +83,7 @@ pub enum Saturation {
 }
 
 /// Part B(b)'s verdicts and what they were drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GradientVerdict {
     /// Index into `gradients` of the ReLU evidence.
     pub relu: usize,
@@ -91,9 +91,11 @@ pub struct GradientVerdict {
     pub sigmoid: usize,
     /// Sigmoid's mean first-to-last gradient ratio.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub sigmoid_ratio: f64,
     /// ReLU's.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub relu_ratio: f64,
     /// Sigmoid vanishes when its ratio is below this factor times ReLU's.
     pub attenuation_factor: f64,
@@ -151,7 +153,7 @@ pub fn gradients(
 }
 
 /// Is there a collapse on test for Part D to explain?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Collapse {
     /// Test accuracy is below validation by at least the threshold, on enough rows.
@@ -163,10 +165,11 @@ pub enum Collapse {
 }
 
 /// The collapse verdict and what it was drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CollapseVerdict {
     /// Validation minus test accuracy (negative: test is better).
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub gap: f64,
     /// The gap a collapse needs.
     pub min_gap: f64,
@@ -205,7 +208,7 @@ pub fn collapse(
 }
 
 /// Could overfitting explain anything? Read from the train-minus-validation gap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Overfitting {
     /// |gap| is below the threshold: the model generalises to rows drawn like training.
@@ -215,10 +218,11 @@ pub enum Overfitting {
 }
 
 /// The overfitting verdict and what it was drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OverfittingVerdict {
     /// Training minus validation accuracy.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub gap: f64,
     /// |gap| below this means no overfitting.
     pub max_gap: f64,
@@ -240,7 +244,7 @@ pub fn overfitting(gap: f64, max_gap: f64) -> OverfittingVerdict {
 }
 
 /// Does the class mix of test differ from training's?
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClassMix {
     /// The total variation is below the threshold: imbalance is the same on both sides.
@@ -250,10 +254,11 @@ pub enum ClassMix {
 }
 
 /// The class-mix verdict and what it was drawn from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClassMixVerdict {
     /// Total variation distance of the class shares, training split against test.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub shift: f64,
     /// Below this the mix counts as the same.
     pub max_shift: f64,
@@ -275,7 +280,7 @@ pub fn class_mix(shift: f64, max_shift: f64) -> ClassMixVerdict {
 }
 
 /// How one of Question 2's comparisons comes out for the shared bias.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     /// The shared bias does worse (slower, costlier, less stable, less smooth).
@@ -288,7 +293,7 @@ pub enum Comparison {
 
 /// Convergence speed at the smallest learning rate where every seed of both modes reaches
 /// the loss target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SpeedVerdict {
     /// That learning rate.
     pub learning_rate: f64,
@@ -298,9 +303,11 @@ pub struct SpeedVerdict {
     pub independent_cell: usize,
     /// Mean iterations to target, shared.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub shared_iterations: f64,
     /// The same, independent.
     #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
     pub independent_iterations: f64,
     /// One mode is slower when it needs more than this factor times the other's iterations.
     pub ratio: f64,
@@ -309,7 +316,7 @@ pub struct SpeedVerdict {
 }
 
 /// The lowest final loss each mode attains over the learning rates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LossVerdict {
     /// Shared bias.
     pub shared: f64,
@@ -320,7 +327,7 @@ pub struct LossVerdict {
 }
 
 /// The largest stable learning rate of each mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StabilityVerdict {
     /// Shared bias.
     pub shared: f64,
@@ -331,7 +338,7 @@ pub struct StabilityVerdict {
 }
 
 /// Smoothness of the descent where oscillation sets in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SmoothnessVerdict {
     /// The smallest learning rate where both modes are stable and either one's loss rises.
     pub learning_rate: f64,
@@ -352,7 +359,7 @@ pub struct SmoothnessVerdict {
 }
 
 /// Question 2's verdicts, each `None` when its evidence is missing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Verdicts {
     /// Convergence speed.
     pub speed: Option<SpeedVerdict>,

@@ -7,7 +7,7 @@ use crate::math::sigmoid;
 /// A hidden-layer nonlinearity `g`. The one activation type of the workspace: the tape's
 /// dense layer ([`crate::sweeps::activate`]), the MLP and the model files all use it (its
 /// serde form is the lower-case name, as in model files and records).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     /// `g(z) = max(z, 0)`, with `g′(0) = 0` (the convention of PyTorch and of the tape).

@@ -17,7 +17,7 @@ use crate::mlp::{Init, init_dense};
 use crate::train::Record;
 
 /// Whether the two layers share their bias.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BiasMode {
     /// One `b` in both layers.

@@ -12,7 +12,7 @@ use crate::mlp::{Activation, Dense, Mlp};
 pub const FORMAT_VERSION: u32 = 1;
 
 /// One affine layer, row-major so that the JSON reads like the maths (`z = a W + b`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct LayerFile {
     /// `fan_in` rows of `fan_out` numbers.
     pub weight: Vec<Vec<f64>>,
@@ -21,7 +21,7 @@ pub struct LayerFile {
 }
 
 /// A saved network with its fitted preprocessing.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct ModelFile {
     /// [`FORMAT_VERSION`] when written.
     pub format_version: u32,

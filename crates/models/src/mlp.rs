@@ -7,7 +7,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
 /// How the weights are drawn.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Init {
     /// The study's scheme (Part B): normal weights with sd `√(2/fan_in)` (He) into ReLU

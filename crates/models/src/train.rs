@@ -15,7 +15,7 @@ use crate::gradients::{Gradients, mean_abs};
 use crate::mlp::{LossOptions, Mlp};
 
 /// Which gradient code a training run uses.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     /// [`Backprop`]: the hand-written, blocked passes (Part B).
@@ -45,7 +45,7 @@ pub struct TrainConfig {
 }
 
 /// One row of the training history.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct Record {
     /// Iteration (full batch) or epoch (minibatch), from 1.
     pub step: usize,

@@ -9,6 +9,7 @@
 
 pub mod charts;
 pub mod figures;
+pub mod numbering;
 pub mod page;
 pub mod report;
 
@@ -65,6 +66,12 @@ pub enum ReportError {
     /// The Markdown links a figure that was not drawn.
     #[error("report links figures that were not drawn: {0}")]
     MissingFigures(String),
+    /// Math in the Markdown that pulldown-latex cannot parse.
+    #[error("report holds TeX that does not render: {0}")]
+    Math(String),
+    /// The prose cites a figure or table label that nothing defines.
+    #[error(transparent)]
+    Citation(#[from] numbering::UnknownLabel),
     /// A file could not be written.
     #[error("{path}: {message}")]
     Write {
@@ -174,17 +181,30 @@ pub struct Rendered {
     pub figures: figures::Figures,
     /// Every number stated in the prose, with where it comes from.
     pub quotes: Vec<Quote>,
-    /// The prose paragraphs with their quoted numbers marked (see [`report::unquoted`]).
+    /// The prose paragraphs with their quoted numbers marked (see [`report::unquoted`]) and
+    /// their citations resolved (see [`numbering::without_citations`]).
     pub prose: Vec<String>,
 }
 
-/// Draws every figure and writes the report's text.
+/// Draws every figure and writes the report's text: numbers its figures and tables and
+/// resolves the prose's citations of them (see [`numbering`]) in the Markdown and in the
+/// marked prose alike, then renders the page.
 pub fn render(results: &Results) -> Result<Rendered, ReportError> {
     let figures = figures::draw_all(results)?;
     let (markdown, quotes, prose) = report::write(results, DERIVATIONS).finish();
+    let numbers = numbering::number(&markdown);
+    let markdown = numbers.resolve(&numbers.markdown)?;
+    let prose = prose
+        .iter()
+        .map(|p| numbers.resolve(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let missing = page::missing_figures(&markdown, &figures);
     if !missing.is_empty() {
         return Err(ReportError::MissingFigures(missing.join(", ")));
+    }
+    let bad_math = page::math_errors(&markdown);
+    if !bad_math.is_empty() {
+        return Err(ReportError::Math(bad_math.join("; ")));
     }
     let html = page::markdown_to_html(
         "Price classes of NYC listings: a verified study",

@@ -4,33 +4,54 @@
 //! `![Loss curves](figures/loss.svg)`. [`markdown_to_html`] renders it with pulldown-cmark
 //! (tables, footnotes, strikethrough, heading ids, math) and replaces every image
 //! reference by the inline SVG text, so the result is a single file that opens offline:
-//! no JavaScript, no network request, no external stylesheet. Math (`$…$`, `$$…$$`) is
-//! not typeset by a CDN script: a small converter writes it as text (Unicode symbols,
-//! `<sub>`/`<sup>`, `a/b` fractions) and keeps the TeX source in the span's tooltip.
+//! no JavaScript, no network request, no external stylesheet. Math (`$…$`, `$$…$$`)
+//! becomes MathML through pulldown-latex, which browsers typeset natively. Headings get
+//! stable ids and a contents list; numbered figures and table captions (see
+//! [`crate::numbering`]) get anchors; a print stylesheet lays the page out on A4.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_latex::config::DisplayMode;
+use pulldown_latex::{RenderConfig, Storage, push_mathml};
 
 /// Embedded stylesheet: a readable ~900 px column, styled tables, figures scaled to the
-/// column width.
+/// column width; the MathML rules are those of pulldown-latex's `styles.css` (MIT) that
+/// its matrices and alignments need, without its web fonts; for print, A4 pages on which no figure, equation or caption is split
+/// from what it belongs to and tables shrink to the page width.
 const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { max-width: 900px; margin: 2rem auto; padding: 0 1rem; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.55; color: #1a1a1a; background: #fff; }
 h1, h2, h3, h4 { line-height: 1.25; margin-top: 1.8em; }
 h1 { font-size: 1.9rem; border-bottom: 2px solid #ddd; padding-bottom: .3em; }
 h2 { font-size: 1.45rem; border-bottom: 1px solid #e5e5e5; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: .92rem; display: block; overflow-x: auto; }
+nav.contents { background: #f7f8fa; border: 1px solid #e3e6ea; border-radius: 4px; padding: .6em 1.2em; margin: 1.5em 0; font-size: .95rem; }
+nav.contents .contents-title { font-size: 1.1rem; border: none; margin: .3em 0; }
+nav.contents ul { margin: .2em 0; padding-left: 1.2em; list-style: none; }
+nav.contents a { text-decoration: none; }
+table { border-collapse: collapse; margin: .4em 0 1em; font-size: .92rem; display: block; overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: .35em .7em; text-align: left; vertical-align: top; }
 th { background: #f0f3f6; }
 tbody tr:nth-child(even) { background: #fafafa; }
 td[style*="right"], th[style*="right"] { font-variant-numeric: tabular-nums; }
+.table-caption { font-size: .92rem; color: #444; margin: 1.2em 0 .2em; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; background: #f3f3f3; padding: .1em .3em; border-radius: 3px; }
 pre { background: #f6f8fa; padding: .8em 1em; overflow-x: auto; border-radius: 4px; }
 pre code { background: none; padding: 0; }
-.math { font-family: "Cambria Math", "STIX Two Math", "Latin Modern Math", "DejaVu Serif", Georgia, serif; font-size: 1.02em; }
-.math sub, .math sup { font-size: .72em; white-space: nowrap; }
-.math-display { display: block; margin: .8em 0; padding: .5em 1em; overflow-x: auto; text-align: center; background: #faf9f5; border-radius: 4px; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.05em; }
+math[display="block"] { margin: .8em 0; padding: .5em 1em; overflow-x: auto; background: #faf9f5; border-radius: 4px; }
+mtd { padding-left: 0; padding-right: 0; }
+mtable { border-spacing: 0; border-collapse: collapse; }
+mtable.menv-arraylike > mtr > mtd { padding-left: .4em; padding-right: .4em; }
+mtable.menv-matrix > mtr > mtd:first-child { padding-left: 0; }
+mtable.menv-matrix > mtr > mtd:last-child { padding-right: 0; }
+mtable.menv-alignlike > mtr > mtd:nth-child(odd), mtd.cell-right { text-align: right; text-align: -webkit-right; }
+mtable.menv-alignlike > mtr > mtd:nth-child(even), mtd.cell-left { text-align: left; }
+mtable.menv-align > mtr > mtd:nth-child(2n + 3) { padding-left: 1em; }
+mtable.menv-cases > mtr > mtd:first-child { padding-right: 1em; }
+mo.small { font-size: 70%; }
+.math-error { color: #b00; }
 figure { margin: 1.5em 0; text-align: center; }
 figure svg, .inline-figure svg { width: 100%; max-width: 100%; height: auto; }
 figcaption { font-size: .92rem; color: #444; margin-top: .4em; }
@@ -38,6 +59,20 @@ figcaption { font-size: .92rem; color: #444; margin-top: .4em; }
 blockquote { border-left: 4px solid #ddd; margin-left: 0; padding-left: 1em; color: #444; }
 .footnote-definition { font-size: .9rem; }
 .footnote-definition p { display: inline; }
+@page { size: A4; margin: 16mm 14mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.4; }
+  h1, h2, h3, h4, .table-caption { break-after: avoid; page-break-after: avoid; }
+  figure, math[display="block"], pre, blockquote, tr { break-inside: avoid; page-break-inside: avoid; }
+  figure svg { max-height: 125mm; }
+  table { display: table; width: 100%; table-layout: auto; font-size: 7.5pt; overflow: visible; }
+  thead { display: table-header-group; }
+  th, td { padding: .2em .35em; overflow-wrap: break-word; }
+  code { font-size: .85em; overflow-wrap: anywhere; }
+  math[display="block"] { overflow: visible; background: none; }
+  nav.contents { break-after: page; background: none; }
+  a { color: inherit; text-decoration: none; }
+}
 "#;
 
 /// Escapes text for HTML element content and attribute values.
@@ -56,8 +91,8 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Parser options used for the report.
-fn options() -> Options {
+/// Parser options used for the report (shared with [`crate::numbering`]).
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -105,7 +140,8 @@ fn inline_svg(svg: &str, alt: &str) -> String {
 }
 
 /// HTML for one image reference: the inline SVG, or a visible placeholder when the SVG
-/// is unknown (never an `<img>` pointing outside the file).
+/// is unknown (never an `<img>` pointing outside the file). A block figure whose alt text
+/// starts `Figure N.` gets the anchor `figure-N` and the number in bold.
 fn figure_html(dest: &str, alt: &str, svgs: &BTreeMap<String, String>, block: bool) -> String {
     let inner = match lookup(dest, svgs) {
         Some(svg) => inline_svg(svg, alt),
@@ -114,16 +150,28 @@ fn figure_html(dest: &str, alt: &str, svgs: &BTreeMap<String, String>, block: bo
             escape(dest)
         ),
     };
-    if block {
-        let caption = if alt.is_empty() {
-            String::new()
-        } else {
-            format!("<figcaption>{}</figcaption>", escape(alt))
-        };
-        format!("<figure>\n{inner}\n{caption}</figure>\n")
-    } else {
-        format!("<span class=\"inline-figure\">{inner}</span>")
+    if !block {
+        return format!("<span class=\"inline-figure\">{inner}</span>");
     }
+    let numbered = alt.strip_prefix("Figure ").and_then(|rest| {
+        let (n, caption) = rest.split_once(". ")?;
+        Some((n.parse::<usize>().ok()?, caption))
+    });
+    let (id, caption) = match numbered {
+        Some((n, caption)) => (
+            format!(" id=\"figure-{n}\""),
+            format!(
+                "<figcaption><strong>Figure {n}.</strong> {}</figcaption>",
+                escape(caption)
+            ),
+        ),
+        None if alt.is_empty() => (String::new(), String::new()),
+        None => (
+            String::new(),
+            format!("<figcaption>{}</figcaption>", escape(alt)),
+        ),
+    };
+    format!("<figure{id}>\n{inner}\n{caption}</figure>\n")
 }
 
 /// Renders `markdown` as a complete HTML document titled `title`, inlining the SVG for
@@ -132,10 +180,16 @@ fn figure_html(dest: &str, alt: &str, svgs: &BTreeMap<String, String>, block: bo
 /// `svgs` maps a figure's path as written in the Markdown (`figures/loss.svg`), its file
 /// name (`loss.svg`) or its stem (`loss`) to the SVG text. An image alone in its paragraph
 /// becomes a `<figure>` whose caption is the alt text; an unknown image becomes a visible
-/// "missing figure" note (see [`missing_figures`] to check beforehand).
+/// "missing figure" note (see [`missing_figures`] to check beforehand). An alt text
+/// `Figure N. …` and a caption paragraph `**Table N.** …` before a table (see
+/// [`crate::numbering`]) get the anchors `figure-N` and `table-N`. Every heading gets a
+/// stable id (its text as a slug) and a contents list after the title links to each one.
+/// Math becomes MathML (see [`tex_to_mathml`]); TeX that does not parse is shown as code
+/// (see [`math_errors`] to check beforehand).
 pub fn markdown_to_html(title: &str, markdown: &str, svgs: &BTreeMap<String, String>) -> String {
     let events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
     let mut out_events: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut slugs = Slugs::default();
     let mut i = 0;
     while i < events.len() {
         // A paragraph holding exactly one image becomes a figure block.
@@ -161,17 +215,39 @@ pub fn markdown_to_html(title: &str, markdown: &str, svgs: &BTreeMap<String, Str
             i = end + 1;
             continue;
         }
+        // A `**Table N.** …` paragraph right before a table is its caption and anchor.
+        if let Some((n, end)) = table_caption(&events, i) {
+            out_events.push(Event::Html(CowStr::from(format!(
+                "<p class=\"table-caption\" id=\"table-{n}\">"
+            ))));
+            out_events.extend(events[i + 1..end].iter().map(|e| math_event(e.clone())));
+            out_events.push(Event::Html(CowStr::from("</p>\n")));
+            i = end + 1;
+            continue;
+        }
         match &events[i] {
-            Event::InlineMath(tex) => {
-                out_events.push(Event::InlineHtml(CowStr::from(math_html(tex, false))));
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let id = match id {
+                    Some(id) => slugs.claim(id),
+                    None => slugs.claim(&slug(&heading_text(&events[i + 1..]))),
+                };
+                out_events.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(CowStr::from(id)),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
             }
-            Event::DisplayMath(tex) => {
-                out_events.push(Event::InlineHtml(CowStr::from(math_html(tex, true))));
-            }
-            e => out_events.push(e.clone()),
+            e => out_events.push(math_event(e.clone())),
         }
         i += 1;
     }
+    insert_contents(&mut out_events);
     let mut body = String::with_capacity(markdown.len() * 2);
     html::push_html(&mut body, out_events.into_iter());
     format!(
@@ -180,6 +256,138 @@ pub fn markdown_to_html(title: &str, markdown: &str, svgs: &BTreeMap<String, Str
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
+}
+
+/// An inline or display math event as MathML; any other event unchanged.
+fn math_event(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::InlineMath(tex) => Event::InlineHtml(CowStr::from(math_html(&tex, false))),
+        Event::DisplayMath(tex) => Event::InlineHtml(CowStr::from(math_html(&tex, true))),
+        e => e,
+    }
+}
+
+/// If the paragraph starting at `start` begins with a bold `Table N.` and a table follows
+/// it, the number and the index of the paragraph's end.
+fn table_caption(events: &[Event<'_>], start: usize) -> Option<(usize, usize)> {
+    let (Event::Start(Tag::Paragraph), Some(Event::Start(Tag::Strong)), Some(Event::Text(t))) =
+        (&events[start], events.get(start + 1), events.get(start + 2))
+    else {
+        return None;
+    };
+    let n: usize = t.strip_prefix("Table ")?.strip_suffix('.')?.parse().ok()?;
+    let end = start
+        + events[start..]
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Paragraph)))?;
+    matches!(events.get(end + 1), Some(Event::Start(Tag::Table(_)))).then_some((n, end))
+}
+
+/// The plain text of a heading (math left out), from its first inner event.
+fn heading_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// `1.1 Softmax with cross-entropy:` → `11-softmax-with-cross-entropy`: lower-case letters
+/// and digits, words joined by single hyphens.
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if (c.is_whitespace() || c == '-') && !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "section".to_owned()
+    } else {
+        out
+    }
+}
+
+/// Heading ids handed out so far, so that a repeated heading gets `-2`, `-3`, ….
+#[derive(Debug, Default)]
+struct Slugs(BTreeMap<String, usize>);
+
+impl Slugs {
+    fn claim(&mut self, base: &str) -> String {
+        let seen = self.0.entry(base.to_owned()).or_insert(0);
+        *seen += 1;
+        if *seen == 1 {
+            base.to_owned()
+        } else {
+            format!("{base}-{seen}")
+        }
+    }
+}
+
+/// Inserts a nested contents list linking every heading below the title, right after the
+/// first level-1 heading (or at the top when there is none).
+fn insert_contents(events: &mut Vec<Event<'_>>) {
+    let mut entries: Vec<(usize, String, String)> = Vec::new();
+    let mut k = 0;
+    while k < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[k]
+            && *level != HeadingLevel::H1
+        {
+            let end = k + events[k..]
+                .iter()
+                .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+                .unwrap_or(events.len() - k);
+            let mut inner = String::new();
+            html::push_html(&mut inner, events[k + 1..end].iter().cloned());
+            entries.push((
+                *level as usize,
+                id.as_deref().unwrap_or_default().to_owned(),
+                inner,
+            ));
+            k = end;
+        }
+        k += 1;
+    }
+    if entries.is_empty() {
+        return;
+    }
+    let top = entries.iter().map(|e| e.0).min().unwrap_or(2);
+    let mut nav = String::from(
+        "<nav class=\"contents\" aria-label=\"Contents\">\n<h2 class=\"contents-title\">Contents</h2>\n",
+    );
+    let mut depth = top - 1;
+    for (level, id, inner) in &entries {
+        let level = (*level).max(top);
+        if level > depth {
+            for _ in depth..level {
+                nav.push_str("<ul>\n<li>");
+            }
+        } else {
+            nav.push_str("</li>\n");
+            for _ in level..depth {
+                nav.push_str("</ul>\n</li>\n");
+            }
+            nav.push_str("<li>");
+        }
+        depth = level;
+        let _ = write!(nav, "<a href=\"#{}\">{inner}</a>", escape(id));
+    }
+    for _ in top - 1..depth {
+        nav.push_str("</li>\n</ul>\n");
+    }
+    nav.push_str("</nav>\n");
+    let at = events
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))
+        .map_or(0, |p| p + 1);
+    events.insert(at, Event::Html(CowStr::from(nav)));
 }
 
 /// Index of the `End(Image)` matching the `Start(Image)` at `start`.
@@ -213,263 +421,53 @@ fn alt_text(events: &[Event<'_>]) -> String {
     s
 }
 
-/// HTML for a math span: the TeX made readable as text (Greek letters and operators as
-/// Unicode, sub- and superscripts as `<sub>`/`<sup>`, fractions as `a/b`), with the TeX
-/// source kept in the `title` attribute. Nothing is fetched, so the page stays offline.
-fn math_html(tex: &str, display: bool) -> String {
-    let class = if display {
-        "math math-display"
-    } else {
-        "math math-inline"
-    };
-    let chars: Vec<char> = tex.chars().collect();
-    let mut pos = 0;
-    let body = tex_seq(&chars, &mut pos, false);
-    format!(
-        "<span class=\"{class}\" title=\"{}\">{}</span>",
-        escape(tex.trim()),
-        body.trim()
-    )
-}
-
-/// Unicode for a TeX command that stands for one symbol.
-fn tex_symbol(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "alpha" => "α",
-        "beta" => "β",
-        "gamma" => "γ",
-        "delta" => "δ",
-        "epsilon" | "varepsilon" => "ε",
-        "zeta" => "ζ",
-        "eta" => "η",
-        "theta" => "θ",
-        "lambda" => "λ",
-        "mu" => "μ",
-        "nu" => "ν",
-        "xi" => "ξ",
-        "pi" => "π",
-        "rho" => "ρ",
-        "sigma" => "σ",
-        "tau" => "τ",
-        "phi" | "varphi" => "φ",
-        "chi" => "χ",
-        "psi" => "ψ",
-        "omega" => "ω",
-        "Gamma" => "Γ",
-        "Delta" => "Δ",
-        "Theta" => "Θ",
-        "Lambda" => "Λ",
-        "Sigma" => "Σ",
-        "Phi" => "Φ",
-        "Psi" => "Ψ",
-        "Omega" => "Ω",
-        "ell" => "ℓ",
-        "partial" => "∂",
-        "nabla" => "∇",
-        "times" => "×",
-        "cdot" => "·",
-        "odot" => "⊙",
-        "circ" => "∘",
-        "top" => "⊤",
-        "in" => "∈",
-        "notin" => "∉",
-        "subset" => "⊂",
-        "subseteq" => "⊆",
-        "le" | "leq" => "≤",
-        "ge" | "geq" => "≥",
-        "ne" | "neq" => "≠",
-        "approx" => "≈",
-        "equiv" => "≡",
-        "propto" => "∝",
-        "pm" => "±",
-        "to" | "rightarrow" => "→",
-        "leftarrow" | "gets" => "←",
-        "Rightarrow" | "implies" | "Longrightarrow" => "⟹",
-        "mapsto" => "↦",
-        "sum" => "∑",
-        "prod" => "∏",
-        "infty" => "∞",
-        "sqrt" => "√",
-        "lbrace" | "{" => "{",
-        "rbrace" | "}" => "}",
-        "vert" | "lvert" | "rvert" | "mid" | "|" => "|",
-        "Vert" | "lVert" | "rVert" => "‖",
-        "langle" => "⟨",
-        "rangle" => "⟩",
-        "ldots" | "dots" => "…",
-        "cdots" => "⋯",
-        "forall" => "∀",
-        "exists" => "∃",
-        "log" => "log\u{2009}",
-        "ln" => "ln\u{2009}",
-        "exp" => "exp\u{2009}",
-        "max" => "max\u{2009}",
-        "min" => "min\u{2009}",
-        "arg" => "arg\u{2009}",
-        "quad" => "\u{2003}",
-        "qquad" => "\u{2003}\u{2003}",
-        "," | ":" | ">" => "\u{2009}",
-        ";" | " " => " ",
-        "!" => "",
-        "_" => "_",
-        "%" => "%",
-        "&" => "&amp;",
-        "#" => "#",
-        "$" => "$",
-        _ => return None,
-    })
-}
-
-/// Reads a command name after a backslash: letters, or one other character.
-fn tex_name(chars: &[char], pos: &mut usize) -> String {
-    let start = *pos;
-    while *pos < chars.len() && chars[*pos].is_ascii_alphabetic() {
-        *pos += 1;
+/// TeX as MathML Core (`<math>…</math>`, `display="block"` when `display`), or the parser's
+/// first error. pulldown-latex does the work; the browser typesets MathML natively, so
+/// nothing is fetched and no script runs.
+pub fn tex_to_mathml(tex: &str, display: bool) -> Result<String, String> {
+    let storage = Storage::new();
+    let events: Vec<_> = pulldown_latex::Parser::new(tex, &storage).collect();
+    if let Some(Err(e)) = events.iter().find(|e| e.is_err()) {
+        return Err(e.to_string());
     }
-    if *pos == start && *pos < chars.len() {
-        *pos += 1;
-    }
-    chars[start..*pos].iter().collect()
-}
-
-/// Renders one argument: a `{…}` group, a command, or a single character.
-fn tex_arg(chars: &[char], pos: &mut usize) -> String {
-    while *pos < chars.len() && chars[*pos] == ' ' {
-        *pos += 1;
-    }
-    match chars.get(*pos) {
-        Some('{') => {
-            *pos += 1;
-            tex_seq(chars, pos, true)
-        }
-        Some('\\') => {
-            *pos += 1;
-            let name = tex_name(chars, pos);
-            tex_command(&name, chars, pos)
-        }
-        Some(&c) => {
-            *pos += 1;
-            escape(&c.to_string())
-        }
-        None => String::new(),
-    }
-}
-
-/// Raw text of a `{…}` argument (for `\text`), or "" when none follows.
-fn tex_raw_arg(chars: &[char], pos: &mut usize) -> String {
-    if chars.get(*pos) != Some(&'{') {
-        return tex_arg(chars, pos);
-    }
-    let mut depth = 0usize;
-    let start = *pos + 1;
-    while *pos < chars.len() {
-        match chars[*pos] {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    let text: String = chars[start..*pos].iter().collect();
-                    *pos += 1;
-                    return escape(&text);
-                }
-            }
-            _ => {}
-        }
-        *pos += 1;
-    }
-    escape(&chars[start.min(chars.len())..].iter().collect::<String>())
-}
-
-/// Wraps a fraction part in parentheses unless it is a single symbol or word.
-fn frac_part(s: &str) -> String {
-    let plain = s.chars().all(|c| c.is_alphanumeric() || c == '.')
-        || s.chars().count() == 1
-        || (s.starts_with('(') && s.ends_with(')'));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("({s})")
-    }
-}
-
-/// Renders the command `\name` (its arguments read from `chars`).
-fn tex_command(name: &str, chars: &[char], pos: &mut usize) -> String {
-    match name {
-        "frac" | "tfrac" | "dfrac" => {
-            let num = tex_arg(chars, pos);
-            let den = tex_arg(chars, pos);
-            format!("{}/{}", frac_part(&num), frac_part(&den))
-        }
-        "text" | "textrm" | "textit" | "mbox" => tex_raw_arg(chars, pos),
-        "mathrm" | "operatorname" | "mathit" | "mathsf" | "boldsymbol" | "bm" => {
-            tex_arg(chars, pos)
-        }
-        "mathbf" => {
-            let inner = tex_arg(chars, pos);
-            if inner == "1" {
-                "𝟏".to_owned()
-            } else {
-                format!("<b>{inner}</b>")
-            }
-        }
-        "mathbb" => {
-            let inner = tex_arg(chars, pos);
-            match inner.as_str() {
-                "R" => "ℝ".to_owned(),
-                "N" => "ℕ".to_owned(),
-                "Z" => "ℤ".to_owned(),
-                "Q" => "ℚ".to_owned(),
-                "C" => "ℂ".to_owned(),
-                "E" => "𝔼".to_owned(),
-                _ => inner,
-            }
-        }
-        "hat" | "widehat" => format!("{}\u{302}", tex_arg(chars, pos)),
-        "tilde" | "widetilde" => format!("{}\u{303}", tex_arg(chars, pos)),
-        "bar" | "overline" => format!("{}\u{305}", tex_arg(chars, pos)),
-        "dot" => format!("{}\u{307}", tex_arg(chars, pos)),
-        "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr"
-        | "biggl" | "biggr" | "displaystyle" | "limits" | "nolimits" => String::new(),
-        "\\" => "<br>".to_owned(),
-        _ => match tex_symbol(name) {
-            Some(sym) => sym.to_owned(),
-            // Unknown: shown as written, braces and all, rather than guessed at.
-            None if chars.get(*pos) == Some(&'{') => {
-                *pos += 1;
-                format!("\\{name}{{{}}}", tex_seq(chars, pos, true))
-            }
-            None => escape(&format!("\\{name}")),
+    let config = RenderConfig {
+        display_mode: if display {
+            DisplayMode::Block
+        } else {
+            DisplayMode::Inline
         },
-    }
+        ..RenderConfig::default()
+    };
+    let mut out = String::new();
+    push_mathml(&mut out, events.into_iter(), config).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
-/// Renders TeX from `pos` to the end, or to the closing brace when `group`.
-fn tex_seq(chars: &[char], pos: &mut usize, group: bool) -> String {
-    let mut out = String::new();
-    while *pos < chars.len() {
-        let c = chars[*pos];
-        *pos += 1;
-        match c {
-            '}' if group => return out,
-            '{' => out.push_str(&tex_seq(chars, pos, true)),
-            '\\' => {
-                let name = tex_name(chars, pos);
-                out.push_str(&tex_command(&name, chars, pos));
-            }
-            '^' => {
-                let arg = tex_arg(chars, pos);
-                out.push_str(&format!("<sup>{arg}</sup>"));
-            }
-            '_' => {
-                let arg = tex_arg(chars, pos);
-                out.push_str(&format!("<sub>{arg}</sub>"));
-            }
-            '&' => out.push(' '),
-            '~' => out.push('\u{a0}'),
-            '-' => out.push('−'),
-            '\n' => out.push(' '),
-            _ => out.push_str(&escape(&c.to_string())),
-        }
+/// Every math span of `markdown` whose TeX does not parse, as `TeX: error`, so that the
+/// caller can refuse to write a page with raw TeX in it.
+pub fn math_errors(markdown: &str) -> Vec<String> {
+    Parser::new_ext(markdown, options())
+        .filter_map(|e| match e {
+            Event::InlineMath(tex) => Some((tex, false)),
+            Event::DisplayMath(tex) => Some((tex, true)),
+            _ => None,
+        })
+        .filter_map(|(tex, display)| {
+            tex_to_mathml(&tex, display)
+                .err()
+                .map(|e| format!("{}: {e}", tex.trim()))
+        })
+        .collect()
+}
+
+/// HTML for a math span: MathML, or the TeX as code when it does not parse.
+fn math_html(tex: &str, display: bool) -> String {
+    match tex_to_mathml(tex, display) {
+        Ok(mathml) => mathml,
+        Err(e) => format!(
+            "<code class=\"math-error\" title=\"{}\">{}</code>",
+            escape(&e),
+            escape(tex)
+        ),
     }
-    out
 }

@@ -106,6 +106,13 @@ impl Writer {
         self.md.push_str("\n\n");
     }
 
+    /// A Markdown table under its caption (`Table: …`, numbered when the report is
+    /// rendered; a trailing `{#tab:name}` lets the prose cite it as `@tab:name`).
+    fn table(&mut self, caption: &str, table: &str) {
+        self.raw(&format!("Table: {caption}"));
+        self.raw(table);
+    }
+
     fn figure(&mut self, name: &str, alt: &str) {
         self.raw(&format!("![{alt}](figures/{name}.svg)"));
     }
@@ -159,7 +166,8 @@ pub fn verify(
         }
     }
     for paragraph in prose {
-        let rest = unquoted(paragraph);
+        // Figure and table numbers come from the numbering, not from the results.
+        let (rest, _) = crate::numbering::without_citations(&unquoted(paragraph));
         if rest.chars().any(|c| c.is_ascii_digit()) {
             problems.push(format!("a number in the prose is not quoted: {rest}"));
         }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use data::synth::{SynthConfig, generate};
 use experiments::{Config, Outputs, Silent, Source, files, run_all};
-use reporting::report::verify;
+use reporting::numbering::{Target, without_citations};
+use reporting::report::{unquoted, verify};
 use reporting::{Rendered, Results, render};
 use serde_json::Value;
 
@@ -72,6 +73,46 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
     );
     let problems = check(&rendered, &files);
     assert!(problems.is_empty(), "{problems:#?}");
+    // Every citation in the prose points at a figure or table that exists.
+    let mut citations = 0;
+    for paragraph in &rendered.prose {
+        let (_, cited) = without_citations(&unquoted(paragraph));
+        for target in cited {
+            let anchor = match target {
+                Target::Figure(n) => format!("<figure id=\"figure-{n}\">"),
+                Target::Table(n) => format!("<p class=\"table-caption\" id=\"table-{n}\">"),
+            };
+            assert!(
+                rendered.html.contains(&anchor),
+                "{target:?} is cited but absent"
+            );
+            citations += 1;
+        }
+    }
+    assert!(citations >= 10, "only {citations} citations");
+    assert!(!rendered.markdown.contains("@fig:") && !rendered.markdown.contains("@tab:"));
+    // Every figure and every table has a number, in the Markdown and in the page.
+    let figures = rendered.html.matches("<figure").count();
+    assert_eq!(figures, rendered.figures.len());
+    for n in 1..=figures {
+        assert!(
+            rendered
+                .html
+                .contains(&format!("<figure id=\"figure-{n}\">"))
+        );
+        assert!(rendered.markdown.contains(&format!("![Figure {n}. ")));
+    }
+    let tables = rendered.html.matches("<table>").count();
+    assert!(tables >= 10);
+    for n in 1..=tables {
+        assert!(
+            rendered.html.contains(&format!("id=\"table-{n}\"")),
+            "table {n}"
+        );
+        assert!(rendered.markdown.contains(&format!("**Table {n}.**")));
+    }
+    assert!(rendered.html.contains("<nav class=\"contents\""));
+    assert!(rendered.html.matches("<math").count() > 100);
     for name in rendered.figures.keys() {
         assert!(
             rendered.markdown.contains(&format!("figures/{name}.svg")),

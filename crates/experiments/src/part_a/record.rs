@@ -7,7 +7,7 @@ use super::stats::Summary;
 use crate::Pair;
 
 /// Row counts of the two tables.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rows {
     /// Rows of the train table.
     pub train: usize,
@@ -20,7 +20,7 @@ pub struct Rows {
 }
 
 /// The kind of a feature column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Dictionary-encoded levels.
@@ -30,7 +30,7 @@ pub enum Kind {
 }
 
 /// One feature column and its kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Feature {
     /// Column name.
     pub name: String,
@@ -39,7 +39,7 @@ pub struct Feature {
 }
 
 /// A categorical column against the class (train).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CategoryTable {
     /// The column's levels, sorted.
     pub levels: Vec<String>,
@@ -50,7 +50,7 @@ pub struct CategoryTable {
 }
 
 /// One feature's one-column rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OneColumnRule {
     /// Column name.
     pub column: String,
@@ -75,7 +75,7 @@ pub struct OneColumnRule {
 }
 
 /// The dominance check: which single column predicts the label suspiciously well.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Dominance {
     /// What is measured, in words (quoted by the report).
     pub measure: String,
@@ -92,7 +92,7 @@ pub struct Dominance {
 }
 
 /// Train-versus-test shift of one numeric column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NumericShift {
     /// Two-sample Kolmogorov–Smirnov statistic of the present values.
     pub ks: Option<f64>,
@@ -119,7 +119,7 @@ pub struct NumericShift {
 }
 
 /// Train-versus-test shift of one categorical column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CategoricalShift {
     /// Share of each level among the present values in train.
     pub shares_train: BTreeMap<String, f64>,
@@ -144,7 +144,7 @@ pub struct CategoricalShift {
 }
 
 /// Thresholds of the shift check, kept in the record so the report can quote them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ShiftThresholds {
     /// Minimum KS statistic of a marginal shift.
     pub ks: f64,
@@ -157,7 +157,7 @@ pub struct ShiftThresholds {
 }
 
 /// Part A's record (saved as `eda.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartA {
     /// Row counts.
     pub rows: Rows,

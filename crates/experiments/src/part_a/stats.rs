@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Five-number summary and mean of the present values of a column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Number of present (non-missing) values.
     pub n: usize,

@@ -34,7 +34,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             a.missing_test.get(&f.name).copied().unwrap_or(0)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Feature columns, their kind and missing values in train and test {#tab:columns}",
+        &t,
+    );
     data_quality(w, a);
     let classes = class_names(a.n_classes);
     let mut t = String::from(
@@ -50,7 +53,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             pct_cell(a.class_shares_test.get(k).copied().unwrap_or(f64::NAN))
         );
     }
-    w.raw(&t);
+    w.table(
+        "Rows and share of each price class in train and test {#tab:classes}",
+        &t,
+    );
     if let Some(ratio) = a.imbalance_ratio {
         let ratio = w.num(ratio, 2, F, "/imbalance_ratio");
         let (big, _) = a
@@ -64,7 +70,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         w.para(format!(
             "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
              predicting the largest class (class {big_class}) for every row is right {big_share} of the time in \
-             train — the accuracy any model must beat."
+             train — the accuracy any model must beat (@tab:classes, @fig:class_distribution)."
         ));
     }
     w.figure("class_distribution", "Class shares in train and test");
@@ -86,7 +92,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let measure = w.record_text(&d.measure);
     w.para(format!(
         "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
-         {baseline} on validation."
+         {baseline} on validation (@tab:dominance)."
     ));
     let mut t = String::from(
         "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
@@ -104,7 +110,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             if rule.dominant { "**yes**" } else { "no" }
         );
     }
-    w.raw(&t);
+    w.table(
+        "One-column rules: validation accuracy, error reduction against the majority baseline, uncertainty coefficient {#tab:dominance}",
+        &t,
+    );
     for (i, rule) in d.rules.iter().enumerate().filter(|(_, r)| r.dominant) {
         let reduction = w.num(
             rule.error_reduction,
@@ -148,7 +157,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Numeric columns, train against test: Kolmogorov–Smirnov statistic and correlation with the label {#tab:shift-numeric}",
+        &t,
+    );
     let mut t = String::from(
         "| categorical column | share change (total variation) | association η, train | association η, test |\n| --- | ---: | ---: | ---: |\n",
     );
@@ -162,7 +174,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Categorical columns, train against test: change of level shares and association with the label {#tab:shift-categorical}",
+        &t,
+    );
     for column in &a.label_relation_shifted {
         let name = w.name(column);
         if let Some(s) = a.shift.get(column) {

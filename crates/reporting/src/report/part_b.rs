@@ -21,7 +21,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     w.para(format!(
         "The network is written out by hand (forward pass, backward pass and update, no autodiff) and trained by \
          full-batch gradient descent for {iters} iterations at learning rate {lr}. With ReLU it reaches {rt} on the \
-         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj}."
+         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj} (@fig:part_b_accuracy)."
     ));
     w.figure(
         "part_b_accuracy",
@@ -35,7 +35,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let ss = w.pct(sigmoid.final_val_acc_sd, F, "/seeds/1/final_val_acc_sd");
         w.para(format!(
             "Over {n} initialisation seeds the final validation accuracy is {rm} ± {rs} with ReLU and {sm} ± {ss} with \
-             sigmoid (mean ± standard deviation): the difference is not an accident of one seed."
+             sigmoid (mean ± standard deviation): the difference is not an accident of one seed (@fig:part_b_seeds)."
         ));
     }
     w.figure(
@@ -66,7 +66,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
                 "Sigmoid stays near the majority share across the sweep: within this budget it is stuck."
             }
         };
-        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations. {verdict}"));
+        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations (@tab:sweep, @fig:part_b_sweep). {verdict}"));
     }
     let mut t = String::from(
         "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
@@ -88,7 +88,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             }
         }
     }
-    w.raw(&t);
+    w.table(
+        "Sigmoid over learning rates and iteration budgets {#tab:sweep}",
+        &t,
+    );
     w.figure(
         "part_b_sweep",
         "Sigmoid validation accuracy by learning rate and iterations",
@@ -117,7 +120,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             sat(&e.saturation_last),
         );
     }
-    w.raw(&t);
+    w.table(
+        "Mean absolute weight gradient per layer and share of saturated units {#tab:gradients}",
+        &t,
+    );
     if let Some(v) = &b.verdicts.gradients {
         let (ri, si) = (v.relu, v.sigmoid);
         let (relu, sig) = (&b.gradients[ri], &b.gradients[si]);
@@ -167,7 +173,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
                 "At the first iteration the mean absolute gradient of the first-layer weights is {s1} with sigmoid and \
                  {r1} with ReLU. Over training, the first layer's gradient relative to the output layer's averages {sr} \
                  under sigmoid and {rr} under ReLU; at the end, the most saturated sigmoid layer has {satq} of its units \
-                 with a derivative below one hundredth. {verdict}{saturation}"
+                 with a derivative below one hundredth (@tab:gradients). {verdict}{saturation}"
             ));
         }
     }

@@ -16,7 +16,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     w.para(format!(
         "The same architecture, built on the autodiff tape with PyTorch's default initialisation, trained by minibatch \
          SGD for {epochs} epochs (batch {batch}, learning rate {lr}), reaches {ta} on the training split and {va} on \
-         validation."
+         validation (@fig:part_c_accuracy)."
     ));
     w.figure("part_c_accuracy", "Accuracy per epoch");
     if let (Some(top), Some(second)) = (c.columns.first(), c.columns.get(1)) {
@@ -32,7 +32,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         w.para(format!(
             "Ranked by the mean absolute input gradient over validation rows, {first} takes {share} of the total \
              attribution; the next column, {next}, takes {share2}. Shuffling {first} across validation rows costs \
-             {drop} of accuracy. {agree}"
+             {drop} of accuracy (@tab:column-importance, @fig:part_c_columns). {agree}"
         ));
     }
     let mut t =
@@ -40,7 +40,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     for (i, a) in c.attribution.iter().enumerate() {
         let _ = writeln!(t, "| {} | {} | {:.4} |", i + 1, w.name(&a.feature), a.score);
     }
-    w.raw(&t);
+    w.table(
+        "Gradient attribution per encoded feature {#tab:attribution}",
+        &t,
+    );
     let mut t = String::from(
         "| original column | gradient score | share | accuracy lost when shuffled (mean ± sd) |\n| --- | ---: | ---: | ---: |\n",
     );
@@ -55,7 +58,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             pct_cell(col.permutation_drop_sd)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Gradient attribution and permutation importance per original column {#tab:column-importance}",
+        &t,
+    );
     w.figure(
         "part_c_attribution",
         "Gradient attribution per encoded feature",

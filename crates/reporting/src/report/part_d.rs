@@ -42,7 +42,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         }
     };
     w.para(format!(
-        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set. \
+        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set (@fig:part_d_sets). \
          {finding}"
     ));
     w.figure(
@@ -62,7 +62,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             pct_cell(d.test_confusion.recall[k])
         );
     }
-    w.raw(&t);
+    w.table(
+        "Test rows, precision and recall per class {#tab:test-classes}",
+        &t,
+    );
 
     w.raw("### The root cause, from evidence");
     let mut t = String::from(
@@ -81,7 +84,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             if e.relation_breaks { "**yes**" } else { "no" }
         );
     }
-    w.raw(&t);
+    w.table(
+        "The evidence per column for the root cause {#tab:root-cause}",
+        &t,
+    );
     w.para(
         "Label relation is the absolute Pearson correlation with the class for a numeric column and the correlation \
          ratio η for a categorical one; distribution shift is the Kolmogorov–Smirnov statistic or the total variation \
@@ -105,7 +111,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             w.para(format!(
                 "**Root cause: {col}.** Of the columns, the model's gradients point at it {ar} ({share} of the \
                  attribution) and shuffling it costs {drop} of validation accuracy ({pr} among the columns); and its \
-                 relation to the price class holds in train ({rt}) but not in test ({rs}). The network learned a \
+                 relation to the price class holds in train ({rt}) but not in test ({rs}; see @tab:root-cause). The network learned a \
                  shortcut through {col} that the test set does not share.",
                 ar = ordinal(e.attribution_rank),
                 pr = ordinal(e.permutation_rank)
@@ -161,14 +167,17 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             pct_cell(m.test_acc)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Mitigations, each measured on train, validation and test {#tab:mitigations}",
+        &t,
+    );
     if let Some(i) = d.verdicts.best_mitigation {
         let best = &d.mitigations[i];
         let acc = w.pct(best.test_acc, F, format!("/mitigations/{i}/test_acc"));
         let base = w.pct(d.test_acc, F, "/test_acc");
         let description = describe(w, d, best);
         w.para(format!(
-            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model.",
+            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model (@tab:mitigations, @fig:part_d_mitigations).",
             best.name
         ));
     }

@@ -24,10 +24,13 @@ pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
             g.hand[j], g.tape[j], g.finite_difference[j], g.twin_sum[j]
         );
     }
-    w.raw(&t);
+    w.table(
+        "The shared bias's gradient at initialisation, computed four ways {#tab:grad-check}",
+        &t,
+    );
     let err = w.sci(g.max_rel_error, F, "/grad_check/max_rel_error");
     w.para(format!(
-        "The largest relative difference between the hand-written gradient and the other three is {err}."
+        "The largest relative difference between the hand-written gradient and the other three is {err} (@tab:grad-check)."
     ));
 
     w.raw("### Does sharing change convergence?");
@@ -59,7 +62,10 @@ pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
             pct_cell(c.val_acc_mean)
         );
     }
-    w.raw(&t);
+    w.table(
+        "Shared against independent bias at each learning rate, over seeds {#tab:q2-grid}",
+        &t,
+    );
     let base = w.num(
         q.config.base_learning_rate,
         2,
@@ -179,7 +185,7 @@ pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
         None => String::new(),
     };
     w.para(format!(
-        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases.{speed}{best}{stability}{smooth}"
+        "At learning rate {base} the final training loss is {sl} with the shared bias and {il} with independent biases (@tab:q2-grid, @fig:q2_final_loss).{speed}{best}{stability}{smooth}"
     ));
     for &lr in &q.config.learning_rates {
         if q.cells.iter().any(|c| {
