@@ -61,6 +61,11 @@ impl Writer {
         self.quote(format!("{:.1}%", 100.0 * value), value, file, pointer)
     }
 
+    /// A difference of two accuracies (fractions) in percentage points.
+    fn points(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
+        self.quote(format!("{:.1} points", 100.0 * value), value, file, pointer)
+    }
+
     /// A number with `decimals` decimals.
     fn num(
         &mut self,

@@ -21,7 +21,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     w.figure("part_c_accuracy", "Accuracy per epoch");
     if let (Some(top), Some(second)) = (c.columns.first(), c.columns.get(1)) {
         let share = w.pct(top.share, F, "/columns/0/share");
-        let drop = w.pct(top.permutation_drop, F, "/columns/0/permutation_drop");
+        let drop = w.points(top.permutation_drop, F, "/columns/0/permutation_drop");
         let share2 = w.pct(second.share, F, "/columns/1/share");
         let agree = if c.methods_agree_on_top {
             "Permutation importance agrees on the top column."

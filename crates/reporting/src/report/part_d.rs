@@ -17,16 +17,16 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let c = &d.verdicts.collapse;
     let finding = match c.finding {
         Collapse::Collapse => {
-            let gap = w.pct(c.gap, F, "/verdicts/collapse/gap");
-            let min = w.pct(c.min_gap, F, "/verdicts/collapse/min_gap");
+            let gap = w.points(c.gap, F, "/verdicts/collapse/gap");
+            let min = w.points(c.min_gap, F, "/verdicts/collapse/min_gap");
             format!(
                 "Test accuracy falls {gap} below validation, past the {min} that counts as a collapse: the rest of \
                  this part explains it."
             )
         }
         Collapse::NoCollapse => {
-            let gap = w.pct(c.gap, F, "/verdicts/collapse/gap");
-            let min = w.pct(c.min_gap, F, "/verdicts/collapse/min_gap");
+            let gap = w.points(c.gap, F, "/verdicts/collapse/gap");
+            let min = w.points(c.min_gap, F, "/verdicts/collapse/min_gap");
             format!(
                 "Validation minus test accuracy is {gap}, short of the {min} that would count as a collapse: there is \
                  no collapse to explain, so no root cause is named."
@@ -104,7 +104,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             let e = &d.root_cause.evidence[i];
             let p = format!("/root_cause/evidence/{i}");
             let share = w.pct(e.attribution_share, F, format!("{p}/attribution_share"));
-            let drop = w.pct(e.permutation_drop, F, format!("{p}/permutation_drop"));
+            let drop = w.points(e.permutation_drop, F, format!("{p}/permutation_drop"));
             let rt = w.num(e.shift.relation_train, 3, F, format!("{p}/relation_train"));
             let rs = w.num(e.shift.relation_test, 3, F, format!("{p}/relation_test"));
             let col = w.name(&e.shift.column);
@@ -133,7 +133,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             "The root-cause column per class, train beside test",
         );
     }
-    let gapq = w.pct(d.model.overfitting_gap, F, "/model/overfitting_gap");
+    let gapq = w.points(d.model.overfitting_gap, F, "/model/overfitting_gap");
     let over = if d.verdicts.overfitting.finding == Overfitting::Absent {
         "so the model generalises to unseen rows drawn like the training data: this is not overfitting"
     } else {
