@@ -7,6 +7,7 @@
 //! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
+mod evidence;
 pub mod files;
 pub mod fingerprint;
 pub mod nan;

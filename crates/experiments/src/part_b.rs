@@ -1,6 +1,7 @@
 //! Part B: the from-scratch MLP, sigmoid against ReLU (B(a)), and the gradient magnitudes
 //! per layer that test the "vanishing gradients" explanation (B(b)).
 
+pub use crate::evidence::{GradientEvidence, SweepPoint};
 use data::rng::{Stream, stream};
 use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
@@ -129,53 +130,6 @@ pub struct SeedBand {
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub final_val_acc_sd: f64,
-}
-
-/// One cell of the sigmoid learning-rate × iterations sweep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SweepPoint {
-    /// Learning rate.
-    pub learning_rate: f64,
-    /// Iterations trained when read.
-    pub iterations: usize,
-    /// Training loss then.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub loss: f64,
-    /// Training accuracy then.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub train_acc: f64,
-    /// Validation accuracy then.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub val_acc: f64,
-    /// Iteration at which training diverged, if it did (no later checkpoints then).
-    pub diverged_at: Option<usize>,
-}
-
-/// Part B(b)'s evidence for one activation: gradient magnitudes per layer and saturation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct GradientEvidence {
-    /// Hidden activation.
-    pub activation: Activation,
-    /// Mean |∂L/∂W_l| per layer at the first iteration.
-    pub initial: Vec<f64>,
-    /// Mean |∂L/∂W_l| per layer at the last iteration.
-    pub last: Vec<f64>,
-    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W_last|: how much smaller the first layer's
-    /// gradient is than the output layer's (vanishing gradients make this ≪ 1).
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub first_to_last_ratio: f64,
-    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W2|, the two layers the assignment names.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub w1_to_w2_ratio: f64,
-    /// Share of saturated hidden units (g′(z) < 0.01) per hidden layer at the first iteration.
-    pub saturation_initial: Vec<f64>,
-    /// The same at the last iteration.
-    pub saturation_last: Vec<f64>,
 }
 
 /// Part B's record.

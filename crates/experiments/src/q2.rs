@@ -1,6 +1,7 @@
 //! Question 2: one bias vector shared by both layers against independent biases —
 //! the gradient check at initialisation and the convergence measurements.
 
+pub use crate::evidence::{Q2Cell, Q2Headline};
 use data::rng::{Stream, stream};
 use faer::Mat;
 use models::{Activation, BiasMode, BiasNet, TrainError};
@@ -74,71 +75,6 @@ pub fn mode_name(mode: BiasMode) -> &'static str {
         BiasMode::Shared => "shared",
         BiasMode::Independent => "independent",
     }
-}
-
-/// The measurements of one bias mode at one learning rate, over seeds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Q2Cell {
-    /// `"shared"` or `"independent"`.
-    pub mode: String,
-    /// Learning rate.
-    pub learning_rate: f64,
-    /// Seeds whose training diverged (non-finite loss).
-    pub diverged_seeds: usize,
-    /// No seed diverged and every seed ended below its initial loss.
-    pub stable: bool,
-    /// Mean and sd of the final training loss over the seeds that finished.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub final_loss_mean: f64,
-    /// Standard deviation of the final loss.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub final_loss_sd: f64,
-    /// Mean validation accuracy at the end.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub val_acc_mean: f64,
-    /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
-    pub iterations_to_target: Vec<Option<usize>>,
-    /// Mean over the seeds that reached the target (None if none did).
-    pub iterations_to_target_mean: Option<f64>,
-    /// How many seeds reached the target within the iterations.
-    pub seeds_reaching_target: usize,
-    /// Mean over the seeds that finished of the number of iterations at which the training
-    /// loss rose: oscillation that a stable/diverged verdict does not show.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub loss_increases_mean: f64,
-    /// Mean training loss per iteration over the seeds that finished.
-    #[serde(with = "crate::nan::vec")]
-    #[schemars(with = "Vec<Option<f64>>")]
-    pub loss_curve: Vec<f64>,
-}
-
-/// The headline numbers of one mode at the base learning rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Q2Headline {
-    /// Mean final training loss.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub final_loss: f64,
-    /// Mean final validation accuracy.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub val_acc: f64,
-    /// Mean iterations to reach the loss target, over the seeds that reached it.
-    pub iterations_to_target: Option<f64>,
-    /// How many of the seeds reached it.
-    pub seeds_reaching_target: usize,
-    /// The lowest mean final loss over the learning rates tried.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub best_final_loss: f64,
-    /// The learning rate that gave it.
-    pub best_learning_rate: Option<f64>,
-    /// The largest learning rate tried at which every seed stayed stable.
-    pub largest_stable_learning_rate: Option<f64>,
 }
 
 /// ∂L/∂b of the shared network at initialisation, three ways.

@@ -8,8 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::part_b::{GradientEvidence, SweepPoint};
-use crate::q2::{Q2Cell, Q2Headline};
+use crate::evidence::{GradientEvidence, Q2Cell, Q2Headline, SweepPoint};
 
 /// Is sigmoid stuck, or only slow? Read from the best run of the sigmoid sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -1,0 +1,118 @@
+//! The measured numbers the verdicts are drawn from, shared by the parts that measure them
+//! (`part_b`, `q2`) and `verdicts`, which reads them: kept apart so that imports point one
+//! way (part → verdicts → evidence).
+
+use models::Activation;
+use serde::{Deserialize, Serialize};
+
+/// One cell of the sigmoid learning-rate × iterations sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SweepPoint {
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Iterations trained when read.
+    pub iterations: usize,
+    /// Training loss then.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub loss: f64,
+    /// Training accuracy then.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub train_acc: f64,
+    /// Validation accuracy then.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub val_acc: f64,
+    /// Iteration at which training diverged, if it did (no later checkpoints then).
+    pub diverged_at: Option<usize>,
+}
+
+/// Part B(b)'s evidence for one activation: gradient magnitudes per layer and saturation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GradientEvidence {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Mean |∂L/∂W_l| per layer at the first iteration.
+    pub initial: Vec<f64>,
+    /// Mean |∂L/∂W_l| per layer at the last iteration.
+    pub last: Vec<f64>,
+    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W_last|: how much smaller the first layer's
+    /// gradient is than the output layer's (vanishing gradients make this ≪ 1).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub first_to_last_ratio: f64,
+    /// Mean over iterations of |∂L/∂W1| / |∂L/∂W2|, the two layers the assignment names.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub w1_to_w2_ratio: f64,
+    /// Share of saturated hidden units (g′(z) < 0.01) per hidden layer at the first iteration.
+    pub saturation_initial: Vec<f64>,
+    /// The same at the last iteration.
+    pub saturation_last: Vec<f64>,
+}
+
+/// The measurements of one bias mode at one learning rate, over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Q2Cell {
+    /// `"shared"` or `"independent"`.
+    pub mode: String,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Seeds whose training diverged (non-finite loss).
+    pub diverged_seeds: usize,
+    /// No seed diverged and every seed ended below its initial loss.
+    pub stable: bool,
+    /// Mean and sd of the final training loss over the seeds that finished.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_loss_mean: f64,
+    /// Standard deviation of the final loss.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_loss_sd: f64,
+    /// Mean validation accuracy at the end.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub val_acc_mean: f64,
+    /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
+    pub iterations_to_target: Vec<Option<usize>>,
+    /// Mean over the seeds that reached the target (None if none did).
+    pub iterations_to_target_mean: Option<f64>,
+    /// How many seeds reached the target within the iterations.
+    pub seeds_reaching_target: usize,
+    /// Mean over the seeds that finished of the number of iterations at which the training
+    /// loss rose: oscillation that a stable/diverged verdict does not show.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub loss_increases_mean: f64,
+    /// Mean training loss per iteration over the seeds that finished.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub loss_curve: Vec<f64>,
+}
+
+/// The headline numbers of one mode at the base learning rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Q2Headline {
+    /// Mean final training loss.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_loss: f64,
+    /// Mean final validation accuracy.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub val_acc: f64,
+    /// Mean iterations to reach the loss target, over the seeds that reached it.
+    pub iterations_to_target: Option<f64>,
+    /// How many of the seeds reached it.
+    pub seeds_reaching_target: usize,
+    /// The lowest mean final loss over the learning rates tried.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub best_final_loss: f64,
+    /// The learning rate that gave it.
+    pub best_learning_rate: Option<f64>,
+    /// The largest learning rate tried at which every seed stayed stable.
+    pub largest_stable_learning_rate: Option<f64>,
+}
