@@ -50,9 +50,6 @@ const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
 const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
 
-/// `--only`, for [`time_workload`].
-static ONLY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
 /// Median of a sample (sorted in place).
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -120,13 +117,15 @@ struct Row {
     note: String,
 }
 
+/// Times `once` `repeats` times after a warm-up, unless `only` names another workload.
 fn time_workload(
+    only: Option<&str>,
     name: &'static str,
     target_s: f64,
     repeats: usize,
     mut once: impl FnMut() -> Result<(f64, String), String>,
 ) -> Result<Row, String> {
-    if ONLY.get().is_some_and(|o| !name.contains(o.as_str())) {
+    if only.is_some_and(|o| !name.contains(o)) {
         return Ok(Row {
             name,
             median_s: f64::NAN,
@@ -185,9 +184,6 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
 
 pub fn run(args: Args) -> Result<(), String> {
     let threads = args.threads.unwrap_or_else(models::default_threads).max(1);
-    if let Some(o) = &args.only {
-        let _ = ONLY.set(o.clone());
-    }
     if let Some(rows) = args.scale_rows {
         crate::memory::check("bench --scale", rows, SCALE_BYTES_PER_ROW, SCALE_FIXED)?;
         return scale_child(rows, args.data.seed, threads);
@@ -222,6 +218,7 @@ pub fn run(args: Args) -> Result<(), String> {
     eprintln!("timing Part B(a) …");
     let cfg_b = part_b_config(200, threads);
     rows.push(time_workload(
+        args.only.as_deref(),
         "part_b_a (ReLU, 200 it.)",
         0.25,
         repeats,
@@ -231,6 +228,7 @@ pub fn run(args: Args) -> Result<(), String> {
         },
     )?);
     rows.push(time_workload(
+        args.only.as_deref(),
         "part_b_a (sigmoid, 200 it.)",
         0.25,
         repeats,
@@ -243,6 +241,7 @@ pub fn run(args: Args) -> Result<(), String> {
     eprintln!("timing Part C(b) …");
     let cfg_c = part_c_config(threads);
     rows.push(time_workload(
+        args.only.as_deref(),
         "part_c_b (tape, 20 epochs)",
         0.12,
         repeats,
@@ -254,6 +253,7 @@ pub fn run(args: Args) -> Result<(), String> {
     eprintln!("timing the protocol pipeline (child process) …");
     let mut peaks = Vec::new();
     rows.push(time_workload(
+        args.only.as_deref(),
         "protocol (xtask all --protocol-only)",
         1.0,
         repeats,
