@@ -247,10 +247,18 @@ pub fn run_q2(
             .iter()
             .flat_map(|&lr| (0..config.seeds as u64).map(move |s| (lr, s)))
             .collect();
-        let mut trained = models::map_in_parallel(&cells, config.threads, |&(lr, s)| {
-            train_seed(prepared, config, mode, lr, seed + s)
-        })
-        .into_iter();
+        // In rounds of two learning rates, so the terminal can show how far the grid is; the
+        // runs are independent, so the rounds change no result.
+        let mut trained = Vec::with_capacity(cells.len());
+        for round in cells.chunks((2 * config.seeds).max(1)) {
+            progress.advance(trained.len(), cells.len());
+            trained.extend(models::map_in_parallel(
+                round,
+                config.threads,
+                |&(lr, s)| train_seed(prepared, config, mode, lr, seed + s),
+            ));
+        }
+        let mut trained = trained.into_iter();
         for &lr in &config.learning_rates {
             let mut runs = Vec::new();
             for s in 0..config.seeds as u64 {
