@@ -9,38 +9,11 @@
 //! removes.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` through a hidden temporary file in the same folder
-/// (`.name.tmp`), then renames it.
+/// Writes `bytes` to `path` atomically ([`reporting::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{}: not a file name", path.display()))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if path.is_dir() {
-        return Err(format!("{}: is a directory, not a file", path.display()));
-    }
-    fs::create_dir_all(&dir).map_err(fail)?;
-    let mut hidden = std::ffi::OsString::from(".");
-    hidden.push(name);
-    hidden.push(".tmp");
-    let tmp = dir.join(hidden);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    reporting::write_atomic(path, bytes).map_err(|e| e.to_string())
 }
 
 /// Serialises `value` as pretty JSON (with a final newline) and writes it atomically.
@@ -48,7 +21,7 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Str
     let mut text =
         serde_json::to_string_pretty(value).map_err(|e| format!("{}: {e}", path.display()))?;
     text.push('\n');
-    reporting::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())
+    write_atomic(path, text.as_bytes())
 }
 
 /// Writes a model file after [`models::file::ModelFile::check`]: a model file never holds a

@@ -220,19 +220,30 @@ pub fn render(results: &Results) -> Result<Rendered, ReportError> {
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, then renames it,
-/// so an interrupted run never leaves a file that looks complete.
+/// Writes `bytes` to `path` through a hidden temporary file in the same folder
+/// (`.name.tmp`), then renames it, so an interrupted run never leaves a file that looks
+/// complete. The one atomic write of the workspace (`xtask` uses it too).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let fail = |e: std::io::Error| ReportError::Write {
+    let error = |message: String| ReportError::Write {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     };
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(fail)?;
+    let fail = |e: std::io::Error| error(e.to_string());
+    let name = path
+        .file_name()
+        .ok_or_else(|| error("not a file name".into()))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(error("is a directory, not a file".into()));
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
+    fs::create_dir_all(&dir).map_err(fail)?;
+    let mut hidden = std::ffi::OsString::from(".");
+    hidden.push(name);
+    hidden.push(".tmp");
+    let tmp = dir.join(hidden);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
