@@ -2,6 +2,8 @@
 //! panic in a later matrix product), and mutated files never panic (fuzzed; proptest's case
 //! count, `PROPTEST_CASES` in CI).
 
+mod common;
+
 use faer::Mat;
 use models::file::{ModelFile, ModelFileError};
 use models::{Activation, BiasMode, BiasNet, Init, Mlp};
@@ -10,32 +12,16 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-/// A preprocessor of the listings schema with 5 encoded features.
-fn preprocessor() -> data::Preprocessor {
-    let csv = "neighbourhood_group,room_type,minimum_nights,amenity_score,number_of_reviews,availability_365,price_class\n\
-               Brooklyn,Private room,2,50,3,100,1\n\
-               Manhattan,Entire home/apt,1,80,10,,3\n\
-               Queens,Private room,30,20,0,365,0\n";
-    let t = data::read_csv(csv.as_bytes(), "inline", &data::Schema::listings())
-        .unwrap()
-        .table;
-    let options = data::PreprocessOptions {
-        drop_columns: vec!["availability_365".into(), "number_of_reviews".into()],
-        ..Default::default()
-    };
-    data::Preprocessor::fit(&t, &[0, 1, 2], &options).unwrap()
-}
-
 fn mlp_file() -> ModelFile {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let mlp = Mlp::new(5, &[6, 3], 4, Activation::Relu, Init::Study, &mut rng);
-    ModelFile::from_mlp(&mlp, &preprocessor())
+    ModelFile::from_mlp(&mlp, &common::preprocessor())
 }
 
 fn bias_file(mode: BiasMode) -> ModelFile {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let net = BiasNet::new(5, 4, Activation::Sigmoid, mode, &mut rng);
-    ModelFile::from_bias_net(&net, &preprocessor())
+    ModelFile::from_bias_net(&net, &common::preprocessor())
 }
 
 fn message(file: &ModelFile) -> String {

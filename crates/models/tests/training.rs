@@ -285,7 +285,7 @@ fn saved_models_predict_bit_identically() {
         1,
     )
     .unwrap();
-    let pre = preprocessor();
+    let pre = common::preprocessor();
     let file = ModelFile::from_mlp(&m, &pre);
     let json = serde_json::to_string_pretty(&file).unwrap();
     let back: ModelFile = serde_json::from_str(&json).unwrap();
@@ -317,23 +317,4 @@ fn saved_models_predict_bit_identically() {
     let p = shared.predict_proba(x.as_ref());
     let q = back.predict_proba(x.as_ref()).unwrap();
     common::close("bias net as mlp", &p, &q, 1e-15, 1e-13).unwrap();
-}
-
-/// A preprocessor fitted on a tiny table of the listings schema with 5 encoded features
-/// (both categoricals with their reference level dropped, and the numeric columns).
-fn preprocessor() -> data::Preprocessor {
-    let csv = "neighbourhood_group,room_type,minimum_nights,amenity_score,number_of_reviews,availability_365,price_class\n\
-               Brooklyn,Private room,2,50,3,100,1\n\
-               Manhattan,Entire home/apt,1,80,10,,3\n\
-               Queens,Private room,30,20,0,365,0\n";
-    let t = data::read_csv(csv.as_bytes(), "inline", &data::Schema::listings())
-        .unwrap()
-        .table;
-    let options = data::PreprocessOptions {
-        drop_columns: vec!["availability_365".into(), "number_of_reviews".into()],
-        ..Default::default()
-    };
-    let p = data::Preprocessor::fit(&t, &[0, 1, 2], &options).unwrap();
-    assert_eq!(p.feature_names().len(), 5, "{:?}", p.feature_names());
-    p
 }

@@ -71,3 +71,22 @@ pub fn finite_diff(m: &mut Mat<f64>, h: f64, mut f: impl FnMut(&Mat<f64>) -> f64
     }
     g
 }
+
+/// A preprocessor fitted on a tiny table of the listings schema with 5 encoded features
+/// (both categoricals with their reference level dropped, and two numeric columns).
+pub fn preprocessor() -> data::Preprocessor {
+    let csv = "neighbourhood_group,room_type,minimum_nights,amenity_score,number_of_reviews,availability_365,price_class\n\
+               Brooklyn,Private room,2,50,3,100,1\n\
+               Manhattan,Entire home/apt,1,80,10,,3\n\
+               Queens,Private room,30,20,0,365,0\n";
+    let t = data::read_csv(csv.as_bytes(), "inline", &data::Schema::listings())
+        .unwrap()
+        .table;
+    let options = data::PreprocessOptions {
+        drop_columns: vec!["availability_365".into(), "number_of_reviews".into()],
+        ..Default::default()
+    };
+    let p = data::Preprocessor::fit(&t, &[0, 1, 2], &options).unwrap();
+    assert_eq!(p.feature_names().len(), 5, "{:?}", p.feature_names());
+    p
+}
