@@ -10,6 +10,7 @@
 mod evidence;
 pub mod files;
 pub mod fingerprint;
+pub mod interval;
 pub mod nan;
 pub mod pair;
 pub mod part_a;
