@@ -39,12 +39,12 @@ pub struct SplitFile<'a> {
 pub fn run(args: Args) -> Result<(), String> {
     let run = &args.run;
     let mut progress = Stderr::new(run.quiet);
-    let inputs = input::load(&run.data, &mut |n| progress.note(n))?;
+    let config = run.config()?;
+    let inputs = input::load_seeded(&run.data, config.seed, &mut |n| progress.note(n))?;
     if args.protocol_only {
-        return protocol(&inputs, run.data.seed, &mut progress);
+        return protocol(&inputs, &config, &mut progress);
     }
     let staging = Staging::begin(&run.out)?;
-    let config = run.config();
     let outputs = experiments::run_all(
         &inputs.train,
         &inputs.test,
@@ -68,10 +68,9 @@ pub fn run(args: Args) -> Result<(), String> {
 
 /// `--protocol-only`: runs and prints the protocol, with this process's wall time and peak
 /// memory (what `cargo xtask bench` reads).
-fn protocol(inputs: &input::Inputs, seed: u64, progress: &mut Stderr) -> Result<(), String> {
+fn protocol(inputs: &input::Inputs, config: &Config, progress: &mut Stderr) -> Result<(), String> {
     let start = std::time::Instant::now();
-    let config = Config::full(seed);
-    let p = experiments::protocol::run_protocol(&inputs.train, &inputs.test, &config, progress)
+    let p = experiments::protocol::run_protocol(&inputs.train, &inputs.test, config, progress)
         .map_err(|e| e.to_string())?;
     progress.finish();
     println!("Data: {}", inputs.origin);

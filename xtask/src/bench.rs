@@ -157,7 +157,7 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
     cmd.args(["all", "--protocol-only", "--quiet"]);
-    cmd.args(["--seed", &data.seed.to_string()]);
+    cmd.args(["--seed", &data.seed().to_string()]);
     if let Some(d) = &data.data {
         cmd.arg("--data").arg(d);
     }
@@ -186,7 +186,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let threads = args.threads.unwrap_or_else(models::default_threads).max(1);
     if let Some(rows) = args.scale_rows {
         crate::memory::check("bench --scale", rows, SCALE_BYTES_PER_ROW, SCALE_FIXED)?;
-        return scale_child(rows, args.data.seed, threads);
+        return scale_child(rows, args.data.seed(), threads);
     }
     if args.scale {
         // Refuse before the long timings, not after them.
@@ -195,7 +195,7 @@ pub fn run(args: Args) -> Result<(), String> {
         }
     }
     let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
-    let config = Config::full(args.data.seed);
+    let config = Config::full(args.data.seed());
     let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
     let prepared = Prepared::new(
         &inputs.train,
@@ -204,7 +204,7 @@ pub fn run(args: Args) -> Result<(), String> {
         &data::PreprocessOptions::default(),
     )
     .map_err(|e| e.to_string())?;
-    let seed = args.data.seed;
+    let seed = args.data.seed();
     let repeats = args.repeats.max(1);
     println!("Data: {}", inputs.origin);
     println!(
@@ -317,7 +317,7 @@ fn compare(args: &Args, rows: &[Row]) -> Result<(), String> {
     let mut cmd = Command::new("python3");
     cmd.arg(&script)
         .args(["--dtype", "f64", "--repeats", &args.repeats.to_string()])
-        .args(["--seed", &args.data.seed.to_string()])
+        .args(["--seed", &args.data.seed().to_string()])
         .env_remove("OPENBLAS_CORETYPE")
         .env_remove("OPENBLAS_L2_SIZE");
     if let Some(d) = &args.data.data {

@@ -20,9 +20,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
+    let config = args.data.settings(experiments::Config::full)?;
+    let inputs = input::load_seeded(&args.data, config.seed, &mut |n| eprintln!("{n}"))?;
     let staging = Staging::begin(&args.out)?;
-    let config = experiments::Config::full(args.data.seed);
     let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
     let part_a = experiments::part_a::analyse(
         &inputs.train,

@@ -23,9 +23,90 @@ pub struct DataArgs {
     /// Test CSV (with --train).
     #[arg(long, value_name = "FILE", requires = "train")]
     pub test: Option<PathBuf>,
-    /// Seed of every random stream (split, initialisation, shuffles, synthetic data).
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed of every random stream (split, initialisation, shuffles, synthetic data);
+    /// default 42, or the `seed` of a --config file.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Schema file (TOML, see docs/schema.md) describing the tables; default: the shipped
+    /// listings schema.
+    #[arg(long, value_name = "FILE", conflicts_with = "label")]
+    pub schema: Option<PathBuf>,
+    /// Infer the schema from the files with this column as the class label (said on
+    /// stderr; `cargo xtask schema` prints it for review).
+    #[arg(long, value_name = "COLUMN")]
+    pub label: Option<String>,
+    /// Settings file (TOML, or a run's config.json) over the study's defaults: learning
+    /// rates, iterations, grids, thresholds (see docs/results-format.md, config.json).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The seed when neither --seed nor a configuration file sets one.
+pub const DEFAULT_SEED: u64 = 42;
+
+impl DataArgs {
+    /// The seed asked for: --seed, else [`DEFAULT_SEED`].
+    pub fn seed(&self) -> u64 {
+        self.seed.unwrap_or(DEFAULT_SEED)
+    }
+
+    /// The train and test files these options name (the git-ignored `data/` folder when
+    /// none), or `None` for synthetic data.
+    pub fn files(&self) -> Option<(PathBuf, PathBuf)> {
+        match (&self.data, &self.train, &self.test) {
+            (Some(dir), _, _) => Some((dir.join("train.csv"), dir.join("test.csv"))),
+            (None, Some(train), Some(test)) => Some((train.clone(), test.clone())),
+            _ => {
+                let dir = workspace_root().join("data");
+                let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));
+                (train.is_file() && test.is_file()).then_some((train, test))
+            }
+        }
+    }
+}
+
+impl DataArgs {
+    /// The study's settings: `base` (full or quick, with --seed or the default seed), then
+    /// the --config file over it, then --seed again (a flag beats a file).
+    pub fn settings(
+        &self,
+        base: impl Fn(u64) -> experiments::Config,
+    ) -> Result<experiments::Config, String> {
+        let mut config = base(self.seed());
+        if let Some(path) = &self.config {
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+            config = config.with_file(&text, &file)?;
+        }
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// The schema for the tables at `train` and `test`: `--schema FILE`, inferred with
+/// `--label COLUMN` (said through `note`), or the shipped listings schema.
+fn schema(
+    args: &DataArgs,
+    (train, test): (&Path, &Path),
+    note: &mut dyn FnMut(&str),
+) -> Result<Schema, String> {
+    if let Some(file) = &args.schema {
+        return data::schema_file::load(file).map_err(|e| e.to_string());
+    }
+    let Some(label) = &args.label else {
+        return Ok(Schema::listings());
+    };
+    let schema = data::infer::infer_schema(&[train, test], label).map_err(|e| e.to_string())?;
+    note(&format!(
+        "note: no --schema given; inferred one from the files: label {label:?} with {} classes,          {} categorical and {} numeric features (`cargo xtask schema` prints it for review)",
+        schema.n_classes,
+        schema.categorical.len(),
+        schema.numeric.len()
+    ));
+    Ok(schema)
 }
 
 /// The two tables and where they came from.
@@ -85,18 +166,19 @@ pub fn workspace_root() -> PathBuf {
 /// Loads the tables the options name; `note` receives loader warnings and the synthetic
 /// notice.
 pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, String> {
-    let pair = match (&args.data, &args.train, &args.test) {
-        (Some(dir), _, _) => Some((dir.join("train.csv"), dir.join("test.csv"))),
-        (None, Some(train), Some(test)) => Some((train.clone(), test.clone())),
-        _ => {
-            let dir = workspace_root().join("data");
-            let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));
-            (train.is_file() && test.is_file()).then_some((train, test))
-        }
-    };
-    let schema = Schema::listings();
-    match pair {
+    load_seeded(args, args.seed(), note)
+}
+
+/// Like [`load`]; synthetic data are drawn with `seed` (the run's seed, which a --config
+/// file may set).
+pub fn load_seeded(
+    args: &DataArgs,
+    seed: u64,
+    note: &mut dyn FnMut(&str),
+) -> Result<Inputs, String> {
+    match args.files() {
         Some((train_path, test_path)) => {
+            let schema = schema(args, (&train_path, &test_path), note)?;
             let mut read = |path: &Path| -> Result<Table, String> {
                 let loaded = data::load_csv(path, &schema).map_err(|e| e.to_string())?;
                 for w in &loaded.warnings {
@@ -124,15 +206,18 @@ pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, Strin
                 source: Source::Csv,
             })
         }
+        None if args.schema.is_some() || args.label.is_some() => Err(
+            "--schema and --label describe data files; give them with --data DIR or --train/--test"
+                .to_string(),
+        ),
         None => {
             note(&format!(
                 "note: no data given and none in {}; running on SYNTHETIC data (seed {}). \
                  Use --data DIR for the real files.",
                 workspace_root().join("data").display(),
-                args.seed
+                seed
             ));
-            let config =
-                data::synth::SynthConfig::new(SYNTH_TRAIN_ROWS, SYNTH_TEST_ROWS, args.seed);
+            let config = data::synth::SynthConfig::new(SYNTH_TRAIN_ROWS, SYNTH_TEST_ROWS, seed);
             let (train, test) = data::synth::generate(&config).map_err(|e| e.to_string())?;
             Ok(Inputs {
                 identity: DataIdentity::Synthetic {
@@ -144,7 +229,7 @@ pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, Strin
                 train,
                 test,
                 source: Source::Synthetic,
-                origin: format!("synthetic (seed {})", args.seed),
+                origin: format!("synthetic (seed {seed})"),
             })
         }
     }

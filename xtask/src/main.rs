@@ -11,6 +11,7 @@ mod part;
 mod predict;
 mod progress;
 mod report;
+mod schema;
 mod schemas;
 mod synth;
 
@@ -51,6 +52,8 @@ enum Task {
     Bench(bench::Args),
     /// Write the JSON Schemas of the results and model files to docs/schemas (--check: verify).
     Schemas(schemas::Args),
+    /// Print a schema inferred from the data files (review it, then pass it with --schema).
+    Schema(schema::Args),
 }
 
 /// Longest command-line error shown: clap echoes the offending value whole.
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         Task::Report(args) => report::run(args),
         Task::Bench(args) => bench::run(args),
         Task::Schemas(args) => schemas::run(args),
+        Task::Schema(args) => schema::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

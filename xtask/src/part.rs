@@ -23,24 +23,36 @@ pub struct RunArgs {
     /// No progress on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Hidden layer widths of the Part B and C networks (default 32,16, the assignment's);
+    /// Question 2's network keeps one hidden layer as wide as the number of classes.
+    #[arg(long, value_name = "W1,W2,…", value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
 }
 
 impl RunArgs {
-    /// The configuration these options ask for.
-    pub fn config(&self) -> Config {
-        if self.quick {
-            Config::quick(self.data.seed)
+    /// The configuration these options ask for: full or --quick, then --config, --seed
+    /// and --hidden.
+    pub fn config(&self) -> Result<Config, String> {
+        let base = if self.quick {
+            Config::quick
         } else {
-            Config::full(self.data.seed)
+            Config::full
+        };
+        let mut config = self.data.settings(base)?;
+        if let Some(hidden) = &self.hidden {
+            config.part_b.hidden = hidden.clone();
+            config.part_c.hidden = hidden.clone();
+            config.validate().map_err(|e| format!("--hidden: {e}"))?;
         }
+        Ok(config)
     }
 }
 
 pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
     let mut progress = Stderr::new(args.quiet);
-    let inputs = input::load(&args.data, &mut |n| progress.note(n))?;
+    let config = args.config()?;
+    let inputs = input::load_seeded(&args.data, config.seed, &mut |n| progress.note(n))?;
     let staging = Staging::begin(&args.out)?;
-    let config = args.config();
     let (record, models) =
         experiments::run_part(part, &inputs.train, &inputs.test, &config, &mut progress)
             .map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use data::{Label, Schema};
+use data::Label;
 use models::file::ModelFile;
 
 use crate::output::write_atomic;
@@ -16,7 +16,8 @@ pub struct Args {
     /// Rows to predict: a CSV with the feature columns (the label column is optional).
     #[arg(long)]
     input: PathBuf,
-    /// Where to write one line per input row: class and the class probabilities.
+    /// Where to write one line per input row: the predicted class (as the label column
+    /// writes it) and the class probabilities.
     #[arg(long)]
     out: PathBuf,
 }
@@ -63,8 +64,16 @@ pub fn run(args: Args) -> Result<(), String> {
     model
         .check()
         .map_err(|e| format!("{}: {e}", args.model.display()))?;
-    let mut schema = Schema::listings();
-    schema.n_classes = model.n_classes();
+    // The model reads rows, and names classes, with the schema it was trained on.
+    let schema = model.preprocessor.schema().clone();
+    if schema.n_classes != model.n_classes() {
+        return Err(format!(
+            "{}: model file is inconsistent: {} output classes for a schema of {}",
+            args.model.display(),
+            model.n_classes(),
+            schema.n_classes
+        ));
+    }
     let loaded =
         data::load_csv_with(&args.input, &schema, Label::Optional).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
@@ -83,7 +92,11 @@ pub fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.model.display()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["row".to_string(), "predicted_class".to_string()];
-    header.extend((0..proba.ncols()).map(|k| format!("p_class_{k}")));
+    // Integer labels keep their `p_class_k` columns; text classes are named by their text.
+    header.extend((0..proba.ncols()).map(|k| match schema.classes.get(k) {
+        Some(text) => format!("p_{text}"),
+        None => format!("p_class_{k}"),
+    }));
     w.write_record(&header).map_err(|e| e.to_string())?;
     for r in 0..proba.nrows() {
         let row = proba.row(r);
@@ -98,7 +111,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let class = (0..proba.ncols())
             .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
             .unwrap_or(0);
-        let mut record = vec![r.to_string(), class.to_string()];
+        let mut record = vec![r.to_string(), schema.class_value(class)];
         record.extend((0..proba.ncols()).map(|k| row[k].to_string()));
         w.write_record(&record).map_err(|e| e.to_string())?;
     }

@@ -18,6 +18,11 @@ pub enum Problem {
         /// The number of classes of the schema.
         n_classes: usize,
     },
+    /// A label that is none of the schema's declared class texts.
+    UnknownClass {
+        /// The number of classes of the schema.
+        n_classes: usize,
+    },
     /// An empty or `NA`-like label: the label is the target, so it cannot be imputed.
     MissingLabel,
     /// Bytes that are not UTF-8.
@@ -33,6 +38,12 @@ impl fmt::Display for Problem {
             Problem::NotFinite => write!(f, "is not a finite number"),
             Problem::BadLabel { n_classes } => {
                 write!(f, "is not a class label (an integer in 0..{n_classes})")
+            }
+            Problem::UnknownClass { n_classes } => {
+                write!(
+                    f,
+                    "is not one of the {n_classes} classes the schema declares"
+                )
             }
             Problem::MissingLabel => write!(f, "is a missing label; every row needs one"),
             Problem::NotUtf8 => write!(f, "is not valid UTF-8"),
@@ -168,6 +179,29 @@ pub enum DataError {
     /// A schema that cannot describe a table (duplicate names, unusable class count).
     #[error("invalid schema: {0}")]
     BadSchema(String),
+    /// A schema file that does not parse, or describes no usable table.
+    #[error("{file}{at}: {message}")]
+    SchemaFile {
+        /// The schema file.
+        file: String,
+        /// `:line:column` where the TOML parser knows it, else empty.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A label column whose values cannot be classes (inference): fewer than 2 or more
+    /// than 256 distinct values.
+    #[error(
+        "{file}: column {column:?} has {count} distinct label values; a classifier needs 2 to 256 classes"
+    )]
+    ClassCount {
+        /// The file(s) read.
+        file: String,
+        /// The label column.
+        column: String,
+        /// Distinct values found.
+        count: usize,
+    },
     /// A table whose parts disagree (lengths, codes out of range, row indices out of range).
     #[error("{file}: inconsistent table: {message}")]
     InvalidTable {

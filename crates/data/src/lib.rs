@@ -19,9 +19,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod error;
+pub mod infer;
 mod lines;
 pub mod load;
 pub mod preprocess;
+pub mod schema_file;
 pub mod split;
 pub mod writer;
 
@@ -42,9 +44,9 @@ pub struct Schema {
     pub categorical: Vec<String>,
     /// Numeric feature columns, in canonical order.
     pub numeric: Vec<String>,
-    /// The integer class label column.
+    /// The class label column.
     pub label: String,
-    /// Number of classes; labels must lie in `0..n_classes`.
+    /// Number of classes; class indices lie in `0..n_classes`.
     pub n_classes: usize,
     /// Valid ranges of numeric columns (at most one per column; a column without one takes
     /// any finite value). The loader turns a value outside into a missing value and counts it
@@ -52,6 +54,33 @@ pub struct Schema {
     /// as a number would teach the model something false.
     #[serde(default)]
     pub ranges: Vec<ValidRange>,
+    /// The label texts of the classes, in class order (class `k` is written `classes[k]` in
+    /// the label column). Empty: the labels are the integers `0..n_classes`, written as
+    /// decimal digits (the listings files).
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// How the report and the command line name things; nothing here changes a result.
+    #[serde(default)]
+    pub names: Names,
+}
+
+/// Display names of a schema: the report's title, what a row is, the class names and the
+/// column names as people read them. Every field is optional; the fallbacks are neutral
+/// ("rows", the label text, the column name), so a table without names reads plainly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Names {
+    /// The data set, as the report's title names it (e.g. "Price classes of NYC listings").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What one row is, plural (e.g. "listings"); default "rows".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<String>,
+    /// Display name of each class, in class order (empty, or one per class).
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// Display names of columns (features or label) that have one.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
 }
 
 /// The values a numeric column can hold: `min <= value <= max`, either bound optional.
@@ -59,9 +88,11 @@ pub struct Schema {
 pub struct ValidRange {
     /// The numeric column.
     pub column: String,
-    /// Smallest valid value, if any.
+    /// Smallest valid value, if any (absent, never `null`: model files hold no `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<f64>,
     /// Largest valid value, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
 }
 
@@ -113,26 +144,60 @@ impl OutOfRange {
 }
 
 impl Schema {
-    /// The schema of the NYC listings data set of the assignment.
+    /// The schema of the NYC listings data set of the assignment: the shipped schema file
+    /// `crates/data/schemas/listings.toml`, embedded at build time, so the real data needs no
+    /// flag and the file people read is the one the program uses.
     pub fn listings() -> Self {
-        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect();
+        // The embedded file is checked by a unit test; a failure here is a build defect.
+        schema_file::parse(LISTINGS_TOML, "listings.toml")
+            .expect("the embedded listings schema parses")
+    }
+
+    /// The text of class `k` as written in the label column.
+    pub fn class_value(&self, k: usize) -> String {
+        self.classes
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| k.to_string())
+    }
+
+    /// The display name of class `k` (its label text when the schema gives no name).
+    pub fn class_name(&self, k: usize) -> String {
+        self.names
+            .classes
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| self.class_value(k))
+    }
+
+    /// Class `k` for legends: `"0 Budget"` when an integer label has a name, else its name.
+    pub fn class_legend(&self, k: usize) -> String {
+        match (self.classes.is_empty(), self.names.classes.get(k)) {
+            (true, Some(name)) => format!("{k} {name}"),
+            _ => self.class_name(k),
+        }
+    }
+
+    /// The display name of `column` (the column name itself when the schema gives none).
+    pub fn display(&self, column: &str) -> String {
+        self.names
+            .columns
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// What one row is, plural ("rows" unless the schema says).
+    pub fn rows_noun(&self) -> &str {
+        self.names.rows.as_deref().unwrap_or("rows")
+    }
+
+    /// The schema without its display names and valid ranges: what inference can know.
+    pub fn structure(&self) -> Schema {
         Schema {
-            categorical: s(&["neighbourhood_group", "room_type"]),
-            numeric: s(&[
-                "minimum_nights",
-                "amenity_score",
-                "number_of_reviews",
-                "availability_365",
-            ]),
-            label: "price_class".to_string(),
-            n_classes: 4,
-            ranges: vec![
-                range("minimum_nights", Some(1.0), None),
-                range("number_of_reviews", Some(0.0), None),
-                range("availability_365", Some(0.0), Some(365.0)),
-                // A score out of 100; the real files hold 10 to 99.
-                range("amenity_score", Some(0.0), Some(100.0)),
-            ],
+            ranges: Vec::new(),
+            names: Names::default(),
+            ..self.clone()
         }
     }
 
@@ -150,7 +215,7 @@ impl Schema {
     }
 
     /// Checks that the schema can describe a table: distinct, non-empty column names and
-    /// `1..=256` classes (labels are stored as `u8`).
+    /// `2..=256` classes (labels are stored as `u8`), class labels and names that fit them.
     pub fn check(&self) -> Result<(), DataError> {
         let names: Vec<&str> = self
             .feature_columns()
@@ -188,23 +253,54 @@ impl Schema {
                 )));
             }
         }
-        if !(1..=256).contains(&self.n_classes) {
+        if !(2..=256).contains(&self.n_classes) {
             return Err(DataError::BadSchema(format!(
-                "{} classes; expected 1 to 256",
+                "{} classes; a classifier needs 2 to 256",
                 self.n_classes
+            )));
+        }
+        if !self.classes.is_empty() && self.classes.len() != self.n_classes {
+            return Err(DataError::BadSchema(format!(
+                "{} class labels for {} classes",
+                self.classes.len(),
+                self.n_classes
+            )));
+        }
+        for (k, class) in self.classes.iter().enumerate() {
+            if class.trim() != class || crate::load::MISSING.contains(&class.as_str()) {
+                return Err(DataError::BadSchema(format!(
+                    "class label {class:?} is blank, a missing-value marker or has spaces around it"
+                )));
+            }
+            if self.classes[..k].contains(class) {
+                return Err(DataError::BadSchema(format!(
+                    "class label {class:?} is listed twice"
+                )));
+            }
+        }
+        if !self.names.classes.is_empty() && self.names.classes.len() != self.n_classes {
+            return Err(DataError::BadSchema(format!(
+                "{} class names for {} classes",
+                self.names.classes.len(),
+                self.n_classes
+            )));
+        }
+        if let Some(unknown) = self
+            .names
+            .columns
+            .keys()
+            .find(|c| *c != &self.label && !self.feature_columns().any(|f| f == c.as_str()))
+        {
+            return Err(DataError::BadSchema(format!(
+                "display name for {unknown:?}, which is not a column of the schema"
             )));
         }
         Ok(())
     }
 }
 
-fn range(column: &str, min: Option<f64>, max: Option<f64>) -> ValidRange {
-    ValidRange {
-        column: column.to_string(),
-        min,
-        max,
-    }
-}
+/// The shipped listings schema file.
+const LISTINGS_TOML: &str = include_str!("../schemas/listings.toml");
 
 /// One categorical column, dictionary-encoded (compact for millions of rows).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -126,7 +126,7 @@ fn next_record<R: Read>(
 }
 
 /// True when a trimmed cell marks a missing value.
-fn is_missing(trimmed: &[u8]) -> bool {
+pub(crate) fn is_missing(trimmed: &[u8]) -> bool {
     MISSING.iter().any(|m| m.as_bytes() == trimmed)
 }
 
@@ -280,6 +280,8 @@ struct Builder<'a> {
     lines: Vec<u64>,
     /// Rows whose optional label cell was blank.
     unlabelled: usize,
+    /// Class index of each declared label text (empty: integer labels).
+    classes: HashMap<&'a [u8], u8>,
 }
 
 impl<'a> Builder<'a> {
@@ -298,7 +300,31 @@ impl<'a> Builder<'a> {
             labels: Vec::new(),
             lines: Vec::new(),
             unlabelled: 0,
+            // `Schema::check` keeps the class count within u8.
+            classes: schema
+                .classes
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (c.as_bytes(), k as u8))
+                .collect(),
         }
+    }
+
+    /// The class of a label cell: a declared text, or an integer when none are declared.
+    fn class(&self, raw: &[u8]) -> Result<u8, Problem> {
+        if self.classes.is_empty() {
+            return parse_label(raw, self.schema.n_classes);
+        }
+        let trimmed = raw.trim_ascii();
+        if is_missing(trimmed) {
+            return Err(Problem::MissingLabel);
+        }
+        self.classes
+            .get(trimmed)
+            .copied()
+            .ok_or(Problem::UnknownClass {
+                n_classes: self.schema.n_classes,
+            })
     }
 
     /// Validates one record and appends it.
@@ -352,7 +378,7 @@ impl<'a> Builder<'a> {
         let label = match layout.label {
             Some(k) => {
                 let raw = cell(k);
-                match parse_label(raw, self.schema.n_classes) {
+                match self.class(raw) {
                     Ok(label) => label,
                     // New rows to predict may leave the label cell blank.
                     Err(Problem::MissingLabel) if layout.label_optional => {
@@ -402,7 +428,7 @@ impl<'a> Builder<'a> {
 }
 
 /// A numeric cell: a finite number, or `NaN` for a missing marker.
-fn parse_number(raw: &[u8]) -> Result<f64, Problem> {
+pub(crate) fn parse_number(raw: &[u8]) -> Result<f64, Problem> {
     let trimmed = raw.trim_ascii();
     if is_missing(trimmed) {
         return Ok(f64::NAN);
@@ -420,7 +446,7 @@ fn parse_number(raw: &[u8]) -> Result<f64, Problem> {
 /// fraction of zeros (`1`, `1.0`: pandas writes an integer column holding a missing value as
 /// floats). Anything else (`1.5`, `1e0`, `+1`, `1.0000000000000001`) is refused rather than
 /// rounded: a class read as another class would be a silent error.
-fn parse_label(raw: &[u8], n_classes: usize) -> Result<u8, Problem> {
+pub(crate) fn parse_label(raw: &[u8], n_classes: usize) -> Result<u8, Problem> {
     let trimmed = raw.trim_ascii();
     if is_missing(trimmed) {
         return Err(Problem::MissingLabel);
@@ -461,6 +487,8 @@ mod tests {
             label: "class".into(),
             n_classes: 3,
             ranges: Vec::new(),
+            classes: Vec::new(),
+            names: Default::default(),
         }
     }
 

@@ -16,7 +16,7 @@ use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DataError;
-use crate::{Design, Table};
+use crate::{Design, Schema, Table};
 
 /// What to do with a category level the preprocessor was not fitted on.
 #[derive(
@@ -77,6 +77,9 @@ pub struct Preprocessor {
     dropped: Vec<String>,
     unseen: Unseen,
     feature_names: Vec<String>,
+    /// The schema of the table it was fitted on: a saved model reads new rows, and names
+    /// its classes, with it.
+    schema: Schema,
 }
 
 /// The serialized form before [`Preprocessor::validate`]: a model file may have been edited.
@@ -87,6 +90,10 @@ struct Unchecked {
     dropped: Vec<String>,
     unseen: Unseen,
     feature_names: Vec<String>,
+    /// Absent from model files written before schemas were files: those were all fitted
+    /// on the listings schema.
+    #[serde(default = "Schema::listings")]
+    schema: Schema,
 }
 
 impl TryFrom<Unchecked> for Preprocessor {
@@ -99,6 +106,7 @@ impl TryFrom<Unchecked> for Preprocessor {
             dropped: u.dropped,
             unseen: u.unseen,
             feature_names: u.feature_names,
+            schema: u.schema,
         };
         p.validate()?;
         Ok(p)
@@ -160,6 +168,7 @@ impl Preprocessor {
             dropped,
             unseen: options.unseen,
             feature_names,
+            schema: schema.clone(),
         })
     }
 
@@ -258,6 +267,11 @@ impl Preprocessor {
         &self.dropped
     }
 
+    /// The schema of the table it was fitted on.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
     /// The unseen-level policy fixed at fitting time.
     pub fn unseen(&self) -> Unseen {
         self.unseen
@@ -268,6 +282,16 @@ impl Preprocessor {
     /// among them, finite statistics, a positive scale, feature names that match.
     pub fn validate(&self) -> Result<(), DataError> {
         let bad = |m: String| Err(DataError::BadOptions(format!("corrupt preprocessor: {m}")));
+        if let Err(e) = self.schema.check() {
+            return bad(e.to_string());
+        }
+        if let Some(c) = self
+            .columns()
+            .iter()
+            .find(|c| !self.schema.feature_columns().any(|f| f == c.as_str()))
+        {
+            return bad(format!("column {c:?} is not in its schema"));
+        }
         for c in &self.categorical {
             if c.levels.is_empty() || !c.levels.windows(2).all(|w| w[0] < w[1]) {
                 return bad(format!(

@@ -52,7 +52,8 @@ pub fn write_csv<W: Write>(table: &Table, w: W) -> Result<(), DataError> {
             csv.write_field(&number).map_err(io)?;
         }
         number.clear();
-        let _ = write!(number, "{}", table.labels[row]);
+        let label = usize::from(table.labels[row]);
+        let _ = write!(number, "{}", schema.class_value(label));
         csv.write_field(&number).map_err(io)?;
         csv.write_record(None::<&[u8]>).map_err(io)?;
     }
@@ -94,6 +95,8 @@ mod tests {
                 label: "class".into(),
                 n_classes: 4,
                 ranges: Vec::new(),
+                classes: Vec::new(),
+                names: Default::default(),
             },
             source: "hand".into(),
             categorical: vec![Categorical {

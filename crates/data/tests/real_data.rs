@@ -124,3 +124,11 @@ fn imputation_values_match_an_independent_computation() {
     let expected_mean = (7.002_873_132_463_899 * 40_026.0 + 3.0 * 1_322.0) / 41_348.0;
     assert!((p.numeric()[0].mean - expected_mean).abs() < 1e-9);
 }
+
+#[test]
+fn the_inferred_schema_of_the_listings_files_is_the_shipped_one() {
+    let Some(dir) = data_dir() else { return };
+    let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));
+    let inferred = data::infer::infer_schema(&[&train, &test], "price_class").unwrap();
+    assert_eq!(inferred, Schema::listings().structure());
+}

@@ -41,6 +41,8 @@ fn table() -> impl Strategy<Value = Table> {
                         label: "y".into(),
                         n_classes: 3,
                         ranges: Vec::new(),
+                        classes: Vec::new(),
+                        names: Default::default(),
                     },
                     source: "generated".into(),
                     categorical: vec![Categorical { levels, codes }],

@@ -7,6 +7,7 @@
 //! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
+pub mod config_file;
 mod evidence;
 pub mod files;
 pub mod fingerprint;
@@ -187,6 +188,31 @@ impl Config {
             q2: q2::Q2Config::quick(),
             ..Config::full(seed)
         }
+    }
+
+    /// Range checks of every setting: `Err` names the first bad key and why
+    /// (`part_b.learning_rate = -1: must be > 0`).
+    pub fn validate(&self) -> Result<(), String> {
+        let f = self.validation_fraction;
+        config_file::Checks::new("")
+            .rule(
+                f > 0.0 && f < 1.0,
+                "validation_fraction",
+                f.to_string(),
+                "must be in (0, 1)",
+            )
+            .done()?;
+        self.part_a.validate()?;
+        self.part_b.validate()?;
+        self.part_c.validate()?;
+        self.part_d.validate()?;
+        self.q2.validate()
+    }
+
+    /// These settings with the file `text` applied over them (TOML, or JSON such as a
+    /// run's `config.json`); `file` names it in errors. See [`config_file`].
+    pub fn with_file(&self, text: &str, file: &str) -> Result<Config, String> {
+        config_file::apply(text, file, self)
     }
 }
 

@@ -79,6 +79,25 @@ impl Default for PartAConfig {
     }
 }
 
+impl PartAConfig {
+    /// Range checks, naming the first bad key (`part_a.bins = 0: must be ≥ 1`).
+    pub fn validate(&self) -> Result<(), String> {
+        crate::config_file::Checks::new("part_a")
+            .at_least("bins", self.bins, 1)
+            .within(
+                "dominance_error_reduction",
+                self.dominance_error_reduction,
+                0.0,
+                1.0,
+            )
+            .within("shift_ks", self.shift_ks, 0.0, 1.0)
+            .within("shift_alpha", self.shift_alpha, 0.0, 1.0)
+            .within("shift_tvd", self.shift_tvd, 0.0, 1.0)
+            .within("shift_label_corr", self.shift_label_corr, 0.0, 2.0)
+            .done()
+    }
+}
+
 /// Computes Part A. `train_rows` and `validation_rows` split the rows of `train`: the
 /// one-column rules are fitted on the first and scored on the second.
 ///
@@ -253,6 +272,7 @@ pub fn analyse(
         label_relation_shifted,
         marginal_shifted,
         out_of_range: crate::pair::both(train, test, |t| t.out_of_range.clone()),
+        schema: schema.clone(),
     }
 }
 

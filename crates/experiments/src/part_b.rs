@@ -61,6 +61,32 @@ impl Default for PartBConfig {
 }
 
 impl PartBConfig {
+    /// Range checks, naming the first bad key (`part_b.learning_rate = -1: must be > 0`).
+    pub fn validate(&self) -> Result<(), String> {
+        let late = self
+            .sweep_checkpoints
+            .iter()
+            .find(|&&c| c > self.sweep_iterations);
+        crate::config_file::Checks::new("part_b")
+            .counts("hidden", &self.hidden)
+            .at_least("iterations", self.iterations, 1)
+            .positive("learning_rate", self.learning_rate)
+            .at_least("seeds", self.seeds, 1)
+            .rates("sweep_learning_rates", &self.sweep_learning_rates)
+            .at_least("sweep_iterations", self.sweep_iterations, 1)
+            .counts("sweep_checkpoints", &self.sweep_checkpoints)
+            .rule(
+                late.is_none(),
+                "sweep_checkpoints",
+                format!("{:?}", self.sweep_checkpoints),
+                "every checkpoint must be ≤ sweep_iterations",
+            )
+            .within("stuck_margin", self.stuck_margin, 0.0, 1.0)
+            .positive("vanishing_factor", self.vanishing_factor)
+            .within("saturation_share", self.saturation_share, 0.0, 1.0)
+            .done()
+    }
+
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         PartBConfig {

@@ -49,6 +49,17 @@ impl Default for PartCConfig {
 }
 
 impl PartCConfig {
+    /// Range checks, naming the first bad key (`part_c.batch_size = 0: must be ≥ 1`).
+    pub fn validate(&self) -> Result<(), String> {
+        crate::config_file::Checks::new("part_c")
+            .counts("hidden", &self.hidden)
+            .at_least("epochs", self.epochs, 1)
+            .at_least("batch_size", self.batch_size, 1)
+            .positive("learning_rate", self.learning_rate)
+            .at_least("permutation_repeats", self.permutation_repeats, 1)
+            .done()
+    }
+
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         PartCConfig {

@@ -8,7 +8,8 @@ use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig, train_tape_mlp};
 use crate::prepare::{Prepared, accuracy, majority};
 use crate::verdicts::{
-    ClassMixVerdict, Collapse, CollapseVerdict, OverfittingVerdict, class_mix, overfitting,
+    ClassMixVerdict, Collapse, CollapseVerdict, Dominance, OverfittingVerdict, class_mix,
+    overfitting,
 };
 use crate::{ExperimentError, NamedModel, Progress};
 
@@ -51,6 +52,22 @@ impl Default for PartDConfig {
     }
 }
 
+impl PartDConfig {
+    /// Range checks, naming the first bad key (`part_d.dropout = 1: must be in [0, 1)`).
+    pub fn validate(&self) -> Result<(), String> {
+        crate::config_file::Checks::new("part_d")
+            .within("break_ratio", self.break_ratio, 0.0, 1.0)
+            .within("min_train_relation", self.min_train_relation, 0.0, 1.0)
+            .non_negative("weight_decay", self.weight_decay)
+            .below("dropout", self.dropout, 0.0, 1.0)
+            .within("collapse_gap", self.collapse_gap, 0.0, 1.0)
+            .at_least("min_test_rows", self.min_test_rows, 1)
+            .within("overfitting_gap", self.overfitting_gap, 0.0, 1.0)
+            .within("class_mix_shift", self.class_mix_shift, 0.0, 1.0)
+            .done()
+    }
+}
+
 /// One column's label relation in train and in test, from Part A's shift check (undefined
 /// relations stay `NaN`, written as `null`, never 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -70,6 +87,10 @@ pub struct ColumnShift {
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub distribution_shift: f64,
+    /// Whether Part A's dominance check flags the column (one column predicting the label
+    /// far better than the rest).
+    #[serde(default)]
+    pub dominant: bool,
 }
 
 /// Everything known about one column, side by side: Part A's shift check (flattened into
@@ -89,6 +110,10 @@ pub struct ColumnEvidence {
     pub permutation_rank: usize,
     /// Whether the label relation breaks between train and test.
     pub relation_breaks: bool,
+    /// For a dominant column: a strong feature (its relation holds on test) or a shortcut
+    /// (it breaks); `None` for a column the dominance check does not flag.
+    #[serde(default)]
+    pub dominance: Option<Dominance>,
 }
 
 /// The diagnosis.
@@ -99,6 +124,14 @@ pub struct RootCause {
     pub feature: Option<String>,
     /// Per column, highest attribution first.
     pub evidence: Vec<ColumnEvidence>,
+    /// Dominant columns whose label relation holds on test: strong, honest features (a
+    /// finding, not a cause), in evidence order.
+    #[serde(default)]
+    pub strong_features: Vec<String>,
+    /// Dominant columns whose label relation breaks on test: shortcuts, in evidence order.
+    /// Only a shortcut can be the root cause, and only when there is a collapse.
+    #[serde(default)]
+    pub shortcuts: Vec<String>,
     /// The finding in words, every number taken from the evidence.
     pub statement: String,
 }
@@ -425,6 +458,7 @@ pub fn diagnose(
                     relation_train: f64::NAN,
                     relation_test: f64::NAN,
                     distribution_shift: f64::NAN,
+                    dominant: false,
                 });
             // An undefined relation (NaN) never breaks: both comparisons are false.
             let breaks = shift.relation_train.abs() >= config.min_train_relation
@@ -432,6 +466,12 @@ pub fn diagnose(
             let rank = |key: fn(&crate::part_c::ColumnScore) -> f64| {
                 1 + part_c.columns.iter().filter(|o| key(o) > key(c)).count()
             };
+            let dominance = crate::verdicts::dominance(
+                shift.dominant,
+                shift.relation_train,
+                shift.relation_test,
+                breaks,
+            );
             ColumnEvidence {
                 shift,
                 attribution_share: c.share,
@@ -439,6 +479,7 @@ pub fn diagnose(
                 attribution_rank: rank(|o| o.share),
                 permutation_rank: rank(|o| o.permutation_drop),
                 relation_breaks: breaks,
+                dominance,
             }
         })
         .collect();
@@ -492,8 +533,17 @@ pub fn diagnose(
             ),
         },
     };
+    let with = |d: Dominance| -> Vec<String> {
+        evidence
+            .iter()
+            .filter(|e| e.dominance == Some(d))
+            .map(|e| e.shift.column.clone())
+            .collect()
+    };
     RootCause {
         feature: culprit.map(|e| e.shift.column.clone()),
+        strong_features: with(Dominance::StrongFeature),
+        shortcuts: with(Dominance::Shortcut),
         evidence,
         statement,
     }
@@ -597,7 +647,10 @@ pub fn run_part_d(
     let constant = |n: usize| vec![class; n];
     mitigations.push(Mitigation {
         name: MitigationKind::MajorityBaseline,
-        description: format!("always predict class {class}, the most frequent in training"),
+        description: format!(
+            "always predict class {}, the most frequent in training",
+            train_table.schema.class_value(class)
+        ),
         train_acc: accuracy(&constant(prepared.train.y.len()), &prepared.train.y),
         val_acc: accuracy(
             &constant(prepared.validation.y.len()),

@@ -58,6 +58,26 @@ impl Default for Q2Config {
 }
 
 impl Q2Config {
+    /// Range checks, naming the first bad key (`q2.seeds = 0: must be ≥ 1`).
+    pub fn validate(&self) -> Result<(), String> {
+        crate::config_file::Checks::new("q2")
+            .rates("learning_rates", &self.learning_rates)
+            .positive("base_learning_rate", self.base_learning_rate)
+            .rule(
+                self.learning_rates.contains(&self.base_learning_rate),
+                "base_learning_rate",
+                self.base_learning_rate.to_string(),
+                "must be one of learning_rates",
+            )
+            .at_least("iterations", self.iterations, 1)
+            .at_least("seeds", self.seeds, 1)
+            .positive("fd_step", self.fd_step)
+            .positive("speed_ratio", self.speed_ratio)
+            .positive("smooth_ratio", self.smooth_ratio)
+            .non_negative("smooth_offset", self.smooth_offset)
+            .done()
+    }
+
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         Q2Config {

@@ -240,12 +240,14 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_train: strength(s.label_corr_train),
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.ks.unwrap_or(f64::NAN),
+        dominant: a.dominant_features.contains(column),
     });
     let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
         column: column.clone(),
         relation_train: strength(s.label_corr_train),
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.tvd,
+        dominant: a.dominant_features.contains(column),
     });
     numeric.chain(categorical).collect()
 }

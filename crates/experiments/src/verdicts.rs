@@ -151,6 +151,34 @@ pub fn gradients(
     })
 }
 
+/// What a dominant column is: both are findings, only a shortcut can be a root cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dominance {
+    /// Dominant, and its relation to the label holds on test: a strong, honest feature.
+    StrongFeature,
+    /// Dominant, and its relation to the label breaks on test: a shortcut.
+    Shortcut,
+    /// Dominant, but its relation is undefined in train or test (a constant or empty
+    /// column on one side): neither can be said.
+    Undetermined,
+}
+
+/// The kind of a column Part A flags as dominant (`None` if it is not flagged): a shortcut
+/// when its relation breaks (Part D's `break_ratio` rule), a strong feature when both
+/// relations are defined and it does not break.
+pub fn dominance(dominant: bool, train: f64, test: f64, breaks: bool) -> Option<Dominance> {
+    dominant.then(|| {
+        if breaks {
+            Dominance::Shortcut
+        } else if train.is_nan() || test.is_nan() {
+            Dominance::Undetermined
+        } else {
+            Dominance::StrongFeature
+        }
+    })
+}
+
 /// Is there a collapse on test for Part D to explain?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -137,6 +137,8 @@ fn toy(rows: usize, leak_holds: bool) -> Table {
         label: "group".into(),
         n_classes: 3,
         ranges: Vec::new(),
+        classes: Vec::new(),
+        names: Default::default(),
     };
     let labels: Vec<u8> = (0..rows).map(|r| ((r * 7 + r / 3) % 3) as u8).collect();
     let shade = labels

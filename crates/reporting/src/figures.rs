@@ -12,19 +12,22 @@ use crate::charts::{
     line_chart, stacked_bars,
 };
 use crate::{ReportError, Results};
+use data::Schema;
 
-/// Class names for the legend: the assignment's four price classes, or `class k`.
-pub fn class_names(n_classes: usize) -> Vec<String> {
-    const PRICE: [&str; 4] = ["0 Budget", "1 Moderate", "2 Premium", "3 Luxury"];
-    (0..n_classes)
-        .map(|k| {
-            if n_classes == PRICE.len() {
-                PRICE[k].to_string()
-            } else {
-                format!("class {k}")
-            }
-        })
+/// Class names for legends, from the schema (`0 Budget` for a named integer label, the
+/// name or the label text otherwise).
+pub fn class_names(schema: &Schema) -> Vec<String> {
+    (0..schema.n_classes)
+        .map(|k| schema.class_legend(k))
         .collect()
+}
+
+/// `text` with its first letter upper-case ("price class" → "Price class").
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Figure file stem → SVG text.
@@ -53,7 +56,7 @@ pub fn draw_all(r: &Results) -> Result<Figures, ReportError> {
     part_a(&mut f, &r.part_a)?;
     part_b(&mut f, &r.part_b)?;
     part_c(&mut f, &r.part_c)?;
-    part_d(&mut f, &r.part_d, r.part_a.n_classes)?;
+    part_d(&mut f, &r.part_d, &r.part_a.schema)?;
     q2(&mut f, &r.q2)?;
     Ok(f)
 }
@@ -67,10 +70,12 @@ fn numeric_columns(a: &PartA) -> Vec<String> {
 }
 
 fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
-    let classes = class_names(a.n_classes);
+    let schema = &a.schema;
+    let label = schema.display(&schema.label);
+    let classes = class_names(schema);
     let chart = BarChart::new(
         "Class distribution",
-        "price class",
+        label.clone(),
         "share of rows (fraction)",
         classes.clone(),
     )
@@ -105,7 +110,7 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
                 })
                 .collect();
             Some(BoxPanel {
-                title: c.clone(),
+                title: schema.display(c),
                 y_label: "raw units".to_owned(),
                 summaries,
             })
@@ -116,7 +121,9 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
         "numeric_by_class",
         box_plots(
             &BoxPlots::new(
-                "Numeric columns per price class, train (box: quartiles; whiskers: min to max)",
+                format!(
+                    "Numeric columns per {label}, train (box: quartiles; whiskers: min to max)"
+                ),
                 classes.clone(),
                 panels,
             )
@@ -142,8 +149,12 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
             })
             .collect();
         let chart = StackedBars::new(
-            format!("Price class by {column} (train)"),
-            column.clone(),
+            format!(
+                "{} by {} (train)",
+                capitalised(&label),
+                schema.display(column)
+            ),
+            schema.display(column),
             "share of the level's rows (fraction)",
             table.levels.clone(),
             classes.clone(),
@@ -373,8 +384,14 @@ fn part_c(f: &mut Figures, c: &PartC) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportError> {
-    let classes = class_names(n_classes);
+fn part_d(f: &mut Figures, d: &PartD, schema: &Schema) -> Result<(), ReportError> {
+    let classes = class_names(schema);
+    let label = schema.display(&schema.label);
+    let column = schema.display(
+        d.root_cause_distribution
+            .as_ref()
+            .map_or("", |dist| dist.column.as_str()),
+    );
     let counts = d
         .test_confusion
         .matrix
@@ -442,16 +459,16 @@ fn part_d(f: &mut Figures, d: &PartD, n_classes: usize) -> Result<(), ReportErro
         };
         if !dist.edges.is_empty() {
             let spec = Histograms::new(
-                format!("Part D: {} per price class, train beside test", dist.column),
-                format!("{} (raw units)", dist.column),
+                format!("Part D: {column} per {label}, train beside test"),
+                format!("{column} (raw units)"),
                 "share of the class's rows (fraction)",
                 vec![panel("train", &dist.train), panel("test", &dist.test)],
             );
             put(f, "part_d_root_cause", histograms(&spec))?;
         } else {
             let chart = BarChart::new(
-                format!("Part D: {} per price class, train beside test", dist.column),
-                dist.column.clone(),
+                format!("Part D: {column} per {label}, train beside test"),
+                column.clone(),
                 "share of the class's rows (fraction)",
                 dist.bins.clone(),
             );

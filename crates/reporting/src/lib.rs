@@ -206,11 +206,7 @@ pub fn render(results: &Results) -> Result<Rendered, ReportError> {
     if !bad_math.is_empty() {
         return Err(ReportError::Math(bad_math.join("; ")));
     }
-    let html = page::markdown_to_html(
-        "Price classes of NYC listings: a verified study",
-        &markdown,
-        &figures,
-    );
+    let html = page::markdown_to_html(&report::title(&results.part_a.schema), &markdown, &figures);
     Ok(Rendered {
         markdown,
         html,

@@ -247,6 +247,20 @@ fn key(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
+/// The data set's name for the title: the schema's, or a neutral one.
+fn title_name(schema: &data::Schema) -> &str {
+    schema
+        .names
+        .title
+        .as_deref()
+        .unwrap_or("A classification table")
+}
+
+/// The report's title: the data set's name with the study's subtitle.
+pub fn title(schema: &data::Schema) -> String {
+    format!("{}: a verified study", title_name(schema))
+}
+
 /// Writes the whole report.
 pub fn write(r: &Results, derivations: &str) -> Writer {
     let mut w = Writer::default();
@@ -256,7 +270,10 @@ pub fn write(r: &Results, derivations: &str) -> Writer {
     } else {
         "Computed from the CSV files given on the command line."
     };
-    w.raw("# Price classes of NYC listings: a verified study");
+    w.raw(&format!(
+        "# {}: a verified study",
+        escape(title_name(&r.part_a.schema))
+    ));
     w.raw(&format!(
         "{source} Every number in this report is read from the results files beside it \
          (`summary.json`, `eda.json`, `part_b.json`, `part_c.json`, `part_d.json`, `q2.json`); \

@@ -11,6 +11,8 @@ fn table() -> Table {
             label: "class".into(),
             n_classes: 2,
             ranges: Vec::new(),
+            classes: Vec::new(),
+            names: Default::default(),
         },
         source: "t.csv".into(),
         categorical: vec![

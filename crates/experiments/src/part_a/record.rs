@@ -215,4 +215,8 @@ pub struct PartA {
     /// Data-quality findings: per numeric column with any, the values outside the schema's
     /// valid range (the loader stored them as missing), in the training and the test file.
     pub out_of_range: Pair<Vec<data::OutOfRange>>,
+    /// The schema the tables were read with: the report takes its title, class names and
+    /// column names from it (records written before it existed were all the listings').
+    #[serde(default = "data::Schema::listings")]
+    pub schema: data::Schema,
 }

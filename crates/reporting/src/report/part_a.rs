@@ -39,14 +39,15 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         &t,
     );
     data_quality(w, a);
-    let classes = class_names(a.n_classes);
+    let classes = class_names(&a.schema);
     let mut t = String::from(
         "| class | train rows | train share | test rows | test share |\n| --- | ---: | ---: | ---: | ---: |\n",
     );
     for (k, name) in classes.iter().enumerate() {
         let _ = writeln!(
             t,
-            "| {name} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
+            escape(name),
             a.class_counts[k],
             pct_cell(a.class_shares[k]),
             a.class_counts_test.get(k).copied().unwrap_or(0),
@@ -54,7 +55,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         );
     }
     w.table(
-        "Rows and share of each price class in train and test {#tab:classes}",
+        "Rows and share of each class in train and test {#tab:classes}",
         &t,
     );
     if let Some(ratio) = a.imbalance_ratio {
@@ -66,10 +67,18 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             .max_by_key(|(_, c)| **c)
             .unwrap_or((0, &0));
         let big_share = w.pct(a.class_shares[big], F, format!("/class_shares/{big}"));
-        let big_class = w.num(big as f64, 0, F, "/dominance/baseline_class");
+        // Integer labels are named by their number (quoted), text labels by their text.
+        let big_class = if a.schema.classes.is_empty() {
+            format!(
+                "class {}",
+                w.num(big as f64, 0, F, "/dominance/baseline_class")
+            )
+        } else {
+            escape(&a.schema.class_name(big))
+        };
         w.para(format!(
             "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
-             predicting the largest class (class {big_class}) for every row is right {big_share} of the time in \
+             predicting the largest class ({big_class}) for every row is right {big_share} of the time in \
              train — the accuracy any model must beat (@tab:classes, @fig:class_distribution)."
         ));
     }
@@ -134,8 +143,9 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             None => String::new(),
         };
         let column = w.name(&rule.column);
+        let kind = dominance_kind(&r.part_d, &rule.column);
         w.para(format!(
-            "{column} alone removes {reduction} of the baseline's errors: a one-column rule reaches {val} on validation.{test}"
+            "{column} alone removes {reduction} of the baseline's errors: a one-column rule reaches {val} on validation.{test}{kind}"
         ));
     }
     if a.dominant_features.is_empty() {
@@ -191,7 +201,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             if let (Some(tr), Some(te)) = (tr, te) {
                 w.para(format!(
                     "{name} correlates with the label at {tr} in train but {te} in test: its relation to the \
-                     price class does not survive the move to the test set."
+                     label does not survive the move to the test set."
                 ));
             }
         } else {
@@ -199,6 +209,20 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
                 "{name} changes its relation to the label between train and test."
             ));
         }
+    }
+}
+
+/// What a flagged column is, by Part D's comparison of its label relation in train and
+/// test: strong and honest, or a shortcut (empty when Part D did not classify it).
+fn dominance_kind(d: &experiments::PartD, column: &str) -> &'static str {
+    let has = |list: &[String]| list.iter().any(|c| c == column);
+    if has(&d.root_cause.shortcuts) {
+        " Its relation to the label breaks on test (Part D): a shortcut, not a feature to trust."
+    } else if has(&d.root_cause.strong_features) {
+        " Its relation to the label holds on test (Part D): a strong, honest feature — a finding, \
+         not a fault."
+    } else {
+        ""
     }
 }
 

@@ -50,13 +50,14 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "The same model on train, validation and test",
     );
     w.figure("part_d_confusion", "Confusion matrix on test");
-    let classes = class_names(d.test_confusion.matrix.len());
+    let classes = class_names(&r.part_a.schema);
     let mut t =
         String::from("| class | test rows | precision | recall |\n| --- | ---: | ---: | ---: |\n");
     for (k, name) in classes.iter().enumerate() {
         let _ = writeln!(
             t,
-            "| {name} | {} | {} | {} |",
+            "| {} | {} | {} | {} |",
+            escape(name),
             d.test_confusion.support[k],
             pct_cell(d.test_confusion.precision[k]),
             pct_cell(d.test_confusion.recall[k])
@@ -111,7 +112,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             w.para(format!(
                 "**Root cause: {col}.** Of the columns, the model's gradients point at it {ar} ({share} of the \
                  attribution) and shuffling it costs {drop} of validation accuracy ({pr} among the columns); and its \
-                 relation to the price class holds in train ({rt}) but not in test ({rs}; see @tab:root-cause). The network learned a \
+                 relation to the label holds in train ({rt}) but not in test ({rs}; see @tab:root-cause). The network learned a \
                  shortcut through {col} that the test set does not share.",
                 ar = ordinal(e.attribution_rank),
                 pr = ordinal(e.permutation_rank)
@@ -127,6 +128,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
                 .to_string(),
         ),
     }
+    dominant_columns(w, d);
     if d.root_cause_distribution.is_some() {
         w.figure(
             "part_d_root_cause",
@@ -185,6 +187,55 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "part_d_mitigations",
         "Validation and test accuracy of each mitigation",
     );
+}
+
+/// The columns Part A flags as dominant, by what Part D found of them: a strong feature
+/// (its relation holds on test) is a finding, a shortcut (it breaks) the only kind of column
+/// that can be a root cause.
+fn dominant_columns(w: &mut Writer, d: &PartD) {
+    let rc = &d.root_cause;
+    let names = |w: &mut Writer, list: &[String]| -> String {
+        list.iter()
+            .map(|c| w.name(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !rc.strong_features.is_empty() {
+        let cols = names(w, &rc.strong_features);
+        w.para(if rc.strong_features.len() == 1 {
+            format!(
+                "{cols} predicts the label on its own (Part A's dominance check) and its relation to the label \
+                 holds on test: a strong, honest feature. That is a finding about the data, not a fault of the \
+                 model, and not a root cause."
+            )
+        } else {
+            format!(
+                "{cols} each predict the label on their own (Part A's dominance check), and the relation of each \
+                 to the label holds on test: strong, honest features. That is a finding about the data, not a \
+                 fault of the model, and not a root cause."
+            )
+        });
+    }
+    let other: Vec<String> = rc
+        .shortcuts
+        .iter()
+        .filter(|c| rc.feature.as_ref() != Some(*c))
+        .cloned()
+        .collect();
+    if !other.is_empty() {
+        let cols = names(w, &other);
+        w.para(if other.len() == 1 {
+            format!(
+                "{cols} predicts the label on its own in train, but its relation to the label breaks on test: \
+                 a shortcut. It is named as a root cause only when there is a collapse it explains."
+            )
+        } else {
+            format!(
+                "{cols} each predict the label on their own in train, but their relations to the label break \
+                 on test: shortcuts. One is named as a root cause only when there is a collapse it explains."
+            )
+        });
+    }
 }
 
 /// What a mitigation changed, in words; the dropped column's name is escaped here, the
