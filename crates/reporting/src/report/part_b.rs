@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use experiments::interval::{Direction, Interval};
+use experiments::interval::Interval;
 use experiments::part_b::{InitScheme, PartB};
 use experiments::verdicts::{Attenuation, Remedy, Saturation, SigmoidProgress};
 
@@ -358,18 +358,6 @@ fn remedy(w: &mut Writer, b: &PartB) {
     let Some(v) = &b.verdicts.remedy else {
         return;
     };
-    let difference = |w: &mut Writer, d: &Interval, name: &str| {
-        let p = format!("/verdicts/remedy/{name}");
-        let mean = w.points(d.mean, F, format!("{p}/mean"));
-        let low = w.points(d.low, F, format!("{p}/low"));
-        let high = w.points(d.high, F, format!("{p}/high"));
-        let direction = match d.direction() {
-            Direction::Higher => "higher",
-            Direction::Lower => "lower",
-            Direction::NotDetected => "no difference detected",
-        };
-        format!("{mean} ({direction}; confidence interval {low} to {high})")
-    };
     let (study, step) = (&b.sigmoid_runs[v.study], &b.sigmoid_runs[v.larger_step]);
     let n = w.count(v.step_difference.n, F, "/verdicts/remedy/step_difference/n");
     let it = w.num(
@@ -396,8 +384,8 @@ fn remedy(w: &mut Writer, b: &PartB) {
         F,
         "/config/sigmoid_init_gain",
     );
-    let ds = difference(w, &v.step_difference, "step_difference");
-    let di = difference(w, &v.init_difference, "init_difference");
+    let ds = difference(w, &v.step_difference, F, "/verdicts/remedy/step_difference");
+    let di = difference(w, &v.init_difference, F, "/verdicts/remedy/init_difference");
     let verdict = match v.finding {
         Remedy::StepSize => {
             "The larger step helps and the scaled initialisation is not detected to: the measurements point to the \
@@ -408,8 +396,8 @@ fn remedy(w: &mut Writer, b: &PartB) {
              initialisation."
         }
         Remedy::Both => {
-            "Both help: sigmoid's slow start at the study's settings is cured by a larger step and, separately, by \
-             an initialisation scaled for sigmoid."
+            "Both help: at the study's settings, sigmoid's slow start is a matter of the step size and, \
+             separately, of the initial weight scale; neither alone is the whole story."
         }
         Remedy::Neither => "Neither change is detected to help within this budget.",
     };

@@ -232,18 +232,7 @@ fn over_seeds(w: &mut Writer, d: &PartD) {
         F,
         format!("/mitigation_seeds/{}/test_acc_interval/n", v.best),
     );
-    let diff = |w: &mut Writer, i: &Interval, name: &str| {
-        let mean = w.points(i.mean, F, format!("{p}/{name}/mean"));
-        let low = w.points(i.low, F, format!("{p}/{name}/low"));
-        let high = w.points(i.high, F, format!("{p}/{name}/high"));
-        let direction = match i.direction() {
-            Direction::Higher => "higher",
-            Direction::Lower => "lower",
-            Direction::NotDetected => "no difference detected",
-        };
-        format!("{mean} ({direction}; confidence interval {low} to {high})")
-    };
-    let over = diff(w, &v.over_original, "over_original");
+    let over = difference(w, &v.over_original, F, &format!("{p}/over_original"));
     let verdict = match v.finding {
         Direction::Higher => "it detectably helps on test",
         Direction::Lower => "even the best mitigation does worse on test than the original model",
@@ -251,7 +240,7 @@ fn over_seeds(w: &mut Writer, d: &PartD) {
     };
     let runner = match (v.runner_up, &v.over_runner_up) {
         (Some(r), Some(i)) => {
-            let d2 = diff(w, i, "over_runner_up");
+            let d2 = difference(w, i, F, &format!("{p}/over_runner_up"));
             format!(
                 " Against the runner-up, `{}`, seed by seed, the difference is {d2}.",
                 d.mitigation_seeds[r].name
