@@ -3,6 +3,8 @@
 //! way (part → verdicts → evidence).
 
 use models::Activation;
+
+use crate::interval::Interval;
 use serde::{Deserialize, Serialize};
 
 /// One cell of the sigmoid learning-rate × iterations sweep.
@@ -115,4 +117,92 @@ pub struct Q2Headline {
     pub best_learning_rate: Option<f64>,
     /// The largest learning rate tried at which every seed stayed stable.
     pub largest_stable_learning_rate: Option<f64>,
+}
+
+/// Which initialisation a Part B run started from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InitScheme {
+    /// The study's: weights normal with sd `√(1/fan_in)` into sigmoid layers and the output
+    /// layer, `√(2/fan_in)` (He) into ReLU layers; zero biases.
+    Study,
+    /// Scaled for sigmoid: the same normal draws rescaled to Glorot's sd
+    /// `gain · √(2/(fan_in + fan_out))` in every layer (`PartBConfig::sigmoid_init_gain`,
+    /// 4 by default, Glorot and Bengio's factor for sigmoid; `docs/derivations.md` § 5).
+    SigmoidScaled,
+}
+
+/// One Part B setting (activation, initialisation, learning rate) trained over seeds for
+/// the same number of iterations: the runs the multi-seed verdicts compare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SeedRuns {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Initialisation.
+    pub init: InitScheme,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Iterations of full-batch gradient descent.
+    pub iterations: usize,
+    /// The seeds, in order (runs of different settings with the same seed share their
+    /// initial normal draws, so differences between settings are paired by seed).
+    pub seeds: Vec<u64>,
+    /// Final validation accuracy per seed (`null` where the run diverged).
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc: Vec<f64>,
+    /// Final training loss per seed (`null` where the run diverged).
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub loss: Vec<f64>,
+    /// Seeds whose training diverged.
+    pub diverged: usize,
+    /// Mean validation accuracy with its 95 % interval (`None` if a seed diverged or there
+    /// are fewer than two seeds).
+    pub val_acc_interval: Option<Interval>,
+}
+
+/// Part B(b)'s direct measurement of the backward signal: per layer, the mean |δ_l| (the
+/// derivative of each row's own loss with respect to the layer's pre-activation) apart
+/// from the size of the layer's input, each a mean over seeds with its 95 % interval.
+/// `∂L/∂W_l = A_{l−1}ᵀ δ_l` mixes the two; these separate them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SignalEvidence {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Initialisation.
+    pub init: InitScheme,
+    /// When measured: 0 at initialisation, else after this many iterations.
+    pub iteration: usize,
+    /// Seeds measured.
+    pub seeds: usize,
+    /// Per layer (hidden layers, then the output layer): mean over rows and units of |δ_l|.
+    pub delta: Vec<Option<Interval>>,
+    /// Per layer: mean |A_{l−1}|, the layer's input (the standardised features for the
+    /// first layer, the previous layer's activations after it).
+    pub input_scale: Vec<Option<Interval>>,
+    /// Per hidden layer l: mean |δ_l| / mean |δ_{l+1}|, one layer's backward gain (below 1:
+    /// the signal shrinks passing back through that layer).
+    pub delta_ratio: Vec<Option<Interval>>,
+    /// Mean |δ_1| / mean |δ_L|: the attenuation from the output back to the first layer.
+    pub first_to_last: Option<Interval>,
+}
+
+/// One model of Part D (the original or a mitigation) trained from several seeds: its
+/// accuracy per seed and, paired by seed, its difference from the original model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SeedAccuracies {
+    /// `"original"` or the mitigation's snake-case name.
+    pub name: String,
+    /// The seeds (initialisation, shuffles and dropout masks), the same for every model.
+    pub seeds: Vec<u64>,
+    /// Validation accuracy per seed.
+    pub val_acc: Vec<f64>,
+    /// Test accuracy per seed.
+    pub test_acc: Vec<f64>,
+    /// Mean test accuracy with its 95 % interval.
+    pub test_acc_interval: Option<Interval>,
+    /// Test accuracy minus the original model's from the same seed, with its 95 % interval
+    /// (`None` for the original itself).
+    pub test_difference: Option<Interval>,
 }

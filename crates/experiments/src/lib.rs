@@ -185,6 +185,7 @@ impl Config {
         Config {
             part_b: part_b::PartBConfig::quick(),
             part_c: part_c::PartCConfig::quick(),
+            part_d: part_d::PartDConfig::quick(),
             q2: q2::Q2Config::quick(),
             ..Config::full(seed)
         }

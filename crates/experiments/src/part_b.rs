@@ -1,11 +1,14 @@
 //! Part B: the from-scratch MLP, sigmoid against ReLU (B(a)), and the gradient magnitudes
 //! per layer that test the "vanishing gradients" explanation (B(b)).
 
-pub use crate::evidence::{GradientEvidence, SweepPoint};
+mod signals;
+
+pub use crate::evidence::{GradientEvidence, InitScheme, SeedRuns, SignalEvidence, SweepPoint};
 use data::rng::{Stream, stream};
 use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
 
+use crate::interval::mean_interval;
 use crate::prepare::{Prepared, majority};
 use crate::verdicts;
 use crate::{ExperimentError, NamedModel, Progress};
@@ -40,6 +43,13 @@ pub struct PartBConfig {
     /// Saturation counts as negligible when the most saturated sigmoid layer has fewer than
     /// this share of saturated units at the end.
     pub saturation_share: f64,
+    /// Seeds of the sigmoid runs the multi-seed verdicts compare (every sweep rate, and the
+    /// initialisation scaled for sigmoid), each trained for `iterations`; the first
+    /// `seeds` of them at `learning_rate` are also the sigmoid band's.
+    pub interval_seeds: usize,
+    /// Gain of the initialisation scaled for sigmoid (Glorot's sd times this; 4, Glorot and
+    /// Bengio's factor for sigmoid, makes σ′(0) times the weight scale about 1).
+    pub sigmoid_init_gain: f64,
 }
 
 impl Default for PartBConfig {
@@ -56,6 +66,8 @@ impl Default for PartBConfig {
             stuck_margin: 0.05,
             vanishing_factor: 0.5,
             saturation_share: 0.05,
+            interval_seeds: 10,
+            sigmoid_init_gain: 4.0,
         }
     }
 }
@@ -95,6 +107,7 @@ impl PartBConfig {
             sweep_learning_rates: vec![0.1, 1.0],
             sweep_iterations: 40,
             sweep_checkpoints: vec![20, 40],
+            interval_seeds: 3,
             ..PartBConfig::default()
         }
     }
@@ -175,6 +188,13 @@ pub struct PartB {
     pub sigmoid_sweep: Vec<SweepPoint>,
     /// B(b): ReLU then sigmoid.
     pub gradients: Vec<GradientEvidence>,
+    /// Sigmoid runs over `interval_seeds` seeds, each for `iterations`: the study's rate,
+    /// then every other sweep rate, from the study's initialisation; then the study's rate
+    /// from the initialisation scaled for sigmoid (the multi-seed verdicts' evidence).
+    pub sigmoid_runs: Vec<SeedRuns>,
+    /// B(b): the backward signal per layer over seeds, at initialisation and after
+    /// `iterations`: ReLU, sigmoid from the study's initialisation, sigmoid scaled.
+    pub signals: Vec<SignalEvidence>,
     /// The verdicts drawn from the sweep and the gradients.
     pub verdicts: PartBVerdicts,
 }
@@ -182,8 +202,10 @@ pub struct PartB {
 /// Part B's verdicts, each `None` when its evidence is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartBVerdicts {
-    /// Is sigmoid stuck or only slow?
-    pub sigmoid_sweep: Option<verdicts::SweepVerdict>,
+    /// Is sigmoid stuck or only slow? (over seeds, from `sigmoid_runs`)
+    pub sigmoid_progress: Option<verdicts::ProgressVerdict>,
+    /// A larger step or an initialisation scaled for sigmoid? (paired over seeds)
+    pub remedy: Option<verdicts::RemedyVerdict>,
     /// Do gradients vanish, and are units saturated?
     pub gradients: Option<verdicts::GradientVerdict>,
 }
@@ -274,24 +296,86 @@ pub fn run_part_b(
     let sigmoid = runs.pop().expect("two runs");
     let relu = runs.pop().expect("two runs");
 
-    let mut seeds = Vec::new();
-    for activation in [Activation::Relu, Activation::Sigmoid] {
-        progress.step(&format!(
-            "Part B(a): {activation:?} over {} seeds",
-            config.seeds
-        ));
-        seeds.push(seed_band(
-            prepared, config, activation, seed, &cfg, progress,
-        )?);
-    }
+    progress.step(&format!("Part B(a): Relu over {} seeds", config.seeds));
+    let band_seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
+    let relu_runs = runs_over_seeds(
+        prepared,
+        config,
+        (Activation::Relu, InitScheme::Study, config.learning_rate),
+        &band_seeds,
+        progress,
+    )?;
+    let interval_seeds: Vec<u64> = (0..config.seeds.max(config.interval_seeds) as u64)
+        .map(|k| seed + k)
+        .collect();
+    progress.step(&format!(
+        "Part B(a): Sigmoid over {} seeds",
+        interval_seeds.len()
+    ));
+    let sigmoid_runs = runs_over_seeds(
+        prepared,
+        config,
+        (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
+        &interval_seeds,
+        progress,
+    )?;
+    let seeds = vec![
+        seed_band(config, Activation::Relu, &band_seeds, &relu_runs)?,
+        seed_band(config, Activation::Sigmoid, &band_seeds, &sigmoid_runs)?,
+    ];
 
     progress.step("Part B(a): sigmoid learning-rate sweep");
     let sigmoid_sweep = sweep(prepared, config, seed, progress)?;
 
+    let mut groups = vec![(
+        (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
+        sigmoid_runs,
+    )];
+    for &lr in &config.sweep_learning_rates {
+        if lr == config.learning_rate {
+            continue;
+        }
+        progress.step(&format!(
+            "Part B(a): sigmoid at learning rate {lr} over {} seeds",
+            interval_seeds.len()
+        ));
+        let setting = (Activation::Sigmoid, InitScheme::Study, lr);
+        let runs = runs_over_seeds(prepared, config, setting, &interval_seeds, progress)?;
+        groups.push((setting, runs));
+    }
+    progress.step(&format!(
+        "Part B(b): sigmoid scaled for sigmoid (gain {}) over {} seeds",
+        config.sigmoid_init_gain,
+        interval_seeds.len()
+    ));
+    let setting = (
+        Activation::Sigmoid,
+        InitScheme::SigmoidScaled,
+        config.learning_rate,
+    );
+    let scaled = runs_over_seeds(prepared, config, setting, &interval_seeds, progress)?;
+    groups.push((setting, scaled));
+
+    let mut signals = signal_evidence(Activation::Relu, InitScheme::Study, config, &relu_runs);
+    for (setting, runs) in &groups {
+        if setting.2 == config.learning_rate {
+            signals.extend(signal_evidence(setting.0, setting.1, config, runs));
+        }
+    }
+    let sigmoid_runs: Vec<SeedRuns> = groups
+        .iter()
+        .map(|(setting, runs)| summarise(*setting, config, &interval_seeds, runs))
+        .collect();
+
     let gradients: Vec<GradientEvidence> = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
     let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
     let verdicts = PartBVerdicts {
-        sigmoid_sweep: verdicts::sigmoid_sweep(&sigmoid_sweep, majority_share, config.stuck_margin),
+        sigmoid_progress: verdicts::sigmoid_progress(
+            &sigmoid_runs,
+            majority_share,
+            config.stuck_margin,
+        ),
+        remedy: verdicts::remedy(&sigmoid_runs, config.learning_rate),
         gradients: verdicts::gradients(
             &gradients,
             config.vanishing_factor,
@@ -307,6 +391,8 @@ pub fn run_part_b(
             seeds,
             sigmoid_sweep,
             gradients,
+            sigmoid_runs,
+            signals,
             verdicts,
         },
         models,
@@ -321,21 +407,80 @@ pub fn activation_name(activation: Activation) -> &'static str {
     }
 }
 
-fn seed_band(
+/// One run of [`runs_over_seeds`]: its history (or why it stopped) and the backward
+/// signals at initialisation and at the end.
+struct Outcome {
+    history: Result<Vec<Record>, TrainError>,
+    start: Option<signals::LayerSignals>,
+    end: Option<signals::LayerSignals>,
+}
+
+/// Trains one setting `(activation, initialisation, learning rate)` for
+/// `config.iterations` from each seed (the same initial draws as [`train_mlp`]), measuring
+/// the backward signals before and after. A diverged run is kept as its error.
+fn runs_over_seeds(
     prepared: &Prepared,
     config: &PartBConfig,
-    activation: Activation,
-    seed: u64,
-    cfg: &TrainConfig,
+    (activation, init, learning_rate): (Activation, InitScheme, f64),
+    seeds: &[u64],
     progress: &mut dyn Progress,
+) -> Result<Vec<Outcome>, ExperimentError> {
+    let cfg = train_config(learning_rate, config.iterations, config.threads);
+    let (x, y) = (prepared.train.x.as_ref(), &prepared.train.y[..]);
+    let mut outcomes = Vec::new();
+    for &s in seeds {
+        let mut mlp = Mlp::new(
+            prepared.train.x.ncols(),
+            &config.hidden,
+            prepared.n_classes,
+            activation,
+            Init::Study,
+            &mut stream(s, Stream::Init),
+        );
+        if init == InitScheme::SigmoidScaled {
+            signals::scale_for_sigmoid(&mut mlp, config.sigmoid_init_gain);
+        }
+        let start = signals::measure(&mlp, x, y);
+        let history = models::train(
+            &mut mlp,
+            (x, y),
+            (prepared.validation.x.as_ref(), &prepared.validation.y),
+            &cfg,
+            s,
+        );
+        let end = match &history {
+            Ok(_) => signals::measure(&mlp, x, y),
+            Err(TrainError::Diverged { .. }) => None,
+            Err(e) => {
+                return Err(ExperimentError::training(
+                    format!("Part B {activation:?} seed {s}"),
+                    e.clone(),
+                ));
+            }
+        };
+        outcomes.push(Outcome {
+            history,
+            start,
+            end,
+        });
+        progress.advance(outcomes.len(), seeds.len());
+    }
+    Ok(outcomes)
+}
+
+/// The band over the first `seeds.len()` outcomes, which must all have finished.
+fn seed_band(
+    config: &PartBConfig,
+    activation: Activation,
+    seeds: &[u64],
+    outcomes: &[Outcome],
 ) -> Result<SeedBand, ExperimentError> {
-    let seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
     let mut histories = Vec::new();
-    for &s in &seeds {
-        let (_, h) = train_mlp(prepared, &config.hidden, activation, cfg, Init::Study, s)
-            .map_err(|e| ExperimentError::training(format!("Part B {activation:?} seed {s}"), e))?;
+    for (o, s) in outcomes.iter().zip(seeds) {
+        let h = o.history.as_ref().map_err(|e| {
+            ExperimentError::training(format!("Part B {activation:?} seed {s}"), e.clone())
+        })?;
         histories.push(h);
-        progress.advance(histories.len(), seeds.len());
     }
     let column = |f: fn(&Record) -> f64| -> (Vec<f64>, Vec<f64>) {
         (0..config.iterations)
@@ -354,12 +499,58 @@ fn seed_band(
         final_val_acc,
         final_val_acc_mean,
         final_val_acc_sd,
-        seeds,
+        seeds: seeds.to_vec(),
         train_acc_mean,
         train_acc_sd,
         val_acc_mean,
         val_acc_sd,
     })
+}
+
+/// A setting's final accuracy and loss per seed, with the accuracy's interval.
+fn summarise(
+    (activation, init, learning_rate): (Activation, InitScheme, f64),
+    config: &PartBConfig,
+    seeds: &[u64],
+    outcomes: &[Outcome],
+) -> SeedRuns {
+    let last = |f: fn(&Record) -> f64| -> Vec<f64> {
+        outcomes
+            .iter()
+            .map(|o| match &o.history {
+                Ok(h) => h.last().map_or(f64::NAN, f),
+                Err(_) => f64::NAN,
+            })
+            .collect()
+    };
+    let val_acc = last(|r| r.val_acc);
+    SeedRuns {
+        activation,
+        init,
+        learning_rate,
+        iterations: config.iterations,
+        seeds: seeds.to_vec(),
+        val_acc_interval: mean_interval(&val_acc),
+        val_acc,
+        loss: last(|r| r.loss),
+        diverged: outcomes.iter().filter(|o| o.history.is_err()).count(),
+    }
+}
+
+/// The signals of a setting's runs at initialisation and, over the runs that finished, at
+/// the end.
+fn signal_evidence(
+    activation: Activation,
+    init: InitScheme,
+    config: &PartBConfig,
+    outcomes: &[Outcome],
+) -> Vec<SignalEvidence> {
+    let start: Vec<_> = outcomes.iter().filter_map(|o| o.start.clone()).collect();
+    let end: Vec<_> = outcomes.iter().filter_map(|o| o.end.clone()).collect();
+    vec![
+        signals::over_seeds(activation, init, 0, &start),
+        signals::over_seeds(activation, init, config.iterations, &end),
+    ]
 }
 
 /// Mean and sample standard deviation (ddof = 1; 0 for a single value).

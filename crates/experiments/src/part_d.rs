@@ -4,12 +4,14 @@
 use models::{LossOptions, Mlp};
 use serde::{Deserialize, Serialize};
 
+pub use crate::evidence::SeedAccuracies;
+use crate::interval::{mean_interval, paired_interval};
 use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig, train_tape_mlp};
 use crate::prepare::{Prepared, accuracy, majority};
 use crate::verdicts::{
-    ClassMixVerdict, Collapse, CollapseVerdict, Dominance, OverfittingVerdict, class_mix,
-    overfitting,
+    ClassMixVerdict, Collapse, CollapseVerdict, Dominance, MitigationVerdict, OverfittingVerdict,
+    best_mitigation_over_seeds, class_mix, overfitting,
 };
 use crate::{ExperimentError, NamedModel, Progress};
 
@@ -35,6 +37,9 @@ pub struct PartDConfig {
     /// Class shares of the training split and test closer than this (total variation) rule
     /// a change of the class mix out.
     pub class_mix_shift: f64,
+    /// Seeds the original model and every mitigation are trained from for the comparison
+    /// over seeds (the first is the protocol seed, whose models are the ones saved).
+    pub mitigation_seeds: usize,
 }
 
 impl Default for PartDConfig {
@@ -48,6 +53,17 @@ impl Default for PartDConfig {
             min_test_rows: 30,
             overfitting_gap: 0.03,
             class_mix_shift: 0.02,
+            mitigation_seeds: 10,
+        }
+    }
+}
+
+impl PartDConfig {
+    /// Small counts for smoke tests.
+    pub fn quick() -> Self {
+        PartDConfig {
+            mitigation_seeds: 3,
+            ..PartDConfig::default()
         }
     }
 }
@@ -262,6 +278,8 @@ pub struct PartD {
     pub root_cause: RootCause,
     /// The mitigations, each measured on test.
     pub mitigations: Vec<Mitigation>,
+    /// The original model, then each trained mitigation, over `mitigation_seeds` seeds.
+    pub mitigation_seeds: Vec<SeedAccuracies>,
     /// The root-cause column's per-class distribution in train and test, if one was found.
     pub root_cause_distribution: Option<ColumnDistribution>,
     /// The verdicts drawn from these numbers.
@@ -278,8 +296,10 @@ pub struct PartDVerdicts {
     /// Does the class mix move from training to test?
     pub class_mix: ClassMixVerdict,
     /// Index into `mitigations` of the trained mitigation with the best test accuracy (the
-    /// last one on ties).
+    /// last one on ties), on the protocol seed alone.
     pub best_mitigation: Option<usize>,
+    /// The best mitigation over seeds, with paired intervals.
+    pub best_over_seeds: Option<MitigationVerdict>,
 }
 
 /// The trained mitigation with the best test accuracy.
@@ -589,59 +609,51 @@ pub fn run_part_d(
             test_acc: e.test_acc,
         });
     };
-    if let Some(column) = &root_cause.feature {
-        progress.step(&format!("Part D: retraining without `{column}`"));
-        let reduced =
-            prepared.without_columns(train_table, test_table, std::slice::from_ref(column))?;
-        let (mlp, _) = train_tape_mlp(&reduced, part_c_config, LossOptions::default(), 0.0, seed)?;
-        add(
-            MitigationKind::DropRootCause,
-            format!("retrained without `{column}`"),
-            &mlp,
-            &reduced,
-        );
-    }
-    progress.step("Part D: class-weighted loss");
-    let weights = models::class_weights(&prepared.train.y, k);
-    let loss = LossOptions {
-        class_weights: Some(weights),
-        ..LossOptions::default()
+    let reduced = match &root_cause.feature {
+        Some(column) => {
+            Some(prepared.without_columns(train_table, test_table, std::slice::from_ref(column))?)
+        }
+        None => None,
     };
-    let (mlp, _) = train_tape_mlp(prepared, part_c_config, loss, 0.0, seed)?;
-    add(
+    let kinds: Vec<MitigationKind> = [
+        MitigationKind::DropRootCause,
         MitigationKind::ClassWeights,
-        "loss weighted inversely to class frequency".into(),
-        &mlp,
-        prepared,
-    );
-
-    progress.step("Part D: weight decay");
-    let loss = LossOptions {
-        weight_decay: config.weight_decay,
-        ..LossOptions::default()
-    };
-    let (mlp, _) = train_tape_mlp(prepared, part_c_config, loss, 0.0, seed)?;
-    add(
         MitigationKind::WeightDecay,
-        format!("L2 weight decay λ = {}", config.weight_decay),
-        &mlp,
-        prepared,
-    );
-
-    progress.step("Part D: dropout");
-    let (mlp, _) = train_tape_mlp(
-        prepared,
-        part_c_config,
-        LossOptions::default(),
-        config.dropout,
-        seed,
-    )?;
-    add(
         MitigationKind::Dropout,
-        format!("dropout p = {} on hidden layers", config.dropout),
-        &mlp,
+    ]
+    .into_iter()
+    .filter(|&kind| kind != MitigationKind::DropRootCause || reduced.is_some())
+    .collect();
+    let setup = Setup {
         prepared,
-    );
+        reduced: reduced.as_ref(),
+        config,
+        part_c_config,
+    };
+    for &kind in &kinds {
+        progress.step(&match (kind, &root_cause.feature) {
+            (MitigationKind::DropRootCause, Some(column)) => {
+                format!("Part D: retraining without `{column}`")
+            }
+            (MitigationKind::ClassWeights, _) => "Part D: class-weighted loss".to_string(),
+            (MitigationKind::WeightDecay, _) => "Part D: weight decay".to_string(),
+            _ => "Part D: dropout".to_string(),
+        });
+        let (mlp, p) = setup.train(kind, seed)?;
+        let description = match (kind, &root_cause.feature) {
+            (MitigationKind::DropRootCause, Some(column)) => {
+                format!("retrained without `{column}`")
+            }
+            (MitigationKind::ClassWeights, _) => {
+                "loss weighted inversely to class frequency".into()
+            }
+            (MitigationKind::WeightDecay, _) => {
+                format!("L2 weight decay λ = {}", config.weight_decay)
+            }
+            _ => format!("dropout p = {} on hidden layers", config.dropout),
+        };
+        add(kind, description, &mlp, p);
+    }
 
     let (class, _) = majority(&prepared.train.y, k);
     let constant = |n: usize| vec![class; n];
@@ -659,6 +671,13 @@ pub fn run_part_d(
         test_acc: accuracy(&constant(prepared.test.y.len()), &prepared.test.y),
     });
 
+    progress.step(&format!(
+        "Part D: the model and {} mitigations over {} seeds",
+        kinds.len(),
+        config.mitigation_seeds
+    ));
+    let mitigation_seeds = over_seeds(&setup, &kinds, &model, &mitigations, seed, progress)?;
+
     let class_share_shift =
         stats::total_variation(&shares(&prepared.train.y, k), &shares(&prepared.test.y, k));
     let verdicts = PartDVerdicts {
@@ -666,6 +685,7 @@ pub fn run_part_d(
         overfitting: overfitting(model.overfitting_gap, config.overfitting_gap),
         class_mix: class_mix(class_share_shift, config.class_mix_shift),
         best_mitigation: best_mitigation(&mitigations),
+        best_over_seeds: best_mitigation_over_seeds(&mitigation_seeds),
     };
     Ok((
         PartD {
@@ -683,10 +703,115 @@ pub fn run_part_d(
                 .and_then(|c| column_distribution(train_table, test_table, c)),
             root_cause,
             mitigations,
+            mitigation_seeds,
             verdicts,
         },
         models,
     ))
+}
+
+/// What every mitigation is trained from.
+struct Setup<'a> {
+    prepared: &'a Prepared,
+    /// The data without the root-cause column, when there is one.
+    reduced: Option<&'a Prepared>,
+    config: &'a PartDConfig,
+    part_c_config: &'a PartCConfig,
+}
+
+impl<'a> Setup<'a> {
+    /// Trains mitigation `kind` (not the majority baseline) from `seed`; returns the model
+    /// with the data it reads.
+    fn train(
+        &self,
+        kind: MitigationKind,
+        seed: u64,
+    ) -> Result<(Mlp, &'a Prepared), ExperimentError> {
+        let (c, p) = (self.part_c_config, self.prepared);
+        let k = p.n_classes;
+        let (data, loss, dropout) = match kind {
+            MitigationKind::DropRootCause => {
+                (self.reduced.unwrap_or(p), LossOptions::default(), 0.0)
+            }
+            MitigationKind::ClassWeights => (
+                p,
+                LossOptions {
+                    class_weights: Some(models::class_weights(&p.train.y, k)),
+                    ..LossOptions::default()
+                },
+                0.0,
+            ),
+            MitigationKind::WeightDecay => (
+                p,
+                LossOptions {
+                    weight_decay: self.config.weight_decay,
+                    ..LossOptions::default()
+                },
+                0.0,
+            ),
+            MitigationKind::Dropout | MitigationKind::MajorityBaseline => {
+                (p, LossOptions::default(), self.config.dropout)
+            }
+        };
+        let (mlp, _) = train_tape_mlp(data, c, loss, dropout, seed)?;
+        Ok((mlp, data))
+    }
+}
+
+/// The original model and each mitigation over `config.mitigation_seeds` seeds (`seed`,
+/// `seed + 1`, …); the protocol seed's numbers are the ones already measured.
+fn over_seeds(
+    setup: &Setup<'_>,
+    kinds: &[MitigationKind],
+    model: &Evaluation,
+    measured: &[Mitigation],
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<Vec<SeedAccuracies>, ExperimentError> {
+    let n = setup.config.mitigation_seeds.max(1);
+    let seeds: Vec<u64> = (0..n as u64).map(|s| seed + s).collect();
+    // Per model (original first, then `kinds`): (validation, test) per seed.
+    let mut acc: Vec<Vec<(f64, f64)>> = vec![vec![(model.val_acc, model.test_acc)]];
+    for &kind in kinds {
+        let m = measured.iter().find(|m| m.name == kind);
+        acc.push(m.map(|m| (m.val_acc, m.test_acc)).into_iter().collect());
+    }
+    for (done, &s) in seeds.iter().enumerate().skip(1) {
+        let (mlp, _) = train_tape_mlp(
+            setup.prepared,
+            setup.part_c_config,
+            LossOptions::default(),
+            0.0,
+            s,
+        )?;
+        let e = evaluate(&mlp, setup.prepared);
+        acc[0].push((e.val_acc, e.test_acc));
+        for (j, &kind) in kinds.iter().enumerate() {
+            let (mlp, data) = setup.train(kind, s)?;
+            let e = evaluate(&mlp, data);
+            acc[j + 1].push((e.val_acc, e.test_acc));
+        }
+        progress.advance(done + 1, n);
+    }
+    let names = std::iter::once("original").chain(kinds.iter().map(|k| k.name()));
+    let original: Vec<f64> = acc[0].iter().map(|a| a.1).collect();
+    Ok(names
+        .zip(&acc)
+        .enumerate()
+        .map(|(i, (name, a))| {
+            let test_acc: Vec<f64> = a.iter().map(|x| x.1).collect();
+            SeedAccuracies {
+                name: name.to_string(),
+                seeds: seeds.clone(),
+                val_acc: a.iter().map(|x| x.0).collect(),
+                test_acc_interval: mean_interval(&test_acc),
+                test_difference: (i > 0)
+                    .then(|| paired_interval(&test_acc, &original))
+                    .flatten(),
+                test_acc,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -8,27 +8,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{GradientEvidence, Q2Cell, Q2Headline, SweepPoint};
+use crate::evidence::{GradientEvidence, Q2Cell, Q2Headline};
+use crate::evidence::{InitScheme, SeedAccuracies, SeedRuns};
+use crate::interval::{Direction, Interval, paired_interval};
 
-/// Is sigmoid stuck, or only slow? Read from the best run of the sigmoid sweep.
+/// Is sigmoid stuck, or only slow? Read from the sigmoid runs over seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SigmoidProgress {
-    /// The best sweep run beats the majority share by more than the margin: it learns
-    /// with a larger step or more iterations.
+    /// Some learning rate's whole 95 % interval of validation accuracy lies above the
+    /// majority share plus the margin: sigmoid learns within the budget with that step.
     Slow,
-    /// No sweep run gets past the majority share by the margin.
+    /// Every learning rate's whole interval lies below the majority share plus the margin.
     Stuck,
+    /// Neither: the intervals straddle the line, more seeds would be needed.
+    Undetermined,
 }
 
 /// The sweep verdict and what it was drawn from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SweepVerdict {
-    /// Index into `sigmoid_sweep` of the best run (highest finite validation accuracy; the
-    /// last one on ties).
+pub struct ProgressVerdict {
+    /// Index into `sigmoid_runs` of the deciding run: the study-initialised sigmoid run
+    /// whose interval has the highest lower end.
     pub best: usize,
-    /// Its validation accuracy.
-    pub best_val_acc: f64,
+    /// Its validation accuracy over seeds.
+    pub val_acc: Interval,
     /// The majority share of validation.
     pub majority_share: f64,
     /// Margin over the majority share a run needs to count as learning.
@@ -37,27 +41,112 @@ pub struct SweepVerdict {
     pub finding: SigmoidProgress,
 }
 
-/// Slow or stuck: `best_val_acc > majority_share + margin` means slow.
-pub fn sigmoid_sweep(
-    sweep: &[SweepPoint],
+/// Slow, stuck or undetermined from the study-initialised sigmoid runs with an interval
+/// (a run with a diverged seed has none and does not count); `None` if there is none.
+pub fn sigmoid_progress(
+    runs: &[SeedRuns],
     majority_share: f64,
     margin: f64,
-) -> Option<SweepVerdict> {
-    let (best, p) = sweep
+) -> Option<ProgressVerdict> {
+    let line = majority_share + margin;
+    let candidates: Vec<(usize, Interval)> = runs
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.val_acc.is_finite())
-        .max_by(|a, b| a.1.val_acc.total_cmp(&b.1.val_acc))?;
-    Some(SweepVerdict {
+        .filter(|(_, r)| r.activation == models::Activation::Sigmoid && r.init == InitScheme::Study)
+        .filter_map(|(i, r)| Some((i, r.val_acc_interval?)))
+        .collect();
+    let &(best, val_acc) = candidates
+        .iter()
+        .max_by(|a, b| a.1.low.total_cmp(&b.1.low))?;
+    let finding = if val_acc.low > line {
+        SigmoidProgress::Slow
+    } else if candidates.iter().all(|(_, i)| i.high < line) {
+        SigmoidProgress::Stuck
+    } else {
+        SigmoidProgress::Undetermined
+    };
+    Some(ProgressVerdict {
         best,
-        best_val_acc: p.val_acc,
+        val_acc,
         majority_share,
         margin,
-        finding: if p.val_acc > majority_share + margin {
-            SigmoidProgress::Slow
-        } else {
-            SigmoidProgress::Stuck
-        },
+        finding,
+    })
+}
+
+/// What the comparison over seeds says would cure sigmoid's slow start: a larger step, an
+/// initialisation scaled for sigmoid, both, or neither (at the study's budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// Only the larger step raises validation accuracy (paired interval above zero).
+    StepSize,
+    /// Only the scaled initialisation does.
+    Initialisation,
+    /// Both do.
+    Both,
+    /// Neither is detected.
+    Neither,
+}
+
+/// The step-or-initialisation verdict and the paired comparisons it was drawn from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RemedyVerdict {
+    /// Index into `sigmoid_runs` of the study's setting (study initialisation, study rate).
+    pub study: usize,
+    /// Index of the larger-step run compared with it: among the study-initialised runs at a
+    /// larger rate with an interval, the highest mean validation accuracy.
+    pub larger_step: usize,
+    /// Index of the run from the initialisation scaled for sigmoid, at the study's rate.
+    pub scaled_init: usize,
+    /// Larger step minus study, validation accuracy paired by seed.
+    pub step_difference: Interval,
+    /// Scaled initialisation minus study, paired by seed.
+    pub init_difference: Interval,
+    /// The verdict.
+    pub finding: Remedy,
+}
+
+/// Step or initialisation, from paired differences of final validation accuracy over the
+/// seeds the runs share; `None` when the study's run, a larger-step run or the scaled run
+/// is missing, or their seeds differ.
+pub fn remedy(runs: &[SeedRuns], study_learning_rate: f64) -> Option<RemedyVerdict> {
+    let sigmoid = |r: &&SeedRuns| r.activation == models::Activation::Sigmoid;
+    let position = |init: InitScheme, lr: f64| {
+        runs.iter()
+            .position(|r| sigmoid(&r) && r.init == init && r.learning_rate == lr)
+    };
+    let study = position(InitScheme::Study, study_learning_rate)?;
+    let scaled_init = position(InitScheme::SigmoidScaled, study_learning_rate)?;
+    let larger_step = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            sigmoid(r) && r.init == InitScheme::Study && r.learning_rate > study_learning_rate
+        })
+        .filter_map(|(i, r)| Some((i, r.val_acc_interval?.mean)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?
+        .0;
+    let paired = |a: usize| {
+        (runs[a].seeds == runs[study].seeds)
+            .then(|| paired_interval(&runs[a].val_acc, &runs[study].val_acc))
+            .flatten()
+    };
+    let (step_difference, init_difference) = (paired(larger_step)?, paired(scaled_init)?);
+    let helps = |i: &Interval| i.direction() == Direction::Higher;
+    let finding = match (helps(&step_difference), helps(&init_difference)) {
+        (true, true) => Remedy::Both,
+        (true, false) => Remedy::StepSize,
+        (false, true) => Remedy::Initialisation,
+        (false, false) => Remedy::Neither,
+    };
+    Some(RemedyVerdict {
+        study,
+        larger_step,
+        scaled_init,
+        step_difference,
+        init_difference,
+        finding,
     })
 }
 
@@ -268,6 +357,51 @@ pub fn overfitting(gap: f64, max_gap: f64) -> OverfittingVerdict {
             Overfitting::Possible
         },
     }
+}
+
+/// Which mitigation does best on test over seeds, and is that detected?
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MitigationVerdict {
+    /// Index into `mitigation_seeds` of the mitigation with the highest mean test accuracy.
+    pub best: usize,
+    /// Its test accuracy minus the original model's, paired by seed.
+    pub over_original: Interval,
+    /// Where that interval lies: `Higher` means the mitigation detectably helps on test.
+    pub finding: Direction,
+    /// Index of the mitigation with the next highest mean, if any.
+    pub runner_up: Option<usize>,
+    /// Best minus runner-up, paired by seed: `Higher` means the ranking is detected, not
+    /// an accident of the seeds.
+    pub over_runner_up: Option<Interval>,
+}
+
+/// The best mitigation by mean test accuracy over seeds (entries named `"original"` are
+/// the reference, not candidates; entries without an interval do not count), with its
+/// paired differences from the original and from the runner-up; `None` without a
+/// candidate.
+pub fn best_mitigation_over_seeds(models: &[SeedAccuracies]) -> Option<MitigationVerdict> {
+    let mut ranked: Vec<(usize, f64)> = models
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.name != "original")
+        .filter_map(|(i, m)| Some((i, m.test_acc_interval?.mean)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let best = ranked.first()?.0;
+    let over_original = models[best].test_difference?;
+    let runner_up = ranked.get(1).map(|r| r.0);
+    let over_runner_up = runner_up.and_then(|r| {
+        (models[r].seeds == models[best].seeds)
+            .then(|| paired_interval(&models[best].test_acc, &models[r].test_acc))
+            .flatten()
+    });
+    Some(MitigationVerdict {
+        best,
+        over_original,
+        finding: over_original.direction(),
+        runner_up,
+        over_runner_up,
+    })
 }
 
 /// Does the class mix of test differ from training's?

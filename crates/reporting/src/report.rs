@@ -242,6 +242,26 @@ fn pct_cell(value: f64) -> String {
     }
 }
 
+/// A difference of accuracies over seeds (the interval at `pointer` in `file`) in points,
+/// with what its 95 % interval says: higher, lower, or no difference detected.
+fn difference(
+    w: &mut Writer,
+    d: &experiments::interval::Interval,
+    file: &str,
+    pointer: &str,
+) -> String {
+    use experiments::interval::Direction;
+    let mean = w.points(d.mean, file, format!("{pointer}/mean"));
+    let low = w.points(d.low, file, format!("{pointer}/low"));
+    let high = w.points(d.high, file, format!("{pointer}/high"));
+    let direction = match d.direction() {
+        Direction::Higher => "higher",
+        Direction::Lower => "lower",
+        Direction::NotDetected => "no difference detected",
+    };
+    format!("{mean} ({direction}; confidence interval {low} to {high})")
+}
+
 /// JSON-pointer escaping of one key.
 fn key(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")

@@ -216,3 +216,119 @@ fn a_data_quality_paragraph_appears_only_with_findings() {
         rendered.markdown
     );
 }
+
+/// Sets every sigmoid setting's per-seed validation accuracies (`pick` by setting) and
+/// recomputes Part B's verdicts from them, as the experiment would.
+fn set_sigmoid_runs(
+    results: &mut Results,
+    files: &mut BTreeMap<String, Value>,
+    pick: impl Fn(&experiments::part_b::SeedRuns) -> f64,
+) {
+    use experiments::{interval::mean_interval, verdicts};
+    let b = &mut results.part_b;
+    for r in &mut b.sigmoid_runs {
+        let level = pick(r);
+        r.val_acc = (0..r.seeds.len())
+            .map(|k| level + 0.002 * k as f64)
+            .collect();
+        r.val_acc_interval = mean_interval(&r.val_acc);
+    }
+    b.verdicts.sigmoid_progress =
+        verdicts::sigmoid_progress(&b.sigmoid_runs, b.majority_share, b.config.stuck_margin);
+    b.verdicts.remedy = verdicts::remedy(&b.sigmoid_runs, b.config.learning_rate);
+    files.insert(
+        files::PART_B.to_string(),
+        serde_json::to_value(&results.part_b).unwrap(),
+    );
+}
+
+#[test]
+fn part_b_verdicts_change_their_words_with_the_measurements() {
+    use experiments::part_b::InitScheme;
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let (majority, study_lr) = (
+        results.part_b.majority_share,
+        results.part_b.config.learning_rate,
+    );
+    // A larger step and the scaled initialisation both lift sigmoid well past the majority.
+    set_sigmoid_runs(&mut results, &mut files, |r| {
+        if r.init == InitScheme::SigmoidScaled || r.learning_rate > study_lr {
+            majority + 0.2
+        } else {
+            majority
+        }
+    });
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    let md = &rendered.markdown;
+    assert!(md.contains("sigmoid is not stuck"), "{md}");
+    assert!(md.contains("Both help"), "{md}");
+    assert!(!md.contains("within this budget sigmoid is stuck"));
+
+    // Every setting stays at the majority share: stuck, and neither change helps.
+    set_sigmoid_runs(&mut results, &mut files, |_| majority);
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    let md = &rendered.markdown;
+    assert!(md.contains("within this budget sigmoid is stuck"), "{md}");
+    assert!(md.contains("Neither change is detected to help"), "{md}");
+    assert!(!md.contains("sigmoid is not stuck"));
+
+    // Only the larger step helps.
+    set_sigmoid_runs(&mut results, &mut files, |r| {
+        if r.learning_rate > study_lr {
+            majority + 0.2
+        } else {
+            majority
+        }
+    });
+    let md = render(&results).unwrap().markdown;
+    assert!(
+        md.contains("the measurements point to the step size"),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_mitigation_verdict_changes_its_words_with_the_measurements() {
+    use experiments::interval::{mean_interval, paired_interval};
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let set = |results: &mut Results, files: &mut BTreeMap<String, Value>, gain: f64| {
+        let d = &mut results.part_d;
+        let original = d.mitigation_seeds[0].test_acc.clone();
+        for (i, m) in d.mitigation_seeds.iter_mut().enumerate().skip(1) {
+            // The first mitigation gains `gain` on every seed (with a little spread), the
+            // others nothing.
+            let lift = if i == 1 { gain } else { 0.0 };
+            m.test_acc = original
+                .iter()
+                .enumerate()
+                .map(|(k, a)| a + lift + 0.001 * ((k + i) % 2) as f64)
+                .collect();
+            m.test_acc_interval = mean_interval(&m.test_acc);
+            m.test_difference = paired_interval(&m.test_acc, &original);
+        }
+        d.verdicts.best_over_seeds =
+            experiments::verdicts::best_mitigation_over_seeds(&d.mitigation_seeds);
+        files.insert(
+            files::PART_D.to_string(),
+            serde_json::to_value(&results.part_d).unwrap(),
+        );
+    };
+    set(&mut results, &mut files, 0.1);
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    assert!(rendered.markdown.contains("it detectably helps on test"));
+    set(&mut results, &mut files, 0.0);
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    assert!(
+        rendered
+            .markdown
+            .contains("no gain over the original model is detected"),
+        "{}",
+        rendered.markdown
+    );
+}

@@ -107,7 +107,7 @@ pub(super) fn dominance(
         groupings.push((name.clone(), Kind::Numeric, g));
     }
 
-    let rules = groupings
+    let rules: Vec<OneColumnRule> = groupings
         .into_iter()
         .map(|(column, kind, g)| {
             let mut fit = vec![vec![0usize; k]; g.groups];
@@ -156,7 +156,10 @@ pub(super) fn dominance(
         })
         .collect();
 
+    let (same_verdict_above, same_verdict_up_to) = verdict_range(&rules);
     Dominance {
+        same_verdict_above,
+        same_verdict_up_to,
         measure: format!(
             "share of the majority baseline's validation errors removed by the best \
              one-column rule (numeric: {} quantile bins fitted on the training split, \
@@ -172,6 +175,22 @@ pub(super) fn dominance(
     }
 }
 
+/// The thresholds that flag exactly the columns flagged now: above the largest error
+/// reduction of an unflagged rule, up to the smallest of a flagged one (a rule is flagged
+/// when its reduction reaches the threshold); `None` where nothing bounds the range.
+pub fn verdict_range(rules: &[OneColumnRule]) -> (Option<f64>, Option<f64>) {
+    let reductions = |flagged: bool| {
+        rules
+            .iter()
+            .filter(move |r| r.dominant == flagged && r.error_reduction.is_finite())
+            .map(|r| r.error_reduction)
+    };
+    (
+        reductions(false).reduce(f64::max),
+        reductions(true).reduce(f64::min),
+    )
+}
+
 /// Index of the largest count (the lowest index on ties, so results are deterministic).
 fn argmax(counts: &[usize]) -> usize {
     let mut best = 0;
@@ -181,4 +200,37 @@ fn argmax(counts: &[usize]) -> usize {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(error_reduction: f64, threshold: f64) -> OneColumnRule {
+        OneColumnRule {
+            column: "c".into(),
+            kind: Kind::Numeric,
+            groups: 2,
+            validation_accuracy: 0.5,
+            error_reduction,
+            uncertainty_coefficient: None,
+            test_accuracy: None,
+            dominant: error_reduction >= threshold,
+        }
+    }
+
+    #[test]
+    fn the_verdict_holds_between_the_nearest_unflagged_and_flagged_reductions() {
+        let rules = [
+            rule(0.05, 0.3),
+            rule(0.62, 0.3),
+            rule(0.18, 0.3),
+            rule(0.45, 0.3),
+        ];
+        assert_eq!(verdict_range(&rules), (Some(0.18), Some(0.45)));
+        // Nothing flagged: any threshold above the largest reduction gives the same verdict.
+        let rules = [rule(0.05, 0.7), rule(0.62, 0.7)];
+        assert_eq!(verdict_range(&rules), (Some(0.62), None));
+        assert_eq!(verdict_range(&[rule(0.5, 0.1)]), (None, Some(0.5)));
+    }
 }

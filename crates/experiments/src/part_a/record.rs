@@ -89,6 +89,12 @@ pub struct Dominance {
     pub baseline_accuracy: f64,
     /// Every feature's rule, in schema order (categorical, then numeric).
     pub rules: Vec<OneColumnRule>,
+    /// The threshold was chosen on this same data; the same columns are flagged for every
+    /// threshold `t` with `same_verdict_above < t ≤ same_verdict_up_to` (`None`: unbounded
+    /// on that side), so the report can say how far the verdict carries.
+    pub same_verdict_above: Option<f64>,
+    /// See `same_verdict_above`.
+    pub same_verdict_up_to: Option<f64>,
 }
 
 /// Train-versus-test shift of one numeric column.

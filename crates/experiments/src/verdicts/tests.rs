@@ -5,31 +5,88 @@ use models::Activation;
 
 use super::*;
 
-fn point(learning_rate: f64, val_acc: f64) -> SweepPoint {
-    SweepPoint {
+fn runs(init: InitScheme, learning_rate: f64, val_acc: &[f64]) -> SeedRuns {
+    SeedRuns {
+        activation: Activation::Sigmoid,
+        init,
         learning_rate,
-        iterations: 100,
-        loss: 1.0,
-        train_acc: val_acc,
-        val_acc,
-        diverged_at: None,
+        iterations: 200,
+        seeds: (0..val_acc.len() as u64).collect(),
+        val_acc: val_acc.to_vec(),
+        loss: vec![1.0; val_acc.len()],
+        diverged: val_acc.iter().filter(|v| v.is_nan()).count(),
+        val_acc_interval: crate::interval::mean_interval(val_acc),
     }
 }
 
+const STUDY: InitScheme = InitScheme::Study;
+const SCALED: InitScheme = InitScheme::SigmoidScaled;
+
 #[test]
-fn sigmoid_is_slow_only_when_the_best_run_beats_the_majority_by_the_margin() {
-    let sweep = [point(0.1, 0.50), point(1.0, 0.62), point(3.0, f64::NAN)];
-    let v = sigmoid_sweep(&sweep, 0.56, 0.05).unwrap();
-    assert_eq!((v.best, v.best_val_acc), (1, 0.62));
+fn sigmoid_is_slow_only_when_a_whole_interval_clears_the_majority_by_the_margin() {
+    // lr 1.0: mean 0.70, interval about 0.69..0.71, clear of 0.56 + 0.05.
+    let sweep = [
+        runs(STUDY, 0.1, &[0.56, 0.56, 0.57]),
+        runs(STUDY, 1.0, &[0.70, 0.69, 0.71]),
+        runs(STUDY, 3.0, &[0.9, f64::NAN, 0.9]),
+        runs(SCALED, 0.1, &[0.95, 0.95, 0.96]),
+    ];
+    let v = sigmoid_progress(&sweep, 0.56, 0.05).unwrap();
+    assert_eq!(v.best, 1, "the diverged and the scaled runs do not count");
     assert_eq!(v.finding, SigmoidProgress::Slow);
-    let v = sigmoid_sweep(&sweep, 0.58, 0.05).unwrap();
-    assert_eq!(
-        v.finding,
-        SigmoidProgress::Stuck,
-        "0.62 is not past 0.58 + 0.05"
-    );
-    assert_eq!(sigmoid_sweep(&[point(0.1, f64::NAN)], 0.5, 0.05), None);
-    assert_eq!(sigmoid_sweep(&[], 0.5, 0.05), None);
+    // Every interval below 0.70 + 0.05: stuck.
+    let v = sigmoid_progress(&sweep, 0.70, 0.05).unwrap();
+    assert_eq!(v.finding, SigmoidProgress::Stuck);
+    // A mean above the line whose interval reaches below it decides nothing.
+    let wide = [runs(STUDY, 1.0, &[0.50, 0.90, 0.70])];
+    let v = sigmoid_progress(&wide, 0.56, 0.05).unwrap();
+    assert!(v.val_acc.mean > 0.61 && v.val_acc.low < 0.61);
+    assert_eq!(v.finding, SigmoidProgress::Undetermined);
+    assert_eq!(sigmoid_progress(&sweep[2..3], 0.5, 0.05), None);
+    assert_eq!(sigmoid_progress(&[], 0.5, 0.05), None);
+}
+
+#[test]
+fn the_remedy_follows_the_paired_differences() {
+    let study = runs(STUDY, 0.1, &[0.56, 0.57, 0.56, 0.58]);
+    let step = runs(STUDY, 1.0, &[0.80, 0.82, 0.79, 0.81]);
+    let weaker_step = runs(STUDY, 0.3, &[0.70, 0.71, 0.70, 0.72]);
+    let same_as_study = runs(SCALED, 0.1, &[0.57, 0.56, 0.58, 0.56]);
+    let better_init = runs(SCALED, 0.1, &[0.60, 0.61, 0.60, 0.62]);
+
+    let all = [
+        study.clone(),
+        weaker_step.clone(),
+        step.clone(),
+        same_as_study,
+    ];
+    let v = remedy(&all, 0.1).unwrap();
+    assert_eq!((v.study, v.larger_step, v.scaled_init), (0, 2, 3));
+    assert!((v.step_difference.mean - 0.2375).abs() < 1e-12);
+    assert_eq!(v.init_difference.direction(), Direction::NotDetected);
+    assert_eq!(v.finding, Remedy::StepSize);
+
+    let all = [study.clone(), step.clone(), better_init.clone()];
+    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Both);
+    let all = [
+        study.clone(),
+        runs(STUDY, 1.0, &[0.56, 0.58, 0.56, 0.57]),
+        better_init,
+    ];
+    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Initialisation);
+    let flat = runs(STUDY, 1.0, &[0.57, 0.56, 0.58, 0.56]);
+    let all = [
+        study.clone(),
+        flat,
+        runs(SCALED, 0.1, &[0.56, 0.57, 0.56, 0.58]),
+    ];
+    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Neither);
+
+    // No scaled run, or seeds that do not pair: no verdict.
+    assert_eq!(remedy(&[study.clone(), step.clone()], 0.1), None);
+    let mut unpaired = runs(SCALED, 0.1, &[0.60, 0.61, 0.60, 0.62]);
+    unpaired.seeds = vec![9, 10, 11, 12];
+    assert_eq!(remedy(&[study, step, unpaired], 0.1), None);
 }
 
 fn evidence(activation: Activation, ratio: f64, saturation_last: Vec<f64>) -> GradientEvidence {
@@ -88,6 +145,44 @@ fn a_collapse_needs_a_gap_past_the_threshold_and_enough_test_rows() {
     let c = collapse(0.80, 0.0, 1, 0.05, 30);
     assert_eq!(c.finding, Collapse::TooFewRows);
     assert_eq!((c.test_rows, c.min_test_rows), (1, 30));
+}
+
+fn accuracies(name: &str, test_acc: &[f64], original: Option<&[f64]>) -> SeedAccuracies {
+    SeedAccuracies {
+        name: name.to_string(),
+        seeds: (0..test_acc.len() as u64).collect(),
+        val_acc: test_acc.to_vec(),
+        test_acc: test_acc.to_vec(),
+        test_acc_interval: crate::interval::mean_interval(test_acc),
+        test_difference: original.and_then(|o| crate::interval::paired_interval(test_acc, o)),
+    }
+}
+
+#[test]
+fn the_best_mitigation_over_seeds_is_judged_by_paired_intervals() {
+    let original = [0.35, 0.34, 0.36, 0.35];
+    let drop = [0.62, 0.63, 0.61, 0.62];
+    let decay = [0.36, 0.34, 0.37, 0.35];
+    let models = [
+        accuracies("original", &original, None),
+        accuracies("weight_decay", &decay, Some(&original)),
+        accuracies("drop_root_cause", &drop, Some(&original)),
+    ];
+    let v = best_mitigation_over_seeds(&models).unwrap();
+    assert_eq!(
+        (v.best, v.runner_up),
+        (2, Some(1)),
+        "the original is no candidate"
+    );
+    assert_eq!(v.finding, Direction::Higher);
+    assert!((v.over_original.mean - 0.27).abs() < 1e-12);
+    assert_eq!(v.over_runner_up.unwrap().direction(), Direction::Higher);
+
+    // Alone, weight decay is the best, but its gain over the original is not detected.
+    let v = best_mitigation_over_seeds(&models[..2]).unwrap();
+    assert_eq!((v.best, v.runner_up, v.over_runner_up), (1, None, None));
+    assert_eq!(v.finding, Direction::NotDetected);
+    assert_eq!(best_mitigation_over_seeds(&models[..1]), None);
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use experiments::verdicts::{Attenuation, Saturation, SigmoidProgress};
+use experiments::interval::Interval;
+use experiments::part_b::{InitScheme, PartB};
+use experiments::verdicts::{Attenuation, Remedy, Saturation, SigmoidProgress};
 
 use super::*;
 use crate::activation_label;
@@ -43,31 +45,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "Validation accuracy over seeds, mean and one standard deviation",
     );
     w.raw("### Is sigmoid stuck, or only slow?");
-    if let Some(v) = &b.verdicts.sigmoid_sweep {
-        let (i, p) = (v.best, &b.sigmoid_sweep[v.best]);
-        let acc = w.pct(p.val_acc, F, format!("/sigmoid_sweep/{i}/val_acc"));
-        let plr = w.num(
-            p.learning_rate,
-            2,
-            F,
-            format!("/sigmoid_sweep/{i}/learning_rate"),
-        );
-        let pit = w.num(
-            p.iterations as f64,
-            0,
-            F,
-            format!("/sigmoid_sweep/{i}/iterations"),
-        );
-        let verdict = match v.finding {
-            SigmoidProgress::Slow => {
-                "Sigmoid is not stuck, only slow: with a larger step or more iterations it learns."
-            }
-            SigmoidProgress::Stuck => {
-                "Sigmoid stays near the majority share across the sweep: within this budget it is stuck."
-            }
-        };
-        w.para(format!("The best sigmoid run of the sweep reaches {acc} on validation at learning rate {plr} after {pit} iterations (@tab:sweep, @fig:part_b_sweep). {verdict}"));
-    }
+    progress(w, b);
     let mut t = String::from(
         "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
     );
@@ -89,8 +67,12 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         }
     }
     w.table(
-        "Sigmoid over learning rates and iteration budgets {#tab:sweep}",
+        "Sigmoid over learning rates and iteration budgets, one seed (the protocol's) {#tab:sweep}",
         &t,
+    );
+    w.table(
+        "Final validation accuracy over seeds, each run for the study's iterations: mean and 95 % Student-t confidence interval over seeds {#tab:sigmoid-seeds}",
+        &runs_table(b),
     );
     w.figure(
         "part_b_sweep",
@@ -153,18 +135,16 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             format!("/gradients/{si}/saturation_last/{}", v.max_saturation_layer),
         );
         let verdict = if v.attenuation == Attenuation::Vanishing {
-            "The first layer's gradient is attenuated far more under sigmoid than under ReLU: the measurements support \
-             vanishing gradients as part of the story."
+            "The first layer's weight gradient is attenuated far more, relative to the output layer's, under sigmoid \
+             than under ReLU. A weight gradient multiplies the layer's input by its backward signal, so this ratio \
+             mixes the two; the backward signal alone is measured below."
         } else {
-            "The first layer's gradient is not attenuated much more under sigmoid than under ReLU relative to the output \
-             layer, so vanishing gradients through depth do not explain the stall on their own; with only two hidden \
-             layers, sigmoid's small derivative (at most one quarter) slows every layer, which the sweep shows is cured \
-             by a larger step."
+            "The first layer's weight gradient is not attenuated much more under sigmoid than under ReLU relative to \
+             the output layer's. A weight gradient multiplies the layer's input by its backward signal, so this ratio \
+             mixes the two; the backward signal alone is measured below."
         };
         let saturation = if v.saturation == Saturation::Negligible {
-            " Saturation is not the mechanism: almost no sigmoid unit sits on a flat tail. The attenuation comes from \
-             the sigmoid's derivative, at most one quarter at every unit, multiplied once per layer, and it is small \
-             at every layer alike, so the fix is a larger step (see the sweep), not a different initialisation."
+            " Saturation is not the mechanism: almost no sigmoid unit sits on a flat tail."
         } else {
             " A noticeable share of sigmoid units is saturated, so saturation adds to the attenuation."
         };
@@ -177,6 +157,8 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             ));
         }
     }
+    signals(w, b);
+    remedy(w, b);
     w.figure(
         "part_b_gradients_relu",
         "Gradient magnitudes per layer, ReLU",
@@ -185,4 +167,245 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "part_b_gradients_sigmoid",
         "Gradient magnitudes per layer and saturation, sigmoid",
     );
+}
+
+fn init_label(init: InitScheme) -> &'static str {
+    match init {
+        InitScheme::Study => "the study's",
+        InitScheme::SigmoidScaled => "scaled for sigmoid",
+    }
+}
+
+/// `mean (low–high)` of an interval for a table cell, `scale` × the values (100 for
+/// percentages), or a dash.
+fn interval_cell(i: &Option<Interval>, scale: f64, decimals: usize, unit: &str) -> String {
+    match i {
+        Some(i) => format!(
+            "{:.d$}{unit} ({:.d$}–{:.d$})",
+            scale * i.mean,
+            scale * i.low,
+            scale * i.high,
+            d = decimals
+        ),
+        None => "—".to_string(),
+    }
+}
+
+fn runs_table(b: &PartB) -> String {
+    let mut t = String::from(
+        "| initialisation | learning rate | iterations | seeds | diverged | validation accuracy |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for r in &b.sigmoid_runs {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} |",
+            init_label(r.init),
+            r.learning_rate,
+            r.iterations,
+            r.seeds.len(),
+            r.diverged,
+            interval_cell(&r.val_acc_interval, 100.0, 1, "%")
+        );
+    }
+    t
+}
+
+/// The "stuck or slow" verdict over seeds.
+fn progress(w: &mut Writer, b: &PartB) {
+    const F: &str = files::PART_B;
+    let Some(v) = &b.verdicts.sigmoid_progress else {
+        w.para(
+            "No sigmoid setting finished on every seed, so the runs over seeds give no verdict on whether sigmoid \
+             is stuck."
+                .to_string(),
+        );
+        return;
+    };
+    let i = v.best;
+    let r = &b.sigmoid_runs[i];
+    let p = "/verdicts/sigmoid_progress/val_acc";
+    let n = w.count(
+        r.seeds.len(),
+        F,
+        format!("/sigmoid_runs/{i}/val_acc_interval/n"),
+    );
+    let it = w.num(
+        r.iterations as f64,
+        0,
+        F,
+        format!("/sigmoid_runs/{i}/iterations"),
+    );
+    let lr = w.num(
+        r.learning_rate,
+        2,
+        F,
+        format!("/sigmoid_runs/{i}/learning_rate"),
+    );
+    let mean = w.pct(v.val_acc.mean, F, format!("{p}/mean"));
+    let low = w.pct(v.val_acc.low, F, format!("{p}/low"));
+    let high = w.pct(v.val_acc.high, F, format!("{p}/high"));
+    let maj = w.pct(
+        v.majority_share,
+        F,
+        "/verdicts/sigmoid_progress/majority_share",
+    );
+    let margin = w.points(v.margin, F, "/verdicts/sigmoid_progress/margin");
+    let verdict = match v.finding {
+        SigmoidProgress::Slow => format!(
+            "The whole interval lies above the majority share ({maj}) plus a margin of {margin}: sigmoid is not \
+             stuck; with this step it learns within the study's budget."
+        ),
+        SigmoidProgress::Stuck => format!(
+            "Even this, the best setting, stays below the majority share ({maj}) plus a margin of {margin}, as does \
+             every other rate: within this budget sigmoid is stuck."
+        ),
+        SigmoidProgress::Undetermined => format!(
+            "The interval reaches below the majority share ({maj}) plus a margin of {margin}, and no rate's interval \
+             lies wholly above it: these seeds do not decide whether sigmoid is stuck or slow."
+        ),
+    };
+    w.para(format!(
+        "Over {n} seeds of {it} iterations each, the study-initialised sigmoid setting with the highest lower \
+         confidence bound is learning rate {lr}: {mean} on validation (confidence interval {low} to {high}; \
+         @tab:sigmoid-seeds). {verdict} The single-seed sweep (@tab:sweep, @fig:part_b_sweep) shows the \
+         same runs over longer budgets."
+    ));
+}
+
+/// The backward signal per layer (Part B(b)), measured apart from the activations.
+fn signals(w: &mut Writer, b: &PartB) {
+    const F: &str = files::PART_B;
+    let layers = b.signals.first().map_or(0, |s| s.delta.len());
+    if layers == 0 {
+        return;
+    }
+    let mut t = String::from("| activation | initialisation | measured after |");
+    let mut rule = String::from("| --- | --- | ---: |");
+    for l in 1..=layers {
+        let _ = write!(t, " mean abs δ{l} |");
+        rule.push_str(" ---: |");
+    }
+    for l in 1..layers {
+        let _ = write!(t, " δ{l} / δ{} |", l + 1);
+        rule.push_str(" ---: |");
+    }
+    for l in 1..=layers {
+        let _ = write!(t, " mean abs input of layer {l} |");
+        rule.push_str(" ---: |");
+    }
+    let _ = writeln!(t, "\n{rule}");
+    for s in &b.signals {
+        let _ = write!(
+            t,
+            "| {} | {} | {} iterations |",
+            activation_label(s.activation),
+            init_label(s.init),
+            s.iteration
+        );
+        for i in s.delta.iter().chain(&s.delta_ratio).chain(&s.input_scale) {
+            let _ = write!(t, " {} |", interval_cell(i, 1.0, 3, ""));
+        }
+        t.push('\n');
+    }
+    w.table(
+        "The backward signal per layer, apart from the layer's input: mean |δ| of each row's own loss per layer, one layer's backward gain (the ratio of neighbouring layers' mean |δ|), and the mean absolute input of each layer; mean and 95 % confidence interval over seeds {#tab:signals}",
+        &t,
+    );
+    let find = |activation, init, iteration: usize| {
+        b.signals
+            .iter()
+            .position(|s| s.activation == activation && s.init == init && s.iteration == iteration)
+    };
+    let sig = find(models::Activation::Sigmoid, InitScheme::Study, 0);
+    let relu = find(models::Activation::Relu, InitScheme::Study, 0);
+    let scaled = find(models::Activation::Sigmoid, InitScheme::SigmoidScaled, 0);
+    let (Some(sig), Some(relu), Some(scaled)) = (sig, relu, scaled) else {
+        return;
+    };
+    let gains = |w: &mut Writer, k: usize| -> Option<String> {
+        let parts: Option<Vec<String>> = b.signals[k]
+            .delta_ratio
+            .iter()
+            .enumerate()
+            .map(|(l, i)| {
+                let i = (*i)?;
+                let p = format!("/signals/{k}/delta_ratio/{l}");
+                Some(format!(
+                    "{} ({} to {})",
+                    w.num(i.mean, 3, F, format!("{p}/mean")),
+                    w.num(i.low, 3, F, format!("{p}/low")),
+                    w.num(i.high, 3, F, format!("{p}/high"))
+                ))
+            })
+            .collect();
+        Some(parts?.join(", "))
+    };
+    let (Some(gs), Some(gr), Some(gc)) = (gains(w, sig), gains(w, relu), gains(w, scaled)) else {
+        return;
+    };
+    w.para(format!(
+        "Measured directly (@tab:signals), the backward gain of each hidden layer at initialisation, from the first \
+         layer up — the mean |δ| of a layer over that of the layer above, with its confidence interval over seeds — \
+         is {gs} under sigmoid from the study's initialisation, {gr} under ReLU, and {gc} under sigmoid from the \
+         initialisation scaled for sigmoid. Under sigmoid each layer multiplies the signal passing back by its \
+         derivative, at most one quarter, times its weights; the scaled initialisation enlarges the weights."
+    ));
+}
+
+/// Step size or initialisation: the paired comparison over seeds.
+fn remedy(w: &mut Writer, b: &PartB) {
+    const F: &str = files::PART_B;
+    let Some(v) = &b.verdicts.remedy else {
+        return;
+    };
+    let (study, step) = (&b.sigmoid_runs[v.study], &b.sigmoid_runs[v.larger_step]);
+    let n = w.count(v.step_difference.n, F, "/verdicts/remedy/step_difference/n");
+    let it = w.num(
+        study.iterations as f64,
+        0,
+        F,
+        format!("/sigmoid_runs/{}/iterations", v.study),
+    );
+    let lr = w.num(
+        study.learning_rate,
+        2,
+        F,
+        format!("/sigmoid_runs/{}/learning_rate", v.study),
+    );
+    let lr2 = w.num(
+        step.learning_rate,
+        2,
+        F,
+        format!("/sigmoid_runs/{}/learning_rate", v.larger_step),
+    );
+    let gain = w.num(
+        b.config.sigmoid_init_gain,
+        1,
+        F,
+        "/config/sigmoid_init_gain",
+    );
+    let ds = difference(w, &v.step_difference, F, "/verdicts/remedy/step_difference");
+    let di = difference(w, &v.init_difference, F, "/verdicts/remedy/init_difference");
+    let verdict = match v.finding {
+        Remedy::StepSize => {
+            "The larger step helps and the scaled initialisation is not detected to: the measurements point to the \
+             step size."
+        }
+        Remedy::Initialisation => {
+            "The scaled initialisation helps and the larger step is not detected to: the measurements point to the \
+             initialisation."
+        }
+        Remedy::Both => {
+            "Both help: at the study's settings, sigmoid's slow start is a matter of the step size and, \
+             separately, of the initial weight scale; neither alone is the whole story."
+        }
+        Remedy::Neither => "Neither change is detected to help within this budget.",
+    };
+    w.para(format!(
+        "**A larger step or a different initialisation?** Both were tried from the same {n} seeds for {it} \
+         iterations, and compared seed by seed with the study's setting (learning rate {lr}, the study's \
+         initialisation). Learning rate {lr2} changes validation accuracy by {ds}. Glorot's initialisation times \
+         {gain}, scaled so that the sigmoid's slope at zero times the weight scale is about one (`docs/derivations.md`), \
+         changes it by {di} at the study's rate. {verdict}"
+    ));
 }

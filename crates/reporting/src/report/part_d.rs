@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use experiments::interval::{Direction, Interval};
 use experiments::part_d::{Mitigation, MitigationKind, PartD, ordinal};
 use experiments::verdicts::{ClassMix, Collapse, Overfitting};
 
@@ -70,15 +71,16 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
 
     w.raw("### The root cause, from evidence");
     let mut t = String::from(
-        "| column | share of attribution | accuracy lost when shuffled | label relation, train | label relation, test | distribution shift | relation breaks |\n| --- | ---: | ---: | ---: | ---: | ---: | :---: |\n",
+        "| column | share of attribution | accuracy lost when shuffled, points | label relation measure | label relation, train | label relation, test | distribution shift | relation breaks |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | :---: |\n",
     );
     for e in &d.root_cause.evidence {
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             w.name(&e.shift.column),
             pct_cell(e.attribution_share),
-            pct_cell(e.permutation_drop),
+            fmt(100.0 * e.permutation_drop, 1),
+            relation_measure(r, &e.shift.column),
             fmt(e.shift.relation_train, 3),
             fmt(e.shift.relation_test, 3),
             fmt(e.shift.distribution_shift, 3),
@@ -179,7 +181,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let base = w.pct(d.test_acc, F, "/test_acc");
         let description = describe(w, d, best);
         w.para(format!(
-            "The best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model (@tab:mitigations, @fig:part_d_mitigations).",
+            "On the protocol's seed, the best mitigation on test is `{}` ({description}), at {acc} against {base} for the original model (@tab:mitigations, @fig:part_d_mitigations).",
             best.name
         ));
     }
@@ -187,6 +189,72 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "part_d_mitigations",
         "Validation and test accuracy of each mitigation",
     );
+    over_seeds(w, d);
+}
+
+/// The mitigations over seeds: a table and the verdict with its paired intervals.
+fn over_seeds(w: &mut Writer, d: &PartD) {
+    const F: &str = files::PART_D;
+    if d.mitigation_seeds.is_empty() {
+        return;
+    }
+    let cell = |i: &Option<Interval>, unit: &str| match i {
+        Some(i) => format!(
+            "{:.1}{unit} ({:.1} to {:.1})",
+            100.0 * i.mean,
+            100.0 * i.low,
+            100.0 * i.high
+        ),
+        None => "—".to_string(),
+    };
+    let mut t = String::from(
+        "| model | seeds | test accuracy, % | test minus the original's, points (paired by seed) |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for m in &d.mitigation_seeds {
+        let _ = writeln!(
+            t,
+            "| `{}` | {} | {} | {} |",
+            m.name,
+            m.seeds.len(),
+            cell(&m.test_acc_interval, ""),
+            cell(&m.test_difference, "")
+        );
+    }
+    w.table(
+        "The original model and each mitigation over seeds: mean and 95 % Student-t confidence interval; differences in percentage points {#tab:mitigation-seeds}",
+        &t,
+    );
+    let Some(v) = &d.verdicts.best_over_seeds else {
+        return;
+    };
+    let best = &d.mitigation_seeds[v.best];
+    let p = "/verdicts/best_over_seeds";
+    let n = w.count(
+        best.seeds.len(),
+        F,
+        format!("/mitigation_seeds/{}/test_acc_interval/n", v.best),
+    );
+    let over = difference(w, &v.over_original, F, &format!("{p}/over_original"));
+    let verdict = match v.finding {
+        Direction::Higher => "it detectably helps on test",
+        Direction::Lower => "even the best mitigation does worse on test than the original model",
+        Direction::NotDetected => "no gain over the original model is detected",
+    };
+    let runner = match (v.runner_up, &v.over_runner_up) {
+        (Some(r), Some(i)) => {
+            let d2 = difference(w, i, F, &format!("{p}/over_runner_up"));
+            format!(
+                " Against the runner-up, `{}`, seed by seed, the difference is {d2}.",
+                d.mitigation_seeds[r].name
+            )
+        }
+        _ => String::new(),
+    };
+    w.para(format!(
+        "Over {n} seeds (@tab:mitigation-seeds), `{}` has the highest mean test accuracy; paired with the original \
+         model trained from the same seed it changes test accuracy by {over}: {verdict}.{runner}",
+        best.name
+    ));
 }
 
 /// The columns Part A flags as dominant, by what Part D found of them: a strong feature
@@ -246,5 +314,17 @@ fn describe(w: &mut Writer, d: &PartD, m: &Mitigation) -> String {
             format!("retrained without {}", w.name(column))
         }
         _ => w.record_text(&m.description),
+    }
+}
+
+/// The label-relation measure of a column: |Pearson r| for a numeric column (Part A's
+/// numeric shift check holds it), the correlation ratio η for a categorical one.
+fn relation_measure(r: &Results, column: &str) -> &'static str {
+    if r.part_a.shift.contains_key(column) {
+        "abs Pearson r"
+    } else if r.part_a.shift_categorical.contains_key(column) {
+        "η"
+    } else {
+        "—"
     }
 }
