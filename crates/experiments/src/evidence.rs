@@ -7,6 +7,8 @@ use models::Activation;
 use crate::interval::Interval;
 use serde::{Deserialize, Serialize};
 
+use crate::interval::Interval;
+
 /// One cell of the sigmoid learning-rate × iterations sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {
@@ -54,6 +56,44 @@ pub struct GradientEvidence {
     pub saturation_last: Vec<f64>,
 }
 
+/// One training run of Question 2: one seed, one bias mode, one learning rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Q2Run {
+    /// Iteration (1-based) at which the loss or a gradient stopped being finite, if it did.
+    pub diverged_at: Option<usize>,
+    /// Iterations trained: until the loss stopped improving, the cap, or divergence.
+    pub iterations: usize,
+    /// The loss stopped improving before the cap (the criterion is in the configuration:
+    /// `convergence_window`, `convergence_tolerance`). A diverged run has not converged.
+    pub converged: bool,
+    /// Training loss at initialisation.
+    pub initial_loss: f64,
+    /// Training loss of the last iteration (`NaN` if diverged).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_loss: f64,
+    /// Lowest training loss the run reached: its attainable loss (`NaN` if diverged).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub attainable_loss: f64,
+    /// Share of the first `min_iterations` iterations whose loss rose above the previous
+    /// one's: oscillation that a diverged/finished verdict does not show (`NaN` if
+    /// diverged).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub rise_share: f64,
+    /// Judged on the first `min_iterations` iterations: trained them all without
+    /// diverging, ended them below the initial loss, and the rise share is at most the
+    /// configuration's `max_rise_share`. An unstable run stops there.
+    pub stable: bool,
+    /// First iteration (1-based) with loss ≤ the record's loss target, if reached.
+    pub iterations_to_target: Option<usize>,
+    /// Validation accuracy at the end (`NaN` if diverged).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub val_acc: f64,
+}
+
 /// The measurements of one bias mode at one learning rate, over seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Cell {
@@ -61,62 +101,67 @@ pub struct Q2Cell {
     pub mode: String,
     /// Learning rate.
     pub learning_rate: f64,
-    /// Seeds whose training diverged (non-finite loss).
+    /// Added by the refinement around a stability edge (not in the configured grid).
+    pub refined: bool,
+    /// One run per seed, in seed order. Seed `s` starts both modes from the same weights
+    /// (the biases start at zero), so the runs of two cells at one rate are pairs.
+    pub runs: Vec<Q2Run>,
+    /// Seeds whose training diverged (non-finite loss or gradient).
     pub diverged_seeds: usize,
-    /// No seed diverged and every seed ended below its initial loss.
+    /// Seeds whose loss stopped improving before the cap.
+    pub converged_seeds: usize,
+    /// Seeds whose run is stable (see [`Q2Run::stable`]).
+    pub stable_seeds: usize,
+    /// Every seed is stable.
     pub stable: bool,
-    /// Mean and sd of the final training loss over the seeds that finished.
+    /// Mean attainable loss over the seeds with its 95 % interval (`None` when a seed
+    /// diverged or there are fewer than two).
+    pub attainable_loss: Option<Interval>,
+    /// Mean rise share over the seeds that finished.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub rise_share_mean: f64,
+    /// Mean final training loss over the seeds that finished.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub final_loss_mean: f64,
-    /// Standard deviation of the final loss.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub final_loss_sd: f64,
-    /// Mean validation accuracy at the end.
+    /// Mean validation accuracy at the end over the seeds that finished.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub val_acc_mean: f64,
-    /// Per seed: first iteration (1-based) with loss ≤ the target, if reached.
-    pub iterations_to_target: Vec<Option<usize>>,
-    /// Mean over the seeds that reached the target (None if none did).
+    /// Mean iterations to the loss target over the seeds that reached it.
     pub iterations_to_target_mean: Option<f64>,
-    /// How many seeds reached the target within the iterations.
+    /// How many seeds reached the target.
     pub seeds_reaching_target: usize,
-    /// Mean over the seeds that finished of the number of iterations at which the training
-    /// loss rose: oscillation that a stable/diverged verdict does not show.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub loss_increases_mean: f64,
-    /// Mean training loss per iteration over the seeds that finished.
+    /// Mean training loss per iteration over the seeds that finished, for the first
+    /// `min_iterations` iterations (which every finished run trains).
     #[serde(with = "crate::nan::vec")]
     #[schemars(with = "Vec<Option<f64>>")]
     pub loss_curve: Vec<f64>,
 }
 
-/// The headline numbers of one mode at the base learning rate.
+/// The headline numbers of one mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Q2Headline {
-    /// Mean final training loss.
+    /// Mean final training loss at the base learning rate.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub final_loss: f64,
-    /// Mean final validation accuracy.
+    /// Mean final validation accuracy at the base learning rate.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub val_acc: f64,
-    /// Mean iterations to reach the loss target, over the seeds that reached it.
+    /// Mean iterations to the loss target at the base learning rate, over the seeds that
+    /// reached it.
     pub iterations_to_target: Option<f64>,
     /// How many of the seeds reached it.
     pub seeds_reaching_target: usize,
-    /// The lowest mean final loss over the learning rates tried.
-    #[serde(with = "crate::nan")]
-    #[schemars(with = "Option<f64>")]
-    pub best_final_loss: f64,
-    /// The learning rate that gave it.
-    pub best_learning_rate: Option<f64>,
-    /// The largest learning rate tried at which every seed stayed stable.
+    /// The largest learning rate tried below which every rate tried (it included) is stable
+    /// for every seed; `None` when the smallest rate is not.
     pub largest_stable_learning_rate: Option<f64>,
+    /// The next rate tried above it, the first unstable one: the edge lies between the two
+    /// (`None`: stable up to the largest rate tried, so the edge is only bounded below).
+    pub first_unstable_learning_rate: Option<f64>,
 }
 
 /// Which initialisation a Part B run started from.

@@ -1,13 +1,13 @@
 //! Question 2: one bias vector shared by both layers against independent biases —
 //! the gradient check at initialisation and the convergence measurements.
 
-pub use crate::evidence::{Q2Cell, Q2Headline};
+pub use crate::evidence::{Q2Cell, Q2Headline, Q2Run};
 use data::rng::{Stream, stream};
 use faer::Mat;
 use models::{Activation, BiasMode, BiasNet, TrainError};
 use serde::{Deserialize, Serialize};
 
-use crate::part_b::mean_sd;
+use crate::interval::mean_interval;
 use crate::prepare::Prepared;
 use crate::{ExperimentError, NamedModel, Progress};
 
@@ -16,13 +16,24 @@ use crate::{ExperimentError, NamedModel, Progress};
 pub struct Q2Config {
     /// Hidden activation g.
     pub activation: Activation,
-    /// Learning rates tried, ascending.
+    /// The coarse grid of learning rates, ascending. Each mode's stability edge on it is
+    /// then refined (see `edge_resolution`) and both modes run every added rate.
     pub learning_rates: Vec<f64>,
-    /// The learning rate of the headline comparison.
+    /// The learning rate of the headline numbers and of the loss target.
     pub base_learning_rate: f64,
-    /// Full-batch iterations per run.
-    pub iterations: usize,
-    /// Initialisation seeds per (mode, learning rate).
+    /// Every run trains at least this many full-batch iterations, on which its stability
+    /// is judged; a stable run then goes on until its loss stops improving or the cap, an
+    /// unstable one stops. The mean loss curves cover these iterations.
+    pub min_iterations: usize,
+    /// The cap: a run whose loss still improves here has not converged.
+    pub max_iterations: usize,
+    /// The loss has stopped improving at iteration `t` (checked every `convergence_window`
+    /// iterations from `min_iterations` on) when the lowest loss up to `t` is above
+    /// `1 − convergence_tolerance` times the lowest loss up to `t − convergence_window`.
+    pub convergence_window: usize,
+    /// See `convergence_window`.
+    pub convergence_tolerance: f64,
+    /// Initialisation seeds per (mode, learning rate); seed `s` starts both modes alike.
     pub seeds: usize,
     /// Step of the central finite differences in the gradient check.
     pub fd_step: f64,
@@ -30,29 +41,30 @@ pub struct Q2Config {
     /// unless set). Not written to the record: the outputs do not depend on it.
     #[serde(skip, default = "models::default_threads")]
     pub threads: usize,
-    /// One mode converges more slowly when it needs more than this factor times the other's
-    /// iterations to the loss target.
-    pub speed_ratio: f64,
-    /// One mode descends less smoothly when its loss rises more than `smooth_ratio` × the
-    /// other's + `smooth_offset` iterations per run.
-    pub smooth_ratio: f64,
-    /// See `smooth_ratio`.
-    pub smooth_offset: f64,
+    /// A run oscillates, and does not count as stable, when its loss rose in more than this
+    /// share of its first `min_iterations` iterations.
+    pub max_rise_share: f64,
+    /// Between a mode's largest stable rate of the coarse grid and the next rate, rates are
+    /// added (geometrically spaced) until neighbours differ by at most this factor, so a
+    /// factor-2 change in the largest stable rate moves it by at least one grid step.
+    pub edge_resolution: f64,
 }
 
 impl Default for Q2Config {
     fn default() -> Self {
         Q2Config {
             activation: Activation::Relu,
-            learning_rates: vec![0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+            learning_rates: vec![0.1, 0.3, 1.0, 3.0, 10.0],
             base_learning_rate: 0.1,
-            iterations: 500,
-            seeds: 5,
+            min_iterations: 300,
+            max_iterations: 1500,
+            convergence_window: 100,
+            convergence_tolerance: 1e-3,
+            seeds: 10,
             fd_step: 1e-6,
             threads: models::default_threads(),
-            speed_ratio: 1.1,
-            smooth_ratio: 1.5,
-            smooth_offset: 1.0,
+            max_rise_share: 0.1,
+            edge_resolution: 1.5,
         }
     }
 }
@@ -81,9 +93,11 @@ impl Q2Config {
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         Q2Config {
-            learning_rates: vec![0.1, 1.0],
-            iterations: 30,
-            seeds: 2,
+            learning_rates: vec![0.1, 1.0, 10.0],
+            min_iterations: 30,
+            max_iterations: 60,
+            convergence_window: 10,
+            seeds: 3,
             ..Q2Config::default()
         }
     }
@@ -119,16 +133,19 @@ pub struct GradCheck {
 pub struct Q2 {
     /// What ran.
     pub config: Q2Config,
-    /// The loss target for "iterations to reach": the worse of the two modes' mean final
-    /// losses at the base learning rate, plus 1 %.
+    /// The loss target for "iterations to reach": the worse of the two modes' mean losses
+    /// at iteration `min_iterations` at the base learning rate, plus 1 %.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub loss_target: f64,
-    /// Every (mode, learning rate) cell.
+    /// The learning rates added around the stability edges, ascending.
+    pub refined_learning_rates: Vec<f64>,
+    /// Every (mode, learning rate) cell: the shared ones, then the independent ones, each
+    /// by ascending learning rate.
     pub cells: Vec<Q2Cell>,
-    /// Shared bias at the base learning rate.
+    /// Shared bias: headline numbers.
     pub shared: Q2Headline,
-    /// Independent biases at the base learning rate.
+    /// Independent biases: headline numbers.
     pub independent: Q2Headline,
     /// The gradient check.
     pub grad_check: GradCheck,
@@ -202,15 +219,30 @@ pub fn grad_check(
     })
 }
 
-/// One finished training run of Question 2 (a diverged run is `None` where these are listed).
+/// One training run of Question 2 before the loss target is known.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedRun {
-    /// Training loss after each iteration.
+    /// Training loss of each iteration (up to divergence, if it diverged).
     pub losses: Vec<f64>,
     /// Training loss at initialisation.
     pub initial_loss: f64,
-    /// Final validation accuracy.
+    /// Iteration (1-based) at which training diverged, if it did.
+    pub diverged_at: Option<usize>,
+    /// The loss stopped improving before the cap.
+    pub converged: bool,
+    /// Validation accuracy at the end (`NaN` if diverged).
     pub val_acc: f64,
+}
+
+/// Whether the loss has stopped improving by the configuration's criterion (see
+/// [`Q2Config::convergence_window`]).
+pub fn stopped_improving(losses: &[f64], window: usize, tolerance: f64) -> bool {
+    let n = losses.len();
+    if window == 0 || n <= window {
+        return false;
+    }
+    let lowest = |l: &[f64]| l.iter().copied().fold(f64::INFINITY, f64::min);
+    lowest(losses) > (1.0 - tolerance) * lowest(&losses[..n - window])
 }
 
 fn train_seed(
@@ -219,31 +251,125 @@ fn train_seed(
     mode: BiasMode,
     lr: f64,
     seed: u64,
-) -> Result<Option<(SeedRun, BiasNet)>, ExperimentError> {
+) -> Result<(SeedRun, BiasNet), ExperimentError> {
     let mut net = new_net(prepared, config, mode, seed);
     let train = (prepared.train.x.as_ref(), prepared.train.y.as_slice());
-    let initial_loss = net.loss(train.0, train.1);
-    match models::train_bias_net(
-        &mut net,
-        train,
-        (prepared.validation.x.as_ref(), &prepared.validation.y),
-        lr,
-        config.iterations,
-    ) {
-        Ok(history) => Ok(Some((
-            SeedRun {
-                losses: history.iter().map(|r| r.loss).collect(),
-                initial_loss,
-                val_acc: history.last().map_or(f64::NAN, |r| r.val_acc),
-            },
-            net,
-        ))),
-        Err(TrainError::Diverged { .. }) => Ok(None),
-        Err(e) => Err(ExperimentError::training("Question 2".into(), e)),
+    let val = (
+        prepared.validation.x.as_ref(),
+        prepared.validation.y.as_slice(),
+    );
+    let mut run = SeedRun {
+        losses: Vec::new(),
+        initial_loss: net.loss(train.0, train.1),
+        diverged_at: None,
+        converged: false,
+        val_acc: f64::NAN,
+    };
+    // In chunks: `min_iterations` first, then one window at a time until the loss stops
+    // improving or the cap. Each iteration depends only on the weights, so the chunks
+    // train exactly what one long call would.
+    loop {
+        let chunk = if run.losses.is_empty() {
+            config.min_iterations
+        } else {
+            config.convergence_window
+        }
+        .min(config.max_iterations - run.losses.len());
+        if chunk == 0 {
+            break;
+        }
+        match models::train_bias_net(&mut net, train, val, lr, chunk) {
+            Ok(history) => {
+                run.losses.extend(history.iter().map(|r| r.loss));
+                run.val_acc = history.last().map_or(f64::NAN, |r| r.val_acc);
+            }
+            Err(TrainError::Diverged { step, .. }) => {
+                run.diverged_at = Some(run.losses.len() + step);
+                run.val_acc = f64::NAN;
+                return Ok((run, net));
+            }
+            Err(e) => return Err(ExperimentError::training("Question 2".into(), e)),
+        }
+        if run.losses.len() == config.min_iterations
+            && !judged_stable(&run.losses, run.initial_loss, config.max_rise_share)
+        {
+            break; // judged unstable: its attainable loss is never compared
+        }
+        if stopped_improving(
+            &run.losses,
+            config.convergence_window,
+            config.convergence_tolerance,
+        ) {
+            run.converged = true;
+            break;
+        }
     }
+    Ok((run, net))
 }
 
-/// Runs Question 2.
+/// Trains every (mode, learning rate, seed) run of `rates`, shared between the threads in
+/// rounds of one learning rate (both modes, so the two threads get alike work); results
+/// in the order of `rates`, shared before independent, seeds ascending.
+fn train_grid(
+    prepared: &Prepared,
+    config: &Q2Config,
+    rates: &[f64],
+    seed: u64,
+    progress: &mut dyn Progress,
+    models: &mut Vec<NamedModel>,
+) -> Result<Vec<(BiasMode, f64, Vec<SeedRun>)>, ExperimentError> {
+    let modes = [BiasMode::Shared, BiasMode::Independent];
+    let mut out = Vec::new();
+    for (i, &lr) in rates.iter().enumerate() {
+        progress.advance(i, rates.len());
+        let jobs: Vec<(BiasMode, u64)> = modes
+            .iter()
+            .flat_map(|&m| (0..config.seeds as u64).map(move |s| (m, s)))
+            .collect();
+        let mut trained = models::map_in_parallel(&jobs, config.threads, |&(mode, s)| {
+            train_seed(prepared, config, mode, lr, seed + s)
+        })
+        .into_iter();
+        for mode in modes {
+            let mut runs = Vec::with_capacity(config.seeds);
+            for s in 0..config.seeds {
+                let (run, net) = trained.next().expect("one result per run")?;
+                if s == 0 && lr == config.base_learning_rate && run.diverged_at.is_none() {
+                    models.push(NamedModel::bias_net(
+                        format!("q2_{}", mode_name(mode)),
+                        &net,
+                        prepared,
+                    ));
+                }
+                runs.push(run);
+            }
+            out.push((mode, lr, runs));
+        }
+    }
+    progress.advance(rates.len(), rates.len());
+    Ok(out)
+}
+
+/// The rates to add around each mode's edge on `cells`: between its largest stable rate
+/// `a` and the first unstable one `c`, `m − 1` geometric steps with
+/// `m = ⌈ln(c/a) / ln(resolution)⌉`, so neighbours differ by at most `resolution`. The
+/// union over both modes, ascending, without rates already tried.
+pub fn refinement(cells: &[Q2Cell], resolution: f64) -> Vec<f64> {
+    let mut added: Vec<f64> = Vec::new();
+    for mode in ["shared", "independent"] {
+        if let (Some(a), Some(c)) = crate::verdicts::edge(cells, mode) {
+            let steps = ((c / a).ln() / resolution.ln() - 1e-9).ceil().max(1.0) as usize;
+            added.extend((1..steps).map(|i| a * (c / a).powf(i as f64 / steps as f64)));
+        }
+    }
+    added.sort_by(f64::total_cmp);
+    added.dedup();
+    added.retain(|&lr| !cells.iter().any(|c| c.learning_rate == lr));
+    added
+}
+
+/// Runs Question 2: the gradient check, the coarse grid, then the rates added around the
+/// stability edges, all with the same seeds in both modes.
 pub fn run_q2(
     prepared: &Prepared,
     config: &Q2Config,
@@ -252,95 +378,72 @@ pub fn run_q2(
 ) -> Result<(Q2, Vec<NamedModel>), ExperimentError> {
     progress.step("Question 2: gradient check at initialisation");
     let grad_check = grad_check(prepared, config, seed)?;
-    let mut raw = Vec::new();
     let mut models = Vec::new();
-    for mode in [BiasMode::Shared, BiasMode::Independent] {
+    progress.step(&format!(
+        "Question 2: shared and independent bias, {} learning rates × {} seeds",
+        config.learning_rates.len(),
+        config.seeds
+    ));
+    let mut raw = train_grid(
+        prepared,
+        config,
+        &config.learning_rates,
+        seed,
+        progress,
+        &mut models,
+    )?;
+    // The target comes from the coarse grid's base rate; the edges need no target.
+    let base_loss = |mode: BiasMode| {
+        let finished: Vec<f64> = raw
+            .iter()
+            .filter(|(m, lr, _)| *m == mode && *lr == config.base_learning_rate)
+            .flat_map(|(_, _, runs)| runs.iter().filter(|r| r.diverged_at.is_none()))
+            .filter_map(|r| r.losses.get(config.min_iterations.max(1) - 1).copied())
+            .collect();
+        finished.iter().sum::<f64>() / finished.len() as f64
+    };
+    let loss_target = 1.01 * base_loss(BiasMode::Shared).max(base_loss(BiasMode::Independent));
+    let build = |raw: &[(BiasMode, f64, Vec<SeedRun>)], refined: &[f64]| {
+        let mut cells: Vec<Q2Cell> = raw
+            .iter()
+            .map(|(mode, lr, runs)| {
+                cell(*mode, *lr, refined.contains(lr), runs, loss_target, config)
+            })
+            .collect();
+        cells.sort_by(|a, b| {
+            (b.mode == "shared")
+                .cmp(&(a.mode == "shared"))
+                .then(a.learning_rate.total_cmp(&b.learning_rate))
+        });
+        cells
+    };
+    let refined_learning_rates = refinement(&build(&raw, &[]), config.edge_resolution);
+    if !refined_learning_rates.is_empty() {
         progress.step(&format!(
-            "Question 2: {} bias, {} learning rates × {} seeds",
-            mode_name(mode),
-            config.learning_rates.len(),
+            "Question 2: {} learning rates around the stability edges × {} seeds",
+            refined_learning_rates.len(),
             config.seeds
         ));
-        // Every (learning rate, seed) run of this mode, shared out between the threads.
-        let cells: Vec<(f64, u64)> = config
-            .learning_rates
-            .iter()
-            .flat_map(|&lr| (0..config.seeds as u64).map(move |s| (lr, s)))
-            .collect();
-        // In rounds of two learning rates, so the terminal can show how far the grid is; the
-        // runs are independent, so the rounds change no result.
-        let mut trained = Vec::with_capacity(cells.len());
-        for round in cells.chunks((2 * config.seeds).max(1)) {
-            progress.advance(trained.len(), cells.len());
-            trained.extend(models::map_in_parallel(
-                round,
-                config.threads,
-                |&(lr, s)| train_seed(prepared, config, mode, lr, seed + s),
-            ));
-        }
-        let mut trained = trained.into_iter();
-        for &lr in &config.learning_rates {
-            let mut runs = Vec::new();
-            for s in 0..config.seeds as u64 {
-                let run = trained.next().expect("one result per run");
-                if let Some((r, net)) = run? {
-                    if s == 0 && lr == config.base_learning_rate {
-                        models.push(NamedModel::bias_net(
-                            format!("q2_{}", mode_name(mode)),
-                            &net,
-                            prepared,
-                        ));
-                    }
-                    runs.push(Some(r));
-                } else {
-                    runs.push(None);
-                }
-            }
-            raw.push((mode, lr, runs));
-        }
+        raw.extend(train_grid(
+            prepared,
+            config,
+            &refined_learning_rates,
+            seed,
+            progress,
+            &mut models,
+        )?);
     }
-    let base_final = |mode: BiasMode| {
-        raw.iter()
-            .filter(|(m, lr, _)| *m == mode && *lr == config.base_learning_rate)
-            .flat_map(|(_, _, runs)| {
-                runs.iter()
-                    .flatten()
-                    .filter_map(|r| r.losses.last().copied())
-            })
-            .collect::<Vec<f64>>()
-    };
-    let worst = [BiasMode::Shared, BiasMode::Independent]
-        .iter()
-        .map(|&m| {
-            let v = base_final(m);
-            v.iter().sum::<f64>() / v.len().max(1) as f64
-        })
-        .fold(f64::NEG_INFINITY, f64::max);
-    let loss_target = worst * 1.01;
-    let cells: Vec<Q2Cell> = raw
-        .iter()
-        .map(|(mode, lr, runs)| cell(*mode, *lr, runs, loss_target, config))
-        .collect();
+    let cells = build(&raw, &refined_learning_rates);
     let shared = headline(&cells, BiasMode::Shared, config);
     let independent = headline(&cells, BiasMode::Independent, config);
-    let verdicts = crate::verdicts::q2(
-        &cells,
-        &config.learning_rates,
-        config.seeds,
-        &shared,
-        &independent,
-        crate::verdicts::Q2Rules {
-            speed_ratio: config.speed_ratio,
-            smooth_ratio: config.smooth_ratio,
-            smooth_offset: config.smooth_offset,
-        },
-    );
+    let verdicts = crate::verdicts::q2(&cells);
     Ok((
         Q2 {
             shared,
             independent,
             config: config.clone(),
             loss_target,
+            refined_learning_rates,
             cells,
             grad_check,
             verdicts,
@@ -349,81 +452,104 @@ pub fn run_q2(
     ))
 }
 
-/// One mode's headline from the cells: its numbers at the base learning rate, its best
-/// final loss and its largest stable learning rate.
+/// One mode's headline from the cells: its numbers at the base learning rate and its
+/// stability edge.
 pub fn headline(cells: &[Q2Cell], mode: BiasMode, config: &Q2Config) -> Q2Headline {
     let name = mode_name(mode);
     let base = cells
         .iter()
         .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
-    let best = cells
-        .iter()
-        .filter(|c| c.mode == name && c.final_loss_mean.is_finite())
-        .min_by(|a, b| a.final_loss_mean.total_cmp(&b.final_loss_mean));
+    let (largest_stable_learning_rate, first_unstable_learning_rate) =
+        crate::verdicts::edge(cells, name);
     Q2Headline {
         final_loss: base.map_or(f64::NAN, |c| c.final_loss_mean),
         val_acc: base.map_or(f64::NAN, |c| c.val_acc_mean),
         iterations_to_target: base.and_then(|c| c.iterations_to_target_mean),
         seeds_reaching_target: base.map_or(0, |c| c.seeds_reaching_target),
-        best_final_loss: best.map_or(f64::NAN, |c| c.final_loss_mean),
-        best_learning_rate: best.map(|c| c.learning_rate),
-        largest_stable_learning_rate: cells
-            .iter()
-            .filter(|c| c.mode == name && c.stable)
-            .map(|c| c.learning_rate)
-            .fold(None, |a: Option<f64>, lr| Some(a.map_or(lr, |a| a.max(lr)))),
+        largest_stable_learning_rate,
+        first_unstable_learning_rate,
     }
 }
 
-/// One (mode, learning rate) cell from its seeds' runs: stability, mean final loss,
-/// iterations to `target`, loss rises and the mean loss curve.
+/// The share of iterations of `losses` whose loss rose above the previous one's. The
+/// first iteration's loss is the initial loss (it is read before the first step), so `n`
+/// iterations have `n − 1` chances to rise.
+pub fn rise_share(losses: &[f64]) -> f64 {
+    let rises = losses.windows(2).filter(|w| w[1] > w[0]).count();
+    rises as f64 / (losses.len().max(2) - 1) as f64
+}
+
+/// Stable over `judged` (a run's first `min_iterations` losses): it ends below the initial
+/// loss and its rise share is at most `max_rise_share`.
+fn judged_stable(judged: &[f64], initial_loss: f64, max_rise_share: f64) -> bool {
+    judged.last().is_some_and(|&l| l < initial_loss) && rise_share(judged) <= max_rise_share
+}
+
+/// One run's record: stability judged on its first `min_iterations` iterations (finished
+/// them without diverging, ended them below its start, rise share at most
+/// `max_rise_share`), attainable loss and iterations to `target`.
+pub fn run_record(run: &SeedRun, target: f64, config: &Q2Config) -> Q2Run {
+    let finished = run.diverged_at.is_none() && !run.losses.is_empty();
+    let nan_unless = |v: f64| if finished { v } else { f64::NAN };
+    let judged = &run.losses[..run.losses.len().min(config.min_iterations)];
+    let final_loss = nan_unless(run.losses.last().copied().unwrap_or(f64::NAN));
+    let stable = finished
+        && judged.len() == config.min_iterations
+        && judged_stable(judged, run.initial_loss, config.max_rise_share);
+    Q2Run {
+        diverged_at: run.diverged_at,
+        iterations: run.diverged_at.unwrap_or(run.losses.len()),
+        converged: finished && run.converged,
+        initial_loss: run.initial_loss,
+        final_loss,
+        attainable_loss: nan_unless(run.losses.iter().copied().fold(f64::INFINITY, f64::min)),
+        rise_share: nan_unless(rise_share(judged)),
+        stable,
+        iterations_to_target: run.losses.iter().position(|&l| l <= target).map(|i| i + 1),
+        val_acc: run.val_acc,
+    }
+}
+
+/// One (mode, learning rate) cell from its seeds' runs.
 pub fn cell(
     mode: BiasMode,
     lr: f64,
-    runs: &[Option<SeedRun>],
+    refined: bool,
+    runs: &[SeedRun],
     target: f64,
     config: &Q2Config,
 ) -> Q2Cell {
-    let finished: Vec<&SeedRun> = runs.iter().flatten().collect();
-    let diverged_seeds = runs.len() - finished.len();
-    let (final_loss_mean, final_loss_sd) =
-        mean_sd(finished.iter().filter_map(|r| r.losses.last().copied()));
-    let iterations_to_target: Vec<Option<usize>> = runs
+    let records: Vec<Q2Run> = runs.iter().map(|r| run_record(r, target, config)).collect();
+    let finished: Vec<&Q2Run> = records.iter().filter(|r| r.diverged_at.is_none()).collect();
+    let mean = |f: &dyn Fn(&Q2Run) -> f64| {
+        finished.iter().map(|r| f(r)).sum::<f64>() / finished.len() as f64
+    };
+    let reached: Vec<f64> = records
         .iter()
-        .map(|r| {
-            r.as_ref()
-                .and_then(|r| r.losses.iter().position(|&l| l <= target).map(|i| i + 1))
-        })
+        .filter_map(|r| r.iterations_to_target.map(|i| i as f64))
         .collect();
-    let reached: Vec<f64> = iterations_to_target
-        .iter()
-        .flatten()
-        .map(|&i| i as f64)
+    let curve_runs: Vec<&SeedRun> = runs.iter().filter(|r| r.diverged_at.is_none()).collect();
+    let curve_len = curve_runs.iter().map(|r| r.losses.len()).min().unwrap_or(0);
+    let loss_curve = (0..curve_len.min(config.min_iterations))
+        .map(|i| curve_runs.iter().map(|r| r.losses[i]).sum::<f64>() / curve_runs.len() as f64)
         .collect();
-    let loss_curve = (0..config.iterations)
-        .map(|i| finished.iter().map(|r| r.losses[i]).sum::<f64>() / finished.len().max(1) as f64)
-        .collect();
+    let attainable: Vec<f64> = records.iter().map(|r| r.attainable_loss).collect();
     Q2Cell {
         mode: mode_name(mode).to_string(),
         learning_rate: lr,
-        diverged_seeds,
-        stable: diverged_seeds == 0
-            && finished
-                .iter()
-                .all(|r| r.losses.last().is_some_and(|&l| l < r.initial_loss)),
-        final_loss_mean,
-        final_loss_sd,
-        val_acc_mean: finished.iter().map(|r| r.val_acc).sum::<f64>()
-            / finished.len().max(1) as f64,
-        seeds_reaching_target: reached.len(),
-        loss_increases_mean: finished
-            .iter()
-            .map(|r| r.losses.windows(2).filter(|w| w[1] > w[0]).count() as f64)
-            .sum::<f64>()
-            / finished.len() as f64,
+        refined,
+        diverged_seeds: records.len() - finished.len(),
+        converged_seeds: records.iter().filter(|r| r.converged).count(),
+        stable_seeds: records.iter().filter(|r| r.stable).count(),
+        stable: !records.is_empty() && records.iter().all(|r| r.stable),
+        attainable_loss: mean_interval(&attainable),
+        rise_share_mean: mean(&|r| r.rise_share),
+        final_loss_mean: mean(&|r| r.final_loss),
+        val_acc_mean: mean(&|r| r.val_acc),
         iterations_to_target_mean: (!reached.is_empty())
             .then(|| reached.iter().sum::<f64>() / reached.len() as f64),
-        iterations_to_target,
+        seeds_reaching_target: reached.len(),
+        runs: records,
         loss_curve,
     }
 }
