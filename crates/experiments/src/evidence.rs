@@ -7,8 +7,6 @@ use models::Activation;
 use crate::interval::Interval;
 use serde::{Deserialize, Serialize};
 
-use crate::interval::Interval;
-
 /// One cell of the sigmoid learning-rate × iterations sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {

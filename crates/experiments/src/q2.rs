@@ -81,12 +81,24 @@ impl Q2Config {
                 self.base_learning_rate.to_string(),
                 "must be one of learning_rates",
             )
-            .at_least("iterations", self.iterations, 1)
+            .at_least("min_iterations", self.min_iterations, 1)
+            .at_least("max_iterations", self.max_iterations, self.min_iterations)
+            .at_least("convergence_window", self.convergence_window, 1)
+            .below(
+                "convergence_tolerance",
+                self.convergence_tolerance,
+                0.0,
+                1.0,
+            )
             .at_least("seeds", self.seeds, 1)
             .positive("fd_step", self.fd_step)
-            .positive("speed_ratio", self.speed_ratio)
-            .positive("smooth_ratio", self.smooth_ratio)
-            .non_negative("smooth_offset", self.smooth_offset)
+            .within("max_rise_share", self.max_rise_share, 0.0, 1.0)
+            .rule(
+                self.edge_resolution.is_finite() && self.edge_resolution > 1.0,
+                "edge_resolution",
+                self.edge_resolution.to_string(),
+                "must be > 1",
+            )
             .done()
     }
 
