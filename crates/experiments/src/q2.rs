@@ -73,11 +73,12 @@ impl Q2Config {
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         Q2Config {
-            learning_rates: vec![0.1, 1.0, 10.0],
-            min_iterations: 30,
-            max_iterations: 60,
+            learning_rates: vec![0.1, 1.0],
+            min_iterations: 20,
+            max_iterations: 30,
             convergence_window: 10,
-            seeds: 3,
+            seeds: 2,
+            edge_resolution: 3.0,
             ..Q2Config::default()
         }
     }
