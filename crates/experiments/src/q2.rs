@@ -57,9 +57,9 @@ impl Default for Q2Config {
             learning_rates: vec![0.1, 0.3, 1.0, 3.0, 10.0],
             base_learning_rate: 0.1,
             min_iterations: 300,
-            max_iterations: 1500,
+            max_iterations: 1200,
             convergence_window: 100,
-            convergence_tolerance: 1e-3,
+            convergence_tolerance: 2e-3,
             seeds: 10,
             fd_step: 1e-6,
             threads: models::default_threads(),
@@ -105,11 +105,12 @@ impl Q2Config {
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         Q2Config {
-            learning_rates: vec![0.1, 1.0, 10.0],
-            min_iterations: 30,
-            max_iterations: 60,
+            learning_rates: vec![0.1, 1.0],
+            min_iterations: 20,
+            max_iterations: 30,
             convergence_window: 10,
-            seeds: 3,
+            seeds: 2,
+            edge_resolution: 3.0,
             ..Q2Config::default()
         }
     }

@@ -120,7 +120,7 @@ fn quote_interval(
     let low = w.num(i.low, decimals, f, format!("{pointer}/low"));
     let high = w.num(i.high, decimals, f, format!("{pointer}/high"));
     let n = w.num(i.n as f64, 0, f, format!("{pointer}/n"));
-    format!("{mean} (95 % interval {low} to {high}, {n} paired seeds)")
+    format!("{mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds)")
 }
 
 /// How the runs were made and judged.
@@ -169,7 +169,7 @@ fn method(w: &mut Writer, q: &Q2) {
          oscillation counts as instability. An unstable run stops there; a stable one goes on until its lowest \
          loss has improved by less than {tol} over the last {window} iterations (it has converged) or until {max} \
          iterations (it has not). Differences are shared minus \
-         independent, paired by seed, with 95 % Student-t intervals; an interval that contains zero means no \
+         independent, paired by seed, with ninety-five per cent Student-t intervals; an interval that contains zero means no \
          difference was detected, not that there is none. The loss target for the speed comparison is {target}."
     ));
 }
@@ -274,14 +274,14 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
         let i = edge(w, st.independent, st.independent_unstable, "independent");
         let resolution = match st.resolution {
             Some(r) if st.resolves_factor_two => format!(
-                "the edges are located to within a factor {}, fine enough to resolve a factor-2 change",
+                "the edges are located to within a factor {}, fine enough to resolve a change by a factor of two",
                 w.num(r, 2, F, format!("{p}/resolution"))
             ),
             Some(r) => format!(
-                "the edges are located only to within a factor {}, too coarse to resolve a factor-2 change",
+                "the edges are located only to within a factor {}, too coarse to resolve a change by a factor of two",
                 w.num(r, 2, F, format!("{p}/resolution"))
             ),
-            None => "at least one edge lies beyond the grid, so a factor-2 change may go unseen"
+            None => "at least one edge lies beyond the grid, so a change by a factor of two may go unseen"
                 .to_string(),
         };
         let verdict = match st.finding {
@@ -407,7 +407,9 @@ mod tests {
     fn the_wording_follows_the_measured_differences() {
         let (detected, quotes) = text(&record(interval(40.0, 10.0), interval(0.01, 0.004)));
         assert!(detected.contains("sharing slows convergence"), "{detected}");
-        assert!(detected.contains("differ by 40.0 (95 % interval 30.0 to 50.0, 10 paired seeds)"));
+        assert!(detected.contains(
+            "differ by 40.0 (ninety-five per cent interval 30.0 to 50.0, 10 paired seeds)"
+        ));
         assert!(detected.contains("the shared bias ends higher"));
         assert!(detected.contains("consistent with the derivation"));
         assert!(detected.contains("not a confirmation"));
@@ -418,7 +420,9 @@ mod tests {
 
         let (not_detected, _) = text(&record(interval(5.0, 30.0), interval(0.003, 0.008)));
         assert!(not_detected.contains("no difference in speed detected"));
-        assert!(not_detected.contains("differ by 5.0 (95 % interval -25.0 to 35.0"));
+        assert!(
+            not_detected.contains("differ by 5.0 (ninety-five per cent interval -25.0 to 35.0")
+        );
         assert!(not_detected.contains("no difference in attainable loss detected"));
         assert!(!not_detected.contains("slows"));
         assert_ne!(detected, not_detected);
