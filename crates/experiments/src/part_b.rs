@@ -3,7 +3,9 @@
 
 pub use crate::evidence::{GradientEvidence, SweepPoint};
 use data::rng::{Stream, stream};
-use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError};
+use models::{
+    Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::prepare::{Prepared, majority};
@@ -203,6 +205,44 @@ pub fn train_mlp(
     Ok((mlp, history))
 }
 
+/// Trains several from-scratch MLPs of one shape on the training rows side by side
+/// ([`models::train_many`], up to `threads` threads): the result of run `i` is
+/// bit-identical to `train_mlp(prepared, hidden, activation, &cfgs[i].0, init, cfgs[i].1)`.
+pub fn train_mlps(
+    prepared: &Prepared,
+    hidden: &[usize],
+    activation: Activation,
+    runs: &[(TrainConfig, u64)],
+    init: Init,
+    threads: usize,
+) -> Vec<Result<(Mlp, Vec<Record>), TrainError>> {
+    let mut jobs: Vec<TrainJob> = runs
+        .iter()
+        .map(|(cfg, seed)| TrainJob {
+            mlp: Mlp::new(
+                prepared.train.x.ncols(),
+                hidden,
+                prepared.n_classes,
+                activation,
+                init,
+                &mut stream(*seed, Stream::Init),
+            ),
+            cfg: cfg.clone(),
+            seed: *seed,
+        })
+        .collect();
+    let results = models::train_many(
+        &mut jobs,
+        (prepared.train.x.as_ref(), &prepared.train.y),
+        (prepared.validation.x.as_ref(), &prepared.validation.y),
+        threads,
+    );
+    jobs.into_iter()
+        .zip(results)
+        .map(|(job, r)| r.map(|history| (job.mlp, history)))
+        .collect()
+}
+
 fn run(history: Vec<Record>, activation: Activation) -> ActivationRun {
     let last = history.last().cloned();
     ActivationRun {
@@ -304,13 +344,23 @@ fn seed_band(
     progress: &mut dyn Progress,
 ) -> Result<SeedBand, ExperimentError> {
     let seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
+    // The seeds train side by side; the results are those of one run after another.
+    let runs: Vec<(TrainConfig, u64)> = seeds.iter().map(|&s| (cfg.clone(), s)).collect();
+    let trained = train_mlps(
+        prepared,
+        &config.hidden,
+        activation,
+        &runs,
+        Init::Study,
+        config.threads,
+    );
     let mut histories = Vec::new();
-    for &s in &seeds {
-        let (_, h) = train_mlp(prepared, &config.hidden, activation, cfg, Init::Study, s)
-            .map_err(|e| ExperimentError::training(format!("Part B {activation:?} seed {s}"), e))?;
+    for (r, &s) in trained.into_iter().zip(&seeds) {
+        let (_, h) =
+            r.map_err(|e| ExperimentError::training(format!("Part B {activation:?} seed {s}"), e))?;
         histories.push(h);
-        progress.advance(histories.len(), seeds.len());
     }
+    progress.advance(seeds.len(), seeds.len());
     let column = |f: fn(&Record) -> f64| -> (Vec<f64>, Vec<f64>) {
         (0..config.iterations)
             .map(|i| mean_sd(histories.iter().map(|h| f(&h[i]))))
@@ -355,18 +405,30 @@ fn sweep(
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
+    // The learning rates train side by side; the results are those of one run after another.
+    let runs: Vec<(TrainConfig, u64)> = config
+        .sweep_learning_rates
+        .iter()
+        .map(|&lr| {
+            (
+                train_config(lr, config.sweep_iterations, config.threads),
+                seed,
+            )
+        })
+        .collect();
+    progress.advance(0, runs.len());
+    let trained = train_mlps(
+        prepared,
+        &config.hidden,
+        Activation::Sigmoid,
+        &runs,
+        Init::Study,
+        config.threads,
+    );
+    progress.advance(runs.len(), runs.len());
     let mut points = Vec::new();
-    for (k, &lr) in config.sweep_learning_rates.iter().enumerate() {
-        progress.advance(k, config.sweep_learning_rates.len());
-        let cfg = train_config(lr, config.sweep_iterations, config.threads);
-        match train_mlp(
-            prepared,
-            &config.hidden,
-            Activation::Sigmoid,
-            &cfg,
-            Init::Study,
-            seed,
-        ) {
+    for (&lr, result) in config.sweep_learning_rates.iter().zip(trained) {
+        match result {
             Ok((_, history)) => {
                 for &c in &config.sweep_checkpoints {
                     if let Some(r) = history.get(c.saturating_sub(1)) {
