@@ -1,5 +1,8 @@
-//! `cargo xtask bench`: times the three workloads of issue 7 as whole runs (median of
-//! `--repeats`) and, with `--compare`, the NumPy reference on the same data.
+//! `cargo xtask bench`: times the workloads as whole runs (median of `--repeats`), with the
+//! share of the machine's matrix-product peak each full-batch workload reaches (the peak is
+//! measured in the same run), and, with `--compare`, the NumPy reference and (when `torch`
+//! imports) the PyTorch reference on the same data, with the ratios. `--baseline BIN` times
+//! `BIN all` against this binary's `all`, in turn.
 //!
 //! Workloads: Part B(a) (200 full-batch ReLU iterations with a validation forward each),
 //! Part C(b) (20 epochs of minibatch SGD, batch 256, through the tape) and the protocol
@@ -7,8 +10,11 @@
 //! time and peak memory are those of a fresh process). `--scale` adds the synthetic
 //! 1,000,000 and 5,000,000-row runs, each in its own child so that peaks do not mix.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+
+use faer::{Accum, Mat, Par};
 
 use experiments::part_b::PartBConfig;
 use experiments::part_c::PartCConfig;
@@ -38,6 +44,13 @@ pub struct Args {
     /// Only the workloads whose name contains this (e.g. `relu`, `tape`, `protocol`).
     #[arg(long)]
     only: Option<String>,
+    /// Also time `BIN all` against this binary's `all` on the same data, in turn (A B A B …),
+    /// each into a temporary folder: the before/after of a change.
+    #[arg(long, value_name = "BIN")]
+    baseline: Option<std::path::PathBuf>,
+    /// Pairs of `all` runs for `--baseline`.
+    #[arg(long, default_value_t = 1)]
+    pairs: usize,
     /// Internal: one scale run on this many synthetic rows (used by `--scale`).
     #[arg(long, hide = true)]
     scale_rows: Option<usize>,
@@ -113,15 +126,18 @@ struct Row {
     name: &'static str,
     median_s: f64,
     min_s: f64,
-    target_s: f64,
+    /// Times PyTorch's own time this workload should be at least (issue 13), if any.
+    torch_target: Option<f64>,
     note: String,
+    /// Floating-point operations of the matrix products of one run, when counted.
+    flops: Option<f64>,
 }
 
 /// Times `once` `repeats` times after a warm-up, unless `only` names another workload.
 fn time_workload(
     only: Option<&str>,
     name: &'static str,
-    target_s: f64,
+    torch_target: Option<f64>,
     repeats: usize,
     mut once: impl FnMut() -> Result<(f64, String), String>,
 ) -> Result<Row, String> {
@@ -130,8 +146,9 @@ fn time_workload(
             name,
             median_s: f64::NAN,
             min_s: f64::NAN,
-            target_s,
+            torch_target,
             note: "skipped".into(),
+            flops: None,
         });
     }
     let (_, note) = once()?; // warm-up: page faults, first allocations
@@ -146,17 +163,16 @@ fn time_workload(
         name,
         median_s,
         min_s,
-        target_s,
+        torch_target,
         note,
+        flops: None,
     })
 }
 
-/// Runs `cargo xtask all --protocol-only` (this binary) once: wall seconds and the peak
-/// memory the child reports.
-fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+/// `exe all --quiet` on the data `data` names (seed included), plus `extra` arguments.
+fn all_command(exe: &Path, data: &DataArgs, extra: &[&str]) -> Command {
     let mut cmd = Command::new(exe);
-    cmd.args(["all", "--protocol-only", "--quiet"]);
+    cmd.args(["all", "--quiet"]).args(extra);
     cmd.args(["--seed", &data.seed().to_string()]);
     if let Some(d) = &data.data {
         cmd.arg("--data").arg(d);
@@ -164,22 +180,74 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
     if let (Some(tr), Some(te)) = (&data.train, &data.test) {
         cmd.arg("--train").arg(tr).arg("--test").arg(te);
     }
+    cmd
+}
+
+/// Runs `cmd` to the end: wall seconds and its standard output.
+fn timed(mut cmd: Command, what: &str) -> Result<(f64, String), String> {
     let start = Instant::now();
-    let out = cmd.output().map_err(|e| e.to_string())?;
+    let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
     let secs = start.elapsed().as_secs_f64();
     if !out.status.success() {
         return Err(format!(
-            "protocol run failed: {}",
+            "{what} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// Runs `cargo xtask all --protocol-only` (this binary) once: wall seconds and the peak
+/// memory the child reports.
+fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let cmd = all_command(&exe, data, &["--protocol-only"]);
+    let (secs, text) = timed(cmd, "protocol run")?;
     let peak = text
         .lines()
         .find_map(|l| l.strip_prefix("peak memory: "))
         .and_then(|r| r.split_whitespace().next())
         .and_then(|v| v.parse().ok());
     Ok((secs, peak))
+}
+
+/// The machine's f64 matrix-product peak in GFLOP/s: `threads` threads each multiplying its
+/// own 1,536 × 1,536 matrices with faer (one thread per product, as every product of the
+/// workspace runs) at the same time; the best of three rounds.
+fn matmul_peak(threads: usize) -> f64 {
+    const N: usize = 1536;
+    let a = Mat::<f64>::from_fn(N, N, |i, j| ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5);
+    let mut outs: Vec<Mat<f64>> = (0..threads).map(|_| Mat::zeros(N, N)).collect();
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let start = Instant::now();
+        std::thread::scope(|scope| {
+            for c in outs.iter_mut() {
+                let a = a.as_ref();
+                scope.spawn(move || {
+                    faer::linalg::matmul::matmul(c.as_mut(), Accum::Replace, a, a, 1.0, Par::Seq);
+                });
+            }
+        });
+        let secs = start.elapsed().as_secs_f64();
+        best = best.max(2.0 * (N as f64).powi(3) * threads as f64 / secs / 1e9);
+    }
+    best
+}
+
+/// Floating-point operations of the matrix products of one full-batch iteration and of one
+/// minibatch epoch (with its whole-set accuracy forwards), from the network's shapes:
+/// a forward is `F = Σ fan_in·fan_out` multiply-adds a row, a backward `2F` less the first
+/// layer's input gradient, which is not needed.
+fn product_flops(p: &Prepared) -> (f64, f64) {
+    let mut widths = vec![p.train.x.ncols()];
+    widths.extend(PartBConfig::default().hidden);
+    widths.push(p.n_classes);
+    let f: f64 = widths.windows(2).map(|w| (w[0] * w[1]) as f64).sum();
+    let first = (widths[0] * widths[1]) as f64;
+    let (n, nv) = (p.train.x.nrows() as f64, p.validation.x.nrows() as f64);
+    let step = n * (3.0 * f - first);
+    (2.0 * (step + nv * f), 2.0 * (step + (n + nv) * f))
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -220,7 +288,7 @@ pub fn run(args: Args) -> Result<(), String> {
     rows.push(time_workload(
         args.only.as_deref(),
         "part_b_a (ReLU, 200 it.)",
-        0.25,
+        Some(5.0),
         repeats,
         || {
             let (s, tr, va) = train_once(&prepared, Activation::Relu, Init::Study, &cfg_b, seed)?;
@@ -230,7 +298,7 @@ pub fn run(args: Args) -> Result<(), String> {
     rows.push(time_workload(
         args.only.as_deref(),
         "part_b_a (sigmoid, 200 it.)",
-        0.25,
+        None,
         repeats,
         || {
             let (s, tr, va) =
@@ -243,7 +311,7 @@ pub fn run(args: Args) -> Result<(), String> {
     rows.push(time_workload(
         args.only.as_deref(),
         "part_c_b (tape, 20 epochs)",
-        0.12,
+        Some(8.0),
         repeats,
         || {
             let (s, tr, va) = train_once(&prepared, Activation::Relu, Init::PyTorch, &cfg_c, seed)?;
@@ -255,7 +323,7 @@ pub fn run(args: Args) -> Result<(), String> {
     rows.push(time_workload(
         args.only.as_deref(),
         "protocol (xtask all --protocol-only)",
-        1.0,
+        None,
         repeats,
         || {
             let (s, peak) = protocol_once(&args.data)?;
@@ -267,24 +335,46 @@ pub fn run(args: Args) -> Result<(), String> {
     if let Some(last) = rows.last_mut().filter(|r| !r.median_s.is_nan()) {
         last.note = format!("peak memory {peak:.1} MiB (target ≤ 120)");
     }
+    let (iteration, epoch) = product_flops(&prepared);
+    rows[0].flops = Some(200.0 * iteration);
+    rows[1].flops = Some(200.0 * iteration);
+    rows[2].flops = Some(PartCConfig::default().epochs as f64 * epoch);
+    eprintln!("measuring the matrix-product peak …");
+    let peak_gflops = matmul_peak(threads);
+    println!(
+        "Matrix-product peak (f64, faer, {threads} thread(s), one 1536² product each): \
+         {peak_gflops:.1} GFLOP/s"
+    );
 
     println!(
-        "{:<38} {:>10} {:>10} {:>10}  note",
-        "workload", "median s", "min s", "target s"
+        "{:<38} {:>10} {:>10} {:>8} {:>15}  note",
+        "workload", "median s", "min s", "GFLOP/s", "% peak (≥ 50)"
     );
     for r in &rows {
-        let mark = if r.median_s <= r.target_s {
-            "ok"
-        } else {
-            "MISS"
+        let (rate, share) = match r.flops {
+            Some(f) if r.median_s.is_finite() => {
+                let rate = f / r.median_s / 1e9;
+                let share = 100.0 * rate / peak_gflops;
+                let mark = if share >= 50.0 { "ok" } else { "MISS" };
+                (format!("{rate:.1}"), format!("{share:.0} % {mark}"))
+            }
+            _ => ("—".into(), "—".into()),
         };
         println!(
-            "{:<38} {:>10.4} {:>10.4} {:>10.2}  {mark} {}",
-            r.name, r.median_s, r.min_s, r.target_s, r.note
+            "{:<38} {:>10.4} {:>10.4} {rate:>8} {share:>15}  {}",
+            r.name, r.median_s, r.min_s, r.note
         );
     }
+    if rows[0].median_s.is_finite() && rows[1].median_s.is_finite() {
+        let ratio = rows[1].median_s / rows[0].median_s;
+        let mark = if ratio <= 1.3 { "ok" } else { "MISS" };
+        println!("sigmoid / ReLU time: {ratio:.2} (target ≤ 1.3: {mark})");
+    }
     if args.compare {
-        compare(&args, &rows)?;
+        compare(&args, &rows, threads)?;
+    }
+    if let Some(bin) = &args.baseline {
+        before_after(bin, &args.data, args.pairs.max(1))?;
     }
     if args.scale {
         for n in SCALE_ROWS {
@@ -303,20 +393,21 @@ pub fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs bench/reference.py on the same data and prints Rust/NumPy ratios.
-fn compare(args: &Args, rows: &[Row]) -> Result<(), String> {
-    let script = input::workspace_root().join("bench").join("reference.py");
-    let has_numpy = Command::new("python3")
-        .args(["-c", "import numpy"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_numpy {
-        println!("--compare: python3 with numpy is not available (pip install numpy); skipped");
-        return Ok(());
-    }
+/// Whether `python3 -c "import MODULE"` succeeds.
+fn python_has(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs one of the bench/ reference scripts on the same data: its JSON output.
+fn reference(script: &str, args: &Args, extra: &[&str]) -> Result<serde_json::Value, String> {
+    let script = input::workspace_root().join("bench").join(script);
     let mut cmd = Command::new("python3");
     cmd.arg(&script)
-        .args(["--dtype", "f64", "--repeats", &args.repeats.to_string()])
+        .args(extra)
+        .args(["--repeats", &args.repeats.to_string()])
         .args(["--seed", &args.data.seed().to_string()])
         .env_remove("OPENBLAS_CORETYPE")
         .env_remove("OPENBLAS_L2_SIZE");
@@ -324,28 +415,114 @@ fn compare(args: &Args, rows: &[Row]) -> Result<(), String> {
         cmd.arg("--data").arg(d);
     }
     eprintln!("running {} (this takes a while) …", script.display());
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "reference.py failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+    let (_, out) = timed(cmd, &script.display().to_string())?;
+    serde_json::from_str(&out).map_err(|e| format!("{}: output: {e}", script.display()))
+}
+
+/// Runs bench/reference.py (NumPy f64, one BLAS thread) and, when `torch` imports,
+/// bench/reference_torch.py (PyTorch f32 on the Rust thread count) on the same data, and
+/// prints each workload's time beside them with the ratios.
+fn compare(args: &Args, rows: &[Row], threads: usize) -> Result<(), String> {
+    if !python_has("numpy") {
+        println!("--compare: python3 with numpy is not available (pip install numpy); skipped");
+        return Ok(());
     }
-    let json: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("reference.py output: {e}"))?;
-    let get = |part: &str| json["results"]["f64"][part]["median_s"].as_f64();
+    let numpy = reference("reference.py", args, &["--dtype", "f64", "--threads", "1"])?;
+    let torch = if python_has("torch") {
+        let t = threads.to_string();
+        Some(reference(
+            "reference_torch.py",
+            args,
+            &["--dtype", "f32", "--threads", &t],
+        )?)
+    } else {
+        println!("--compare: torch does not import in python3; the PyTorch reference is skipped");
+        None
+    };
+    let get = |json: &serde_json::Value, dtype: &str, part: &str| {
+        json["results"][dtype][part]["median_s"].as_f64()
+    };
+    let cell = |theirs: Option<f64>, ours: f64| match theirs {
+        Some(t) => format!("{t:>9.3} s {:>6.1}×", t / ours),
+        None => format!("{:>11} {:>7}", "—", ""),
+    };
+    let target = |theirs: Option<f64>, r: &Row| match (theirs, r.torch_target) {
+        (Some(t), Some(want)) if t / r.median_s >= want => format!("ok (≥ {want}×)"),
+        (Some(_), Some(want)) => format!("MISS (≥ {want}×)"),
+        _ => String::new(),
+    };
     println!();
-    println!("NumPy f64 reference (bench/reference.py, same machine, now):");
-    for (part, ours) in [("part_b_a", &rows[0]), ("part_c_b", &rows[2])] {
-        match get(part) {
-            Some(np) => println!(
-                "  {part}: NumPy {np:.3} s, Rust {:.4} s, Rust is {:.1}× faster",
-                ours.median_s,
-                np / ours.median_s
-            ),
-            None => println!("  {part}: no result in the reference's output"),
-        }
+    println!(
+        "Side by side (same machine, this run; × = their time / Rust's, above 1 = Rust faster):"
+    );
+    println!(
+        "{:<38} {:>10}  {:>19}  {:>19}",
+        "workload", "Rust f64 s", "NumPy f64 (1 thr.)", "PyTorch f32"
+    );
+    let pairs = [
+        ("part_b_a", Some("part_b_a")),
+        ("", Some("part_b_a_sigmoid")),
+        ("part_c_b", Some("part_c_b")),
+        ("", None),
+    ];
+    for (r, (np_key, torch_key)) in rows.iter().zip(pairs) {
+        let np = (!np_key.is_empty())
+            .then(|| get(&numpy, "f64", np_key))
+            .flatten();
+        let pt = torch
+            .as_ref()
+            .zip(torch_key)
+            .and_then(|(j, k)| get(j, "f32", k));
+        println!(
+            "{:<38} {:>10.4}  {}  {}  {}",
+            r.name,
+            r.median_s,
+            cell(np, r.median_s),
+            cell(pt, r.median_s),
+            target(pt, r)
+        );
     }
+    if let Some(t) = &torch {
+        println!(
+            "PyTorch {} on {} thread(s); the protocol has no Python counterpart in bench/.",
+            t["torch"].as_str().unwrap_or("?"),
+            t["threads"]
+        );
+    }
+    Ok(())
+}
+
+/// Times `bin all` (A, the baseline) and this binary's `all` (B) on the same data in turn,
+/// `pairs` times, each writing into a temporary folder it then removes; prints each pair and
+/// the median ratio A/B.
+fn before_after(bin: &Path, data: &DataArgs, pairs: usize) -> Result<(), String> {
+    let ours = std::env::current_exe().map_err(|e| e.to_string())?;
+    let tmp = std::env::temp_dir().join(format!("xtask-bench-all-{}", std::process::id()));
+    let mut ratios = Vec::new();
+    println!();
+    println!(
+        "`all` before/after ({} against this binary, in turn):",
+        bin.display()
+    );
+    for pair in 1..=pairs {
+        let mut secs = [0.0; 2];
+        for (t, exe) in secs.iter_mut().zip([bin, ours.as_path()]) {
+            eprintln!("timing {} all (pair {pair}/{pairs}) …", exe.display());
+            std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let out = tmp.join("out");
+            let cmd = all_command(exe, data, &["--out", &out.display().to_string()]);
+            *t = timed(cmd, &format!("{} all", exe.display()))?.0;
+            std::fs::remove_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        }
+        ratios.push(secs[0] / secs[1]);
+        println!(
+            "  pair {pair}: before {:.1} s, after {:.1} s, {:.2}× faster",
+            secs[0],
+            secs[1],
+            secs[0] / secs[1]
+        );
+    }
+    println!("  median: {:.2}× faster", median(&mut ratios));
     Ok(())
 }
 

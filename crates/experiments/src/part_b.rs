@@ -5,7 +5,9 @@ mod signals;
 
 pub use crate::evidence::{GradientEvidence, InitScheme, SeedRuns, SignalEvidence, SweepPoint};
 use data::rng::{Stream, stream};
-use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError};
+use models::{
+    Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::interval::mean_interval;
@@ -251,6 +253,44 @@ pub fn train_mlp(
     Ok((mlp, history))
 }
 
+/// Trains several from-scratch MLPs of one shape on the training rows side by side
+/// ([`models::train_many`], up to `threads` threads): the result of run `i` is
+/// bit-identical to `train_mlp(prepared, hidden, activation, &cfgs[i].0, init, cfgs[i].1)`.
+pub fn train_mlps(
+    prepared: &Prepared,
+    hidden: &[usize],
+    activation: Activation,
+    runs: &[(TrainConfig, u64)],
+    init: Init,
+    threads: usize,
+) -> Vec<Result<(Mlp, Vec<Record>), TrainError>> {
+    let mut jobs: Vec<TrainJob> = runs
+        .iter()
+        .map(|(cfg, seed)| TrainJob {
+            mlp: Mlp::new(
+                prepared.train.x.ncols(),
+                hidden,
+                prepared.n_classes,
+                activation,
+                init,
+                &mut stream(*seed, Stream::Init),
+            ),
+            cfg: cfg.clone(),
+            seed: *seed,
+        })
+        .collect();
+    let results = models::train_many(
+        &mut jobs,
+        (prepared.train.x.as_ref(), &prepared.train.y),
+        (prepared.validation.x.as_ref(), &prepared.validation.y),
+        threads,
+    );
+    jobs.into_iter()
+        .zip(results)
+        .map(|(job, r)| r.map(|history| (job.mlp, history)))
+        .collect()
+}
+
 fn run(history: Vec<Record>, activation: Activation) -> ActivationRun {
     let last = history.last().cloned();
     ActivationRun {
@@ -427,33 +467,43 @@ fn runs_over_seeds(
 ) -> Result<Vec<Outcome>, ExperimentError> {
     let cfg = train_config(learning_rate, config.iterations, config.threads);
     let (x, y) = (prepared.train.x.as_ref(), &prepared.train.y[..]);
+    let mut jobs: Vec<TrainJob> = seeds
+        .iter()
+        .map(|&s| {
+            let mut mlp = Mlp::new(
+                prepared.train.x.ncols(),
+                &config.hidden,
+                prepared.n_classes,
+                activation,
+                Init::Study,
+                &mut stream(s, Stream::Init),
+            );
+            if init == InitScheme::SigmoidScaled {
+                signals::scale_for_sigmoid(&mut mlp, config.sigmoid_init_gain);
+            }
+            TrainJob {
+                mlp,
+                cfg: cfg.clone(),
+                seed: s,
+            }
+        })
+        .collect();
+    let starts: Vec<_> = jobs.iter().map(|j| signals::measure(&j.mlp, x, y)).collect();
+    // The seeds train side by side; each result is that of its own `models::train` call.
+    let histories = models::train_many(
+        &mut jobs,
+        (x, y),
+        (prepared.validation.x.as_ref(), &prepared.validation.y),
+        config.threads,
+    );
     let mut outcomes = Vec::new();
-    for &s in seeds {
-        let mut mlp = Mlp::new(
-            prepared.train.x.ncols(),
-            &config.hidden,
-            prepared.n_classes,
-            activation,
-            Init::Study,
-            &mut stream(s, Stream::Init),
-        );
-        if init == InitScheme::SigmoidScaled {
-            signals::scale_for_sigmoid(&mut mlp, config.sigmoid_init_gain);
-        }
-        let start = signals::measure(&mlp, x, y);
-        let history = models::train(
-            &mut mlp,
-            (x, y),
-            (prepared.validation.x.as_ref(), &prepared.validation.y),
-            &cfg,
-            s,
-        );
+    for ((job, history), start) in jobs.iter().zip(histories).zip(starts) {
         let end = match &history {
-            Ok(_) => signals::measure(&mlp, x, y),
+            Ok(_) => signals::measure(&job.mlp, x, y),
             Err(TrainError::Diverged { .. }) => None,
             Err(e) => {
                 return Err(ExperimentError::training(
-                    format!("Part B {activation:?} seed {s}"),
+                    format!("Part B {activation:?} seed {}", job.seed),
                     e.clone(),
                 ));
             }
@@ -463,8 +513,8 @@ fn runs_over_seeds(
             start,
             end,
         });
-        progress.advance(outcomes.len(), seeds.len());
     }
+    progress.advance(seeds.len(), seeds.len());
     Ok(outcomes)
 }
 
@@ -572,18 +622,30 @@ fn sweep(
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
+    // The learning rates train side by side; the results are those of one run after another.
+    let runs: Vec<(TrainConfig, u64)> = config
+        .sweep_learning_rates
+        .iter()
+        .map(|&lr| {
+            (
+                train_config(lr, config.sweep_iterations, config.threads),
+                seed,
+            )
+        })
+        .collect();
+    progress.advance(0, runs.len());
+    let trained = train_mlps(
+        prepared,
+        &config.hidden,
+        Activation::Sigmoid,
+        &runs,
+        Init::Study,
+        config.threads,
+    );
+    progress.advance(runs.len(), runs.len());
     let mut points = Vec::new();
-    for (k, &lr) in config.sweep_learning_rates.iter().enumerate() {
-        progress.advance(k, config.sweep_learning_rates.len());
-        let cfg = train_config(lr, config.sweep_iterations, config.threads);
-        match train_mlp(
-            prepared,
-            &config.hidden,
-            Activation::Sigmoid,
-            &cfg,
-            Init::Study,
-            seed,
-        ) {
+    for (&lr, result) in config.sweep_learning_rates.iter().zip(trained) {
+        match result {
             Ok((_, history)) => {
                 for &c in &config.sweep_checkpoints {
                     if let Some(r) = history.get(c.saturating_sub(1)) {
