@@ -101,7 +101,7 @@ fn schema(
     };
     let schema = data::infer::infer_schema(&[train, test], label).map_err(|e| e.to_string())?;
     note(&format!(
-        "note: no --schema given; inferred one from the files: label {label:?} with {} classes,          {} categorical and {} numeric features (`cargo xtask schema` prints it for review)",
+        "note: no --schema given; inferred one from the files: label {label:?} with {} classes, {} categorical and {} numeric features (`cargo xtask schema` prints it for review)",
         schema.n_classes,
         schema.categorical.len(),
         schema.numeric.len()
@@ -130,6 +130,7 @@ impl Inputs {
             data: self.identity.clone(),
             seed: config.seed,
             config_sha256: sha256_hex(&json),
+            schema_sha256: sha256_hex(&serde_json::to_vec(&self.train.schema).unwrap_or_default()),
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }

@@ -39,6 +39,10 @@ pub struct Fingerprint {
     pub seed: u64,
     /// SHA-256 (hex) of the configuration's JSON.
     pub config_sha256: String,
+    /// SHA-256 (hex) of the schema's JSON: the same files read with another schema are
+    /// other data (empty in records written before schemas were files).
+    #[serde(default)]
+    pub schema_sha256: String,
     /// Version of the tool that wrote the records.
     pub version: String,
 }
