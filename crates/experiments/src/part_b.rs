@@ -109,7 +109,7 @@ impl PartBConfig {
             sweep_learning_rates: vec![0.1, 1.0],
             sweep_iterations: 40,
             sweep_checkpoints: vec![20, 40],
-            interval_seeds: 3,
+            interval_seeds: 2,
             ..PartBConfig::default()
         }
     }

@@ -62,7 +62,7 @@ impl PartDConfig {
     /// Small counts for smoke tests.
     pub fn quick() -> Self {
         PartDConfig {
-            mitigation_seeds: 3,
+            mitigation_seeds: 2,
             ..PartDConfig::default()
         }
     }
