@@ -488,7 +488,10 @@ fn runs_over_seeds(
             }
         })
         .collect();
-    let starts: Vec<_> = jobs.iter().map(|j| signals::measure(&j.mlp, x, y)).collect();
+    let starts: Vec<_> = jobs
+        .iter()
+        .map(|j| signals::measure(&j.mlp, x, y))
+        .collect();
     // The seeds train side by side; each result is that of its own `models::train` call.
     let histories = models::train_many(
         &mut jobs,
