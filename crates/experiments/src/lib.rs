@@ -336,18 +336,18 @@ pub enum Part {
     Q2,
 }
 
-/// The record of one part run alone.
+/// The record of one part run alone (boxed: the records differ in size by kilobytes).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PartRecord {
     /// Part B.
-    B(PartB),
+    B(Box<PartB>),
     /// Part C.
-    C(PartC),
+    C(Box<PartC>),
     /// Part D.
-    D(PartD),
+    D(Box<PartD>),
     /// Question 2.
-    Q2(Q2),
+    Q2(Box<Q2>),
 }
 
 /// Runs one part with the split and preprocessing `run_all` would use, computing only the
@@ -366,15 +366,15 @@ pub fn run_part(
     Ok(match part {
         Part::B => {
             let (r, m) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
-            (PartRecord::B(r), m)
+            (PartRecord::B(Box::new(r)), m)
         }
         Part::C => {
             let (r, _, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
-            (PartRecord::C(r), m)
+            (PartRecord::C(Box::new(r)), m)
         }
         Part::Q2 => {
             let (r, m) = q2::run_q2(&prepared, &config.q2, seed, progress)?;
-            (PartRecord::Q2(r), m)
+            (PartRecord::Q2(Box::new(r)), m)
         }
         Part::D => {
             progress.step("Part A: exploratory statistics");
@@ -389,7 +389,7 @@ pub fn run_part(
                 config,
                 progress,
             )?;
-            (PartRecord::D(r), m)
+            (PartRecord::D(Box::new(r)), m)
         }
     })
 }
