@@ -44,8 +44,15 @@ impl Interval {
     }
 
     /// Where the interval lies relative to zero (for intervals of differences).
+    ///
+    /// A zero-width interval (every value equal, common for whole-number measures such as
+    /// iterations) has no spread for the t interval to work with; it then counts as a
+    /// difference only when the exact sign test would detect one, all `n` values on one
+    /// side having two-sided probability `2^(1−n)` < 0.05, that is from six values on.
     pub fn direction(&self) -> Direction {
-        if self.low > 0.0 {
+        if self.low == self.high && self.n < 6 {
+            Direction::NotDetected
+        } else if self.low > 0.0 {
             Direction::Higher
         } else if self.high < 0.0 {
             Direction::Lower
@@ -185,6 +192,25 @@ mod tests {
         assert!(d.contains(0.1));
         let (ia, ib) = (mean_interval(&a).unwrap(), mean_interval(&b).unwrap());
         assert!(ia.contains(ib.mean) && ib.contains(ia.mean));
+    }
+
+    #[test]
+    fn equal_values_need_six_to_count_as_a_difference() {
+        let two = mean_interval(&[-2.0, -2.0]).unwrap();
+        assert_eq!((two.low, two.high), (-2.0, -2.0));
+        assert_eq!(two.direction(), Direction::NotDetected);
+        assert_eq!(
+            mean_interval(&[3.0; 5]).unwrap().direction(),
+            Direction::NotDetected
+        );
+        assert_eq!(
+            mean_interval(&[3.0; 6]).unwrap().direction(),
+            Direction::Higher
+        );
+        assert_eq!(
+            mean_interval(&[-1.0; 10]).unwrap().direction(),
+            Direction::Lower
+        );
     }
 
     #[test]
