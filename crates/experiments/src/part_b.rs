@@ -204,6 +204,10 @@ pub struct PartB {
 /// Part B's verdicts, each `None` when its evidence is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PartBVerdicts {
+    /// ReLU minus sigmoid in final validation accuracy, paired by seed over the bands
+    /// (`None` when the bands' seeds differ or fewer than two finished).
+    #[serde(default)]
+    pub activation_gap: Option<crate::interval::Interval>,
     /// Is sigmoid stuck or only slow? (over seeds, from `sigmoid_runs`)
     pub sigmoid_progress: Option<verdicts::ProgressVerdict>,
     /// A larger step or an initialisation scaled for sigmoid? (paired over seeds)
@@ -410,6 +414,7 @@ pub fn run_part_b(
     let gradients: Vec<GradientEvidence> = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
     let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
     let verdicts = PartBVerdicts {
+        activation_gap: verdicts::activation_gap(&seeds),
         sigmoid_progress: verdicts::sigmoid_progress(
             &sigmoid_runs,
             majority_share,

@@ -107,6 +107,33 @@ pub struct ColumnShift {
     /// far better than the rest).
     #[serde(default)]
     pub dominant: bool,
+    /// Which measure `relation_train` and `relation_test` are (they differ by column kind
+    /// and are not like for like across kinds).
+    #[serde(default)]
+    pub measure: RelationMeasure,
+}
+
+/// The measure of a column's relation to the label.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationMeasure {
+    /// |Pearson r| with the class index (numeric columns).
+    #[default]
+    AbsPearsonR,
+    /// The correlation ratio η (categorical columns).
+    CorrelationRatio,
+}
+
+impl RelationMeasure {
+    /// The measure's name in a sentence.
+    pub fn name(self) -> &'static str {
+        match self {
+            RelationMeasure::AbsPearsonR => "absolute Pearson correlation",
+            RelationMeasure::CorrelationRatio => "correlation ratio η",
+        }
+    }
 }
 
 /// Everything known about one column, side by side: Part A's shift check (flattened into
@@ -479,6 +506,7 @@ pub fn diagnose(
                     relation_test: f64::NAN,
                     distribution_shift: f64::NAN,
                     dominant: false,
+                    measure: RelationMeasure::default(),
                 });
             // An undefined relation (NaN) never breaks: both comparisons are false.
             let breaks = shift.relation_train.abs() >= config.min_train_relation
@@ -526,11 +554,12 @@ pub fn diagnose(
                 "The model ranks `{col}` {ar} of the columns by gradient attribution ({share:.0}% of \
              it) and {pr} by permutation importance (shuffling it costs {drop:.1} points of \
              validation accuracy). `{col}` relates to the label with \
-             strength {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
+             {measure} {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
              only {ds:.3}: the shortcut the model learned does not hold on test, which explains \
              the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points. \
              Overfitting does not: training and validation accuracy differ by {ov:.1} points.",
                 col = e.shift.column,
+                measure = e.shift.measure.name(),
                 ar = ordinal(e.attribution_rank),
                 pr = ordinal(e.permutation_rank),
                 share = 100.0 * e.attribution_share,
@@ -545,7 +574,7 @@ pub fn diagnose(
             ),
             None => format!(
                 "No column the model relies on changes its relation to the label between train and \
-             test (threshold: test strength below {:.0}% of a train strength of at least {:.2}); \
+             test (threshold: a test relation below {:.0}% of a train relation of at least {:.2}, in each column's own measure); \
              the validation-to-test gap is {:.1} points.",
                 100.0 * config.break_ratio,
                 config.min_train_relation,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::part_c::FeatureScore;
-use crate::part_d::{ColumnShift, MitigationKind};
+use crate::part_d::{ColumnShift, MitigationKind, RelationMeasure};
 use crate::verdicts::Collapse;
 use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
 
@@ -241,6 +241,7 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.ks.unwrap_or(f64::NAN),
         dominant: a.dominant_features.contains(column),
+        measure: RelationMeasure::AbsPearsonR,
     });
     let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
         column: column.clone(),
@@ -248,6 +249,7 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.tvd,
         dominant: a.dominant_features.contains(column),
+        measure: RelationMeasure::CorrelationRatio,
     });
     numeric.chain(categorical).collect()
 }

@@ -112,6 +112,25 @@ pub struct RemedyVerdict {
     pub finding: Remedy,
 }
 
+/// ReLU minus sigmoid in final validation accuracy, paired by seed: the bands train both
+/// activations from the same seeds, so the pairing removes what the seed does to both.
+/// `None` unless there is exactly one band per activation, on the same seeds.
+pub fn activation_gap(bands: &[crate::part_b::SeedBand]) -> Option<Interval> {
+    use models::Activation;
+    let find = |a: Activation| {
+        let mut it = bands.iter().filter(move |b| b.activation == a);
+        match (it.next(), it.next()) {
+            (Some(b), None) => Some(b),
+            _ => None,
+        }
+    };
+    let (relu, sigmoid) = (find(Activation::Relu)?, find(Activation::Sigmoid)?);
+    if relu.seeds != sigmoid.seeds {
+        return None;
+    }
+    paired_interval(&relu.final_val_acc, &sigmoid.final_val_acc)
+}
+
 /// Step or initialisation, from paired differences of final validation accuracy over the
 /// seeds the runs share; `None` when the study's run, a larger-step run or the scaled run
 /// is missing, or their seeds differ.

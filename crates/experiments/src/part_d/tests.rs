@@ -32,6 +32,7 @@ fn shift(column: &str, train: f64, test: f64) -> ColumnShift {
         relation_train: train,
         relation_test: test,
         distribution_shift: 0.01,
+        measure: RelationMeasure::AbsPearsonR,
     }
 }
 

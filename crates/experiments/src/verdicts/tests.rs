@@ -194,3 +194,42 @@ fn overfitting_and_class_mix_rules() {
     assert_eq!(class_mix(0.004, 0.02).finding, ClassMix::Same);
     assert_eq!(class_mix(0.02, 0.02).finding, ClassMix::Shifted);
 }
+
+fn band(activation: Activation, seeds: &[u64], final_val_acc: &[f64]) -> crate::part_b::SeedBand {
+    crate::part_b::SeedBand {
+        activation,
+        seeds: seeds.to_vec(),
+        train_acc_mean: vec![],
+        train_acc_sd: vec![],
+        val_acc_mean: vec![],
+        val_acc_sd: vec![],
+        final_val_acc: final_val_acc.to_vec(),
+        final_val_acc_mean: 0.0,
+        final_val_acc_sd: 0.0,
+    }
+}
+
+#[test]
+fn the_activation_gap_is_paired_by_seed_and_says_when_it_is_not_detected() {
+    let seeds = [1, 2, 3, 4, 5];
+    // Seeds move both activations together; ReLU is 0.25 to 0.27 ahead in every pair.
+    let relu = band(Activation::Relu, &seeds, &[0.82, 0.80, 0.84, 0.81, 0.83]);
+    let sigmoid = band(Activation::Sigmoid, &seeds, &[0.56, 0.55, 0.57, 0.55, 0.57]);
+    let gap = activation_gap(&[relu.clone(), sigmoid.clone()]).unwrap();
+    assert!((gap.mean - 0.26).abs() < 1e-12);
+    assert_eq!(gap.direction(), Direction::Higher);
+
+    // Equal on average, pair by pair both ways: no difference detected.
+    let close = band(Activation::Sigmoid, &seeds, &[0.83, 0.79, 0.85, 0.80, 0.83]);
+    let gap = activation_gap(&[relu.clone(), close]).unwrap();
+    assert_eq!(gap.direction(), Direction::NotDetected);
+
+    // Different seeds cannot be paired; a missing band gives nothing.
+    let other = band(
+        Activation::Sigmoid,
+        &[6, 7, 8, 9, 10],
+        &sigmoid.final_val_acc,
+    );
+    assert_eq!(activation_gap(&[relu.clone(), other]), None);
+    assert_eq!(activation_gap(&[relu]), None);
+}

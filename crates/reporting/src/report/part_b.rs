@@ -35,9 +35,22 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let rs = w.pct(relu.final_val_acc_sd, F, "/seeds/0/final_val_acc_sd");
         let sm = w.pct(sigmoid.final_val_acc_mean, F, "/seeds/1/final_val_acc_mean");
         let ss = w.pct(sigmoid.final_val_acc_sd, F, "/seeds/1/final_val_acc_sd");
+        let gap = match &b.verdicts.activation_gap {
+            Some(d) => {
+                let text = difference(w, d, F, "/verdicts/activation_gap");
+                let reading = match d.direction() {
+                    experiments::interval::Direction::NotDetected => {
+                        "no gap between the activations is detected over these seeds"
+                    }
+                    _ => "the gap holds seed by seed, not only for the protocol's seed",
+                };
+                format!(" ReLU minus sigmoid, paired by seed: {text}; {reading}.")
+            }
+            None => " The seeds cannot be paired, so no difference is claimed.".to_string(),
+        };
         w.para(format!(
             "Over {n} initialisation seeds the final validation accuracy is {rm} ± {rs} with ReLU and {sm} ± {ss} with \
-             sigmoid (mean ± standard deviation): the difference is not an accident of one seed (@fig:part_b_seeds)."
+             sigmoid (mean ± standard deviation, @fig:part_b_seeds).{gap}"
         ));
     }
     w.figure(
