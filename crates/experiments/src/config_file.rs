@@ -59,9 +59,7 @@ fn parse(text: &str, file: &str) -> Result<Value, String> {
     }
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or(String::new(), |s| {
-            let before = &text[..s.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let (line, column) = data::schema_file::line_column(text, s.start);
             format!(":{line}:{column}")
         });
         format!("{file}{at}: {}", e.message().trim().replace('\n', " "))
