@@ -231,6 +231,34 @@ pub struct SignalEvidence {
     pub first_to_last: Option<Interval>,
 }
 
+/// Part B(b)'s per-seed measurements of one setting, the values its intervals summarise and
+/// the gradient verdicts pair by seed (runs with the same seed share their initial normal
+/// draws). A diverged seed's after-training values are `null` or empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GradientSeeds {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Initialisation.
+    pub init: InitScheme,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Per seed: the mean over iterations of mean |∂L/∂W_1| / mean |∂L/∂W_L|, the first
+    /// layer's weight gradient relative to the output layer's (the protocol run's
+    /// `first_to_last_ratio`, here for every seed).
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub weight_first_to_last: Vec<f64>,
+    /// Per seed, per hidden layer: share of units with g′(z) < 0.01 at the last iteration
+    /// (empty where the seed diverged).
+    pub saturation_last: Vec<Vec<f64>>,
+    /// Per seed, per layer: mean |δ_l| at initialisation (as in [`SignalEvidence::delta`]).
+    pub delta_start: Vec<Vec<f64>>,
+    /// Per seed, per layer: mean |δ_l| after training (empty where the seed diverged).
+    pub delta_end: Vec<Vec<f64>>,
+}
+
 /// One model of Part D (the original or a mitigation) trained from several seeds: its
 /// accuracy per seed and, paired by seed, its difference from the original model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

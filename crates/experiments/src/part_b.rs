@@ -3,7 +3,9 @@
 
 mod signals;
 
-pub use crate::evidence::{GradientEvidence, InitScheme, SeedRuns, SignalEvidence, SweepPoint};
+pub use crate::evidence::{
+    GradientEvidence, GradientSeeds, InitScheme, SeedRuns, SignalEvidence, SweepPoint,
+};
 use data::rng::{Stream, stream};
 use models::{
     Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::interval::mean_interval;
 use crate::prepare::{Prepared, majority};
-use crate::verdicts;
+use crate::verdicts::{self, Moment};
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part B trains.
@@ -39,15 +41,17 @@ pub struct PartBConfig {
     /// Sigmoid counts as learning ("slow, not stuck") when its best sweep run beats the
     /// majority share of validation by more than this.
     pub stuck_margin: f64,
-    /// Sigmoid's first-layer gradient counts as vanishing when its mean first-to-last ratio
-    /// is below this factor times ReLU's.
+    /// Sigmoid's first-layer weight gradient (relative to the output layer's) counts as
+    /// vanishing when the whole 95 % interval of its ratio to ReLU's, paired by seed, lies
+    /// below this factor.
     pub vanishing_factor: f64,
-    /// Saturation counts as negligible when the most saturated sigmoid layer has fewer than
-    /// this share of saturated units at the end.
+    /// Saturation counts as negligible when the whole 95 % interval over seeds of the most
+    /// saturated sigmoid layer's share of saturated units at the end lies below this share.
     pub saturation_share: f64,
-    /// Seeds of the sigmoid runs the multi-seed verdicts compare (every sweep rate, and the
-    /// initialisation scaled for sigmoid), each trained for `iterations`; the first
-    /// `seeds` of them at `learning_rate` are also the sigmoid band's.
+    /// Seeds of the runs the multi-seed verdicts compare (sigmoid at every sweep rate and
+    /// from the initialisation scaled for sigmoid; ReLU at `learning_rate` for B(b)), each
+    /// trained for `iterations`; the first `seeds` of them at `learning_rate` are also the
+    /// bands'.
     pub interval_seeds: usize,
     /// Gain of the initialisation scaled for sigmoid (Glorot's sd times this; 4, Glorot and
     /// Bengio's factor for sigmoid, makes σ′(0) times the weight scale about 1).
@@ -186,9 +190,11 @@ pub struct PartB {
     pub sigmoid: ActivationRun,
     /// Multi-seed bands, ReLU then sigmoid.
     pub seeds: Vec<SeedBand>,
-    /// The sigmoid sweep.
+    /// The sigmoid sweep over longer budgets, from the protocol seed alone: an
+    /// illustration; no verdict is drawn from it (they come from `sigmoid_runs`).
     pub sigmoid_sweep: Vec<SweepPoint>,
-    /// B(b): ReLU then sigmoid.
+    /// B(b): the protocol runs' weight gradients, ReLU then sigmoid (one seed; the
+    /// gradient verdicts come from `gradient_seeds`).
     pub gradients: Vec<GradientEvidence>,
     /// Sigmoid runs over `interval_seeds` seeds, each for `iterations`: the study's rate,
     /// then every other sweep rate, from the study's initialisation; then the study's rate
@@ -197,7 +203,10 @@ pub struct PartB {
     /// B(b): the backward signal per layer over seeds, at initialisation and after
     /// `iterations`: ReLU, sigmoid from the study's initialisation, sigmoid scaled.
     pub signals: Vec<SignalEvidence>,
-    /// The verdicts drawn from the sweep and the gradients.
+    /// B(b): the per-seed values of the same three settings that the gradient verdicts
+    /// pair by seed.
+    pub gradient_seeds: Vec<GradientSeeds>,
+    /// The verdicts, each drawn from runs over seeds.
     pub verdicts: PartBVerdicts,
 }
 
@@ -212,8 +221,14 @@ pub struct PartBVerdicts {
     pub sigmoid_progress: Option<verdicts::ProgressVerdict>,
     /// A larger step or an initialisation scaled for sigmoid? (paired over seeds)
     pub remedy: Option<verdicts::RemedyVerdict>,
-    /// Do gradients vanish, and are units saturated?
-    pub gradients: Option<verdicts::GradientVerdict>,
+    /// Does sigmoid's first-layer weight gradient vanish relative to ReLU's? (paired over
+    /// seeds, from `gradient_seeds`)
+    pub attenuation: Option<verdicts::AttenuationVerdict>,
+    /// Are sigmoid's units saturated at the end? (over seeds)
+    pub saturation: Option<verdicts::SaturationVerdict>,
+    /// Which layer's backward gain is smaller under sigmoid: at initialisation, then after
+    /// training (paired over seeds).
+    pub attenuation_site: Vec<verdicts::AttenuationSite>,
 }
 
 /// Full-batch gradient descent through the hand-written backward pass.
@@ -340,18 +355,23 @@ pub fn run_part_b(
     let sigmoid = runs.pop().expect("two runs");
     let relu = runs.pop().expect("two runs");
 
-    progress.step(&format!("Part B(a): Relu over {} seeds", config.seeds));
     let band_seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
+    let interval_seeds: Vec<u64> = (0..config.seeds.max(config.interval_seeds) as u64)
+        .map(|k| seed + k)
+        .collect();
+    // ReLU runs over the verdicts' seeds too, so B(b) pairs it with sigmoid seed by seed;
+    // its band takes the first `seeds` of them.
+    progress.step(&format!(
+        "Part B(a): Relu over {} seeds",
+        interval_seeds.len()
+    ));
     let relu_runs = runs_over_seeds(
         prepared,
         config,
         (Activation::Relu, InitScheme::Study, config.learning_rate),
-        &band_seeds,
+        &interval_seeds,
         progress,
     )?;
-    let interval_seeds: Vec<u64> = (0..config.seeds.max(config.interval_seeds) as u64)
-        .map(|k| seed + k)
-        .collect();
     progress.step(&format!(
         "Part B(a): Sigmoid over {} seeds",
         interval_seeds.len()
@@ -400,10 +420,13 @@ pub fn run_part_b(
     let scaled = runs_over_seeds(prepared, config, setting, &interval_seeds, progress)?;
     groups.push((setting, scaled));
 
+    let relu_setting = (Activation::Relu, InitScheme::Study, config.learning_rate);
     let mut signals = signal_evidence(Activation::Relu, InitScheme::Study, config, &relu_runs);
+    let mut gradient_seeds = vec![per_seed(relu_setting, &interval_seeds, &relu_runs)];
     for (setting, runs) in &groups {
         if setting.2 == config.learning_rate {
             signals.extend(signal_evidence(setting.0, setting.1, config, runs));
+            gradient_seeds.push(per_seed(*setting, &interval_seeds, runs));
         }
     }
     let sigmoid_runs: Vec<SeedRuns> = groups
@@ -421,11 +444,20 @@ pub fn run_part_b(
             config.stuck_margin,
         ),
         remedy: verdicts::remedy(&sigmoid_runs, config.learning_rate),
-        gradients: verdicts::gradients(
-            &gradients,
+        attenuation: verdicts::attenuation(
+            &gradient_seeds,
+            config.learning_rate,
             config.vanishing_factor,
+        ),
+        saturation: verdicts::saturation(
+            &gradient_seeds,
+            config.learning_rate,
             config.saturation_share,
         ),
+        attenuation_site: [Moment::Initialisation, Moment::AfterTraining]
+            .into_iter()
+            .filter_map(|m| verdicts::attenuation_site(&gradient_seeds, config.learning_rate, m))
+            .collect(),
     };
     Ok((
         PartB {
@@ -438,6 +470,7 @@ pub fn run_part_b(
             gradients,
             sigmoid_runs,
             signals,
+            gradient_seeds,
             verdicts,
         },
         models,
@@ -611,6 +644,59 @@ fn signal_evidence(
     ]
 }
 
+/// The per-seed values of one setting's runs (`outcomes` in `seeds` order) that B(b)'s
+/// verdicts pair by seed.
+fn per_seed(
+    (activation, init, learning_rate): (Activation, InitScheme, f64),
+    seeds: &[u64],
+    outcomes: &[Outcome],
+) -> GradientSeeds {
+    fn finished(o: &Outcome) -> Option<&[Record]> {
+        o.history.as_ref().ok().map(|h| h.as_slice())
+    }
+    let delta = |s: &Option<signals::LayerSignals>| s.as_ref().map_or(vec![], |s| s.delta.clone());
+    GradientSeeds {
+        activation,
+        init,
+        learning_rate,
+        seeds: seeds.to_vec(),
+        weight_first_to_last: outcomes
+            .iter()
+            .map(|o| finished(o).map_or(f64::NAN, first_to_last_ratio))
+            .collect(),
+        saturation_last: outcomes
+            .iter()
+            .map(|o| {
+                finished(o)
+                    .and_then(|h| h.last())
+                    .map_or(vec![], |r| r.saturation.clone())
+            })
+            .collect(),
+        delta_start: outcomes.iter().map(|o| delta(&o.start)).collect(),
+        delta_end: outcomes.iter().map(|o| delta(&o.end)).collect(),
+    }
+}
+
+/// Mean over the iterations of `history` of mean |∂L/∂W_a| / mean |∂L/∂W_b| (iterations
+/// whose layer-`b` gradient is zero skipped).
+fn mean_ratio(history: &[Record], a: usize, b: usize) -> f64 {
+    let r: Vec<f64> = history
+        .iter()
+        .filter(|r| r.grad_mean_abs[b] > 0.0)
+        .map(|r| r.grad_mean_abs[a] / r.grad_mean_abs[b])
+        .collect();
+    r.iter().sum::<f64>() / r.len().max(1) as f64
+}
+
+fn layer_count(history: &[Record]) -> usize {
+    history.first().map_or(0, |r| r.grad_mean_abs.len())
+}
+
+/// [`mean_ratio`] of the first layer over the output layer.
+fn first_to_last_ratio(history: &[Record]) -> f64 {
+    mean_ratio(history, 0, layer_count(history).saturating_sub(1))
+}
+
 /// Mean and sample standard deviation (ddof = 1; 0 for a single value).
 pub fn mean_sd(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let v: Vec<f64> = values.collect();
@@ -684,15 +770,7 @@ fn sweep(
 
 fn evidence(run: &ActivationRun) -> GradientEvidence {
     let h = &run.history;
-    let ratio = |a: usize, b: usize| {
-        let r: Vec<f64> = h
-            .iter()
-            .filter(|r| r.grad_mean_abs[b] > 0.0)
-            .map(|r| r.grad_mean_abs[a] / r.grad_mean_abs[b])
-            .collect();
-        r.iter().sum::<f64>() / r.len().max(1) as f64
-    };
-    let layers = h.first().map_or(0, |r| r.grad_mean_abs.len());
+    let layers = layer_count(h);
     GradientEvidence {
         activation: run.activation,
         initial: h
@@ -703,8 +781,8 @@ fn evidence(run: &ActivationRun) -> GradientEvidence {
             .last()
             .map(|r| r.grad_mean_abs.clone())
             .unwrap_or_default(),
-        first_to_last_ratio: ratio(0, layers.saturating_sub(1)),
-        w1_to_w2_ratio: ratio(0, 1.min(layers.saturating_sub(1))),
+        first_to_last_ratio: first_to_last_ratio(h),
+        w1_to_w2_ratio: mean_ratio(h, 0, 1.min(layers.saturating_sub(1))),
         saturation_initial: h.first().map(|r| r.saturation.clone()).unwrap_or_default(),
         saturation_last: h.last().map(|r| r.saturation.clone()).unwrap_or_default(),
     }

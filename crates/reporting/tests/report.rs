@@ -292,6 +292,114 @@ fn part_b_verdicts_change_their_words_with_the_measurements() {
     );
 }
 
+/// Sets B(b)'s per-seed measurements at the study's setting and recomputes its verdicts as
+/// the experiment would: sigmoid's first-to-last weight-gradient ratio is `relative` times
+/// ReLU's (with a little spread), its saturation about `saturation`, and its first hidden
+/// layer's backward gain a fifth of ReLU's when `slow_first_layer` (otherwise every gain
+/// equals ReLU's).
+fn set_gradient_seeds(
+    results: &mut Results,
+    files: &mut BTreeMap<String, Value>,
+    relative: f64,
+    saturation: f64,
+    slow_first_layer: bool,
+) {
+    use experiments::part_b::InitScheme;
+    use experiments::verdicts::{self, Moment};
+    use models::Activation;
+    let b = &mut results.part_b;
+    let find = |b: &experiments::PartB, a: Activation| {
+        b.gradient_seeds
+            .iter()
+            .position(|g| g.activation == a && g.init == InitScheme::Study)
+            .unwrap()
+    };
+    let (r, s) = (find(b, Activation::Relu), find(b, Activation::Sigmoid));
+    let n = b.gradient_seeds[r].seeds.len();
+    let layers = b.gradient_seeds[r].delta_start[0].len();
+    let relu_delta: Vec<Vec<f64>> = (0..n)
+        .map(|k| {
+            (0..layers)
+                .map(|l| 0.5 + 0.01 * ((k + l) % 3) as f64)
+                .collect()
+        })
+        .collect();
+    let mut sigmoid_delta = relu_delta.clone();
+    if slow_first_layer {
+        for (k, d) in sigmoid_delta.iter_mut().enumerate() {
+            d[0] *= 0.2 * (1.0 + 0.01 * k as f64);
+        }
+    }
+    let g = &mut b.gradient_seeds[r];
+    g.weight_first_to_last = (0..n).map(|k| 1.0 + 0.05 * k as f64).collect();
+    g.delta_start = relu_delta.clone();
+    g.delta_end = relu_delta;
+    let g = &mut b.gradient_seeds[s];
+    g.weight_first_to_last = (0..n)
+        .map(|k| relative * (1.0 + 0.05 * k as f64) * (1.0 + 0.01 * k as f64))
+        .collect();
+    g.saturation_last = (0..n)
+        .map(|k| {
+            let mut v = vec![0.0; layers - 1];
+            v[0] = saturation * (1.0 + 0.1 * (k % 2) as f64);
+            v
+        })
+        .collect();
+    g.delta_start = sigmoid_delta.clone();
+    g.delta_end = sigmoid_delta;
+    let (lr, c) = (b.config.learning_rate, &b.config);
+    b.verdicts.attenuation = verdicts::attenuation(&b.gradient_seeds, lr, c.vanishing_factor);
+    b.verdicts.saturation = verdicts::saturation(&b.gradient_seeds, lr, c.saturation_share);
+    b.verdicts.attenuation_site = [Moment::Initialisation, Moment::AfterTraining]
+        .into_iter()
+        .filter_map(|m| verdicts::attenuation_site(&b.gradient_seeds, lr, m))
+        .collect();
+    files.insert(
+        files::PART_B.to_string(),
+        serde_json::to_value(&results.part_b).unwrap(),
+    );
+}
+
+#[test]
+fn part_b_gradient_verdicts_change_their_words_with_the_measurements() {
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    // A fifth of ReLU's first-layer gradient, few saturated units, the loss at layer 1.
+    set_gradient_seeds(&mut results, &mut files, 0.2, 0.01, true);
+    let rendered = render(&results).unwrap();
+    let problems = check(&rendered, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let md = &rendered.markdown;
+    assert!(
+        md.contains("detectably attenuated, by more than that factor"),
+        "{md}"
+    );
+    assert!(md.contains("too few units sit on a flat tail"), "{md}");
+    assert!(
+        md.contains("the attenuation sits at hidden layer 1"),
+        "{md}"
+    );
+    assert!(!md.contains("no hidden layer's gain is detectably smaller"));
+
+    // The same ratio as ReLU's, many saturated units, every gain as ReLU's.
+    set_gradient_seeds(&mut results, &mut files, 1.0, 0.3, false);
+    let rendered = render(&results).unwrap();
+    let problems = check(&rendered, &files);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let md = &rendered.markdown;
+    assert!(
+        md.contains("no difference between the activations is detected"),
+        "{md}"
+    );
+    assert!(md.contains("a notable share of units is saturated"), "{md}");
+    assert!(
+        md.contains("no hidden layer's gain is detectably smaller under sigmoid"),
+        "{md}"
+    );
+    assert!(!md.contains("the attenuation sits at"));
+    assert!(!md.contains("Saturation is not the mechanism"));
+}
+
 #[test]
 fn the_mitigation_verdict_changes_its_words_with_the_measurements() {
     use experiments::interval::{mean_interval, paired_interval};

@@ -4,6 +4,7 @@
 use models::Activation;
 
 use super::*;
+use crate::evidence::{InitScheme, SeedRuns};
 
 fn runs(init: InitScheme, learning_rate: f64, val_acc: &[f64]) -> SeedRuns {
     SeedRuns {
@@ -87,44 +88,6 @@ fn the_remedy_follows_the_paired_differences() {
     let mut unpaired = runs(SCALED, 0.1, &[0.60, 0.61, 0.60, 0.62]);
     unpaired.seeds = vec![9, 10, 11, 12];
     assert_eq!(remedy(&[study, step, unpaired], 0.1), None);
-}
-
-fn evidence(activation: Activation, ratio: f64, saturation_last: Vec<f64>) -> GradientEvidence {
-    GradientEvidence {
-        activation,
-        initial: vec![1e-3, 2e-3, 3e-3],
-        last: vec![1e-4, 2e-4, 3e-4],
-        first_to_last_ratio: ratio,
-        w1_to_w2_ratio: ratio,
-        saturation_initial: vec![0.0, 0.0],
-        saturation_last,
-    }
-}
-
-#[test]
-fn vanishing_and_saturation_fire_on_their_thresholds_only() {
-    let records = [
-        evidence(Activation::Relu, 0.8, vec![0.0, 0.0]),
-        evidence(Activation::Sigmoid, 0.3, vec![0.01, 0.2]),
-    ];
-    let v = gradients(&records, 0.5, 0.05).unwrap();
-    assert_eq!((v.relu, v.sigmoid), (0, 1));
-    assert_eq!(v.attenuation, Attenuation::Vanishing, "0.3 < 0.5 × 0.8");
-    assert_eq!((v.max_saturation, v.max_saturation_layer), (0.2, 1));
-    assert_eq!(v.saturation, Saturation::Notable);
-
-    // Found by activation, not by position; a ratio of 0.5 × 0.8 = 0.4 is not below it.
-    let records = [
-        evidence(Activation::Sigmoid, 0.4, vec![0.04, 0.01]),
-        evidence(Activation::Relu, 0.8, vec![0.0, 0.0]),
-    ];
-    let v = gradients(&records, 0.5, 0.05).unwrap();
-    assert_eq!((v.relu, v.sigmoid), (1, 0));
-    assert_eq!(v.attenuation, Attenuation::Comparable);
-    assert_eq!((v.max_saturation, v.max_saturation_layer), (0.04, 0));
-    assert_eq!(v.saturation, Saturation::Negligible);
-
-    assert_eq!(gradients(&records[..1], 0.5, 0.05), None, "no ReLU record");
 }
 
 #[test]

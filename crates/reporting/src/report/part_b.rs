@@ -2,9 +2,12 @@
 
 use std::fmt::Write as _;
 
+use experiments::interval::Direction;
 use experiments::interval::Interval;
 use experiments::part_b::{InitScheme, PartB};
-use experiments::verdicts::{Attenuation, Remedy, Saturation, SigmoidProgress};
+use experiments::verdicts::{
+    Attenuation, AttenuationSite, Moment, RatioInterval, Remedy, Saturation, SigmoidProgress,
+};
 
 use super::*;
 use crate::activation_label;
@@ -80,7 +83,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         }
     }
     w.table(
-        "Sigmoid over learning rates and iteration budgets, one seed (the protocol's) {#tab:sweep}",
+        "Sigmoid over learning rates and iteration budgets, one seed (the protocol's): an illustration, no verdict is drawn from it {#tab:sweep}",
         &t,
     );
     w.table(
@@ -89,7 +92,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     );
     w.figure(
         "part_b_sweep",
-        "Sigmoid validation accuracy by learning rate and iterations",
+        "Sigmoid validation accuracy by learning rate and iterations, one seed (the protocol's)",
     );
 
     w.raw("## Part B(b): gradient magnitudes per layer");
@@ -116,61 +119,12 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         );
     }
     w.table(
-        "Mean absolute weight gradient per layer and share of saturated units {#tab:gradients}",
+        "Mean absolute weight gradient per layer and share of saturated units, on the protocol's seed alone (one run per activation; the verdicts below come from the runs over seeds) {#tab:gradients}",
         &t,
     );
-    if let Some(v) = &b.verdicts.gradients {
-        let (ri, si) = (v.relu, v.sigmoid);
-        let (relu, sig) = (&b.gradients[ri], &b.gradients[si]);
-        let s1 = sig
-            .initial
-            .first()
-            .map(|x| w.sci(*x, F, format!("/gradients/{si}/initial/0")));
-        let r1 = relu
-            .initial
-            .first()
-            .map(|x| w.sci(*x, F, format!("/gradients/{ri}/initial/0")));
-        let sr = w.num(
-            v.sigmoid_ratio,
-            3,
-            F,
-            format!("/gradients/{si}/first_to_last_ratio"),
-        );
-        let rr = w.num(
-            v.relu_ratio,
-            3,
-            F,
-            format!("/gradients/{ri}/first_to_last_ratio"),
-        );
-        let satq = w.pct(
-            v.max_saturation,
-            F,
-            format!("/gradients/{si}/saturation_last/{}", v.max_saturation_layer),
-        );
-        let verdict = if v.attenuation == Attenuation::Vanishing {
-            "The first layer's weight gradient is attenuated far more, relative to the output layer's, under sigmoid \
-             than under ReLU. A weight gradient multiplies the layer's input by its backward signal, so this ratio \
-             mixes the two; the backward signal alone is measured below."
-        } else {
-            "The first layer's weight gradient is not attenuated much more under sigmoid than under ReLU relative to \
-             the output layer's. A weight gradient multiplies the layer's input by its backward signal, so this ratio \
-             mixes the two; the backward signal alone is measured below."
-        };
-        let saturation = if v.saturation == Saturation::Negligible {
-            " Saturation is not the mechanism: almost no sigmoid unit sits on a flat tail."
-        } else {
-            " A noticeable share of sigmoid units is saturated, so saturation adds to the attenuation."
-        };
-        if let (Some(s1), Some(r1)) = (s1, r1) {
-            w.para(format!(
-                "At the first iteration the mean absolute gradient of the first-layer weights is {s1} with sigmoid and \
-                 {r1} with ReLU. Over training, the first layer's gradient relative to the output layer's averages {sr} \
-                 under sigmoid and {rr} under ReLU; at the end, the most saturated sigmoid layer has {satq} of its units \
-                 with a derivative below one hundredth (@tab:gradients). {verdict}{saturation}"
-            ));
-        }
-    }
+    gradients(w, b);
     signals(w, b);
+    site(w, b);
     remedy(w, b);
     w.figure(
         "part_b_gradients_relu",
@@ -280,8 +234,8 @@ fn progress(w: &mut Writer, b: &PartB) {
     w.para(format!(
         "Over {n} seeds of {it} iterations each, the study-initialised sigmoid setting with the highest lower \
          confidence bound is learning rate {lr}: {mean} on validation (confidence interval {low} to {high}; \
-         @tab:sigmoid-seeds). {verdict} The single-seed sweep (@tab:sweep, @fig:part_b_sweep) shows the \
-         same runs over longer budgets."
+         @tab:sigmoid-seeds). {verdict} The sweep over longer budgets (@tab:sweep, @fig:part_b_sweep) is \
+         one seed, the protocol's: it illustrates how single runs go on, and no verdict is drawn from it."
     ));
 }
 
@@ -421,4 +375,228 @@ fn remedy(w: &mut Writer, b: &PartB) {
          {gain}, scaled so that the sigmoid's slope at zero times the weight scale is about one (`docs/derivations.md`), \
          changes it by {di} at the study's rate. {verdict}"
     ));
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A ratio with its interval, quoted: `0.42 (confidence interval 0.38 to 0.47)`.
+fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> String {
+    const F: &str = files::PART_B;
+    let g = w.num(r.geometric_mean, 3, F, format!("{pointer}/geometric_mean"));
+    let low = w.num(r.low, 3, F, format!("{pointer}/low"));
+    let high = w.num(r.high, 3, F, format!("{pointer}/high"));
+    format!("{g} (confidence interval {low} to {high})")
+}
+
+/// A mean with its interval, quoted: `0.145 (0.140 to 0.150)`.
+fn mean_with_interval(w: &mut Writer, i: &Interval, pointer: &str) -> String {
+    const F: &str = files::PART_B;
+    let m = w.num(i.mean, 3, F, format!("{pointer}/mean"));
+    let low = w.num(i.low, 3, F, format!("{pointer}/low"));
+    let high = w.num(i.high, 3, F, format!("{pointer}/high"));
+    format!("{m} ({low} to {high})")
+}
+
+/// B(b)'s weight-gradient verdicts over seeds: attenuation of the first layer and
+/// saturation.
+fn gradients(w: &mut Writer, b: &PartB) {
+    const F: &str = files::PART_B;
+    if let [relu, sig, ..] = b.gradients.as_slice()
+        && let (Some(&s1), Some(&r1)) = (sig.initial.first(), relu.initial.first())
+    {
+        let s1 = w.sci(s1, F, "/gradients/1/initial/0");
+        let r1 = w.sci(r1, F, "/gradients/0/initial/0");
+        w.para(format!(
+            "On the protocol's seed alone (@tab:gradients), the mean absolute gradient of the first-layer weights \
+             at the first iteration is {s1} with sigmoid and {r1} with ReLU. The verdicts below come from the \
+             runs over seeds."
+        ));
+    }
+    match &b.verdicts.attenuation {
+        Some(v) => {
+            const P: &str = "/verdicts/attenuation";
+            let n = w.count(v.relative.n, F, format!("{P}/relative/n"));
+            let it = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
+            let s = mean_with_interval(w, &v.sigmoid_ratio, &format!("{P}/sigmoid_ratio"));
+            let r = mean_with_interval(w, &v.relu_ratio, &format!("{P}/relu_ratio"));
+            let rel = ratio(w, &v.relative, &format!("{P}/relative"));
+            let mut factor = || w.num(v.factor, 2, F, format!("{P}/factor"));
+            let verdict = match v.finding {
+                Attenuation::Vanishing => format!(
+                    "The whole interval lies below {}: under sigmoid the first layer's weight gradient is \
+                     detectably attenuated, by more than that factor, relative to ReLU's.",
+                    factor()
+                ),
+                Attenuation::Smaller => format!(
+                    "The whole interval lies below one but not wholly below {}: sigmoid's first layer gets \
+                     detectably less, not detectably by that factor.",
+                    factor()
+                ),
+                Attenuation::NotDetected => {
+                    "The interval contains one: no difference between the activations is detected.".to_string()
+                }
+                Attenuation::Larger => "The whole interval lies above one: sigmoid's first layer gets relatively \
+                                        more than ReLU's."
+                    .to_string(),
+            };
+            w.para(format!(
+                "Over the {n} seeds both activations ran at the study's setting, the first layer's weight gradient \
+                 relative to the output layer's, averaged over the {it} iterations, is {s} under sigmoid and {r} \
+                 under ReLU (mean and confidence interval). Paired by seed, sigmoid's is {rel} times ReLU's (the \
+                 geometric mean of the per-seed ratios, its interval from that of their logarithms). {verdict} A \
+                 weight gradient multiplies the layer's input by its backward signal, so this ratio mixes the two; \
+                 the backward signal alone is measured below."
+            ));
+        }
+        None => w.para(
+            "The runs over seeds do not pair (a seed diverged, or there are fewer than two), so no verdict on the \
+             first layer's attenuation is drawn."
+                .to_string(),
+        ),
+    }
+    if let Some(v) = &b.verdicts.saturation {
+        const P: &str = "/verdicts/saturation";
+        let n = w.count(v.share.n, F, format!("{P}/share/n"));
+        let m = w.pct(v.share.mean, F, format!("{P}/share/mean"));
+        let low = w.pct(v.share.low, F, format!("{P}/share/low"));
+        let high = w.pct(v.share.high, F, format!("{P}/share/high"));
+        let t = w.pct(v.threshold, F, format!("{P}/threshold"));
+        let verdict = match v.finding {
+            Saturation::Negligible => {
+                "The whole interval lies below that line: too few units sit on a flat tail for saturation to be the \
+                 mechanism of the attenuation."
+            }
+            Saturation::Notable => {
+                "The whole interval lies at or above that line: a notable share of units is saturated, and \
+                 saturation adds to the attenuation."
+            }
+            Saturation::Undetermined => {
+                "The interval straddles that line: these seeds do not decide whether saturation matters."
+            }
+        };
+        w.para(format!(
+            "After training, sigmoid's most saturated hidden layer has {m} of its units with a derivative below one \
+             hundredth (mean over {n} seeds, confidence interval {low} to {high}); saturation counts as negligible \
+             below {t} (the configuration's `saturation_share`). {verdict}"
+        ));
+    }
+}
+
+/// Where the attenuation sits: each hidden layer's gain, sigmoid over ReLU, paired by seed.
+fn site(w: &mut Writer, b: &PartB) {
+    let sites = &b.verdicts.attenuation_site;
+    let Some(layers) = sites.first().map(|s| s.layers.len()) else {
+        return;
+    };
+    let mut t = String::from("| measured |");
+    let mut rule = String::from("| --- |");
+    for l in 1..=layers {
+        let _ = write!(t, " gain of hidden layer {l}, sigmoid over ReLU |");
+        rule.push_str(" ---: |");
+    }
+    let _ = writeln!(
+        t,
+        " first layer's share of the output signal, sigmoid over ReLU |\n{rule} ---: |"
+    );
+    let cell = |r: &Option<RatioInterval>| match r {
+        Some(r) => format!("{:.3} ({:.3}–{:.3})", r.geometric_mean, r.low, r.high),
+        None => "—".to_string(),
+    };
+    for s in sites {
+        let _ = write!(t, "| {} |", moment_label(s.moment, b.config.iterations));
+        for g in &s.layers {
+            let _ = write!(t, " {} |", cell(&g.relative));
+        }
+        let _ = writeln!(t, " {} |", cell(&s.first_to_last));
+    }
+    w.table(
+        "Where the attenuation sits: each hidden layer's backward gain under sigmoid over ReLU's, paired by seed at the study's setting (geometric mean of the per-seed ratios and 95 % confidence interval; below 1: sigmoid's layer passes back less) {#tab:gains}",
+        &t,
+    );
+    let sentences: Vec<String> = sites
+        .iter()
+        .enumerate()
+        .map(|(k, s)| site_sentence(w, b, k, s))
+        .collect();
+    w.para(format!(
+        "Paired by seed with ReLU (@tab:gains): {}",
+        sentences.join(" ")
+    ));
+}
+
+fn moment_label(moment: Moment, iterations: usize) -> String {
+    match moment {
+        Moment::Initialisation => "at initialisation".to_string(),
+        Moment::AfterTraining => format!("after {iterations} iterations"),
+    }
+}
+
+/// One moment's finding: the layers whose gain is detectably smaller, larger, or neither,
+/// each named from the record.
+fn site_sentence(w: &mut Writer, b: &PartB, k: usize, s: &AttenuationSite) -> String {
+    const F: &str = files::PART_B;
+    let p = format!("/verdicts/attenuation_site/{k}");
+    let when = match s.moment {
+        Moment::Initialisation => "At initialisation".to_string(),
+        Moment::AfterTraining => format!(
+            "After {} iterations",
+            w.num(b.config.iterations as f64, 0, F, "/config/iterations")
+        ),
+    };
+    let mut clauses = Vec::new();
+    for (direction, words) in [
+        (Direction::Lower, "detectably smaller than ReLU's"),
+        (Direction::NotDetected, "not detectably different"),
+        (Direction::Higher, "detectably larger"),
+    ] {
+        let named: Vec<String> = s
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.direction == direction)
+            .map(|(j, g)| {
+                let layer = w.count(g.layer, F, format!("{p}/layers/{j}/layer"));
+                match &g.relative {
+                    Some(r) => format!(
+                        "layer {layer} ({})",
+                        ratio(w, r, &format!("{p}/layers/{j}/relative"))
+                    ),
+                    None => format!("layer {layer} (the seeds do not pair)"),
+                }
+            })
+            .collect();
+        if !named.is_empty() {
+            clauses.push(format!("{words} at {}", and_list(&named)));
+        }
+    }
+    let finding = if s.smaller.is_empty() {
+        "no hidden layer's gain is detectably smaller under sigmoid".to_string()
+    } else {
+        let named: Vec<String> = (0..s.smaller.len())
+            .map(|i| w.count(s.smaller[i], F, format!("{p}/smaller/{i}")))
+            .collect();
+        let layers = if named.len() == 1 { "layer" } else { "layers" };
+        format!(
+            "the attenuation sits at hidden {layers} {}",
+            and_list(&named)
+        )
+    };
+    let through = match &s.first_to_last {
+        Some(r) => format!(
+            " From the output back to the first layer, sigmoid keeps {} times the share of the signal that ReLU keeps.",
+            ratio(w, r, &format!("{p}/first_to_last"))
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{when}, sigmoid's backward gain is {}: {finding}.{through}",
+        clauses.join("; ")
+    )
 }
