@@ -128,11 +128,11 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     remedy(w, b);
     w.figure(
         "part_b_gradients_relu",
-        "Gradient magnitudes per layer, ReLU",
+        "Gradient magnitudes per layer, ReLU, the protocol's seed",
     );
     w.figure(
         "part_b_gradients_sigmoid",
-        "Gradient magnitudes per layer and saturation, sigmoid",
+        "Gradient magnitudes per layer and saturation, sigmoid, the protocol's seed",
     );
 }
 
@@ -386,13 +386,14 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
-/// A ratio with its interval, quoted: `0.42 (confidence interval 0.38 to 0.47)`.
-fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> String {
+/// A ratio's geometric mean and interval ends, quoted.
+fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> (String, String, String) {
     const F: &str = files::PART_B;
-    let g = w.num(r.geometric_mean, 3, F, format!("{pointer}/geometric_mean"));
-    let low = w.num(r.low, 3, F, format!("{pointer}/low"));
-    let high = w.num(r.high, 3, F, format!("{pointer}/high"));
-    format!("{g} (confidence interval {low} to {high})")
+    (
+        w.num(r.geometric_mean, 3, F, format!("{pointer}/geometric_mean")),
+        w.num(r.low, 3, F, format!("{pointer}/low")),
+        w.num(r.high, 3, F, format!("{pointer}/high")),
+    )
 }
 
 /// A mean with its interval, quoted: `0.145 (0.140 to 0.150)`.
@@ -426,7 +427,7 @@ fn gradients(w: &mut Writer, b: &PartB) {
             let it = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
             let s = mean_with_interval(w, &v.sigmoid_ratio, &format!("{P}/sigmoid_ratio"));
             let r = mean_with_interval(w, &v.relu_ratio, &format!("{P}/relu_ratio"));
-            let rel = ratio(w, &v.relative, &format!("{P}/relative"));
+            let (g, low, high) = ratio(w, &v.relative, &format!("{P}/relative"));
             let mut factor = || w.num(v.factor, 2, F, format!("{P}/factor"));
             let verdict = match v.finding {
                 Attenuation::Vanishing => format!(
@@ -449,8 +450,9 @@ fn gradients(w: &mut Writer, b: &PartB) {
             w.para(format!(
                 "Over the {n} seeds both activations ran at the study's setting, the first layer's weight gradient \
                  relative to the output layer's, averaged over the {it} iterations, is {s} under sigmoid and {r} \
-                 under ReLU (mean and confidence interval). Paired by seed, sigmoid's is {rel} times ReLU's (the \
-                 geometric mean of the per-seed ratios, its interval from that of their logarithms). {verdict} A \
+                 under ReLU (mean and confidence interval). Paired by seed, sigmoid's is {g} times ReLU's \
+                 (confidence interval {low} to {high}; the geometric mean of the per-seed ratios, its interval \
+                 from that of their logarithms). {verdict} A \
                  weight gradient multiplies the layer's input by its backward signal, so this ratio mixes the two; \
                  the backward signal alone is measured below."
             ));
@@ -526,7 +528,7 @@ fn site(w: &mut Writer, b: &PartB) {
         .map(|(k, s)| site_sentence(w, b, k, s))
         .collect();
     w.para(format!(
-        "Paired by seed with ReLU (@tab:gains): {}",
+        "@tab:gains pairs each hidden layer's backward gain under sigmoid with ReLU's, seed by seed. {}",
         sentences.join(" ")
     ));
 }
@@ -552,7 +554,7 @@ fn site_sentence(w: &mut Writer, b: &PartB, k: usize, s: &AttenuationSite) -> St
     };
     let mut clauses = Vec::new();
     for (direction, words) in [
-        (Direction::Lower, "detectably smaller than ReLU's"),
+        (Direction::Lower, "detectably smaller"),
         (Direction::NotDetected, "not detectably different"),
         (Direction::Higher, "detectably larger"),
     ] {
@@ -564,10 +566,12 @@ fn site_sentence(w: &mut Writer, b: &PartB, k: usize, s: &AttenuationSite) -> St
             .map(|(j, g)| {
                 let layer = w.count(g.layer, F, format!("{p}/layers/{j}/layer"));
                 match &g.relative {
-                    Some(r) => format!(
-                        "layer {layer} ({})",
-                        ratio(w, r, &format!("{p}/layers/{j}/relative"))
-                    ),
+                    Some(r) => {
+                        let (g, low, high) = ratio(w, r, &format!("{p}/layers/{j}/relative"));
+                        format!(
+                            "layer {layer} ({g} times ReLU's, confidence interval {low} to {high})"
+                        )
+                    }
                     None => format!("layer {layer} (the seeds do not pair)"),
                 }
             })
@@ -589,10 +593,13 @@ fn site_sentence(w: &mut Writer, b: &PartB, k: usize, s: &AttenuationSite) -> St
         )
     };
     let through = match &s.first_to_last {
-        Some(r) => format!(
-            " From the output back to the first layer, sigmoid keeps {} times the share of the signal that ReLU keeps.",
-            ratio(w, r, &format!("{p}/first_to_last"))
-        ),
+        Some(r) => {
+            let (g, low, high) = ratio(w, r, &format!("{p}/first_to_last"));
+            format!(
+                " From the output back to the first layer, sigmoid keeps {g} times the share of the signal that \
+                 ReLU keeps (confidence interval {low} to {high})."
+            )
+        }
         None => String::new(),
     };
     format!(

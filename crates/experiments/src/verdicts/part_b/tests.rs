@@ -112,7 +112,7 @@ fn attenuation_is_vanishing_only_when_the_whole_interval_is_below_the_factor() {
     // A diverged seed, a missing activation or another learning rate: no verdict.
     let s = sigmoid(&[0.2, f64::NAN, 0.17, 0.23, 0.2], &no_saturation(5));
     assert_eq!(attenuation(&[r.clone(), s.clone()], LR, 0.5), None);
-    assert_eq!(attenuation(&[r.clone()], LR, 0.5), None);
+    assert_eq!(attenuation(std::slice::from_ref(&r), LR, 0.5), None);
     assert_eq!(attenuation(&[r, s], 0.3, 0.5), None);
 }
 
