@@ -8,10 +8,27 @@
 /// within an ulp, `|r| ≤ ln 2 / 2`; `e^r` by its degree-13 Taylor polynomial (truncation
 /// below 10⁻¹⁷); `2^k` assembled from exponent bits in two halves so that results down to
 /// the subnormals and up to overflow come out right. Error about one ulp against the
-/// correctly rounded value; `±∞` and NaN behave as in `f64::exp`. No `mul_add`, so the
-/// bits do not depend on whether the CPU has FMA.
+/// correctly rounded value; `±∞` and NaN behave as in `f64::exp`. No `mul_add` (Rust
+/// never contracts `a·b + c` on its own), so these bits are those of every earlier release:
+/// the softmax of every network uses this one. The sigmoid uses [`exp_fused`].
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
+    exp_with(x, |p, r, c| p * r + c)
+}
+
+/// [`exp`] with its Horner steps fused (`mul_add`): 13 instructions instead of 26 per
+/// vector, and one rounding a step instead of two (same ≤ 2 ulp bound, tested). Its bits
+/// differ from [`exp`]'s in the last place, so only the sigmoid uses it (the softmax keeps
+/// [`exp`], and with it the bits of every ReLU result); like every `mul_add`, the same bits
+/// on every CPU, vectorised or not.
+#[inline(always)]
+pub(crate) fn exp_fused(x: f64) -> f64 {
+    exp_with(x, f64::mul_add)
+}
+
+/// The body of [`exp`] with the Horner step `p·r + c` given.
+#[inline(always)]
+fn exp_with(x: f64, step: impl Fn(f64, f64, f64) -> f64) -> f64 {
     const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
     const LOG2E: f64 = std::f64::consts::LOG2_E;
     // fdlibm's split: LN2_HI has 32 significant bits, so k·LN2_HI is exact for |k| < 2^21.
@@ -36,7 +53,7 @@ pub fn exp(x: f64) -> f64 {
         1.0,
         1.0,
     ] {
-        p = p * r + c;
+        p = step(p, r, c);
     }
     // 2^j for an integral j in [-1022, 1023], from the bits of j + 1023 + SHIFT.
     let pow2 = |j: f64| f64::from_bits(((j + (1023.0 + SHIFT)).to_bits() - SHIFT.to_bits()) << 52);
@@ -46,24 +63,33 @@ pub fn exp(x: f64) -> f64 {
 
 /// Logistic function, written so that neither branch overflows; branch-free (a select), so
 /// loops over it vectorise.
+///
+/// `σ(|x|) = 1 / (1 + e)` with `e = e^(−|x|) ∈ [0, 1]`, and `σ(−|x|) = e · σ(|x|)`; `e` by
+/// [`exp_fused`], the `exp` that costs most of the time here (measured 36 % less per
+/// element than with [`exp`]). The division stays: a `vdivpd` runs beside the `exp`'s
+/// arithmetic, and a division-free reciprocal (a linear start and four Newton steps, nine
+/// FMAs) measured slower. Within 3 ulps of a double-double reference over a dense grid
+/// (tested); `σ(0) = 0.5`, exactly 1 for large `x` and `+∞`, exactly 0 from `−746` and for
+/// `−∞`, NaN stays NaN.
 #[inline(always)]
 pub fn sigmoid(x: f64) -> f64 {
-    let e = exp(-x.abs());
+    let e = exp_fused(-x.abs());
     let r = 1.0 / (1.0 + e);
     if x >= 0.0 { r } else { e * r }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{exp, sigmoid};
+    use super::{exp, exp_fused, sigmoid};
 
     /// Distance in units in the last place between two finite positive doubles.
     fn ulps(a: f64, b: f64) -> u64 {
         a.to_bits().abs_diff(b.to_bits())
     }
 
-    #[test]
-    fn exp_is_within_two_ulps_of_libm_and_keeps_the_special_values() {
+    /// Within 2 ulps of libm over `[−745, 709.7]` (absolutely, among the subnormals), with
+    /// the special values of `f64::exp`.
+    fn assert_like_libm(exp: fn(f64) -> f64) {
         let mut worst = 0;
         let mut x = -745.0;
         while x < 709.7 {
@@ -82,6 +108,12 @@ mod tests {
         assert_eq!(exp(f64::NEG_INFINITY), 0.0);
         assert_eq!(exp(-800.0), 0.0);
         assert!(exp(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn both_exps_are_within_two_ulps_of_libm_and_keep_the_special_values() {
+        assert_like_libm(exp);
+        assert_like_libm(exp_fused);
         assert_eq!(sigmoid(800.0), 1.0);
         assert_eq!(sigmoid(0.0), 0.5);
         assert_eq!(sigmoid(-800.0), 0.0);
@@ -100,5 +132,90 @@ mod tests {
             x += 0.000_917_3;
         }
         assert!(worst <= 4, "worst error {worst} ulps");
+    }
+
+    /// `σ(x)` to about half an ulp: libm's `e^(−|x|)` (within an ulp, damped by
+    /// `e/(1 + e) ≤ 1/2` in `1/(1 + e)`), `1 + e` held exactly as a double-double, its
+    /// reciprocal refined once with a fused residual, and the product `e · r` rounded once.
+    fn sigmoid_reference(x: f64) -> f64 {
+        let e = (-x.abs()).exp();
+        let hi = 1.0 + e;
+        let lo = e - (hi - 1.0);
+        let q = 1.0 / hi;
+        let residual = (-q).mul_add(hi, 1.0) - q * lo;
+        let r = q.mul_add(residual, q);
+        if x >= 0.0 { r } else { e * r }
+    }
+
+    #[test]
+    fn sigmoid_is_within_three_ulps_of_a_reference_and_two_of_the_unfused_exp() {
+        let (mut worst_ref, mut worst_change, mut worst_old) = (0, 0, 0);
+        // Densely where the sigmoid is not saturated, then over its whole range.
+        let dense = (-400_000..=400_000).map(|i| f64::from(i) * 1e-4);
+        let wide = (-745_000..=745_000).map(|i| f64::from(i) * 1e-3);
+        for x in dense.chain(wide) {
+            let s = sigmoid(x);
+            let want = sigmoid_reference(x);
+            // The sigmoid before the fused `exp`.
+            let e = exp(-x.abs());
+            let old = if x >= 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e * (1.0 / (1.0 + e))
+            };
+            if want >= f64::MIN_POSITIVE {
+                worst_ref = worst_ref.max(ulps(s, want));
+            } else {
+                assert!((s - want).abs() <= 2.0 * 4.9e-324, "{x}: {s} vs {want}");
+            }
+            worst_change = worst_change.max(ulps(s, old));
+            if want >= f64::MIN_POSITIVE {
+                worst_old = worst_old.max(ulps(old, want));
+            }
+        }
+        // 3 ulps, as with the unfused `exp` (whose error it mostly is); at most 2 from it.
+        assert!(
+            worst_ref <= 3,
+            "worst error {worst_ref} ulps against the reference"
+        );
+        assert!(
+            worst_ref <= worst_old,
+            "{worst_ref} ulps, the unfused `exp` {worst_old}"
+        );
+        assert!(
+            worst_change <= 2,
+            "worst change {worst_change} ulps from the unfused `exp`"
+        );
+        // The extremes and the special values.
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert_eq!(sigmoid(-0.0), 0.5);
+        assert_eq!(sigmoid(745.0), 1.0);
+        assert_eq!(sigmoid(f64::INFINITY), 1.0);
+        assert_eq!(sigmoid(f64::MAX), 1.0);
+        assert_eq!(sigmoid(-746.0), 0.0);
+        assert_eq!(sigmoid(f64::NEG_INFINITY), 0.0);
+        assert_eq!(sigmoid(-f64::MAX), 0.0);
+        assert_eq!(sigmoid(-745.0), (-745f64).exp());
+        assert!(sigmoid(f64::NAN).is_nan());
+        assert!(sigmoid(-f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn the_vectorised_sigmoid_has_the_scalar_bits() {
+        // Under `vectorize` (in an optimised build: AVX-512 or AVX2 lanes with hardware
+        // FMA) every lane must give what the scalar `mul_add` path gives.
+        let xs: Vec<f64> = (-20_000..20_000).map(|i| f64::from(i) * 3.7e-3).collect();
+        let mut ys = vec![0.0; xs.len()];
+        crate::vectorize(
+            #[inline(always)]
+            || {
+                for (y, &x) in ys.iter_mut().zip(&xs) {
+                    *y = sigmoid(x);
+                }
+            },
+        );
+        for (&x, &y) in xs.iter().zip(&ys) {
+            assert_eq!(y.to_bits(), sigmoid(x).to_bits(), "{x}");
+        }
     }
 }
