@@ -11,6 +11,15 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::{GradientEvidence, InitScheme, SeedAccuracies, SeedRuns};
 use crate::interval::{Direction, Interval, paired_interval};
 
+mod part_a;
+pub use part_a::relation_shift_range;
+mod part_c;
+pub use part_c::{TopColumn, TopColumnVerdict, top_column};
+mod part_d;
+pub use part_d::{
+    ClassWeighting, CollapseOverSeeds, GapOverSeeds, OverfittingOverSeeds, class_weighting,
+    collapse_over_seeds, overfitting_over_seeds,
+};
 mod q2;
 pub use q2::{
     Comparison, LossAtRate, LossVerdict, Q2Verdicts, SmoothnessVerdict, SpeedVerdict,
