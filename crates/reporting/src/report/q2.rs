@@ -329,8 +329,8 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
                      mean ratio of {mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds): {verdict}."
                 )
             }
-            None => "Some seed's own edge lies beyond the rates tried, so the edges are not compared seed by seed \
-                     and no verdict on stability is drawn."
+            None => "Some seed is stable at every rate tried in one network (or at none), so its own edge is not \
+                     located and the edges are not compared seed by seed: no verdict on stability is drawn."
                 .to_string(),
         };
         out.push(format!(
