@@ -99,22 +99,12 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let threshold = w.num(d.threshold, 2, F, "/dominance/threshold");
     let baseline = w.pct(d.baseline_accuracy, F, "/dominance/baseline_accuracy");
     let measure = w.record_text(&d.measure);
-    let range = match (d.same_verdict_above, d.same_verdict_up_to) {
-        (Some(lo), Some(hi)) => {
-            let lo = w.num(lo, 3, F, "/dominance/same_verdict_above");
-            let hi = w.num(hi, 3, F, "/dominance/same_verdict_up_to");
-            format!("any threshold above {lo} and up to {hi}")
-        }
-        (Some(lo), None) => {
-            let lo = w.num(lo, 3, F, "/dominance/same_verdict_above");
-            format!("any threshold above {lo}")
-        }
-        (None, Some(hi)) => {
-            let hi = w.num(hi, 3, F, "/dominance/same_verdict_up_to");
-            format!("any threshold up to {hi}")
-        }
-        (None, None) => "any threshold".to_string(),
-    };
+    let range = threshold_range(
+        w,
+        (d.same_verdict_above, d.same_verdict_up_to),
+        "/dominance/same_verdict_above",
+        "/dominance/same_verdict_up_to",
+    );
     w.para(format!(
         "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
          {baseline} on validation (@tab:dominance). The threshold was set by hand while the study was developed on \
@@ -264,25 +254,15 @@ fn relation_shifts(w: &mut Writer, a: &experiments::PartA) {
             signed_name(measure)
         ));
     }
-    let range = match (
-        th.label_corr_same_verdict_above,
-        th.label_corr_same_verdict_up_to,
-    ) {
-        (Some(lo), Some(hi)) => {
-            let lo = w.num(lo, 3, F, "/shift_thresholds/label_corr_same_verdict_above");
-            let hi = w.num(hi, 3, F, "/shift_thresholds/label_corr_same_verdict_up_to");
-            format!("any threshold above {lo} and up to {hi}")
-        }
-        (Some(lo), None) => {
-            let lo = w.num(lo, 3, F, "/shift_thresholds/label_corr_same_verdict_above");
-            format!("any threshold above {lo}")
-        }
-        (None, Some(hi)) => {
-            let hi = w.num(hi, 3, F, "/shift_thresholds/label_corr_same_verdict_up_to");
-            format!("any threshold up to {hi}")
-        }
-        (None, None) => "any threshold".to_string(),
-    };
+    let range = threshold_range(
+        w,
+        (
+            th.label_corr_same_verdict_above,
+            th.label_corr_same_verdict_up_to,
+        ),
+        "/shift_thresholds/label_corr_same_verdict_above",
+        "/shift_thresholds/label_corr_same_verdict_up_to",
+    );
     let flagged = if a.label_relation_shifted.is_empty() {
         "No column's relation to the label changes by"
     } else {
@@ -293,6 +273,25 @@ fn relation_shifts(w: &mut Writer, a: &experiments::PartA) {
          it was built for, not derived from a test, and one table pair gives no interval for a change: the verdict \
          is as firm as its margin, and exactly the same columns are flagged for {range}."
     ));
+}
+
+/// "any threshold above … and up to …": the thresholds that flag exactly the same columns,
+/// each end quoted from Part A's record at its pointer.
+fn threshold_range(
+    w: &mut Writer,
+    (above, up_to): (Option<f64>, Option<f64>),
+    above_pointer: &str,
+    up_to_pointer: &str,
+) -> String {
+    const F: &str = files::PART_A;
+    let lo = above.map(|v| w.num(v, 3, F, above_pointer));
+    let hi = up_to.map(|v| w.num(v, 3, F, up_to_pointer));
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("any threshold above {lo} and up to {hi}"),
+        (Some(lo), None) => format!("any threshold above {lo}"),
+        (None, Some(hi)) => format!("any threshold up to {hi}"),
+        (None, None) => "any threshold".to_string(),
+    }
 }
 
 /// The measure's name in a Part A table cell, where Pearson's r keeps its sign.
