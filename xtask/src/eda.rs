@@ -56,6 +56,14 @@ fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), |x| format!("{x:.3}"))
 }
 
+/// A relation measure as Part A records it (Pearson's r keeps its sign there).
+fn measure_cell(m: experiments::part_a::RelationMeasure) -> &'static str {
+    match m {
+        experiments::part_a::RelationMeasure::AbsPearsonR => "Pearson r",
+        other => other.short(),
+    }
+}
+
 /// A readable multi-line summary of Part A for the terminal.
 pub fn summary_text(a: &PartA) -> String {
     let mut s = String::new();
@@ -158,11 +166,11 @@ pub fn summary_text(a: &PartA) -> String {
     );
     let _ = writeln!(
         s,
-        "  {:<24} {:>14} {:>10} {:>10} {:>8}",
-        "column", "marginal", "corr train", "corr test", "change"
+        "  {:<24} {:>14} {:>10} {:>10} {:>8}  {:<20}",
+        "column", "marginal", "rel. train", "rel. test", "change", "measure"
     );
     for f in &a.features {
-        let (marginal, train, test, delta, flag) = match f.kind {
+        let (marginal, train, test, delta, measure, flag) = match f.kind {
             Kind::Numeric => {
                 let Some(x) = a.shift.get(&f.name) else {
                     continue;
@@ -172,6 +180,7 @@ pub fn summary_text(a: &PartA) -> String {
                     x.label_corr_train,
                     x.label_corr_test,
                     x.label_corr_change,
+                    measure_cell(x.measure),
                     (x.marginal_shift, x.label_relation_shift),
                 )
             }
@@ -184,6 +193,7 @@ pub fn summary_text(a: &PartA) -> String {
                     x.label_corr_train,
                     x.label_corr_test,
                     x.label_corr_change,
+                    measure_cell(x.measure),
                     (x.marginal_shift, x.label_relation_shift),
                 )
             }
@@ -197,18 +207,20 @@ pub fn summary_text(a: &PartA) -> String {
         }
         let _ = writeln!(
             s,
-            "  {:<24} {:>14} {:>10} {:>10} {:>8}  {}",
+            "  {:<24} {:>14} {:>10} {:>10} {:>8}  {:<20}  {}",
             f.name,
             marginal,
             num(train),
             num(test),
             num(delta),
+            measure,
             flags.join(", ")
         );
     }
     let _ = writeln!(
         s,
-        "  (label correlation: Pearson for numeric columns, correlation ratio η for categorical)"
+        "  (label relation: each row's own measure; measures differ by column kind and class order, \
+         so compare a column only with itself)"
     );
     s
 }
@@ -233,6 +245,7 @@ mod tests {
             .find(|l| l.trim_start().starts_with("amenity_score") && l.contains("KS"))
             .unwrap();
         assert!(line.contains("LABEL RELATION SHIFTED"), "{line}");
+        assert!(line.contains("Pearson r"), "{line}");
         assert!(!text.contains("data quality"), "{text}");
     }
 

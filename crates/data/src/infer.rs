@@ -88,6 +88,7 @@ pub fn infer_schema(paths: &[&Path], label: &str) -> Result<Schema, DataError> {
         n_classes,
         ranges: Vec::new(),
         classes,
+        ordered: None,
         names: Names::default(),
     };
     for (name, column) in names.into_iter().zip(columns) {

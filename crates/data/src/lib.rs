@@ -59,6 +59,11 @@ pub struct Schema {
     /// decimal digits (the listings files).
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Whether the class order carries meaning (`None`: the default, see
+    /// [`Schema::ordered_classes`]). It decides how a column's relation to the label is
+    /// measured: a correlation with the class index only means something when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordered: Option<bool>,
     /// How the report and the command line name things; nothing here changes a result.
     #[serde(default)]
     pub names: Names,
@@ -192,10 +197,19 @@ impl Schema {
         self.names.rows.as_deref().unwrap_or("rows")
     }
 
-    /// The schema without its display names and valid ranges: what inference can know.
+    /// Whether the class order carries meaning: the schema's `ordered` when it says,
+    /// else integer labels (price bands `0 … k−1`) are ordered and text labels (species)
+    /// are not.
+    pub fn ordered_classes(&self) -> bool {
+        self.ordered.unwrap_or(self.classes.is_empty())
+    }
+
+    /// The schema without its display names, valid ranges and class-order annotation: what
+    /// inference can know.
     pub fn structure(&self) -> Schema {
         Schema {
             ranges: Vec::new(),
+            ordered: None,
             names: Names::default(),
             ..self.clone()
         }

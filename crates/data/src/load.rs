@@ -488,6 +488,7 @@ mod tests {
             n_classes: 3,
             ranges: Vec::new(),
             classes: Vec::new(),
+            ordered: None,
             names: Default::default(),
         }
     }

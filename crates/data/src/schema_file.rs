@@ -44,6 +44,10 @@ struct LabelSpec {
     /// Display names of the classes, in class order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     names: Option<Vec<String>>,
+    /// Whether the class order means something (price bands do, species do not); default:
+    /// integer labels are ordered, text labels are not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ordered: Option<bool>,
 }
 
 /// A class label as written in TOML: text, or an integer (read as its decimal text).
@@ -181,6 +185,7 @@ fn from_spec(spec: File) -> Result<Schema, String> {
         n_classes,
         ranges: Vec::new(),
         classes,
+        ordered: label.ordered,
         names: Names {
             title: spec.title,
             rows: spec.rows,
@@ -250,6 +255,7 @@ pub fn to_toml(schema: &Schema) -> String {
                     .collect()
             }),
             names: (!schema.names.classes.is_empty()).then(|| schema.names.classes.clone()),
+            ordered: schema.ordered,
         },
         features: schema
             .categorical
@@ -315,11 +321,28 @@ mod tests {
     }
 
     #[test]
+    fn class_order_is_meaningful_for_integers_unless_the_file_says() {
+        let ordered = |text: &str| parse(text, "s.toml").unwrap().ordered_classes();
+        assert!(ordered("[label]\ncolumn = \"y\"\nn_classes = 3\n"));
+        assert!(!ordered(
+            "[label]\ncolumn = \"y\"\nclasses = [\"a\", \"b\"]\n"
+        ));
+        assert!(!ordered(
+            "[label]\ncolumn = \"y\"\nn_classes = 3\nordered = false\n"
+        ));
+        let text = "[label]\ncolumn = \"y\"\nclasses = [\"low\", \"high\"]\nordered = true\n";
+        let s = parse(text, "s.toml").unwrap();
+        assert!(s.ordered_classes());
+        // The annotation survives the trip through the file format.
+        assert_eq!(parse(&to_toml(&s), "s.toml").unwrap(), s);
+    }
+
+    #[test]
     fn errors_name_the_file_and_where() {
         assert_eq!(
             err("[label]\ncolumn = \"y\"\nn_classes = 2\nbogus = 1\n"),
             "s.toml:4:1: unknown field `bogus`, expected one of `column`, `display`, \
-             `n_classes`, `classes`, `names`"
+             `n_classes`, `classes`, `names`, `ordered`"
         );
         let e = err(
             "[label]\ncolumn = \"y\"\nn_classes = 2\n[[features]]\ncolumn = \"a\"\nkind = \"text\"\n",

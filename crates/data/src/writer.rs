@@ -96,6 +96,7 @@ mod tests {
                 n_classes: 4,
                 ranges: Vec::new(),
                 classes: Vec::new(),
+                ordered: None,
                 names: Default::default(),
             },
             source: "hand".into(),

@@ -42,6 +42,7 @@ fn table() -> impl Strategy<Value = Table> {
                         n_classes: 3,
                         ranges: Vec::new(),
                         classes: Vec::new(),
+                        ordered: None,
                         names: Default::default(),
                     },
                     source: "generated".into(),

@@ -267,6 +267,10 @@ pub struct SeedAccuracies {
     pub name: String,
     /// The seeds (initialisation, shuffles and dropout masks), the same for every model.
     pub seeds: Vec<u64>,
+    /// Training-split accuracy per seed (empty in records written before it was kept):
+    /// with `val_acc`, the train − validation gap per seed that overfitting is judged on.
+    #[serde(default)]
+    pub train_acc: Vec<f64>,
     /// Validation accuracy per seed.
     pub val_acc: Vec<f64>,
     /// Test accuracy per seed.

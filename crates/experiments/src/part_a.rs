@@ -232,6 +232,17 @@ pub fn analyse(
             .collect()
     };
     let label_relation_shifted = flagged(|_, relation| relation);
+    let changes: Vec<(Option<f64>, bool)> = shift
+        .values()
+        .map(|s| (s.label_corr_change, s.label_relation_shift))
+        .chain(
+            shift_categorical
+                .values()
+                .map(|s| (s.label_corr_change, s.label_relation_shift)),
+        )
+        .collect();
+    let (label_corr_same_verdict_above, label_corr_same_verdict_up_to) =
+        crate::verdicts::relation_shift_range(&changes);
     let marginal_shifted = flagged(|marginal, _| marginal);
 
     PartA {
@@ -268,6 +279,8 @@ pub fn analyse(
             alpha: config.shift_alpha,
             tvd: config.shift_tvd,
             label_corr_change: config.shift_label_corr,
+            label_corr_same_verdict_above,
+            label_corr_same_verdict_up_to,
         },
         label_relation_shifted,
         marginal_shifted,
@@ -289,19 +302,26 @@ pub(crate) fn label_values(t: &Table) -> Vec<f64> {
     t.labels.iter().map(|&y| f64::from(y)).collect()
 }
 
-/// A correlation matrix over the numeric columns and the label.
+/// A correlation matrix over the numeric columns and, when its classes are ordered, the
+/// label.
 fn correlations(
     t: &Table,
     corr: fn(&[f64], &[f64]) -> Option<f64>,
 ) -> BTreeMap<String, BTreeMap<String, Option<f64>>> {
     let label = label_values(t);
+    // The label joins only when its classes are ordered: a correlation with an arbitrary
+    // class numbering means nothing.
+    let with_label = t
+        .schema
+        .ordered_classes()
+        .then_some((&t.schema.label, label.as_slice()));
     let columns: Vec<(&String, &[f64])> = t
         .schema
         .numeric
         .iter()
         .zip(&t.numeric)
         .map(|(n, c)| (n, c.as_slice()))
-        .chain(std::iter::once((&t.schema.label, label.as_slice())))
+        .chain(with_label)
         .collect();
     let mut matrix: BTreeMap<String, BTreeMap<String, Option<f64>>> = BTreeMap::new();
     for (i, (a, x)) in columns.iter().enumerate() {

@@ -107,6 +107,10 @@ pub struct ColumnScore {
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub permutation_drop_sd: f64,
+    /// The drop of each repeat (empty in records written before they were kept): the
+    /// spread the top-column verdict's intervals are drawn from.
+    #[serde(default)]
+    pub permutation_drops: Vec<f64>,
 }
 
 /// Part C's record.
@@ -126,6 +130,10 @@ pub struct PartC {
     pub columns: Vec<ColumnScore>,
     /// Whether gradient attribution and permutation importance agree on the top column.
     pub methods_agree_on_top: bool,
+    /// Whether they agree, and whether permutation importance's first column is
+    /// detectably ahead, over the shuffles (`None` with fewer than two repeats or columns).
+    #[serde(default)]
+    pub top_column: Option<crate::verdicts::TopColumnVerdict>,
 }
 
 /// Trains Part C's model with PyTorch's initialisation through the tape.
@@ -168,6 +176,12 @@ pub fn run_part_c(
         .max_by(|a, b| a.permutation_drop.total_cmp(&b.permutation_drop))
         .map(|c| c.column.clone());
     let methods_agree_on_top = columns.first().map(|c| c.column.clone()) == top_permutation;
+    let shares: Vec<f64> = columns.iter().map(|c| c.share).collect();
+    let drops: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| c.permutation_drops.clone())
+        .collect();
+    let top_column = crate::verdicts::top_column(&shares, &drops);
     let mut ranked: Vec<FeatureScore> = prepared
         .validation
         .feature_names
@@ -188,6 +202,7 @@ pub fn run_part_c(
         attribution: ranked,
         columns,
         methods_agree_on_top,
+        top_column,
     };
     let models = vec![NamedModel::mlp("part_c_tape".into(), &mlp, prepared)];
     Ok((record, mlp, models))
@@ -249,14 +264,16 @@ fn column_scores(
                 restore_columns(&mut shuffled, &set.x, &features);
                 drop
             });
+            let permutation_drops: Vec<f64> = drops.collect();
             let (permutation_drop, permutation_drop_sd) =
-                mean_sd(drops.collect::<Vec<_>>().into_iter());
+                mean_sd(permutation_drops.iter().copied());
             ColumnScore {
                 column: name.clone(),
                 score,
                 share: if total > 0.0 { score / total } else { 0.0 },
                 permutation_drop,
                 permutation_drop_sd,
+                permutation_drops,
             }
         })
         .collect();

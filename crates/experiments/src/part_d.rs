@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::evidence::SeedAccuracies;
 use crate::interval::{mean_interval, paired_interval};
+pub use crate::part_a::RelationMeasure;
 use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig, train_tape_mlp};
 use crate::prepare::{Prepared, accuracy, majority};
 use crate::verdicts::{
-    ClassMixVerdict, Collapse, CollapseVerdict, Dominance, MitigationVerdict, OverfittingVerdict,
-    best_mitigation_over_seeds, class_mix, overfitting,
+    ClassMixVerdict, ClassWeighting, Collapse, CollapseOverSeeds, CollapseVerdict, Dominance,
+    GapOverSeeds, MitigationVerdict, OverfittingOverSeeds, OverfittingVerdict,
+    best_mitigation_over_seeds, class_mix, class_weighting, collapse_over_seeds, overfitting,
+    overfitting_over_seeds,
 };
 use crate::{ExperimentError, NamedModel, Progress};
 
@@ -90,8 +93,9 @@ impl PartDConfig {
 pub struct ColumnShift {
     /// Original column name.
     pub column: String,
-    /// Strength of the column's relation to the label in train (|Pearson r| for numeric
-    /// columns, a comparable association in [0, 1] for categorical ones).
+    /// Strength of the column's relation to the label in train, in [0, 1], in the measure
+    /// `measure` names (Part A's, chosen by column kind and whether the classes are
+    /// ordered).
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub relation_train: f64,
@@ -111,29 +115,6 @@ pub struct ColumnShift {
     /// and are not like for like across kinds).
     #[serde(default)]
     pub measure: RelationMeasure,
-}
-
-/// The measure of a column's relation to the label.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum RelationMeasure {
-    /// |Pearson r| with the class index (numeric columns).
-    #[default]
-    AbsPearsonR,
-    /// The correlation ratio η (categorical columns).
-    CorrelationRatio,
-}
-
-impl RelationMeasure {
-    /// The measure's name in a sentence.
-    pub fn name(self) -> &'static str {
-        match self {
-            RelationMeasure::AbsPearsonR => "absolute Pearson correlation",
-            RelationMeasure::CorrelationRatio => "correlation ratio η",
-        }
-    }
 }
 
 /// Everything known about one column, side by side: Part A's shift check (flattened into
@@ -327,6 +308,17 @@ pub struct PartDVerdicts {
     pub best_mitigation: Option<usize>,
     /// The best mitigation over seeds, with paired intervals.
     pub best_over_seeds: Option<MitigationVerdict>,
+    /// The collapse judged on the original model's validation − test gap over seeds.
+    #[serde(default)]
+    pub collapse_over_seeds: Option<CollapseOverSeeds>,
+    /// Overfitting judged on the original model's train − validation gap over seeds
+    /// (`None` without training accuracies per seed).
+    #[serde(default)]
+    pub overfitting_over_seeds: Option<OverfittingOverSeeds>,
+    /// The class-imbalance explanation tested by the class-weighted loss, paired by seed
+    /// with the original model on test.
+    #[serde(default)]
+    pub class_weighting: Option<ClassWeighting>,
 }
 
 /// The trained mitigation with the best test accuracy.
@@ -556,8 +548,7 @@ pub fn diagnose(
              validation accuracy). `{col}` relates to the label with \
              {measure} {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
              only {ds:.3}: the shortcut the model learned does not hold on test, which explains \
-             the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points. \
-             Overfitting does not: training and validation accuracy differ by {ov:.1} points.",
+             the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points.",
                 col = e.shift.column,
                 measure = e.shift.measure.name(),
                 ar = ordinal(e.attribution_rank),
@@ -570,7 +561,6 @@ pub fn diagnose(
                 val = 100.0 * model.val_acc,
                 test = 100.0 * model.test_acc,
                 gap = 100.0 * gap,
-                ov = 100.0 * (model.train_acc - model.val_acc),
             ),
             None => format!(
                 "No column the model relies on changes its relation to the label between train and \
@@ -598,6 +588,41 @@ pub fn diagnose(
     }
 }
 
+/// The overfitting sentence the diagnosis ends with (after a collapse): over seeds with its
+/// interval when the record has them, else the protocol seed's gap, said to be one seed.
+fn overfitting_clause(v: &PartDVerdicts) -> String {
+    let Some(o) = &v.overfitting_over_seeds else {
+        return format!(
+            " On the protocol's seed alone, training and validation accuracy differ by {:.1} points \
+             (one seed: no interval, no verdict on overfitting).",
+            100.0 * v.overfitting.gap
+        );
+    };
+    let t = 100.0 * o.max_gap;
+    let verdict = match o.finding {
+        GapOverSeeds::Absent => format!(
+            "the whole interval lies below the {t:.1} points that rule overfitting out, so \
+             overfitting does not explain the fall"
+        ),
+        GapOverSeeds::Present => format!(
+            "the whole interval lies at or above {t:.1} points: the model fits its training rows \
+             better than unseen rows drawn like them"
+        ),
+        GapOverSeeds::Undetermined => format!(
+            "the interval straddles the {t:.1} points that would rule overfitting out, so it is \
+             neither ruled out nor shown"
+        ),
+    };
+    format!(
+        " Over {n} seeds, the original model's training minus validation accuracy is {m:.1} points \
+         (95 % interval {lo:.1} to {hi:.1}): {verdict}.",
+        n = o.gap.n,
+        m = 100.0 * o.gap.mean,
+        lo = 100.0 * o.gap.low,
+        hi = 100.0 * o.gap.high,
+    )
+}
+
 /// Runs Part D: evaluates Part C's model on test, diagnoses, and measures the mitigations.
 #[allow(clippy::too_many_arguments)]
 pub fn run_part_d(
@@ -623,7 +648,7 @@ pub fn run_part_d(
         config.collapse_gap,
         config.min_test_rows,
     );
-    let root_cause = diagnose(part_c, shifts, config, &model, &collapse);
+    let mut root_cause = diagnose(part_c, shifts, config, &model, &collapse);
 
     let mut mitigations = Vec::new();
     let mut models = Vec::new();
@@ -715,7 +740,22 @@ pub fn run_part_d(
         class_mix: class_mix(class_share_shift, config.class_mix_shift),
         best_mitigation: best_mitigation(&mitigations),
         best_over_seeds: best_mitigation_over_seeds(&mitigation_seeds),
+        collapse_over_seeds: collapse_over_seeds(&mitigation_seeds, 0, config.collapse_gap),
+        overfitting_over_seeds: overfitting_over_seeds(
+            &mitigation_seeds,
+            0,
+            config.overfitting_gap,
+        ),
+        class_weighting: mitigation_seeds
+            .iter()
+            .position(|m| m.name == MitigationKind::ClassWeights.name())
+            .and_then(|i| class_weighting(&mitigation_seeds, i)),
     };
+    if verdicts.collapse.finding == Collapse::Collapse {
+        root_cause
+            .statement
+            .push_str(&overfitting_clause(&verdicts));
+    }
     Ok((
         PartD {
             config: config.clone(),
@@ -799,11 +839,16 @@ fn over_seeds(
 ) -> Result<Vec<SeedAccuracies>, ExperimentError> {
     let n = setup.config.mitigation_seeds.max(1);
     let seeds: Vec<u64> = (0..n as u64).map(|s| seed + s).collect();
-    // Per model (original first, then `kinds`): (validation, test) per seed.
-    let mut acc: Vec<Vec<(f64, f64)>> = vec![vec![(model.val_acc, model.test_acc)]];
+    // Per model (original first, then `kinds`): (train, validation, test) per seed.
+    let mut acc: Vec<Vec<(f64, f64, f64)>> =
+        vec![vec![(model.train_acc, model.val_acc, model.test_acc)]];
     for &kind in kinds {
         let m = measured.iter().find(|m| m.name == kind);
-        acc.push(m.map(|m| (m.val_acc, m.test_acc)).into_iter().collect());
+        acc.push(
+            m.map(|m| (m.train_acc, m.val_acc, m.test_acc))
+                .into_iter()
+                .collect(),
+        );
     }
     for (done, &s) in seeds.iter().enumerate().skip(1) {
         let (mlp, _) = train_tape_mlp(
@@ -814,25 +859,26 @@ fn over_seeds(
             s,
         )?;
         let e = evaluate(&mlp, setup.prepared);
-        acc[0].push((e.val_acc, e.test_acc));
+        acc[0].push((e.train_acc, e.val_acc, e.test_acc));
         for (j, &kind) in kinds.iter().enumerate() {
             let (mlp, data) = setup.train(kind, s)?;
             let e = evaluate(&mlp, data);
-            acc[j + 1].push((e.val_acc, e.test_acc));
+            acc[j + 1].push((e.train_acc, e.val_acc, e.test_acc));
         }
         progress.advance(done + 1, n);
     }
     let names = std::iter::once("original").chain(kinds.iter().map(|k| k.name()));
-    let original: Vec<f64> = acc[0].iter().map(|a| a.1).collect();
+    let original: Vec<f64> = acc[0].iter().map(|a| a.2).collect();
     Ok(names
         .zip(&acc)
         .enumerate()
         .map(|(i, (name, a))| {
-            let test_acc: Vec<f64> = a.iter().map(|x| x.1).collect();
+            let test_acc: Vec<f64> = a.iter().map(|x| x.2).collect();
             SeedAccuracies {
                 name: name.to_string(),
                 seeds: seeds.clone(),
-                val_acc: a.iter().map(|x| x.0).collect(),
+                train_acc: a.iter().map(|x| x.0).collect(),
+                val_acc: a.iter().map(|x| x.1).collect(),
                 test_acc_interval: mean_interval(&test_acc),
                 test_difference: (i > 0)
                     .then(|| paired_interval(&test_acc, &original))

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::part_c::FeatureScore;
-use crate::part_d::{ColumnShift, MitigationKind, RelationMeasure};
+use crate::part_d::{ColumnShift, MitigationKind};
 use crate::verdicts::Collapse;
 use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
 
@@ -229,9 +229,9 @@ impl Summary {
     }
 }
 
-/// Each column's label relation in train and test, from Part A's shift check, on one scale:
-/// |Pearson r| for numeric columns, the correlation ratio η for categorical ones (both in
-/// [0, 1], both 1 when the column determines the label linearly / by level). An undefined
+/// Each column's label relation in train and test, from Part A's shift check, as a strength
+/// in [0, 1] in the measure Part A names per column (|Pearson r| or η with ordered classes,
+/// η of the values on the class or Cramér's V without an order). An undefined
 /// statistic stays undefined (`NaN`, written as `null`): it is never read as "no relation".
 pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
     let strength = |r: Option<f64>| r.map_or(f64::NAN, f64::abs);
@@ -241,7 +241,7 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.ks.unwrap_or(f64::NAN),
         dominant: a.dominant_features.contains(column),
-        measure: RelationMeasure::AbsPearsonR,
+        measure: s.measure,
     });
     let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
         column: column.clone(),
@@ -249,7 +249,7 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.tvd,
         dominant: a.dominant_features.contains(column),
-        measure: RelationMeasure::CorrelationRatio,
+        measure: s.measure,
     });
     numeric.chain(categorical).collect()
 }

@@ -11,7 +11,16 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::SeedAccuracies;
 use crate::interval::{Direction, Interval, paired_interval};
 
+mod part_a;
 mod part_b;
+pub use part_a::relation_shift_range;
+mod part_c;
+pub use part_c::{TopColumn, TopColumnVerdict, top_column};
+mod part_d;
+pub use part_d::{
+    ClassWeighting, CollapseOverSeeds, GapOverSeeds, OverfittingOverSeeds, class_weighting,
+    collapse_over_seeds, overfitting_over_seeds,
+};
 mod q2;
 pub use part_b::{
     Attenuation, AttenuationSite, AttenuationVerdict, LayerGain, Moment, ProgressVerdict,

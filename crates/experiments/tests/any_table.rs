@@ -39,6 +39,7 @@ fn schema(s: &Shape) -> Schema {
         n_classes: s.classes.len(),
         ranges: Vec::new(),
         classes: s.classes.clone(),
+        ordered: None,
         names: Names::default(),
     }
 }

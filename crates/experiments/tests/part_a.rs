@@ -7,7 +7,7 @@ use experiments::part_a::stats::{
     average_ranks, correlation_ratio, cramers_v, kolmogorov_q, ks_two_sample, pearson,
     quantile_sorted, spearman, summary, total_variation, uncertainty_coefficient,
 };
-use experiments::part_a::{PartA, PartAConfig, analyse};
+use experiments::part_a::{PartA, PartAConfig, RelationMeasure, analyse};
 use std::path::PathBuf;
 
 const NAN: f64 = f64::NAN;
@@ -138,6 +138,7 @@ fn toy(rows: usize, leak_holds: bool) -> Table {
         n_classes: 3,
         ranges: Vec::new(),
         classes: Vec::new(),
+        ordered: None,
         names: Default::default(),
     };
     let labels: Vec<u8> = (0..rows).map(|r| ((r * 7 + r / 3) % 3) as u8).collect();
@@ -368,4 +369,59 @@ fn real_data_shows_the_leak() {
         assert!(c.label_corr_train.unwrap() > 0.2, "{name}");
         assert!(c.label_corr_change.unwrap().abs() < 0.05, "{name}");
     }
+}
+
+/// The toy table's classes reordered so that `shade` (10 × the old class index) is high
+/// in the middle class and low at both ends: a relation no correlation with the class
+/// index can see.
+fn middle_peak(t: &Table, ordered: Option<bool>) -> Table {
+    let mut t = t.clone();
+    t.schema.ordered = ordered;
+    for y in &mut t.labels {
+        *y = [0, 2, 1][*y as usize];
+    }
+    t.numeric[0] = t
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(r, &y)| (if y == 1 { 20 } else { 0 } + r % 4) as f64)
+        .collect();
+    t
+}
+
+#[test]
+fn without_a_class_order_the_label_relation_is_eta_and_cramers_v() {
+    let (t, v) = split(300);
+    let config = PartAConfig::default();
+    let run = |ordered: Option<bool>| {
+        let train = middle_peak(&toy(300, true), ordered);
+        let test = middle_peak(&toy(120, true), ordered);
+        (analyse(&train, &test, &t, &v, &config), train)
+    };
+    // Integer classes are ordered by default: Pearson with the class index misses the peak.
+    let (a, _) = run(None);
+    let s = &a.shift["shade"];
+    assert_eq!(s.measure, RelationMeasure::AbsPearsonR);
+    assert!(s.label_corr_train.unwrap().abs() < 0.2, "{s:?}");
+    assert!(s.label_spearman_train.is_some());
+    assert_eq!(
+        a.shift_categorical["colour"].measure,
+        RelationMeasure::CorrelationRatio
+    );
+    assert!(a.correlation.contains_key("group"));
+    // Declared unordered: η of shade on the class sees it, Cramér's V for the categorical
+    // column, no rank correlation, and the label leaves the correlation matrix.
+    let (a, train) = run(Some(false));
+    let s = &a.shift["shade"];
+    assert_eq!(s.measure, RelationMeasure::CorrelationRatioOnClass);
+    let groups: Vec<Option<u32>> = train.labels.iter().map(|&y| Some(u32::from(y))).collect();
+    let eta = correlation_ratio(&groups, &train.numeric[0]).unwrap();
+    assert!(eta > 0.95);
+    assert_eq!(s.label_corr_train, Some(eta));
+    assert_eq!(s.label_spearman_train, None);
+    let c = &a.shift_categorical["colour"];
+    assert_eq!(c.measure, RelationMeasure::CramersV);
+    assert_eq!(c.label_corr_train, c.cramers_v_train);
+    assert!(!a.correlation.contains_key("group"));
+    assert!(!a.correlation["shade"].contains_key("group"));
 }

@@ -176,7 +176,10 @@ fn part_a(f: &mut Figures, a: &PartA) -> Result<(), ReportError> {
         ),
     ] {
         let mut labels = numeric_columns(a);
-        labels.push(a.label.clone());
+        // The label is in the matrix only when its classes are ordered.
+        if matrix.contains_key(&a.label) {
+            labels.push(a.label.clone());
+        }
         let values = labels
             .iter()
             .map(|r| {

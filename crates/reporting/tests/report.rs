@@ -442,3 +442,165 @@ fn the_mitigation_verdict_changes_its_words_with_the_measurements() {
         rendered.markdown
     );
 }
+
+/// Renders after `change`, with the changed record saved where the checker reads it, and
+/// checks every quote; returns the Markdown.
+fn render_changed(
+    results: &mut Results,
+    files: &mut BTreeMap<String, Value>,
+    change: impl FnOnce(&mut Results),
+) -> String {
+    change(results);
+    files.insert(
+        files::PART_A.to_string(),
+        serde_json::to_value(&results.part_a).unwrap(),
+    );
+    files.insert(
+        files::PART_C.to_string(),
+        serde_json::to_value(&results.part_c).unwrap(),
+    );
+    files.insert(
+        files::PART_D.to_string(),
+        serde_json::to_value(&results.part_d).unwrap(),
+    );
+    let rendered = render(results).unwrap();
+    let problems = check(&rendered, files);
+    assert!(problems.is_empty(), "{problems:#?}");
+    rendered.markdown
+}
+
+#[test]
+fn part_d_verdicts_over_seeds_change_their_words_with_the_measurements() {
+    use experiments::interval::paired_interval;
+    use experiments::verdicts::{class_weighting, collapse_over_seeds, overfitting_over_seeds};
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    // Every seed's training accuracy is its validation accuracy plus `gap[seed]`.
+    let gaps = |results: &mut Results, gap: &dyn Fn(usize) -> f64| {
+        let d = &mut results.part_d;
+        let m = &mut d.mitigation_seeds[0];
+        m.train_acc = m
+            .val_acc
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v + gap(k))
+            .collect();
+        d.verdicts.overfitting_over_seeds =
+            overfitting_over_seeds(&d.mitigation_seeds, 0, d.config.overfitting_gap);
+    };
+    let md = render_changed(&mut results, &mut files, |r| {
+        gaps(r, &|k| 0.001 * (k % 2) as f64)
+    });
+    assert!(
+        md.contains("so overfitting is ruled out at that threshold"),
+        "{md}"
+    );
+    let md = render_changed(&mut results, &mut files, |r| {
+        gaps(r, &|k| 0.10 + 0.001 * (k % 2) as f64)
+    });
+    assert!(md.contains("the model fits its training rows better than unseen rows"));
+    assert!(!md.contains("ruled out at that threshold"));
+    let md = render_changed(&mut results, &mut files, |r| gaps(r, &|k| 0.06 * k as f64));
+    assert!(md.contains("so overfitting is neither ruled out nor shown"));
+
+    // The class-weighted loss: a gain on every seed, then none.
+    let weighting = |results: &mut Results, lift: f64| {
+        let d = &mut results.part_d;
+        let original = d.mitigation_seeds[0].test_acc.clone();
+        let i = d
+            .mitigation_seeds
+            .iter()
+            .position(|m| m.name == "class_weights")
+            .unwrap();
+        let m = &mut d.mitigation_seeds[i];
+        m.test_acc = original
+            .iter()
+            .enumerate()
+            .map(|(k, a)| a + lift + 0.001 * (k % 2) as f64)
+            .collect();
+        m.test_difference = paired_interval(&m.test_acc, &original);
+        d.verdicts.class_weighting = class_weighting(&d.mitigation_seeds, i);
+    };
+    let md = render_changed(&mut results, &mut files, |r| weighting(r, 0.1));
+    assert!(md.contains("rebalancing detectably helps, so the imbalance costs accuracy on test"));
+    let md = render_changed(&mut results, &mut files, |r| weighting(r, 0.0));
+    assert!(md.contains("no gain is detected, so the imbalance is not shown to cost accuracy"));
+    assert!(!md.contains("The study blamed"));
+
+    // The collapse over seeds: test far below validation on every seed, then level with it.
+    let fall = |results: &mut Results, by: f64| {
+        let d = &mut results.part_d;
+        let m = &mut d.mitigation_seeds[0];
+        m.test_acc = m
+            .val_acc
+            .iter()
+            .enumerate()
+            .map(|(k, v)| v - by - 0.001 * (k % 2) as f64)
+            .collect();
+        d.verdicts.collapse_over_seeds =
+            collapse_over_seeds(&d.mitigation_seeds, 0, d.config.collapse_gap);
+    };
+    let md = render_changed(&mut results, &mut files, |r| fall(r, 0.3));
+    assert!(md.contains("so the fall is no accident of the seed"));
+    let md = render_changed(&mut results, &mut files, |r| fall(r, 0.0));
+    assert!(md.contains("so over seeds there is no collapse"));
+}
+
+#[test]
+fn part_a_and_c_verdicts_change_their_words_with_the_measurements() {
+    use experiments::verdicts::{TopColumn, top_column};
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    // Part C: the first column clear of the others on every shuffle, then within the noise.
+    let shuffles = |results: &mut Results, first: [f64; 2]| {
+        let c = &mut results.part_c;
+        for (i, col) in c.columns.iter_mut().enumerate() {
+            col.permutation_drops = if i == 0 {
+                first.to_vec()
+            } else {
+                vec![0.01, 0.012]
+            };
+        }
+        let shares: Vec<f64> = c.columns.iter().map(|c| c.share).collect();
+        let drops: Vec<Vec<f64>> = c
+            .columns
+            .iter()
+            .map(|c| c.permutation_drops.clone())
+            .collect();
+        c.top_column = top_column(&shares, &drops);
+    };
+    let md = render_changed(&mut results, &mut files, |r| shuffles(r, [0.3, 0.301]));
+    assert_eq!(
+        results.part_c.top_column.as_ref().unwrap().finding,
+        TopColumn::Agree
+    );
+    assert!(
+        md.contains("ranks") && md.contains("first too, and over"),
+        "{md}"
+    );
+    assert!(md.contains("it costs detectably more than the runner-up"));
+    assert!(md.contains("not whether a model trained from another seed would"));
+    let md = render_changed(&mut results, &mut files, |r| shuffles(r, [0.0, 0.03]));
+    assert_eq!(
+        results.part_c.top_column.as_ref().unwrap().finding,
+        TopColumn::AgreeNotSeparated
+    );
+    assert!(md.contains("The order of the first two is not shown."));
+    assert!(!md.contains("it costs detectably more than the runner-up"));
+
+    // Part A: the measure is named per row and in the sentence on a changed relation.
+    let md = render_changed(&mut results, &mut files, |_| {});
+    assert!(md.contains("| Pearson r |"));
+    assert!(
+        md.contains("measured by its Pearson correlation with the class index"),
+        "{md}"
+    );
+    assert!(md.contains("exactly the same columns are flagged for any threshold above"));
+    let md = render_changed(&mut results, &mut files, |r| {
+        for s in r.part_a.shift.values_mut() {
+            s.measure = experiments::part_a::RelationMeasure::CorrelationRatioOnClass;
+        }
+    });
+    assert!(md.contains("| η of values on class |"));
+    assert!(md.contains("measured by its correlation ratio η of the values on the class"));
+}

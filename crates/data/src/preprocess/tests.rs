@@ -12,6 +12,7 @@ fn table() -> Table {
             n_classes: 2,
             ranges: Vec::new(),
             classes: Vec::new(),
+            ordered: None,
             names: Default::default(),
         },
         source: "t.csv".into(),

@@ -97,6 +97,60 @@ pub struct Dominance {
     pub same_verdict_up_to: Option<f64>,
 }
 
+/// The measure of a column's relation to the label. Which one applies depends on the
+/// column's kind and on whether the classes are ordered (`Schema::ordered_classes`): a
+/// correlation with the class index means nothing when the numbering of the classes is
+/// arbitrary.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationMeasure {
+    /// Pearson r with the class index (numeric column, ordered classes); its absolute
+    /// value where a strength is compared.
+    #[default]
+    AbsPearsonR,
+    /// The correlation ratio η of the class index on the column's levels (categorical
+    /// column, ordered classes).
+    CorrelationRatio,
+    /// The correlation ratio η of the column's values on the class (numeric column,
+    /// unordered classes): how much of the column's variance the class explains.
+    CorrelationRatioOnClass,
+    /// Cramér's V of the column's levels with the class (categorical column, unordered
+    /// classes).
+    CramersV,
+}
+
+impl RelationMeasure {
+    /// The measure's name in a sentence.
+    pub fn name(self) -> &'static str {
+        match self {
+            RelationMeasure::AbsPearsonR => "absolute Pearson correlation",
+            RelationMeasure::CorrelationRatio => "correlation ratio η",
+            RelationMeasure::CorrelationRatioOnClass => {
+                "correlation ratio η of the values on the class"
+            }
+            RelationMeasure::CramersV => "Cramér's V",
+        }
+    }
+
+    /// The measure's name in a table cell.
+    pub fn short(self) -> &'static str {
+        match self {
+            RelationMeasure::AbsPearsonR => "abs Pearson r",
+            RelationMeasure::CorrelationRatio => "η",
+            RelationMeasure::CorrelationRatioOnClass => "η of values on class",
+            RelationMeasure::CramersV => "Cramér's V",
+        }
+    }
+
+    /// The categorical columns' measure when a record does not name one (older records:
+    /// their classes were always treated as ordered).
+    pub fn categorical_default() -> Self {
+        RelationMeasure::CorrelationRatio
+    }
+}
+
 /// Train-versus-test shift of one numeric column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NumericShift {
@@ -108,15 +162,20 @@ pub struct NumericShift {
     pub mean_train: Option<f64>,
     /// Mean in test.
     pub mean_test: Option<f64>,
-    /// Pearson correlation with the label in train.
+    /// Relation to the label in train, in the measure `measure` names: Pearson r with the
+    /// class index (signed) for ordered classes, else η of the values on the class.
     pub label_corr_train: Option<f64>,
-    /// Pearson correlation with the label in test.
+    /// The same in test.
     pub label_corr_test: Option<f64>,
     /// `label_corr_test − label_corr_train`.
     pub label_corr_change: Option<f64>,
-    /// Spearman correlation with the label in train.
+    /// Which measure `label_corr_train` and `label_corr_test` are.
+    #[serde(default)]
+    pub measure: RelationMeasure,
+    /// Spearman correlation with the label in train (`None` when the classes are not
+    /// ordered: a rank correlation with an arbitrary numbering means nothing).
     pub label_spearman_train: Option<f64>,
-    /// Spearman correlation with the label in test.
+    /// Spearman correlation with the label in test (`None` likewise).
     pub label_spearman_test: Option<f64>,
     /// KS statistic and p-value both past their thresholds.
     pub marginal_shift: bool,
@@ -133,12 +192,17 @@ pub struct CategoricalShift {
     pub shares_test: BTreeMap<String, f64>,
     /// Total variation distance between the two.
     pub tvd: f64,
-    /// Correlation ratio η of the label on the column in train (comparable with |Pearson|).
+    /// Relation to the label in train, in the measure `measure` names: the correlation
+    /// ratio η of the class index on the levels for ordered classes (comparable with
+    /// |Pearson|), else Cramér's V.
     pub label_corr_train: Option<f64>,
     /// The same in test.
     pub label_corr_test: Option<f64>,
     /// `label_corr_test − label_corr_train`.
     pub label_corr_change: Option<f64>,
+    /// Which measure `label_corr_train` and `label_corr_test` are.
+    #[serde(default = "RelationMeasure::categorical_default")]
+    pub measure: RelationMeasure,
     /// Cramér's V of column × class in train.
     pub cramers_v_train: Option<f64>,
     /// The same in test.
@@ -160,6 +224,13 @@ pub struct ShiftThresholds {
     pub tvd: f64,
     /// Minimum |change| of a label correlation.
     pub label_corr_change: f64,
+    /// Exactly the same columns' label relations count as shifted for any threshold above
+    /// this (the largest |change| not flagged; `None`: down to zero)…
+    #[serde(default)]
+    pub label_corr_same_verdict_above: Option<f64>,
+    /// …and up to this (the smallest |change| flagged; `None`: none is flagged).
+    #[serde(default)]
+    pub label_corr_same_verdict_up_to: Option<f64>,
 }
 
 /// Part A's record (saved as `eda.json`).
@@ -195,7 +266,8 @@ pub struct PartA {
     pub numeric_by_class: BTreeMap<String, Vec<Option<Summary>>>,
     /// Per categorical column, level × class counts in train.
     pub category_by_class: BTreeMap<String, CategoryTable>,
-    /// Pearson correlations among the numeric columns and the label (as a number) in train,
+    /// Pearson correlations among the numeric columns and the label (as a number; only when
+    /// its classes are ordered) in train,
     /// pairwise complete; `None` where undefined.
     pub correlation: BTreeMap<String, BTreeMap<String, Option<f64>>>,
     /// Spearman correlations (average ranks for ties), train.

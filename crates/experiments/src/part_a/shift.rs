@@ -4,20 +4,36 @@
 use data::Table;
 use std::collections::BTreeMap;
 
-use super::{CategoricalShift, NumericShift, PartAConfig, label_values, shares, stats};
+use super::{
+    CategoricalShift, NumericShift, PartAConfig, RelationMeasure, label_values, shares, stats,
+};
 
 /// `b − a` when both are defined.
 fn change(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(b? - a?)
 }
 
-/// KS and label correlations of every numeric column.
+/// The correlation ratio η of a numeric column's present values on the class: for classes
+/// without an order, where a correlation with the class index would depend on the
+/// numbering.
+fn eta_on_class(x: &[f64], labels: &[u8]) -> Option<f64> {
+    let groups: Vec<Option<u32>> = x
+        .iter()
+        .zip(labels)
+        .map(|(v, &y)| v.is_finite().then_some(u32::from(y)))
+        .collect();
+    stats::correlation_ratio(&groups, x)
+}
+
+/// KS and label relations of every numeric column (Pearson with the class index when the
+/// classes are ordered, η of the values on the class when not).
 pub(super) fn numeric_shift(
     train: &Table,
     test: &Table,
     config: &PartAConfig,
 ) -> BTreeMap<String, NumericShift> {
     let (y_train, y_test) = (label_values(train), label_values(test));
+    let ordered = train.schema.ordered_classes();
     let mean = |x: &[f64]| stats::summary(x.iter().copied()).map(|s| s.mean);
     train
         .schema
@@ -27,9 +43,23 @@ pub(super) fn numeric_shift(
         .map(|(c, name)| {
             let (a, b) = (&train.numeric[c], &test.numeric[c]);
             let ks = stats::ks_two_sample(a, b);
-            let label_corr_train = stats::pearson(a, &y_train);
-            let label_corr_test = stats::pearson(b, &y_test);
+            let (label_corr_train, label_corr_test, measure) = if ordered {
+                (
+                    stats::pearson(a, &y_train),
+                    stats::pearson(b, &y_test),
+                    RelationMeasure::AbsPearsonR,
+                )
+            } else {
+                (
+                    eta_on_class(a, &train.labels),
+                    eta_on_class(b, &test.labels),
+                    RelationMeasure::CorrelationRatioOnClass,
+                )
+            };
             let label_corr_change = change(label_corr_train, label_corr_test);
+            let spearman = |x: &[f64], y: &[f64]| {
+                if ordered { stats::spearman(x, y) } else { None }
+            };
             let s = NumericShift {
                 ks: ks.map(|k| k.0),
                 ks_p_value: ks.map(|k| k.1),
@@ -38,8 +68,9 @@ pub(super) fn numeric_shift(
                 label_corr_train,
                 label_corr_test,
                 label_corr_change,
-                label_spearman_train: stats::spearman(a, &y_train),
-                label_spearman_test: stats::spearman(b, &y_test),
+                measure,
+                label_spearman_train: spearman(a, &y_train),
+                label_spearman_test: spearman(b, &y_test),
                 marginal_shift: ks
                     .is_some_and(|(d, p)| d >= config.shift_ks && p < config.shift_alpha),
                 label_relation_shift: label_corr_change
@@ -50,7 +81,8 @@ pub(super) fn numeric_shift(
         .collect()
 }
 
-/// Share changes and label association of every categorical column.
+/// Share changes and label association of every categorical column (η of the class index
+/// on the levels when the classes are ordered, Cramér's V when not).
 pub(super) fn categorical_shift(
     train: &Table,
     test: &Table,
@@ -58,6 +90,7 @@ pub(super) fn categorical_shift(
 ) -> BTreeMap<String, CategoricalShift> {
     let k = train.schema.n_classes;
     let (y_train, y_test) = (label_values(train), label_values(test));
+    let ordered = train.schema.ordered_classes();
     let level_shares = |c: &data::Categorical| -> BTreeMap<String, f64> {
         let mut n = vec![0usize; c.levels.len()];
         for code in c.codes.iter().flatten() {
@@ -90,8 +123,17 @@ pub(super) fn categorical_shift(
             let p: Vec<f64> = shares_train.values().copied().collect();
             let q: Vec<f64> = shares_test.values().copied().collect();
             let tvd = stats::total_variation(&p, &q);
-            let label_corr_train = stats::correlation_ratio(&a.codes, &y_train);
-            let label_corr_test = stats::correlation_ratio(&b.codes, &y_test);
+            let cramers_v_train = stats::cramers_v(&contingency(a, &train.labels));
+            let cramers_v_test = stats::cramers_v(&contingency(b, &test.labels));
+            let (label_corr_train, label_corr_test, measure) = if ordered {
+                (
+                    stats::correlation_ratio(&a.codes, &y_train),
+                    stats::correlation_ratio(&b.codes, &y_test),
+                    RelationMeasure::CorrelationRatio,
+                )
+            } else {
+                (cramers_v_train, cramers_v_test, RelationMeasure::CramersV)
+            };
             let label_corr_change = change(label_corr_train, label_corr_test);
             let s = CategoricalShift {
                 shares_train,
@@ -100,8 +142,9 @@ pub(super) fn categorical_shift(
                 label_corr_train,
                 label_corr_test,
                 label_corr_change,
-                cramers_v_train: stats::cramers_v(&contingency(a, &train.labels)),
-                cramers_v_test: stats::cramers_v(&contingency(b, &test.labels)),
+                measure,
+                cramers_v_train,
+                cramers_v_test,
                 marginal_shift: tvd >= config.shift_tvd,
                 label_relation_shift: label_corr_change
                     .is_some_and(|d| d.abs() >= config.shift_label_corr),

@@ -19,9 +19,11 @@ fn part_c(columns: &[(&str, f64, f64)]) -> PartC {
                 share,
                 permutation_drop: drop,
                 permutation_drop_sd: 0.0,
+                permutation_drops: Vec::new(),
             })
             .collect(),
         methods_agree_on_top: true,
+        top_column: None,
     }
 }
 

@@ -105,7 +105,15 @@ pub struct StabilityVerdict {
     /// Both edges are located finer than a factor 2 (`resolution` below 2), so a
     /// factor-2 change in the largest stable rate would move it by at least one rate.
     pub resolves_factor_two: bool,
-    /// `Worse`: the shared bias's edge is lower; `NotDetected`: the same rate.
+    /// Seed by seed, each mode's own largest stable rate (every rate up to it stable for
+    /// that seed), shared over independent: the geometric mean of the ratios with its 95 %
+    /// interval (a paired interval of the log ratios, exponentiated). `None` when a seed's
+    /// edge is not located in either mode (stable at every rate tried, or at none).
+    #[serde(default)]
+    pub seed_ratio: Option<Interval>,
+    /// From `seed_ratio`: `Worse` when its whole interval lies below 1 (the shared bias's
+    /// edge is lower, seed by seed), `Better` above 1, else `NotDetected`. The pooled edges
+    /// above move with a single seed and decide nothing.
     pub finding: Comparison,
 }
 
@@ -151,6 +159,46 @@ pub fn edge(cells: &[Q2Cell], mode: &str) -> (Option<f64>, Option<f64>) {
         None => rated.last().map(|c| c.learning_rate),
     };
     (stable, first_unstable.map(|i| rated[i].learning_rate))
+}
+
+/// Each seed's own stability edge in one mode: the largest rate such that it and every
+/// smaller rate is stable for that seed. `None` when some seed's edge is not located (it is
+/// stable at every rate tried, so the edge is only bounded below, or unstable at the
+/// smallest) or the cells hold different numbers of seeds.
+fn seed_edges(cells: &[Q2Cell], mode: &str) -> Option<Vec<f64>> {
+    let mut rated: Vec<&Q2Cell> = cells.iter().filter(|c| c.mode == mode).collect();
+    rated.sort_by(|a, b| a.learning_rate.total_cmp(&b.learning_rate));
+    let n = rated.first()?.runs.len();
+    if rated.iter().any(|c| c.runs.len() != n) {
+        return None;
+    }
+    (0..n)
+        .map(|k| {
+            let first = rated.iter().position(|c| !c.runs[k].stable)?;
+            first.checked_sub(1).map(|i| rated[i].learning_rate)
+        })
+        .collect()
+}
+
+/// Shared over independent stability edge per seed, paired: the interval of the log ratios,
+/// and its exponentiated form (geometric mean ratio).
+fn seed_ratio(cells: &[Q2Cell]) -> Option<(Interval, Interval)> {
+    let (s, i) = (
+        seed_edges(cells, "shared")?,
+        seed_edges(cells, "independent")?,
+    );
+    if s.len() != i.len() {
+        return None;
+    }
+    let logs: Vec<f64> = s.iter().zip(&i).map(|(a, b)| (a / b).ln()).collect();
+    let log = crate::interval::mean_interval(&logs)?;
+    let ratio = Interval {
+        mean: log.mean.exp(),
+        low: log.low.exp(),
+        high: log.high.exp(),
+        n: log.n,
+    };
+    Some((log, ratio))
 }
 
 /// The shared and independent cells at each learning rate both modes ran, ascending.
@@ -219,6 +267,14 @@ pub fn q2(cells: &[Q2Cell]) -> Q2Verdicts {
     let stability = match (edge(cells, "shared"), edge(cells, "independent")) {
         ((Some(s), su), (Some(i), iu)) => {
             let resolution = su.zip(iu).map(|(su, iu)| (su / s).max(iu / i));
+            let ratio = seed_ratio(cells);
+            // A higher edge is better: the log ratio's direction is the opposite of
+            // `Comparison::of`'s higher-is-worse reading.
+            let finding = match ratio.map(|(log, _)| log.direction()) {
+                Some(Direction::Higher) => Comparison::Better,
+                Some(Direction::Lower) => Comparison::Worse,
+                _ => Comparison::NotDetected,
+            };
             Some(StabilityVerdict {
                 shared: s,
                 shared_unstable: su,
@@ -226,13 +282,8 @@ pub fn q2(cells: &[Q2Cell]) -> Q2Verdicts {
                 independent_unstable: iu,
                 resolution,
                 resolves_factor_two: resolution.is_some_and(|r| r < 2.0),
-                finding: if s < i {
-                    Comparison::Worse
-                } else if s > i {
-                    Comparison::Better
-                } else {
-                    Comparison::NotDetected
-                },
+                seed_ratio: ratio.map(|(_, r)| r),
+                finding,
             })
         }
         _ => None,

@@ -114,6 +114,7 @@ fn accuracies(name: &str, test_acc: &[f64], original: Option<&[f64]>) -> SeedAcc
     SeedAccuracies {
         name: name.to_string(),
         seeds: (0..test_acc.len() as u64).collect(),
+        train_acc: Vec::new(),
         val_acc: test_acc.to_vec(),
         test_acc: test_acc.to_vec(),
         test_acc_interval: crate::interval::mean_interval(test_acc),

@@ -99,26 +99,17 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let threshold = w.num(d.threshold, 2, F, "/dominance/threshold");
     let baseline = w.pct(d.baseline_accuracy, F, "/dominance/baseline_accuracy");
     let measure = w.record_text(&d.measure);
-    let range = match (d.same_verdict_above, d.same_verdict_up_to) {
-        (Some(lo), Some(hi)) => {
-            let lo = w.num(lo, 3, F, "/dominance/same_verdict_above");
-            let hi = w.num(hi, 3, F, "/dominance/same_verdict_up_to");
-            format!("any threshold above {lo} and up to {hi}")
-        }
-        (Some(lo), None) => {
-            let lo = w.num(lo, 3, F, "/dominance/same_verdict_above");
-            format!("any threshold above {lo}")
-        }
-        (None, Some(hi)) => {
-            let hi = w.num(hi, 3, F, "/dominance/same_verdict_up_to");
-            format!("any threshold up to {hi}")
-        }
-        (None, None) => "any threshold".to_string(),
-    };
+    let range = threshold_range(
+        w,
+        (d.same_verdict_above, d.same_verdict_up_to),
+        "/dominance/same_verdict_above",
+        "/dominance/same_verdict_up_to",
+    );
     w.para(format!(
         "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
-         {baseline} on validation (@tab:dominance). The threshold was chosen on this same data, so the verdict is \
-         only as firm as its margin: exactly the same columns are flagged for {range}."
+         {baseline} on validation (@tab:dominance). The threshold was set by hand while the study was developed on \
+         the data set it was built for, not derived from a test, so the verdict is only as firm as its margin: \
+         exactly the same columns are flagged for {range}."
     ));
     let mut t = String::from(
         "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
@@ -171,61 +162,153 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
 
     w.raw("### Does anything change between train and test?");
     let mut t = String::from(
-        "| numeric column | KS statistic | p-value (asymptotic) | Pearson r with the label, train | Pearson r with the label, test |\n| --- | ---: | ---: | ---: | ---: |\n",
+        "| numeric column | KS statistic | p-value (asymptotic) | label relation measure | label relation, train | label relation, test |\n| --- | ---: | ---: | --- | ---: | ---: |\n",
     );
     for (column, s) in &a.shift {
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             w.name(column),
             s.ks.map_or("—".into(), |v| fmt(v, 3)),
             s.ks_p_value.map_or("—".into(), p_value_cell),
+            signed_measure(s.measure),
             s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
     w.table(
-        "Numeric columns, train against test: Kolmogorov–Smirnov statistic and Pearson correlation with the label. The p-value is the asymptotic formula's, to one significant figure (conservative under the ties of rounded values) {#tab:shift-numeric}",
+        "Numeric columns, train against test: Kolmogorov–Smirnov statistic and relation to the label. The p-value is the asymptotic formula's, to one significant figure (conservative under the ties of rounded values) {#tab:shift-numeric}",
         &t,
     );
     let mut t = String::from(
-        "| categorical column | share change (total variation) | association η, train | association η, test |\n| --- | ---: | ---: | ---: |\n",
+        "| categorical column | share change (total variation) | label relation measure | label relation, train | label relation, test |\n| --- | ---: | --- | ---: | ---: |\n",
     );
     for (column, s) in &a.shift_categorical {
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             w.name(column),
             fmt(s.tvd, 3),
+            s.measure.short(),
             s.label_corr_train.map_or("—".into(), |v| fmt(v, 3)),
             s.label_corr_test.map_or("—".into(), |v| fmt(v, 3)),
         );
     }
     w.table(
-        "Categorical columns, train against test: change of level shares and association with the label {#tab:shift-categorical}",
+        "Categorical columns, train against test: change of level shares and relation to the label {#tab:shift-categorical}",
         &t,
+    );
+    w.para(
+        "The measure of a column's relation to the label depends on its kind and on whether the classes are \
+         ordered: with ordered classes, Pearson's r with the class index (numeric) or the correlation ratio η of \
+         the class index on the levels (categorical); without an order, the correlation ratio η of the values on \
+         the class (numeric) or Cramér's V (categorical). The measures are not like for like across kinds, so each \
+         column is compared only with itself, train against test."
+            .to_string(),
+    );
+    relation_shifts(w, a);
+}
+
+/// The columns whose relation to the label changes between train and test, each with its
+/// measure, its two values and the threshold, then how far the verdict is from that
+/// threshold (which was set by hand, not derived from a test).
+fn relation_shifts(w: &mut Writer, a: &experiments::PartA) {
+    const F: &str = files::PART_A;
+    let th = &a.shift_thresholds;
+    let threshold = w.num(
+        th.label_corr_change,
+        2,
+        F,
+        "/shift_thresholds/label_corr_change",
     );
     for column in &a.label_relation_shifted {
         let name = w.name(column);
-        if let Some(s) = a.shift.get(column) {
-            let p = format!("/shift/{}", key(column));
-            let tr = s
-                .label_corr_train
-                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_train")));
-            let te = s
-                .label_corr_test
-                .map(|v| w.num(v, 3, F, format!("{p}/label_corr_test")));
-            if let (Some(tr), Some(te)) = (tr, te) {
-                w.para(format!(
-                    "{name} correlates with the label at {tr} in train but {te} in test: its relation to the \
-                     label does not survive the move to the test set."
-                ));
-            }
+        let (p, measure, train, test, change) = if let Some(s) = a.shift.get(column) {
+            (
+                format!("/shift/{}", key(column)),
+                s.measure,
+                s.label_corr_train,
+                s.label_corr_test,
+                s.label_corr_change,
+            )
+        } else if let Some(s) = a.shift_categorical.get(column) {
+            (
+                format!("/shift_categorical/{}", key(column)),
+                s.measure,
+                s.label_corr_train,
+                s.label_corr_test,
+                s.label_corr_change,
+            )
         } else {
-            w.para(format!(
-                "{name} changes its relation to the label between train and test."
-            ));
+            continue;
+        };
+        let (Some(tr), Some(te), Some(d)) = (train, test, change) else {
+            continue;
+        };
+        let tr = w.num(tr, 3, F, format!("{p}/label_corr_train"));
+        let te = w.num(te, 3, F, format!("{p}/label_corr_test"));
+        let d = w.num(d, 3, F, format!("{p}/label_corr_change"));
+        w.para(format!(
+            "{name}'s relation to the label, measured by its {}, is {tr} in train and {te} in test: a change of \
+             {d}, past the {threshold} that counts as a change (@tab:shift-numeric, @tab:shift-categorical).",
+            signed_name(measure)
+        ));
+    }
+    let range = threshold_range(
+        w,
+        (
+            th.label_corr_same_verdict_above,
+            th.label_corr_same_verdict_up_to,
+        ),
+        "/shift_thresholds/label_corr_same_verdict_above",
+        "/shift_thresholds/label_corr_same_verdict_up_to",
+    );
+    let flagged = if a.label_relation_shifted.is_empty() {
+        "No column's relation to the label changes by"
+    } else {
+        "Only the columns above change their relation to the label by"
+    };
+    w.para(format!(
+        "{flagged} {threshold} or more. That threshold was set by hand while the study was developed on the data set \
+         it was built for, not derived from a test, and one table pair gives no interval for a change: the verdict \
+         is as firm as its margin, and exactly the same columns are flagged for {range}."
+    ));
+}
+
+/// "any threshold above … and up to …": the thresholds that flag exactly the same columns,
+/// each end quoted from Part A's record at its pointer.
+fn threshold_range(
+    w: &mut Writer,
+    (above, up_to): (Option<f64>, Option<f64>),
+    above_pointer: &str,
+    up_to_pointer: &str,
+) -> String {
+    const F: &str = files::PART_A;
+    let lo = above.map(|v| w.num(v, 3, F, above_pointer));
+    let hi = up_to.map(|v| w.num(v, 3, F, up_to_pointer));
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("any threshold above {lo} and up to {hi}"),
+        (Some(lo), None) => format!("any threshold above {lo}"),
+        (None, Some(hi)) => format!("any threshold up to {hi}"),
+        (None, None) => "any threshold".to_string(),
+    }
+}
+
+/// The measure's name in a Part A table cell, where Pearson's r keeps its sign.
+fn signed_measure(m: experiments::part_a::RelationMeasure) -> &'static str {
+    match m {
+        experiments::part_a::RelationMeasure::AbsPearsonR => "Pearson r",
+        other => other.short(),
+    }
+}
+
+/// The measure's name in a Part A sentence, where Pearson's r keeps its sign.
+fn signed_name(m: experiments::part_a::RelationMeasure) -> &'static str {
+    match m {
+        experiments::part_a::RelationMeasure::AbsPearsonR => {
+            "Pearson correlation with the class index"
         }
+        other => other.name(),
     }
 }
 

@@ -2,7 +2,57 @@
 
 use std::fmt::Write as _;
 
+use experiments::verdicts::TopColumn;
+
 use super::*;
+
+/// Whether permutation importance agrees with the gradients on the first column, and how
+/// firmly, worded from the record's verdict (over the shuffles of the one trained model).
+fn top_column(w: &mut Writer, c: &experiments::PartC) -> String {
+    const F: &str = files::PART_C;
+    let Some(v) = &c.top_column else {
+        return if c.methods_agree_on_top {
+            "Permutation importance ranks the same column first (on mean drops; too few shuffles for an \
+             interval)."
+                .to_string()
+        } else {
+            "Permutation importance ranks another column first (on mean drops; too few shuffles for an \
+             interval)."
+                .to_string()
+        };
+    };
+    let p = "/top_column";
+    let top = w.name(&c.columns[v.permutation_top].column);
+    let other = w.name(&c.columns[v.compared_with].column);
+    let n = w.count(v.top_drop.n, F, format!("{p}/top_drop/n"));
+    let low = w.points(v.top_drop.low, F, format!("{p}/top_drop/low"));
+    let high = w.points(v.top_drop.high, F, format!("{p}/top_drop/high"));
+    let diff = difference(w, &v.difference, F, &format!("{p}/difference"));
+    let verdict = match v.finding {
+        TopColumn::Agree => format!(
+            "Permutation importance ranks {top} first too, and over {n} shuffles (confidence interval of its \
+             cost {low} to {high}) it costs detectably more than the runner-up, {other}: by {diff}."
+        ),
+        TopColumn::AgreeNotSeparated => format!(
+            "Permutation importance ranks {top} first too, but over {n} shuffles (confidence interval of its \
+             cost {low} to {high}) its cost is not detectably above the runner-up's, {other}: by {diff}. The \
+             order of the first two is not shown."
+        ),
+        TopColumn::Disagree => format!(
+            "Permutation importance ranks {top} first instead, and over {n} shuffles (confidence interval of \
+             its cost {low} to {high}) it costs detectably more than {other}: by {diff}. The two methods \
+             disagree."
+        ),
+        TopColumn::DisagreeNotSeparated => format!(
+            "Permutation importance ranks {top} first instead, but over {n} shuffles (confidence interval of \
+             its cost {low} to {high}) not detectably above {other}: by {diff}. A disagreement is not shown."
+        ),
+    };
+    format!(
+        "{verdict} These intervals are over the shuffles of this one trained model: they say how firmly this \
+         model relies on the column, not whether a model trained from another seed would."
+    )
+}
 
 pub(super) fn write(w: &mut Writer, r: &Results) {
     let c = &r.part_c;
@@ -23,16 +73,12 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let share = w.pct(top.share, F, "/columns/0/share");
         let drop = w.points(top.permutation_drop, F, "/columns/0/permutation_drop");
         let share2 = w.pct(second.share, F, "/columns/1/share");
-        let agree = if c.methods_agree_on_top {
-            "Permutation importance agrees on the top column."
-        } else {
-            "Permutation importance ranks another column first: the two methods disagree."
-        };
+        let agree = top_column(w, c);
         let (first, next) = (w.name(&top.column), w.name(&second.column));
         w.para(format!(
             "Ranked by the mean absolute input gradient over validation rows, {first} takes {share} of the total \
              attribution; the next column, {next}, takes {share2}. Shuffling {first} across validation rows costs \
-             {drop} of accuracy (@tab:column-importance, @fig:part_c_columns). {agree}"
+             {drop} of accuracy on average over its shuffles (@tab:column-importance, @fig:part_c_columns). {agree}"
         ));
     }
     let mut t =

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use experiments::interval::{Direction, Interval};
 use experiments::part_d::{Mitigation, MitigationKind, PartD, ordinal};
-use experiments::verdicts::{ClassMix, Collapse, Overfitting};
+use experiments::verdicts::{ClassMix, Collapse, GapOverSeeds};
 
 use super::*;
 
@@ -42,9 +42,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             )
         }
     };
+    let seeds = collapse_over_seeds(w, d);
     w.para(format!(
         "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set (@fig:part_d_sets). \
-         {finding}"
+         {finding}{seeds}"
     ));
     w.figure(
         "part_d_sets",
@@ -80,7 +81,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             w.name(&e.shift.column),
             pct_cell(e.attribution_share),
             fmt(100.0 * e.permutation_drop, 1),
-            relation_measure(r, &e.shift.column),
+            e.shift.measure.short(),
             fmt(e.shift.relation_train, 3),
             fmt(e.shift.relation_test, 3),
             fmt(e.shift.distribution_shift, 3),
@@ -92,9 +93,10 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         &t,
     );
     w.para(
-        "Label relation is the absolute Pearson correlation with the class for a numeric column and the correlation \
-         ratio η for a categorical one; distribution shift is the Kolmogorov–Smirnov statistic or the total variation \
-         distance of the level shares."
+        "Label relation is each column's own measure from Part A (named per row; with ordered classes the absolute \
+         Pearson correlation with the class index or the correlation ratio η, without an order η of the values on \
+         the class or Cramér's V), so a column is compared only with itself, train against test; distribution \
+         shift is the Kolmogorov–Smirnov statistic or the total variation distance of the level shares."
             .to_string(),
     );
     let culprit = d
@@ -111,11 +113,14 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             let rt = w.num(e.shift.relation_train, 3, F, format!("{p}/relation_train"));
             let rs = w.num(e.shift.relation_test, 3, F, format!("{p}/relation_test"));
             let col = w.name(&e.shift.column);
+            let ratio = w.pct(d.config.break_ratio, F, "/config/break_ratio");
             w.para(format!(
                 "**Root cause: {col}.** Of the columns, the model's gradients point at it {ar} ({share} of the \
                  attribution) and shuffling it costs {drop} of validation accuracy ({pr} among the columns); and its \
-                 relation to the label holds in train ({rt}) but not in test ({rs}; see @tab:root-cause). The network learned a \
-                 shortcut through {col} that the test set does not share.",
+                 relation to the label, by its {measure}, is {rt} in train but {rs} in test, below the {ratio} of \
+                 its train value under which a relation counts as broken (see @tab:root-cause). The network relies \
+                 on a relation through {col} that the test set does not share.",
+                measure = e.shift.measure.name(),
                 ar = ordinal(e.attribution_rank),
                 pr = ordinal(e.permutation_rank)
             ));
@@ -137,24 +142,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             "The root-cause column per class, train beside test",
         );
     }
-    let gapq = w.points(d.model.overfitting_gap, F, "/model/overfitting_gap");
-    let over = if d.verdicts.overfitting.finding == Overfitting::Absent {
-        "so the model generalises to unseen rows drawn like the training data: this is not overfitting"
-    } else {
-        "a gap that overfitting could contribute to"
-    };
-    let tvq = w.num(d.class_share_shift, 3, F, "/class_share_shift");
-    let imbalance = if d.verdicts.class_mix.finding == ClassMix::Same {
-        "so test is imbalanced exactly like train: imbalance cannot explain why accuracy falls on test and not on \
-         validation"
-    } else {
-        "so part of the change is a shift in the class mix"
-    };
-    w.para(format!(
-        "The study blamed overfitting and class imbalance. Training and validation accuracy differ by {gapq}, {over}. \
-         The class shares of test differ from those of training by a total variation of {tvq}, {imbalance}. The \
-         class-weighted mitigation below tests the imbalance explanation directly."
-    ));
+    overfitting_and_imbalance(w, d);
 
     w.raw("### Mitigations, each measured on test");
     let mut t = String::from(
@@ -190,6 +178,115 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "Validation and test accuracy of each mitigation",
     );
     over_seeds(w, d);
+}
+
+/// The validation − test gap of the original model over the mitigation seeds, against the
+/// collapse threshold (empty when the record has no such verdict).
+fn collapse_over_seeds(w: &mut Writer, d: &PartD) -> String {
+    const F: &str = files::PART_D;
+    let Some(c) = &d.verdicts.collapse_over_seeds else {
+        return String::new();
+    };
+    let p = "/verdicts/collapse_over_seeds";
+    let n = w.count(c.gap.n, F, format!("{p}/gap/n"));
+    let mean = w.points(c.gap.mean, F, format!("{p}/gap/mean"));
+    let low = w.points(c.gap.low, F, format!("{p}/gap/low"));
+    let high = w.points(c.gap.high, F, format!("{p}/gap/high"));
+    let verdict = match c.finding {
+        GapOverSeeds::Present => {
+            "the whole interval lies past the threshold, so the fall is no accident of the seed"
+        }
+        GapOverSeeds::Absent => {
+            "the whole interval lies below the threshold, so over seeds there is no collapse"
+        }
+        GapOverSeeds::Undetermined => {
+            "the interval straddles the threshold, so over seeds a collapse is neither shown nor ruled out"
+        }
+    };
+    format!(
+        " Trained from {n} seeds, the same architecture's validation minus test accuracy is {mean} (confidence \
+         interval {low} to {high}): {verdict}."
+    )
+}
+
+/// The two usual explanations of a poor test score, each tested by a recorded comparison:
+/// overfitting by the original model's train − validation gap over seeds, the class mix by
+/// its total variation, and imbalance by the class-weighted loss paired by seed.
+fn overfitting_and_imbalance(w: &mut Writer, d: &PartD) {
+    const F: &str = files::PART_D;
+    let v = &d.verdicts;
+    let over = match &v.overfitting_over_seeds {
+        Some(o) => {
+            let p = "/verdicts/overfitting_over_seeds";
+            let n = w.count(o.gap.n, F, format!("{p}/gap/n"));
+            let mean = w.points(o.gap.mean, F, format!("{p}/gap/mean"));
+            let low = w.points(o.gap.low, F, format!("{p}/gap/low"));
+            let high = w.points(o.gap.high, F, format!("{p}/gap/high"));
+            let t = w.points(o.max_gap, F, format!("{p}/max_gap"));
+            let verdict = match o.finding {
+                GapOverSeeds::Absent => format!(
+                    "the whole interval lies below the {t} set as the threshold, so overfitting is ruled out at that \
+                     threshold"
+                ),
+                GapOverSeeds::Present => format!(
+                    "the whole interval lies at or above the {t} set as the threshold: the model fits its training \
+                     rows better than unseen rows drawn like them"
+                ),
+                GapOverSeeds::Undetermined => format!(
+                    "the interval straddles the {t} set as the threshold, so overfitting is neither ruled out nor \
+                     shown"
+                ),
+            };
+            format!(
+                "Over {n} seeds, the original model's training minus validation accuracy is {mean} (confidence \
+                 interval {low} to {high}): {verdict}."
+            )
+        }
+        None => {
+            let gap = w.points(d.model.overfitting_gap, F, "/model/overfitting_gap");
+            format!(
+                "On the protocol's seed alone, training and validation accuracy differ by {gap}; one seed gives no \
+                 interval, so no verdict on overfitting is drawn."
+            )
+        }
+    };
+    let tv = w.num(v.class_mix.shift, 3, F, "/verdicts/class_mix/shift");
+    let max = w.num(v.class_mix.max_shift, 3, F, "/verdicts/class_mix/max_shift");
+    let mix = match v.class_mix.finding {
+        ClassMix::Same => format!(
+            "below the {max} the configuration sets as the largest change that still counts as the same mix, so \
+             the class mix does not move that much"
+        ),
+        ClassMix::Shifted => format!(
+            "at least the {max} the configuration sets as the largest change that still counts as the same mix, so \
+             the class mix moves between train and test"
+        ),
+    };
+    let weighting = match &v.class_weighting {
+        Some(cw) => {
+            let p = "/verdicts/class_weighting";
+            let n = w.count(cw.difference.n, F, format!("{p}/difference/n"));
+            let diff = difference(w, &cw.difference, F, &format!("{p}/difference"));
+            let verdict = match cw.finding {
+                Direction::Higher => "rebalancing detectably helps, so the imbalance costs accuracy on test",
+                Direction::NotDetected => {
+                    "no gain is detected, so the imbalance is not shown to cost accuracy on test"
+                }
+                Direction::Lower => "rebalancing detectably costs accuracy on test, so it is no remedy here",
+            };
+            format!(
+                " The imbalance's own remedy, a loss weighted inversely to class frequency, changes test accuracy by \
+                 {diff} against the original model, paired by seed over {n} seeds (@tab:mitigation-seeds): {verdict}."
+            )
+        }
+        None => " The class-weighted mitigation below tests the imbalance explanation on the protocol's seed."
+            .to_string(),
+    };
+    w.para(format!(
+        "Two usual explanations of a poor test score are overfitting and class imbalance; each is tested here. \
+         {over} The class shares of test differ from those of the training split by a total variation of {tv}, \
+         {mix}.{weighting}"
+    ));
 }
 
 /// The mitigations over seeds: a table and the verdict with its paired intervals.
@@ -314,17 +411,5 @@ fn describe(w: &mut Writer, d: &PartD, m: &Mitigation) -> String {
             format!("retrained without {}", w.name(column))
         }
         _ => w.record_text(&m.description),
-    }
-}
-
-/// The label-relation measure of a column: |Pearson r| for a numeric column (Part A's
-/// numeric shift check holds it), the correlation ratio η for a categorical one.
-fn relation_measure(r: &Results, column: &str) -> &'static str {
-    if r.part_a.shift.contains_key(column) {
-        "abs Pearson r"
-    } else if r.part_a.shift_categorical.contains_key(column) {
-        "η"
-    } else {
-        "—"
     }
 }

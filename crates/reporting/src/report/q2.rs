@@ -182,9 +182,33 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
     let base = quote_rate(w, q.config.base_learning_rate, "/config/base_learning_rate");
     let sl = w.num(q.shared.final_loss, 4, F, "/shared/final_loss");
     let il = w.num(q.independent.final_loss, 4, F, "/independent/final_loss");
+    let converged = |w: &mut Writer, mode: &str| {
+        q.cells
+            .iter()
+            .position(|c| c.mode == mode && c.learning_rate == q.config.base_learning_rate)
+            .map(|k| {
+                let c = &q.cells[k];
+                let done = w.num(
+                    c.converged_seeds as f64,
+                    0,
+                    F,
+                    format!("/cells/{k}/converged_seeds"),
+                );
+                let n = w.num(c.runs.len() as f64, 0, F, "/config/seeds");
+                format!("{done} of {n}")
+            })
+    };
+    let caveat = match (converged(w, "shared"), converged(w, "independent")) {
+        (Some(s), Some(i)) => format!(
+            " Runs there stop at convergence or at the cap ({s} shared and {i} independent runs converged), so \
+             these means describe where the runs stopped; they are not a comparison, which the paired intervals \
+             below make."
+        ),
+        _ => String::new(),
+    };
     out.push(format!(
         "At learning rate {base} the mean final training loss is {sl} with the shared bias and {il} with \
-         independent biases (@tab:q2-grid, @fig:q2_attainable_loss)."
+         independent biases (@tab:q2-grid, @fig:q2_attainable_loss).{caveat}"
     ));
     out.push(match &v.speed {
         Some(sp) => {
@@ -284,16 +308,35 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
             None => "at least one edge lies beyond the grid, so a change by a factor of two may go unseen"
                 .to_string(),
         };
-        let verdict = match st.finding {
-            Comparison::Worse => {
-                "sharing lowers the largest stable learning rate, as the added curvature of the shared bias allows"
+        let seeds = match &st.seed_ratio {
+            Some(ratio) => {
+                let mean = w.num(ratio.mean, 2, F, format!("{p}/seed_ratio/mean"));
+                let low = w.num(ratio.low, 2, F, format!("{p}/seed_ratio/low"));
+                let high = w.num(ratio.high, 2, F, format!("{p}/seed_ratio/high"));
+                let n = w.num(ratio.n as f64, 0, F, format!("{p}/seed_ratio/n"));
+                let verdict = match st.finding {
+                    Comparison::Worse => {
+                        "sharing lowers the largest stable learning rate, a direction the derivation allows (it \
+                         bounds the change at a factor two near a minimum)"
+                    }
+                    Comparison::Better => {
+                        "sharing raises the largest stable learning rate, which the derivation does not predict"
+                    }
+                    _ => "no difference in the largest stable learning rate detected",
+                };
+                format!(
+                    "Seed by seed, each network's own largest stable rate, shared over independent, has a geometric \
+                     mean ratio of {mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds): {verdict}."
+                )
             }
-            Comparison::Better => "sharing raises the largest stable learning rate",
-            _ => "no difference in the largest stable learning rate detected",
+            None => "Some seed is stable at every rate tried in one network (or at none), so its own edge is not \
+                     located and the edges are not compared seed by seed: no verdict on stability is drawn."
+                .to_string(),
         };
         out.push(format!(
-            "Stability: the largest stable learning rate, below which every rate tried is stable for every seed, \
-             is {s} with the shared bias and {i} with independent biases; {resolution}: {verdict}."
+            "Stability: the largest learning rate at and below which every rate tried is stable for every seed \
+             is {s} with the shared bias and {i} with independent biases; {resolution}. Those pooled edges move \
+             with a single seed's run, so they decide nothing alone. {seeds}"
         ));
     }
     if let Some(sm) = &v.smoothness {
@@ -389,6 +432,12 @@ mod tests {
                     independent_unstable: Some(0.669),
                     resolution: Some(0.669 / 0.45),
                     resolves_factor_two: true,
+                    seed_ratio: Some(Interval {
+                        mean: 0.8,
+                        low: 0.6,
+                        high: 1.1,
+                        n: 10,
+                    }),
                     finding: Comparison::NotDetected,
                 }),
                 smoothness: None,
@@ -438,6 +487,39 @@ mod tests {
         let (open, _) = text(&open);
         assert!(open.contains("attainable loss is not compared"));
         assert!(open.contains("speed is not compared"));
+    }
+
+    #[test]
+    fn the_stability_wording_follows_the_seed_by_seed_ratio() {
+        let mut q = record(interval(40.0, 10.0), interval(0.01, 0.004));
+        let (undetected, _) = text(&q);
+        assert!(
+            undetected.contains(
+                "geometric mean ratio of 0.80 (ninety-five per cent interval 0.60 to 1.10"
+            )
+        );
+        assert!(undetected.contains("no difference in the largest stable learning rate detected"));
+        assert!(undetected.contains("decide nothing alone"));
+        let st = q.verdicts.stability.as_mut().unwrap();
+        st.seed_ratio = Some(Interval {
+            mean: 0.7,
+            low: 0.6,
+            high: 0.8,
+            n: 10,
+        });
+        st.finding = Comparison::Worse;
+        let (lower, quotes) = text(&q);
+        assert!(lower.contains("sharing lowers the largest stable learning rate"));
+        assert!(
+            quotes
+                .iter()
+                .any(|q| q.pointer == "/verdicts/stability/seed_ratio/high" && q.value == 0.8)
+        );
+        q.verdicts.stability.as_mut().unwrap().seed_ratio = None;
+        q.verdicts.stability.as_mut().unwrap().finding = Comparison::NotDetected;
+        let (none, _) = text(&q);
+        assert!(none.contains("no verdict on stability is drawn"));
+        assert!(!none.contains("sharing lowers"));
     }
 
     #[test]

@@ -133,8 +133,65 @@ fn attainable_loss_compares_matched_rates_where_every_run_converged() {
     assert_eq!(q2(&open).attainable_loss, None);
 }
 
+/// One mode's cells on `grid` whose seed `k` is stable up to `edges[k]` and not above.
+fn edged(mode: &str, grid: &[f64], edges: [f64; 4]) -> Vec<Q2Cell> {
+    grid.iter()
+        .map(|&lr| {
+            let mut c = cell(mode, lr, runs(BASE, 0.0, ITS, 0.0));
+            for (r, &e) in c.runs.iter_mut().zip(&edges) {
+                r.stable = lr <= e;
+            }
+            c.stable = c.runs.iter().all(|r| r.stable);
+            c.stable_seeds = c.runs.iter().filter(|r| r.stable).count();
+            c
+        })
+        .collect()
+}
+
+const GRID: [f64; 4] = [0.3, 0.45, 0.67, 1.0];
+
 #[test]
-fn stability_compares_the_edges_and_reports_their_resolution() {
+fn stability_is_judged_seed_by_seed_not_on_the_pooled_edges() {
+    // Every seed's shared edge is one or two rates below its independent one.
+    let mut cells = edged("shared", &GRID, [0.3, 0.3, 0.3, 0.45]);
+    cells.extend(edged("independent", &GRID, [0.45, 0.67, 0.45, 0.67]));
+    let st = q2(&cells).stability.unwrap();
+    assert_eq!((st.shared, st.shared_unstable), (0.3, Some(0.45)));
+    assert_eq!(
+        (st.independent, st.independent_unstable),
+        (0.45, Some(0.67))
+    );
+    assert!((st.resolution.unwrap() - 1.5).abs() < 1e-12);
+    assert!(st.resolves_factor_two);
+    let r = st.seed_ratio.unwrap();
+    assert_eq!(r.n, 4);
+    let logs = [
+        (0.3f64 / 0.45).ln(),
+        (0.3f64 / 0.67).ln(),
+        (0.3f64 / 0.45).ln(),
+        (0.45f64 / 0.67).ln(),
+    ];
+    assert!((r.mean - (logs.iter().sum::<f64>() / 4.0).exp()).abs() < 1e-12);
+    assert!(r.high < 1.0);
+    assert_eq!(st.finding, Comparison::Worse);
+
+    // The pooled edges differ the same way (one seed is unstable at 0.45 in shared), but
+    // seed by seed the edges go both ways: nothing is detected.
+    let mut mixed = edged("shared", &GRID, [0.3, 0.67, 0.45, 0.67]);
+    mixed.extend(edged("independent", &GRID, [0.45, 0.45, 0.67, 0.67]));
+    let st = q2(&mixed).stability.unwrap();
+    assert_eq!((st.shared, st.independent), (0.3, 0.45));
+    assert!(st.seed_ratio.unwrap().contains(1.0));
+    assert_eq!(st.finding, Comparison::NotDetected);
+
+    // The mirror image: shared higher on every seed.
+    let mut higher = edged("shared", &GRID, [0.45, 0.67, 0.45, 0.67]);
+    higher.extend(edged("independent", &GRID, [0.3, 0.3, 0.3, 0.45]));
+    assert_eq!(q2(&higher).stability.unwrap().finding, Comparison::Better);
+}
+
+#[test]
+fn stability_edges_not_located_decide_nothing() {
     let unstable = |mode: &str, lr: f64| {
         let mut c = cell(mode, lr, runs(BASE, 0.0, ITS, 0.5));
         c.runs[1].stable = false;
@@ -150,27 +207,18 @@ fn stability_compares_the_edges_and_reports_their_resolution() {
         ok("independent", 0.45),
         unstable("independent", 0.67),
     ];
+    // Only seed 1 is ever unstable: the other seeds' edges lie beyond the grid, so there is
+    // no per-seed ratio and no finding, though the pooled edges differ.
     let st = q2(&cells).stability.unwrap();
-    assert_eq!((st.shared, st.shared_unstable), (0.3, Some(0.45)));
-    assert_eq!(
-        (st.independent, st.independent_unstable),
-        (0.45, Some(0.67))
-    );
-    assert!((st.resolution.unwrap() - 1.5).abs() < 1e-12);
-    assert!(st.resolves_factor_two);
-    assert_eq!(st.finding, Comparison::Worse);
+    assert_eq!((st.shared, st.independent), (0.3, 0.45));
+    assert_eq!(st.seed_ratio, None);
+    assert_eq!(st.finding, Comparison::NotDetected);
 
     // A stable rate above an unstable one does not move the edge.
     let mut again = cells.clone();
     again[2] = ok("shared", 0.67);
     assert_eq!(q2(&again).stability.unwrap().shared, 0.3);
 
-    let mut same = cells.clone();
-    same[1] = ok("shared", 0.45);
-    assert_eq!(
-        q2(&same).stability.unwrap().finding,
-        Comparison::NotDetected
-    );
     let mut higher = cells.clone();
     higher[5] = ok("independent", 0.67);
     higher[1] = ok("shared", 0.45);
@@ -183,15 +231,22 @@ fn stability_compares_the_edges_and_reports_their_resolution() {
     );
     assert_eq!(st.resolution, None, "the edges are only bounded below");
     assert!(!st.resolves_factor_two);
-    // A coarse grid alone (×3.3 between neighbours) cannot see a factor 2.
+    // A coarse grid alone (×3.3 between neighbours) cannot see a factor 2; every seed's
+    // edges coincide, so the ratio is exactly 1.
+    let all_unstable = |mode: &str, lr: f64| {
+        let mut c = unstable(mode, lr);
+        c.runs.iter_mut().for_each(|r| r.stable = false);
+        c
+    };
     let coarse = [
         ok("shared", 3.0),
-        unstable("shared", 10.0),
+        all_unstable("shared", 10.0),
         ok("independent", 3.0),
-        unstable("independent", 10.0),
+        all_unstable("independent", 10.0),
     ];
     let st = q2(&coarse).stability.unwrap();
     assert_eq!(st.finding, Comparison::NotDetected);
+    assert_eq!(st.seed_ratio.unwrap().mean, 1.0);
     assert!(!st.resolves_factor_two);
 
     let mut none = cells.clone();
