@@ -1,0 +1,72 @@
+//! One full-batch iteration of Question 2's network (10 → 4 → 4, shared bias) on 33,078
+//! training rows and 8,270 validation rows, ReLU and sigmoid: through `train_bias_net`
+//! (every iteration recorded, validation accuracy included) and through
+//! `train_bias_net_losses` (Question 2's trainer: losses, and the validation accuracy of
+//! the last iteration only).
+//!
+//! Each sample is one training run of as many iterations as criterion asks for, so the
+//! figure is the steady-state cost of an iteration, not of setting a run up.
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use faer::Mat;
+use models::{Activation, BiasMode, BiasNet, train_bias_net, train_bias_net_losses};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+struct Problem {
+    x: Mat<f64>,
+    y: Vec<usize>,
+    xv: Mat<f64>,
+    yv: Vec<usize>,
+}
+
+impl Problem {
+    fn new() -> Problem {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut data = |n: usize| {
+            let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
+            let y = (0..n).map(|_| rng.random_range(0..4)).collect();
+            (x, y)
+        };
+        let ((x, y), (xv, yv)) = (data(33_078), data(8_270));
+        Problem { x, y, xv, yv }
+    }
+
+    /// Wall time of a run of `iterations` at learning rate 0.1, setup excluded.
+    fn time(&self, act: Activation, losses_only: bool, iterations: usize) -> Duration {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut net = BiasNet::new(10, 4, act, BiasMode::Shared, &mut rng);
+        let (train, val) = (
+            (self.x.as_ref(), &self.y[..]),
+            (self.xv.as_ref(), &self.yv[..]),
+        );
+        let start = Instant::now();
+        if losses_only {
+            let h = train_bias_net_losses(&mut net, train, val, 0.1, iterations).expect("trains");
+            assert_eq!(h.losses.len(), iterations);
+        } else {
+            let h = train_bias_net(&mut net, train, val, 0.1, iterations).expect("trains");
+            assert_eq!(h.len(), iterations);
+        }
+        start.elapsed()
+    }
+}
+
+fn iteration(c: &mut Criterion) {
+    let p = Problem::new();
+    let mut group = c.benchmark_group("bias_net_iteration");
+    group.sample_size(30);
+    for (name, act) in [("relu", Activation::Relu), ("sigmoid", Activation::Sigmoid)] {
+        for (trainer, losses_only) in [("recording", false), ("losses_only", true)] {
+            group.bench_function(format!("{trainer}/{name}"), |b| {
+                b.iter_custom(|iters| p.time(act, losses_only, iters as usize))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, iteration);
+criterion_main!(benches);
