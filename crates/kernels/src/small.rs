@@ -373,12 +373,16 @@ impl<const K: usize> Sums<K> {
                 sum[i] += e[c][i];
             }
         }
+        // Selects, not branches, so that the lanes stay in one vector (a padded lane adds
+        // 0, multiplies by 1, and its label −1 is never the argmax).
         for i in 0..LANES {
-            if valid[i] {
-                self.loss_linear[i] += max[i] - label_logit[i];
-                self.normaliser_product[i] *= sum[i];
-                self.correct[i] += (best[i] == y[i]) as u8 as f64;
-            }
+            self.loss_linear[i] += if valid[i] {
+                max[i] - label_logit[i]
+            } else {
+                0.0
+            };
+            self.normaliser_product[i] *= if valid[i] { sum[i] } else { 1.0 };
+            self.correct[i] += if best[i] == y[i] { 1.0 } else { 0.0 };
         }
         if !BACKWARD {
             return;
@@ -391,7 +395,7 @@ impl<const K: usize> Sums<K> {
         let mut d2 = [ZERO; K];
         for c in 0..K {
             for i in 0..LANES {
-                let onehot = (y[i] == c as f64) as u8 as f64;
+                let onehot = if y[i] == c as f64 { 1.0 } else { 0.0 };
                 let d = (e[c][i] * inv_sum[i] - onehot) * inv_n;
                 d2[c][i] = if valid[i] { d } else { 0.0 };
                 self.db2[c][i] += d2[c][i];
@@ -412,9 +416,7 @@ impl<const K: usize> Sums<K> {
             }
             for i in 0..LANES {
                 let slope = act.derivative_from_output(h[j][i]);
-                if valid[i] {
-                    self.saturated[i] += (slope < 0.01) as u8 as f64;
-                }
+                self.saturated[i] += if valid[i] && slope < 0.01 { 1.0 } else { 0.0 };
                 d1[j][i] = if valid[i] { d1[j][i] * slope } else { 0.0 };
                 self.db1[j][i] += d1[j][i];
             }
