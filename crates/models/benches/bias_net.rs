@@ -7,40 +7,28 @@
 //! Each sample is one training run of as many iterations as criterion asks for, so the
 //! figure is the steady-state cost of an iteration, not of setting a run up.
 
+// Only the shared problem's rows are used here, not its MLP timing helper.
+#[allow(dead_code)]
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use faer::Mat;
 use models::{Activation, BiasMode, BiasNet, train_bias_net, train_bias_net_losses};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-struct Problem {
-    x: Mat<f64>,
-    y: Vec<usize>,
-    xv: Mat<f64>,
-    yv: Vec<usize>,
-}
+/// Part B's rows (the shared bench problem); the network is Question 2's.
+struct Problem(common::Problem);
 
 impl Problem {
-    fn new() -> Problem {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let mut data = |n: usize| {
-            let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
-            let y = (0..n).map(|_| rng.random_range(0..4)).collect();
-            (x, y)
-        };
-        let ((x, y), (xv, yv)) = (data(33_078), data(8_270));
-        Problem { x, y, xv, yv }
-    }
-
     /// Wall time of a run of `iterations` at learning rate 0.1, setup excluded.
     fn time(&self, act: Activation, losses_only: bool, iterations: usize) -> Duration {
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let mut net = BiasNet::new(10, 4, act, BiasMode::Shared, &mut rng);
         let (train, val) = (
-            (self.x.as_ref(), &self.y[..]),
-            (self.xv.as_ref(), &self.yv[..]),
+            (self.0.x.as_ref(), &self.0.y[..]),
+            (self.0.xv.as_ref(), &self.0.yv[..]),
         );
         let start = Instant::now();
         if losses_only {
@@ -55,7 +43,7 @@ impl Problem {
 }
 
 fn iteration(c: &mut Criterion) {
-    let p = Problem::new();
+    let p = Problem(common::Problem::new());
     let mut group = c.benchmark_group("bias_net_iteration");
     group.sample_size(30);
     for (name, act) in [("relu", Activation::Relu), ("sigmoid", Activation::Sigmoid)] {
