@@ -291,10 +291,10 @@ fn train_seed(
         if chunk == 0 {
             break;
         }
-        match models::train_bias_net(&mut net, train, val, lr, chunk) {
+        match models::train_bias_net_losses(&mut net, train, val, lr, chunk) {
             Ok(history) => {
-                run.losses.extend(history.iter().map(|r| r.loss));
-                run.val_acc = history.last().map_or(f64::NAN, |r| r.val_acc);
+                run.losses.extend(history.losses);
+                run.val_acc = history.val_acc;
             }
             Err(TrainError::Diverged { step, .. }) => {
                 run.diverged_at = Some(run.losses.len() + step);

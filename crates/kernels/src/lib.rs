@@ -9,6 +9,8 @@
 //! - [`vectorize`] / [`vectorize_kernel`]: run a loop compiled for the CPU's widest vectors.
 //! - [`sweeps`]: the column-by-column elementwise loops and fused layer kernels the tape's
 //!   ops are made of (bias + activation, `δ` + bias gradient, softmax cross-entropy).
+//! - [`small`]: one fused, allocation-free forward + backward of a small two-layer softmax
+//!   network (Question 2's) with the rows in SIMD lanes.
 //!
 //! Every reduction sums in a fixed order, so the bits of a result never depend on the CPU's
 //! vector width or on how a caller splits its work.
@@ -18,6 +20,7 @@ mod activation;
 mod math;
 mod matmul;
 mod simd;
+pub mod small;
 pub mod sweeps;
 
 pub use activation::Activation;

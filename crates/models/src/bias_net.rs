@@ -4,8 +4,15 @@
 //!
 //! With a shared bias the chain rule collects one contribution per use:
 //! `∂L/∂b = colsum δ1 + colsum δ2`, where `δ2 = (ŷ − Y)/n` and `δ1 = (δ2 Uᵀ) ⊙ g′(z1)`.
+//!
+//! The hand-written passes (loss, accuracy, gradients, training) run the fused row-in-lanes
+//! kernel of [`kernels::small`] — one pass over the rows, no `n × k` intermediate, buffers
+//! reused from iteration to iteration — for up to [`kernels::small::MAX_WIDTH`] classes, and
+//! whole-matrix faer products beyond. Question 2 trains with [`train_bias_net_losses`],
+//! which computes only what it reads.
 
 use faer::{Accum, Mat, MatRef};
+use kernels::small::{self, PassStats, TwoLayer, TwoLayerGrads};
 use kernels::{Activation, exp, matmul_into as matmul, vectorize};
 use serde::{Deserialize, Serialize};
 use tape::Tape;
@@ -78,14 +85,6 @@ impl Biases {
             b2: self.output().clone(),
         }
     }
-
-    /// Each bias with its name (`b`, or `b1` and `b2`).
-    fn named(&self) -> Vec<(&'static str, &Mat<f64>)> {
-        match self {
-            Biases::Shared(b) => vec![("b", b)],
-            Biases::Independent { b1, b2 } => vec![("b1", b1), ("b2", b2)],
-        }
-    }
 }
 
 /// The two-layer network of Question 2.
@@ -111,14 +110,6 @@ pub struct BiasNetGrads {
     pub u: Mat<f64>,
     /// The bias gradients.
     pub biases: Biases,
-}
-
-/// What one hand-written forward and backward pass produces.
-struct Pass {
-    loss: f64,
-    grads: BiasNetGrads,
-    correct: usize,
-    saturation: f64,
 }
 
 impl BiasNet {
@@ -181,66 +172,35 @@ impl BiasNet {
 
     /// Accuracy on `(x, y)` (first argmax on ties).
     pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
-        let (_, z) = self.forward(x);
-        logits_correct(z.as_ref(), y) as f64 / y.len().max(1) as f64
+        let stats = Passes::default().pass(self, &Rows::new(x, y), false);
+        stats.correct as f64 / y.len().max(1) as f64
     }
 
     /// Mean cross-entropy on `(x, y)`.
     pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
-        let (_, mut z) = self.forward(x);
-        softmax_delta(&mut z, y)
+        Passes::default().pass(self, &Rows::new(x, y), false).loss
     }
 
     /// Hand-written loss and gradients (mean cross-entropy).
     pub fn hand_gradients(&self, x: MatRef<'_, f64>, y: &[usize]) -> (f64, BiasNetGrads) {
-        let p = self.pass(x, y);
-        (p.loss, p.grads)
-    }
-
-    fn pass(&self, x: MatRef<'_, f64>, y: &[usize]) -> Pass {
-        let (n, k) = (x.nrows(), self.w.ncols());
-        let (h, z) = self.forward(x);
-        let correct = logits_correct(z.as_ref(), y);
-        let mut d2 = z;
-        let loss = softmax_delta(&mut d2, y);
-        let mut du = Mat::zeros(k, k);
-        matmul(du.as_mut(), Accum::Replace, h.transpose(), d2.as_ref(), 1.0);
-        let db2 = colsum(d2.as_ref());
-        let mut d1 = Mat::zeros(n, k);
-        matmul(
-            d1.as_mut(),
-            Accum::Replace,
-            d2.as_ref(),
-            self.u.transpose(),
-            1.0,
-        );
-        let mut saturated = 0usize;
-        for j in 0..k {
-            for (d, &a) in d1.col_as_slice_mut(j).iter_mut().zip(h.col_as_slice(j)) {
-                let g = self.activation.derivative_from_output(a);
-                saturated += (g < 0.01) as usize;
-                *d *= g;
-            }
-        }
-        let mut dw = Mat::zeros(x.ncols(), k);
-        matmul(dw.as_mut(), Accum::Replace, x.transpose(), d1.as_ref(), 1.0);
-        let db1 = colsum(d1.as_ref());
+        let mut passes = Passes::default();
+        let stats = passes.pass(self, &Rows::new(x, y), true);
+        let g = passes.grads();
+        let row = |v: &[f64]| Mat::from_fn(1, v.len(), |_, j| v[j]);
         let biases = match self.biases {
-            Biases::Independent { .. } => Biases::Independent { b1: db1, b2: db2 },
+            Biases::Independent { .. } => Biases::Independent {
+                b1: row(&g.b1),
+                b2: row(&g.b2),
+            },
             // One bias used twice: the chain rule adds its two contributions.
-            Biases::Shared(_) => Biases::Shared(&db1 + &db2),
+            Biases::Shared(_) => Biases::Shared(row(&shared_gradient(g))),
         };
         let grads = BiasNetGrads {
-            w: dw,
-            u: du,
+            w: g.w.clone(),
+            u: g.u.clone(),
             biases,
         };
-        Pass {
-            loss,
-            grads,
-            correct,
-            saturation: saturated as f64 / (n * k).max(1) as f64,
-        }
+        (stats.loss, grads)
     }
 
     /// The same loss and gradients through the tape; a shared `b` is one leaf used by
@@ -299,9 +259,9 @@ impl BiasNet {
     }
 }
 
-/// Column sums as a `1 × k` row.
-fn colsum(m: MatRef<'_, f64>) -> Mat<f64> {
-    Mat::from_fn(1, m.ncols(), |_, j| m.col(j).iter().sum())
+/// Column sums.
+fn colsum(m: MatRef<'_, f64>) -> Vec<f64> {
+    (0..m.ncols()).map(|j| m.col(j).iter().sum()).collect()
 }
 
 /// Row-wise softmax of the logits `z` in place; returns each row's log-sum-exp.
@@ -354,11 +314,206 @@ fn softmax_delta(z: &mut Mat<f64>, y: &[usize]) -> f64 {
     loss / n
 }
 
+/// `∂L/∂b` of a shared bias: the hidden and output layers' contributions added.
+fn shared_gradient(g: &TwoLayerGrads) -> Vec<f64> {
+    g.b1.iter().zip(&g.b2).map(|(a, b)| a + b).collect()
+}
+
+/// Rows with their labels, also as `f64` class indices (the fused kernel compares labels
+/// in its lanes), converted once per training run.
+struct Rows<'a> {
+    x: MatRef<'a, f64>,
+    y: &'a [usize],
+    labels: Vec<f64>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(x: MatRef<'a, f64>, y: &'a [usize]) -> Self {
+        Rows {
+            x,
+            y,
+            labels: y.iter().map(|&c| c as f64).collect(),
+        }
+    }
+}
+
+/// The hand-written passes of a [`BiasNet`], with buffers reused from pass to pass: the
+/// fused row-in-lanes kernel ([`kernels::small`]) for up to [`small::MAX_WIDTH`] classes,
+/// the whole-matrix faer pass for wider networks.
+#[derive(Default)]
+struct Passes {
+    fused: small::Workspace,
+    /// The biases each layer adds, as slices for the fused kernel.
+    b1: Vec<f64>,
+    b2: Vec<f64>,
+    /// The whole-matrix pass's gradients.
+    whole: Option<TwoLayerGrads>,
+}
+
+impl Passes {
+    /// Loss and accuracy of `net` on `rows`; with `backward`, also the gradients (read them
+    /// with [`Passes::grads`]) and the saturation count.
+    fn pass(&mut self, net: &BiasNet, rows: &Rows<'_>, backward: bool) -> PassStats {
+        let (b1, b2) = (net.biases.hidden(), net.biases.output());
+        let k = net.w.ncols();
+        if !small::supports(k) {
+            let (stats, grads) = net.whole_pass(rows.x, rows.y, backward);
+            self.whole = grads;
+            return stats;
+        }
+        self.b1.clear();
+        self.b1.extend((0..k).map(|j| b1[(0, j)]));
+        self.b2.clear();
+        self.b2.extend((0..k).map(|j| b2[(0, j)]));
+        let two = TwoLayer {
+            w: net.w.as_ref(),
+            b1: &self.b1,
+            u: net.u.as_ref(),
+            b2: &self.b2,
+            activation: net.activation,
+        };
+        self.whole = None;
+        self.fused.pass(&two, rows.x, &rows.labels, backward)
+    }
+
+    /// The gradients of the last backward [`Passes::pass`].
+    fn grads(&self) -> &TwoLayerGrads {
+        self.whole.as_ref().unwrap_or_else(|| self.fused.grads())
+    }
+}
+
+impl BiasNet {
+    /// The whole-matrix pass (faer products over all rows), for networks wider than the
+    /// fused kernel: `(stats, gradients if backward)`.
+    fn whole_pass(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[usize],
+        backward: bool,
+    ) -> (PassStats, Option<TwoLayerGrads>) {
+        let (n, k) = (x.nrows(), self.w.ncols());
+        let (h, z) = self.forward(x);
+        let correct = logits_correct(z.as_ref(), y);
+        let mut d2 = z;
+        let loss = softmax_delta(&mut d2, y);
+        let mut stats = PassStats {
+            loss,
+            correct,
+            saturated: 0,
+        };
+        if !backward {
+            return (stats, None);
+        }
+        let mut du = Mat::zeros(k, k);
+        matmul(du.as_mut(), Accum::Replace, h.transpose(), d2.as_ref(), 1.0);
+        let mut d1 = Mat::zeros(n, k);
+        matmul(
+            d1.as_mut(),
+            Accum::Replace,
+            d2.as_ref(),
+            self.u.transpose(),
+            1.0,
+        );
+        for j in 0..k {
+            for (d, &a) in d1.col_as_slice_mut(j).iter_mut().zip(h.col_as_slice(j)) {
+                let g = self.activation.derivative_from_output(a);
+                stats.saturated += (g < 0.01) as usize;
+                *d *= g;
+            }
+        }
+        let mut dw = Mat::zeros(x.ncols(), k);
+        matmul(dw.as_mut(), Accum::Replace, x.transpose(), d1.as_ref(), 1.0);
+        let grads = TwoLayerGrads {
+            w: dw,
+            u: du,
+            b1: colsum(d1.as_ref()),
+            b2: colsum(d2.as_ref()),
+        };
+        (stats, Some(grads))
+    }
+}
+
+/// The entries of `m`, column by column.
+fn entries(m: &Mat<f64>) -> impl Iterator<Item = f64> + '_ {
+    m.col_iter().flat_map(|c| c.iter().copied())
+}
+
+/// [`TrainError::Diverged`] at `step` on the first non-finite value of the gradient `name`.
+fn finite(step: usize, name: &str, values: impl Iterator<Item = f64>) -> Result<(), TrainError> {
+    for value in values {
+        if !value.is_finite() {
+            return Err(TrainError::Diverged {
+                step,
+                what: format!("gradient of {name}"),
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One full-batch iteration: a pass with gradients on `rows`, the divergence checks, then
+/// `observe` (with the weights of the pass, before they move) and the update. Returns the
+/// pass's statistics.
+fn iterate(
+    net: &mut BiasNet,
+    engine: &mut Passes,
+    rows: &Rows<'_>,
+    learning_rate: f64,
+    step: usize,
+    observe: impl FnOnce(&BiasNet, &PassStats, &TwoLayerGrads),
+) -> Result<PassStats, TrainError> {
+    let stats = engine.pass(net, rows, true);
+    if !stats.loss.is_finite() {
+        return Err(TrainError::Diverged {
+            step,
+            what: "loss".to_string(),
+            value: stats.loss,
+        });
+    }
+    let g = engine.grads();
+    let shared = matches!(net.biases, Biases::Shared(_));
+    let shared_b = if shared {
+        shared_gradient(g)
+    } else {
+        Vec::new()
+    };
+    finite(step, "W", entries(&g.w))?;
+    finite(step, "U", entries(&g.u))?;
+    if shared {
+        finite(step, "b", shared_b.iter().copied())?;
+    } else {
+        finite(step, "b1", g.b1.iter().copied())?;
+        finite(step, "b2", g.b2.iter().copied())?;
+    }
+    observe(net, &stats, g);
+    let step_of = |p: &mut Mat<f64>, g: MatRef<'_, f64>| {
+        faer::zip!(p.as_mut(), g).for_each(|faer::unzip!(p, g)| *p -= learning_rate * *g)
+    };
+    let step_row = |p: &mut Mat<f64>, g: &[f64]| {
+        for (j, g) in g.iter().enumerate() {
+            p[(0, j)] -= learning_rate * g;
+        }
+    };
+    step_of(&mut net.w, g.w.as_ref());
+    step_of(&mut net.u, g.u.as_ref());
+    match &mut net.biases {
+        Biases::Shared(b) => step_row(b, &shared_b),
+        Biases::Independent { b1, b2 } => {
+            step_row(b1, &g.b1);
+            step_row(b2, &g.b2);
+        }
+    }
+    Ok(stats)
+}
+
 /// Full-batch gradient descent on a [`BiasNet`] with the hand-written gradients.
 ///
 /// Records per iteration the loss and training accuracy of that iteration's forward, the
 /// validation accuracy with the same weights, mean `|∂L/∂W|` and `|∂L/∂U|`, and the hidden
-/// layer's saturation.
+/// layer's saturation. A caller that needs only the losses should use
+/// [`train_bias_net_losses`], which skips the validation forward of every iteration but the
+/// last.
 ///
 /// # Errors
 /// [`TrainError::Diverged`] on a non-finite loss or gradient; [`TrainError::Invalid`] for
@@ -371,51 +526,147 @@ pub fn train_bias_net(
     iterations: usize,
 ) -> Result<Vec<Record>, TrainError> {
     validate(net.w.nrows(), net.w.ncols(), &[train, val], learning_rate)?;
-    let (x, y) = train;
+    let (rows, val_rows) = (Rows::new(train.0, train.1), Rows::new(val.0, val.1));
+    let (mut engine, mut val_engine) = (Passes::default(), Passes::default());
+    let units = (train.1.len() * net.w.ncols()).max(1) as f64;
     let mut history = Vec::with_capacity(iterations);
     for step in 1..=iterations {
-        let pass = net.pass(x, y);
-        if !pass.loss.is_finite() {
-            return Err(TrainError::Diverged {
-                step,
-                what: "loss".to_string(),
-                value: pass.loss,
-            });
-        }
-        let g = &pass.grads;
-        let mut params = vec![("W", &g.w), ("U", &g.u)];
-        params.extend(g.biases.named());
-        for (name, m) in params {
-            if let Some(v) = m.col_iter().flat_map(|c| c.iter()).find(|v| !v.is_finite()) {
-                return Err(TrainError::Diverged {
-                    step,
-                    what: format!("gradient of {name}"),
-                    value: *v,
-                });
-            }
-        }
-        history.push(Record {
+        let mut record = None;
+        iterate(
+            net,
+            &mut engine,
+            &rows,
+            learning_rate,
             step,
-            loss: pass.loss,
-            train_acc: pass.correct as f64 / y.len() as f64,
-            val_acc: net.accuracy(val.0, val.1),
-            grad_mean_abs: vec![mean_abs(g.w.as_ref()), mean_abs(g.u.as_ref())],
-            saturation: vec![pass.saturation],
-        });
-        let step_of = |p: &mut Mat<f64>, g: &Mat<f64>| {
-            faer::zip!(p.as_mut(), g.as_ref())
-                .for_each(|faer::unzip!(p, g)| *p -= learning_rate * *g)
-        };
-        step_of(&mut net.w, &g.w);
-        step_of(&mut net.u, &g.u);
-        match (&mut net.biases, &g.biases) {
-            (Biases::Shared(b), Biases::Shared(gb)) => step_of(b, gb),
-            (Biases::Independent { b1, b2 }, Biases::Independent { b1: g1, b2: g2 }) => {
-                step_of(b1, g1);
-                step_of(b2, g2);
-            }
-            _ => unreachable!("gradients are laid out like the network"),
-        }
+            |net, stats, g| {
+                let val_correct = val_engine.pass(net, &val_rows, false).correct;
+                record = Some(Record {
+                    step,
+                    loss: stats.loss,
+                    train_acc: stats.correct as f64 / train.1.len() as f64,
+                    val_acc: val_correct as f64 / val.1.len().max(1) as f64,
+                    grad_mean_abs: vec![mean_abs(g.w.as_ref()), mean_abs(g.u.as_ref())],
+                    saturation: vec![stats.saturated as f64 / units],
+                });
+            },
+        )?;
+        history.extend(record);
     }
     Ok(history)
+}
+
+/// What [`train_bias_net_losses`] keeps of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossHistory {
+    /// The training loss of each iteration's forward (before its update), as
+    /// [`Record::loss`].
+    pub losses: Vec<f64>,
+    /// Validation accuracy with the weights of the last iteration's forward (before its
+    /// update), as the last [`Record::val_acc`] of [`train_bias_net`]; `NaN` after zero
+    /// iterations.
+    pub val_acc: f64,
+}
+
+/// [`train_bias_net`] keeping only what Question 2 reads: the same iterations and the same
+/// weights, but the loss of each iteration and the validation accuracy of the last one
+/// only (a validation forward every iteration was a fifth of the work, and nobody read it).
+///
+/// # Errors
+/// As [`train_bias_net`].
+pub fn train_bias_net_losses(
+    net: &mut BiasNet,
+    train: (MatRef<'_, f64>, &[usize]),
+    val: (MatRef<'_, f64>, &[usize]),
+    learning_rate: f64,
+    iterations: usize,
+) -> Result<LossHistory, TrainError> {
+    validate(net.w.nrows(), net.w.ncols(), &[train, val], learning_rate)?;
+    let rows = Rows::new(train.0, train.1);
+    let mut engine = Passes::default();
+    let mut out = LossHistory {
+        losses: Vec::with_capacity(iterations),
+        val_acc: f64::NAN,
+    };
+    for step in 1..=iterations {
+        let stats = iterate(net, &mut engine, &rows, learning_rate, step, |net, _, _| {
+            if step == iterations {
+                out.val_acc = net.accuracy(val.0, val.1);
+            }
+        })?;
+        out.losses.push(stats.loss);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use faer::Mat;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::{BiasMode, BiasNet, Passes, Rows};
+    use crate::Activation;
+
+    /// The fused pass and the whole-matrix one count the same correct rows and the same
+    /// saturated units, and agree on the loss and every gradient to rounding; a second
+    /// pass through the same buffers gives the same bits.
+    #[test]
+    fn fused_pass_equals_the_whole_matrix_pass() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for (k, act, n) in [
+            (4, Activation::Sigmoid, 517),
+            (4, Activation::Relu, 8),
+            (2, Activation::Relu, 1),
+            (6, Activation::Sigmoid, 263),
+        ] {
+            let mut net = BiasNet::new(7, k, act, BiasMode::Independent, &mut rng);
+            // Weights large enough that some sigmoid units saturate.
+            net.w = Mat::from_fn(7, k, |_, _| rng.random_range(-3.0..3.0));
+            let x = Mat::from_fn(n, 7, |_, _| rng.random_range(-2.0..2.0));
+            let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+            let rows = Rows::new(x.as_ref(), &y);
+            let mut passes = Passes::default();
+            let fused = passes.pass(&net, &rows, true);
+            let (whole, wg) = net.whole_pass(x.as_ref(), &y, true);
+            let wg = wg.unwrap();
+            assert_eq!(
+                (fused.correct, fused.saturated),
+                (whole.correct, whole.saturated)
+            );
+            assert!(
+                act == Activation::Relu || fused.saturated > 0,
+                "{k} {act:?}"
+            );
+            assert!((fused.loss - whole.loss).abs() < 1e-13, "{k} {act:?}");
+            let g = passes.grads();
+            let near = |a: f64, b: f64| (a - b).abs() <= 1e-15 + 1e-11 * a.abs().max(b.abs());
+            for (a, b) in
+                g.w.col_iter()
+                    .flat_map(|c| c.iter())
+                    .zip(wg.w.col_iter().flat_map(|c| c.iter()))
+            {
+                assert!(near(*a, *b), "W {a} vs {b}");
+            }
+            for (a, b) in
+                g.u.col_iter()
+                    .flat_map(|c| c.iter())
+                    .zip(wg.u.col_iter().flat_map(|c| c.iter()))
+            {
+                assert!(near(*a, *b), "U {a} vs {b}");
+            }
+            for (a, b) in g.b1.iter().chain(&g.b2).zip(wg.b1.iter().chain(&wg.b2)) {
+                assert!(near(*a, *b), "b {a} vs {b}");
+            }
+            let w_bits = g.w.clone();
+            let again = passes.pass(&net, &rows, true);
+            assert_eq!(again, fused);
+            assert_eq!(passes.grads().w, w_bits);
+            // A forward-only pass measures the same loss and accuracy.
+            let forward = passes.pass(&net, &rows, false);
+            assert_eq!(
+                (forward.loss.to_bits(), forward.correct),
+                (fused.loss.to_bits(), fused.correct)
+            );
+        }
+    }
 }

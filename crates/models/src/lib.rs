@@ -38,7 +38,9 @@ mod train;
 
 pub use autodiff::tape_gradients;
 pub use backprop::Backprop;
-pub use bias_net::{BiasMode, BiasNet, BiasNetGrads, Biases, train_bias_net};
+pub use bias_net::{
+    BiasMode, BiasNet, BiasNetGrads, Biases, LossHistory, train_bias_net, train_bias_net_losses,
+};
 pub use error::TrainError;
 pub use gradients::Gradients;
 pub use many::{TrainJob, train_many};

@@ -112,12 +112,14 @@ proptest! {
         }
     }
 
+    // k up to 8 runs the fused row-in-lanes pass, 9 and 10 the whole-matrix one; n up to
+    // 29 covers one to four lane groups of 8, full or not.
     #[test]
     fn bias_net_gradients_agree(
         seed in any::<u64>(),
         d in 1usize..4,
-        k in 2usize..5,
-        n in 1usize..7,
+        k in prop_oneof![2usize..9, 9usize..11],
+        n in 1usize..30,
         act in activation(),
         shared in any::<bool>(),
     ) {
@@ -171,8 +173,8 @@ proptest! {
     fn shared_bias_gradient_is_the_sum_of_the_twins(
         seed in any::<u64>(),
         d in 1usize..4,
-        k in 2usize..5,
-        n in 1usize..7,
+        k in prop_oneof![2usize..9, 9usize..11],
+        n in 1usize..30,
         act in activation(),
     ) {
         let (shared, x, y) = bias_problem(seed, d, k, n, act, BiasMode::Shared);
@@ -244,4 +246,33 @@ fn blocked_backprop_matches_tape_on_many_rows() {
 fn class_weights_are_inverse_frequency() {
     let w = class_weights(&[0, 0, 0, 1, 2, 2], 4);
     assert_eq!(w, vec![6.0 / 12.0, 6.0 / 4.0, 6.0 / 8.0, 0.0]);
+}
+
+/// Many lane groups, the normalisers' logarithm flushed several times and a partial last
+/// group (1,003 rows): the fused pass against the tape, every width it is compiled for up
+/// to 7 and one beyond, both activations and bias layouts.
+#[test]
+fn bias_net_matches_tape_on_many_rows() {
+    for (k, act, mode) in [
+        (3, Activation::Relu, BiasMode::Shared),
+        (4, Activation::Sigmoid, BiasMode::Independent),
+        (4, Activation::Relu, BiasMode::Independent),
+        (7, Activation::Sigmoid, BiasMode::Shared),
+        (9, Activation::Relu, BiasMode::Shared),
+    ] {
+        let (net, x, y) = bias_problem(11 + k as u64, 10, k, 1003, act, mode);
+        let (hl, hand) = net.hand_gradients(x.as_ref(), &y);
+        let (tl, taped) = net
+            .tape_gradients(x.as_ref(), &y, &mut Tape::new())
+            .unwrap();
+        assert!((hl - tl).abs() < 1e-12, "{k} {act:?}: {hl} vs {tl}");
+        assert_eq!(hl.to_bits(), net.loss(x.as_ref(), &y).to_bits());
+        let what = format!("k {k} {act:?} {mode:?}");
+        close(&format!("W {what}"), &hand.w, &taped.w, 1e-14, 1e-10).unwrap();
+        close(&format!("U {what}"), &hand.u, &taped.u, 1e-14, 1e-10).unwrap();
+        let (hb, tb) = (hand.biases.hidden(), taped.biases.hidden());
+        close(&format!("b1 {what}"), hb, tb, 1e-14, 1e-10).unwrap();
+        let (hb, tb) = (hand.biases.output(), taped.biases.output());
+        close(&format!("b2 {what}"), hb, tb, 1e-14, 1e-10).unwrap();
+    }
 }

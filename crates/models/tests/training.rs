@@ -7,7 +7,7 @@ use faer::Mat;
 use models::file::ModelFile;
 use models::{
     Activation, BiasMode, BiasNet, Engine, LossOptions, Mlp, TrainConfig, TrainError, train,
-    train_bias_net,
+    train_bias_net, train_bias_net_losses,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -270,6 +270,36 @@ fn question_2_networks_train_in_both_bias_layouts() {
         if let models::Biases::Independent { b1, b2 } = &net.biases {
             assert_ne!(b1, b2, "independent biases move apart");
         }
+    }
+}
+
+/// Question 2's trainer keeps the losses and the last validation accuracy only; the weights
+/// and those numbers are the full trainer's, bit for bit.
+#[test]
+fn the_loss_only_trainer_follows_the_recording_one() {
+    let (x, y) = learnable(1001, 13);
+    let (xv, yv) = learnable(203, 14);
+    for (mode, act) in [
+        (BiasMode::Shared, Activation::Sigmoid),
+        (BiasMode::Independent, Activation::Relu),
+    ] {
+        let net = BiasNet::new(5, 4, act, mode, &mut ChaCha8Rng::seed_from_u64(5));
+        let (mut full, mut lean) = (net.clone(), net);
+        let rows = (x.as_ref(), y.as_slice());
+        let val = (xv.as_ref(), yv.as_slice());
+        let h = train_bias_net(&mut full, rows, val, 0.7, 37).unwrap();
+        let l = train_bias_net_losses(&mut lean, rows, val, 0.7, 37).unwrap();
+        assert_eq!(full, lean, "{mode:?}");
+        let bits = |v: &mut dyn Iterator<Item = f64>| v.map(f64::to_bits).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&mut h.iter().map(|r| r.loss)),
+            bits(&mut l.losses.iter().copied())
+        );
+        assert_eq!(h[36].val_acc.to_bits(), l.val_acc.to_bits());
+        assert!(h[36].val_acc > 0.5 && h[36].val_acc < 1.0, "{:?}", h[36]);
+        // The saturation share is a share of the hidden units, the accuracy of the rows.
+        assert!(h.iter().all(|r| (0.0..=1.0).contains(&r.saturation[0])));
+        assert!(h[36].train_acc > h[0].train_acc);
     }
 }
 
