@@ -82,6 +82,23 @@ impl Writer {
         self.quote(format!("{value:.2e}"), value, file, pointer)
     }
 
+    /// An interval's mean, low and high, each written by `quote` (e.g. [`Writer::pct`]) and
+    /// quoted from `{pointer}/mean`, `/low` and `/high` of `file`: the one place the parts
+    /// turn an interval's three numbers into quoted text.
+    fn interval_ends(
+        &mut self,
+        i: &experiments::interval::Interval,
+        file: &str,
+        pointer: &str,
+        quote: impl Fn(&mut Self, f64, &str, String) -> String,
+    ) -> [String; 3] {
+        [
+            quote(self, i.mean, file, format!("{pointer}/mean")),
+            quote(self, i.low, file, format!("{pointer}/low")),
+            quote(self, i.high, file, format!("{pointer}/high")),
+        ]
+    }
+
     /// Text taken verbatim from a record (it may hold numbers; they come from the results).
     fn record_text(&mut self, text: &str) -> String {
         format!("{OPEN}{text}{CLOSE}")

@@ -208,9 +208,7 @@ fn progress(w: &mut Writer, b: &PartB) {
         F,
         format!("/sigmoid_runs/{i}/learning_rate"),
     );
-    let mean = w.pct(v.val_acc.mean, F, format!("{p}/mean"));
-    let low = w.pct(v.val_acc.low, F, format!("{p}/low"));
-    let high = w.pct(v.val_acc.high, F, format!("{p}/high"));
+    let [mean, low, high] = w.interval_ends(&v.val_acc, F, p, Writer::pct);
     let maj = w.pct(
         v.majority_share,
         F,
@@ -297,12 +295,8 @@ fn signals(w: &mut Writer, b: &PartB) {
             .map(|(l, i)| {
                 let i = (*i)?;
                 let p = format!("/signals/{k}/delta_ratio/{l}");
-                Some(format!(
-                    "{} ({} to {})",
-                    w.num(i.mean, 3, F, format!("{p}/mean")),
-                    w.num(i.low, 3, F, format!("{p}/low")),
-                    w.num(i.high, 3, F, format!("{p}/high"))
-                ))
+                let [mean, low, high] = w.interval_ends(&i, F, &p, three_decimals);
+                Some(format!("{mean} ({low} to {high})"))
             })
             .collect();
         Some(parts?.join(", "))
@@ -398,11 +392,13 @@ fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> (String, String, S
 
 /// A mean with its interval, quoted: `0.145 (0.140 to 0.150)`.
 fn mean_with_interval(w: &mut Writer, i: &Interval, pointer: &str) -> String {
-    const F: &str = files::PART_B;
-    let m = w.num(i.mean, 3, F, format!("{pointer}/mean"));
-    let low = w.num(i.low, 3, F, format!("{pointer}/low"));
-    let high = w.num(i.high, 3, F, format!("{pointer}/high"));
+    let [m, low, high] = w.interval_ends(i, files::PART_B, pointer, three_decimals);
     format!("{m} ({low} to {high})")
+}
+
+/// [`Writer::num`] with three decimals, as B(b)'s ratios and gains are written.
+fn three_decimals(w: &mut Writer, value: f64, file: &str, pointer: String) -> String {
+    w.num(value, 3, file, pointer)
 }
 
 /// B(b)'s weight-gradient verdicts over seeds: attenuation of the first layer and
@@ -466,9 +462,7 @@ fn gradients(w: &mut Writer, b: &PartB) {
     if let Some(v) = &b.verdicts.saturation {
         const P: &str = "/verdicts/saturation";
         let n = w.count(v.share.n, F, format!("{P}/share/n"));
-        let m = w.pct(v.share.mean, F, format!("{P}/share/mean"));
-        let low = w.pct(v.share.low, F, format!("{P}/share/low"));
-        let high = w.pct(v.share.high, F, format!("{P}/share/high"));
+        let [m, low, high] = w.interval_ends(&v.share, F, &format!("{P}/share"), Writer::pct);
         let t = w.pct(v.threshold, F, format!("{P}/threshold"));
         let verdict = match v.finding {
             Saturation::Negligible => {

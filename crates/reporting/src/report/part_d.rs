@@ -189,9 +189,7 @@ fn collapse_over_seeds(w: &mut Writer, d: &PartD) -> String {
     };
     let p = "/verdicts/collapse_over_seeds";
     let n = w.count(c.gap.n, F, format!("{p}/gap/n"));
-    let mean = w.points(c.gap.mean, F, format!("{p}/gap/mean"));
-    let low = w.points(c.gap.low, F, format!("{p}/gap/low"));
-    let high = w.points(c.gap.high, F, format!("{p}/gap/high"));
+    let [mean, low, high] = w.interval_ends(&c.gap, F, &format!("{p}/gap"), Writer::points);
     let verdict = match c.finding {
         GapOverSeeds::Present => {
             "the whole interval lies past the threshold, so the fall is no accident of the seed"
@@ -219,9 +217,7 @@ fn overfitting_and_imbalance(w: &mut Writer, d: &PartD) {
         Some(o) => {
             let p = "/verdicts/overfitting_over_seeds";
             let n = w.count(o.gap.n, F, format!("{p}/gap/n"));
-            let mean = w.points(o.gap.mean, F, format!("{p}/gap/mean"));
-            let low = w.points(o.gap.low, F, format!("{p}/gap/low"));
-            let high = w.points(o.gap.high, F, format!("{p}/gap/high"));
+            let [mean, low, high] = w.interval_ends(&o.gap, F, &format!("{p}/gap"), Writer::points);
             let t = w.points(o.max_gap, F, format!("{p}/max_gap"));
             let verdict = match o.finding {
                 GapOverSeeds::Absent => format!(

@@ -116,9 +116,7 @@ fn quote_interval(
     pointer: &str,
 ) -> String {
     let f = files::Q2;
-    let mean = w.num(i.mean, decimals, f, format!("{pointer}/mean"));
-    let low = w.num(i.low, decimals, f, format!("{pointer}/low"));
-    let high = w.num(i.high, decimals, f, format!("{pointer}/high"));
+    let [mean, low, high] = w.interval_ends(i, f, pointer, |w, v, f, p| w.num(v, decimals, f, p));
     let n = w.num(i.n as f64, 0, f, format!("{pointer}/n"));
     format!("{mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds)")
 }
@@ -310,9 +308,12 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
         };
         let seeds = match &st.seed_ratio {
             Some(ratio) => {
-                let mean = w.num(ratio.mean, 2, F, format!("{p}/seed_ratio/mean"));
-                let low = w.num(ratio.low, 2, F, format!("{p}/seed_ratio/low"));
-                let high = w.num(ratio.high, 2, F, format!("{p}/seed_ratio/high"));
+                let [mean, low, high] = w.interval_ends(
+                    ratio,
+                    F,
+                    &format!("{p}/seed_ratio"),
+                    |w, v, f, p| w.num(v, 2, f, p),
+                );
                 let n = w.num(ratio.n as f64, 0, F, format!("{p}/seed_ratio/n"));
                 let verdict = match st.finding {
                     Comparison::Worse => {
