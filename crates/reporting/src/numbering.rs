@@ -76,7 +76,7 @@ pub fn number(markdown: &str) -> Numbers {
         match event {
             Event::Start(Tag::Paragraph) if depth == 0 => {
                 if let Some((Event::Start(Tag::Image { dest_url, .. }), image)) = events.get(i + 1)
-                    && let Some(end) = image_end(&events, i + 1)
+                    && let Some(end) = image_end(events.iter().map(|(e, _)| e), i + 1)
                     && matches!(
                         events.get(end + 1),
                         Some((Event::End(TagEnd::Paragraph), _))
@@ -231,10 +231,14 @@ fn split_label(text: &str) -> (&str, Option<&str>) {
     (text, None)
 }
 
-/// Index of the `End(Image)` matching the `Start(Image)` at `start`.
-fn image_end(events: &[(Event<'_>, Range<usize>)], start: usize) -> Option<usize> {
+/// Index of the `End(Image)` matching the `Start(Image)` at `start` (the event at position
+/// `start` of `events`); shared with the page writer, which walks bare events.
+pub(crate) fn image_end<'a, 'e: 'a>(
+    events: impl IntoIterator<Item = &'a Event<'e>>,
+    start: usize,
+) -> Option<usize> {
     let mut depth = 0usize;
-    for (k, (e, _)) in events.iter().enumerate().skip(start) {
+    for (k, e) in events.into_iter().enumerate().skip(start) {
         match e {
             Event::Start(Tag::Image { .. }) => depth += 1,
             Event::End(TagEnd::Image) => {

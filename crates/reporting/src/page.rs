@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::numbering::image_end;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{RenderConfig, Storage, push_mathml};
@@ -388,24 +389,6 @@ fn insert_contents(events: &mut Vec<Event<'_>>) {
         .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))
         .map_or(0, |p| p + 1);
     events.insert(at, Event::Html(CowStr::from(nav)));
-}
-
-/// Index of the `End(Image)` matching the `Start(Image)` at `start`.
-fn image_end(events: &[Event<'_>], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (k, e) in events.iter().enumerate().skip(start) {
-        match e {
-            Event::Start(Tag::Image { .. }) => depth += 1,
-            Event::End(TagEnd::Image) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Some(k);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Plain alt text of an image's inner events.
