@@ -8,6 +8,7 @@ mod input;
 mod memory;
 mod output;
 mod part;
+mod pipeline;
 mod predict;
 mod progress;
 mod report;
