@@ -157,13 +157,13 @@ def widths(n_inputs: int):
     return [n_inputs, *HIDDEN, N_CLASSES]
 
 
-def init_study(n_inputs: int, rng, dtype):
-    """He normal N(0, 2/fan_in) into ReLU hidden layers, N(0, 1/fan_in) into the output
-    layer, zero biases (the Rust `Init::Study`)."""
+def init_study(n_inputs: int, rng, dtype, hidden_gain: float = 2.0):
+    """He normal N(0, 2/fan_in) into ReLU hidden layers (`hidden_gain` 1 for sigmoid ones),
+    N(0, 1/fan_in) into the output layer, zero biases (the Rust `Init::Study`)."""
     w = widths(n_inputs)
     params = []
     for l in range(len(w) - 1):
-        gain = 1.0 if l == len(w) - 2 else 2.0
+        gain = 1.0 if l == len(w) - 2 else hidden_gain
         W = rng.normal(0.0, math.sqrt(gain / w[l]), size=(w[l], w[l + 1])).astype(dtype)
         params.append([W, np.zeros(w[l + 1], dtype=dtype)])
     return params
@@ -181,27 +181,46 @@ def init_pytorch(n_inputs: int, rng, dtype):
     return params
 
 
-def logits(params, x):
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# Hidden activations: the function and its derivative g'(z), given z and a = g(z).
+ACTIVATIONS = {
+    "relu": (relu, lambda z, a: z > 0),
+    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
+}
+
+
+def logits(params, x, act="relu"):
+    g = ACTIVATIONS[act][0]
     a = x
     for W, b in params[:-1]:
-        a = np.maximum(a @ W + b, 0)
+        a = g(a @ W + b)
     W, b = params[-1]
     return a @ W + b
 
 
-def accuracy(params, x, y) -> float:
-    return float(np.mean(np.argmax(logits(params, x), axis=1) == y))
+def accuracy(params, x, y, act="relu") -> float:
+    return float(np.mean(np.argmax(logits(params, x, act), axis=1) == y))
 
 
-def step(params, x, y, onehot, lr):
+def step(params, x, y, onehot, lr, act="relu", stats=False):
     """One gradient step on (x, y): forward, mean cross-entropy, backward, update.
-    Returns (loss, correct predictions before the update)."""
+    Returns (loss, correct predictions before the update); with `stats`, also the mean
+    |dL/dW| of each layer and, per hidden layer, the share of units with g'(z) < 0.01 (what
+    the Rust training records keep for Part B's vanishing-gradient question)."""
+    g, dg = ACTIVATIONS[act]
     (W1, b1), (W2, b2), (W3, b3) = params
     n = x.shape[0]
     z1 = x @ W1 + b1
-    a1 = np.maximum(z1, 0)
+    a1 = g(z1)
     z2 = a1 @ W2 + b2
-    a2 = np.maximum(z2, 0)
+    a2 = g(z2)
     z3 = a2 @ W3 + b3
     shifted = z3 - z3.max(axis=1, keepdims=True)
     e = np.exp(shifted)
@@ -213,15 +232,21 @@ def step(params, x, y, onehot, lr):
     d3 = (p - onehot) * (1.0 / n)
     gW3 = a2.T @ d3
     gb3 = d3.sum(axis=0)
-    d2 = (d3 @ W3.T) * (z2 > 0)
+    g2 = dg(z2, a2)
+    d2 = (d3 @ W3.T) * g2
     gW2 = a1.T @ d2
     gb2 = d2.sum(axis=0)
-    d1 = (d2 @ W2.T) * (z1 > 0)
+    g1 = dg(z1, a1)
+    d1 = (d2 @ W2.T) * g1
     gW1 = x.T @ d1
     gb1 = d1.sum(axis=0)
     for (W, b), gW, gb in zip(params, (gW1, gW2, gW3), (gb1, gb2, gb3)):
         W -= lr * gW
         b -= lr * gb
+    if stats:
+        grad_mean_abs = [float(np.abs(gW).mean()) for gW in (gW1, gW2, gW3)]
+        saturation = [float(np.mean(gp < 0.01)) for gp in (g1, g2)]
+        return loss, correct, grad_mean_abs, saturation
     return loss, correct
 
 

@@ -72,11 +72,13 @@ def full_batch(data, dtype, seed, act, iterations=200, lr=0.1):
         correct = int((z.detach().argmax(dim=1) == y).sum())
         loss.backward()
         sgd(params, lr)
-        history.append((float(loss), correct / len(y), accuracy(params, xv, yv, act)))
+        history.append((loss.item(), correct / len(y), accuracy(params, xv, yv, act)))
     return params, history
 
 
-def minibatch(data, dtype, seed, act, epochs=20, batch=256, lr=0.1):
+def minibatch(data, dtype, seed, act, epochs=20, batch=256, lr=0.1, stats=False):
+    """With `stats`, each epoch's record also has the mean |dL/dW| of each layer averaged
+    over the epoch's batches (what the Rust training records keep)."""
     x, y, xv, yv = data
     rng = np.random.default_rng(seed)
     params = tensors(ref.init_pytorch(x.shape[1], rng, np.float64), dtype)
@@ -85,13 +87,22 @@ def minibatch(data, dtype, seed, act, epochs=20, batch=256, lr=0.1):
     for _ in range(epochs):
         order = torch.from_numpy(rng.permutation(n))
         loss_sum = 0.0
+        grad_sums = torch.zeros(len(params), dtype=torch.float64)
+        batches = 0
         for start in range(0, n, batch):
             idx = order[start:start + batch]
             loss = torch.nn.functional.cross_entropy(forward(params, x[idx], act), y[idx])
             loss.backward()
+            if stats:
+                with torch.no_grad():
+                    grad_sums += torch.stack([W.grad.abs().mean() for W, _ in params]).double()
+                batches += 1
             sgd(params, lr)
-            loss_sum += float(loss) * len(idx)
-        history.append((loss_sum / n, accuracy(params, x, y, act), accuracy(params, xv, yv, act)))
+            loss_sum += loss.item() * len(idx)
+        record = (loss_sum / n, accuracy(params, x, y, act), accuracy(params, xv, yv, act))
+        if stats:
+            record += ((grad_sums / batches).tolist(),)
+        history.append(record)
     return params, history
 
 

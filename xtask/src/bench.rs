@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: times the workloads as whole runs (median of `--repeats`), with the
 //! share of the machine's matrix-product peak each full-batch workload reaches (the peak is
 //! measured in the same run), and, with `--compare`, the NumPy reference and (when `torch`
-//! imports) the PyTorch reference on the same data, with the ratios. `--baseline BIN` times
+//! imports) the PyTorch reference on the same data, with the ratios, and the protocol beside
+//! the Python pipeline (`crate::pipeline`). `--baseline BIN` times
 //! `BIN all` against this binary's `all`, in turn.
 //!
 //! Workloads: Part B(a) (200 full-batch ReLU iterations with a validation forward each),
@@ -31,7 +32,9 @@ pub struct Args {
     /// Timed runs per workload (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
-    /// Also run bench/reference.py (python3 with numpy) and print the ratios.
+    /// Also run bench/reference.py (python3 with numpy), bench/reference_torch.py (with
+    /// torch) and bench/protocol.py (with pandas, numpy and torch; needs --data) and print
+    /// the ratios.
     #[arg(long)]
     compare: bool,
     /// Also time full-batch iterations on 1,000,000 and 5,000,000 synthetic rows.
@@ -64,7 +67,7 @@ const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
 
 /// Median of a sample (sorted in place).
-fn median(v: &mut [f64]) -> f64 {
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {
@@ -184,7 +187,7 @@ fn all_command(exe: &Path, data: &DataArgs, extra: &[&str]) -> Command {
 }
 
 /// Runs `cmd` to the end: wall seconds and its standard output.
-fn timed(mut cmd: Command, what: &str) -> Result<(f64, String), String> {
+pub(crate) fn timed(mut cmd: Command, what: &str) -> Result<(f64, String), String> {
     let start = Instant::now();
     let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
     let secs = start.elapsed().as_secs_f64();
@@ -371,7 +374,28 @@ pub fn run(args: Args) -> Result<(), String> {
         println!("sigmoid / ReLU time: {ratio:.2} (target ≤ 1.3: {mark})");
     }
     if args.compare {
-        compare(&args, &rows, threads)?;
+        // The NumPy and PyTorch references time the three training workloads only.
+        if rows[..3].iter().any(|r| r.median_s.is_finite()) {
+            compare(&args, &rows, threads)?;
+        }
+        if rows[3].median_s.is_finite() {
+            let rust = crate::pipeline::Side {
+                wall_s: rows[3].median_s,
+                peak_mib: peak,
+            };
+            crate::pipeline::compare(&args.data, repeats, rust, || {
+                let mut config = Config::full(seed);
+                config.part_b.threads = threads;
+                config.part_c.threads = threads;
+                experiments::protocol::run_protocol(
+                    &inputs.train,
+                    &inputs.test,
+                    &config,
+                    &mut experiments::Silent,
+                )
+                .map_err(|e| e.to_string())
+            })?;
+        }
     }
     if let Some(bin) = &args.baseline {
         before_after(bin, &args.data, args.pairs.max(1))?;
@@ -394,7 +418,7 @@ pub fn run(args: Args) -> Result<(), String> {
 }
 
 /// Whether `python3 -c "import MODULE"` succeeds.
-fn python_has(module: &str) -> bool {
+pub(crate) fn python_has(module: &str) -> bool {
     Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .output()
@@ -484,7 +508,7 @@ fn compare(args: &Args, rows: &[Row], threads: usize) -> Result<(), String> {
     }
     if let Some(t) = &torch {
         println!(
-            "PyTorch {} on {} thread(s); the protocol has no Python counterpart in bench/.",
+            "PyTorch {} on {} thread(s).",
             t["torch"].as_str().unwrap_or("?"),
             t["threads"]
         );

@@ -8,6 +8,7 @@ mod input;
 mod memory;
 mod output;
 mod part;
+mod pipeline;
 mod predict;
 mod progress;
 mod report;
@@ -18,6 +19,12 @@ mod synth;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+
+/// mimalloc instead of glibc's allocator: glibc raises its mmap threshold after large frees,
+/// so the workspaces that runs free and allocate again stay in the heaps and `all`'s peak
+/// memory varied from run to run (docs/performance.md, peak memory).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Reproduce the NYC listings price-class study: data checks, from-scratch MLPs, gradient
 /// attribution, the test-set collapse and its root cause, and the shared-bias question.
