@@ -62,9 +62,11 @@ def sgd(params, lr):
                 p.grad = None
 
 
-def full_batch(data, dtype, seed, act, iterations=200, lr=0.1):
+def full_batch(data, dtype, seed, act, hidden_gain, iterations=200, lr=0.1):
     x, y, xv, yv = data
-    params = tensors(ref.init_study(x.shape[1], np.random.default_rng(seed), np.float64), dtype)
+    params = tensors(
+        ref.init_study(x.shape[1], np.random.default_rng(seed), np.float64, hidden_gain), dtype
+    )
     history = []
     for _ in range(iterations):
         z = forward(params, x, act)
@@ -107,8 +109,9 @@ def minibatch(data, dtype, seed, act, epochs=20, batch=256, lr=0.1, stats=False)
 
 
 WORKLOADS = {
-    "part_b_a": lambda d, t, s: full_batch(d, t, s, torch.relu),
-    "part_b_a_sigmoid": lambda d, t, s: full_batch(d, t, s, torch.sigmoid),
+    "part_b_a": lambda d, t, s: full_batch(d, t, s, torch.relu, 2.0),
+    # Sigmoid hidden layers start from N(0, 1/fan_in), as the Rust `Init::Study` does.
+    "part_b_a_sigmoid": lambda d, t, s: full_batch(d, t, s, torch.sigmoid, 1.0),
     "part_c_b": lambda d, t, s: minibatch(d, t, s, torch.relu),
 }
 
