@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::autodiff::TapeEngine;
 use crate::backprop::Backprop;
-use crate::batch::{Batch, gather, row_major};
+use crate::batch::{Batch, gather};
 use crate::dropout::DropoutDraw;
 use crate::error::{TrainError, validate};
 use crate::evaluate::Evaluator;
@@ -292,12 +292,12 @@ impl Trainer {
         Ok(history)
     }
 
-    /// Minibatch SGD. Batches are gathered from a row-major copy of `x` (a row is one or
-    /// two cache lines, where the column-major design costs one a feature). With two
-    /// threads or more, each epoch's evaluation (training and validation accuracy) runs on
-    /// a copy of the weights on a second thread while the next epoch's steps run here: a
-    /// 256-row step is one block on one thread, so that thread would otherwise idle. The
-    /// counts are integers, so the records are the same as evaluating in line.
+    /// Minibatch SGD. With two threads or more, each epoch's evaluation (training and
+    /// validation accuracy) runs on a copy of the weights on a second thread while the next
+    /// epoch's steps run here: a 256-row step is one block on one thread, so that thread
+    /// would otherwise idle. The counts are integers, so the records are the same as
+    /// evaluating in line (the last epoch, with nothing left to overlap, evaluates here on
+    /// all the threads).
     fn minibatch(
         &mut self,
         mlp: &mut Mlp,
@@ -311,8 +311,6 @@ impl Trainer {
         let bs = batch_size.min(n);
         let mut shuffle = data::rng::stream(seed, data::rng::Stream::Shuffle);
         let mut perm: Vec<usize> = (0..n).collect();
-        let rows_x = row_major(x);
-        let xr = rows_x.as_ref().transpose();
         // The hand-written pass reads a gathered copy; the tape gathers into its own leaf.
         let gathered = matches!(self.engines, Engines::HandWritten(_));
         let mut xb = Mat::zeros(if gathered { bs } else { 0 }, x.ncols());
@@ -336,7 +334,7 @@ impl Trainer {
                         *t = y[r];
                     }
                     let (loss, _) =
-                        self.gradient(mlp, xr, Some(rows), &mut xb, &yb[..m], cfg, update)?;
+                        self.gradient(mlp, x, Some(rows), &mut xb, &yb[..m], cfg, update)?;
                     loss_sum += loss;
                     batches += 1;
                     for (s, g) in grad_sum.iter_mut().zip(&self.grads().layers) {
