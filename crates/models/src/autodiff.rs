@@ -221,7 +221,8 @@ impl TapeEngine {
     }
 
     /// Loss and gradients of the batch's objective; returns `(loss, correctly classified
-    /// rows)` and leaves the gradients and the forward's saturation in `self`.
+    /// rows)` and leaves the gradients and the forward's saturation in `self` (both counts
+    /// zero unless `batch.counts`).
     ///
     /// # Errors
     /// [`TrainError::Diverged`] at `step` if a block's loss is not finite (the first such
@@ -277,8 +278,11 @@ impl TapeEngine {
                 }
                 let sat = &mut run.sat[i * n_hidden..(i + 1) * n_hidden];
                 sat.fill(0);
-                count_saturated(tape, &graph.hidden, mlp.activation, sat);
-                run.correct[i] = logits_correct(tape.value(graph.logits), yb);
+                run.correct[i] = 0;
+                if batch.counts {
+                    count_saturated(tape, &graph.hidden, mlp.activation, sat);
+                    run.correct[i] = logits_correct(tape.value(graph.logits), yb);
+                }
             }
             Ok(())
         };
@@ -364,6 +368,7 @@ mod tests {
                     rows: None,
                     y: &y,
                     masks: None,
+                    counts: true,
                 };
                 let (loss, correct) = engine.run(&mlp, batch, &opts, 1).expect("finite");
                 assert!(

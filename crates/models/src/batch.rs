@@ -13,6 +13,10 @@ pub(crate) struct Batch<'a> {
     pub y: &'a [usize],
     /// Dropout masks of the batch, if any.
     pub masks: Option<&'a [Vec<f64>]>,
+    /// Whether the step counts correctly classified rows and saturated units in its
+    /// forward. A full-batch iteration's record takes them from it; a minibatch step's
+    /// would be thrown away (an epoch's record takes them from the evaluation after it).
+    pub counts: bool,
 }
 
 impl Batch<'_> {

@@ -1,6 +1,8 @@
 //! Gradient-descent training: full batch (Part B) or minibatch SGD (Part C), with class
 //! weights, weight decay and dropout (Part D), a per-step history, and a divergence guard.
 
+use std::thread::ScopedJoinHandle;
+
 use faer::{Mat, MatRef};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -167,7 +169,8 @@ impl Trainer {
 
     /// One gradient evaluation on `(x, y)` (or the rows `rows` of `x` gathered, for the
     /// tape): returns `(loss, correct rows in this forward)` and leaves the gradients in
-    /// [`Trainer::grads`] and the forward's saturation in `self.saturation`.
+    /// [`Trainer::grads`] and the forward's saturation in `self.saturation`. The tape
+    /// skips both counts on a minibatch (0), whose record does not use them.
     #[allow(clippy::too_many_arguments)]
     fn gradient(
         &mut self,
@@ -215,7 +218,13 @@ impl Trainer {
                 } else {
                     None
                 };
-                let batch = Batch { x, rows, y, masks };
+                let batch = Batch {
+                    x,
+                    rows,
+                    y,
+                    masks,
+                    counts: rows.is_none(),
+                };
                 let result = engine.run(mlp, batch, &cfg.loss, step)?;
                 self.saturation.copy_from_slice(engine.saturation());
                 result
@@ -283,6 +292,12 @@ impl Trainer {
         Ok(history)
     }
 
+    /// Minibatch SGD. With two threads or more, each epoch's evaluation (training and
+    /// validation accuracy) runs on a copy of the weights on a second thread while the next
+    /// epoch's steps run here: a 256-row step is one block on one thread, so that thread
+    /// would otherwise idle. The counts are integers, so the records are the same as
+    /// evaluating in line (the last epoch, with nothing left to overlap, evaluates here on
+    /// all the threads).
     fn minibatch(
         &mut self,
         mlp: &mut Mlp,
@@ -303,40 +318,96 @@ impl Trainer {
         let n_layers = mlp.layers.len();
         let mut grad_sum = vec![0.0; n_layers];
         let mut history = Vec::with_capacity(cfg.steps);
-        let mut update = 0usize;
-        for epoch in 1..=cfg.steps {
-            perm.shuffle(&mut shuffle);
-            let mut loss_sum = 0.0;
-            let mut batches = 0usize;
-            grad_sum.fill(0.0);
-            for rows in perm.chunks(bs) {
-                update += 1;
-                let m = rows.len();
-                for (t, &r) in yb.iter_mut().zip(rows) {
-                    *t = y[r];
+        let mut side = (cfg.threads >= 2).then(|| Evaluator::new(mlp, 1));
+        std::thread::scope(|scope| {
+            let mut pending = None;
+            let mut update = 0usize;
+            for epoch in 1..=cfg.steps {
+                perm.shuffle(&mut shuffle);
+                let mut loss_sum = 0.0;
+                let mut batches = 0usize;
+                grad_sum.fill(0.0);
+                for rows in perm.chunks(bs) {
+                    update += 1;
+                    let m = rows.len();
+                    for (t, &r) in yb.iter_mut().zip(rows) {
+                        *t = y[r];
+                    }
+                    let (loss, _) =
+                        self.gradient(mlp, x, Some(rows), &mut xb, &yb[..m], cfg, update)?;
+                    loss_sum += loss;
+                    batches += 1;
+                    for (s, g) in grad_sum.iter_mut().zip(&self.grads().layers) {
+                        *s += mean_abs(g.weight.as_ref());
+                    }
+                    self.update(mlp, cfg.learning_rate);
                 }
-                let (loss, _) =
-                    self.gradient(mlp, x, Some(rows), &mut xb, &yb[..m], cfg, update)?;
-                loss_sum += loss;
-                batches += 1;
-                for (s, g) in grad_sum.iter_mut().zip(&self.grads().layers) {
-                    *s += mean_abs(g.weight.as_ref());
+                let trained = Trained {
+                    epoch,
+                    loss: loss_sum / batches as f64,
+                    grad_mean_abs: grad_sum.iter().map(|s| s / batches as f64).collect(),
+                };
+                if let Some((done, handle)) = pending.take() {
+                    let (eval, checked) = ScopedJoinHandle::join(handle).expect("evaluation");
+                    history.push(record(done, checked));
+                    side = Some(eval);
                 }
-                self.update(mlp, cfg.learning_rate);
+                match side.take() {
+                    Some(mut eval) if epoch < cfg.steps => {
+                        let snapshot = mlp.clone();
+                        let handle = scope.spawn(move || {
+                            let checked = evaluate_epoch(&mut eval, &snapshot, (x, y), (xv, yv));
+                            (eval, checked)
+                        });
+                        pending = Some((trained, handle));
+                    }
+                    unused => {
+                        side = unused;
+                        let checked = evaluate_epoch(&mut self.eval, mlp, (x, y), (xv, yv));
+                        history.push(record(trained, checked));
+                    }
+                }
             }
-            let train_acc = self.eval.accuracy(mlp, x, y);
-            let mut saturation = vec![0.0; n_layers - 1];
-            self.eval.saturation_into(mlp, n, &mut saturation);
-            let val_acc = self.eval.accuracy(mlp, xv, yv);
-            history.push(Record {
-                step: epoch,
-                loss: loss_sum / batches as f64,
-                train_acc,
-                val_acc,
-                grad_mean_abs: grad_sum.iter().map(|s| s / batches as f64).collect(),
-                saturation,
-            });
-        }
-        Ok(history)
+            Ok(history)
+        })
+    }
+}
+
+/// What an epoch's steps measured.
+struct Trained {
+    epoch: usize,
+    /// Mean loss over the epoch's minibatches.
+    loss: f64,
+    /// Mean `|∂L/∂W_l|` per layer over the epoch's minibatches.
+    grad_mean_abs: Vec<f64>,
+}
+
+/// What the evaluation after an epoch measured: training accuracy, the saturation of its
+/// forward, validation accuracy.
+type Checked = (f64, Vec<f64>, f64);
+
+/// Accuracy on the training and validation sets and the training forward's saturation.
+fn evaluate_epoch(
+    eval: &mut Evaluator,
+    mlp: &Mlp,
+    (x, y): (MatRef<'_, f64>, &[usize]),
+    (xv, yv): (MatRef<'_, f64>, &[usize]),
+) -> Checked {
+    let train_acc = eval.accuracy(mlp, x, y);
+    let mut saturation = vec![0.0; mlp.layers.len() - 1];
+    eval.saturation_into(mlp, y.len(), &mut saturation);
+    let val_acc = eval.accuracy(mlp, xv, yv);
+    (train_acc, saturation, val_acc)
+}
+
+/// An epoch's history row.
+fn record(t: Trained, (train_acc, saturation, val_acc): Checked) -> Record {
+    Record {
+        step: t.epoch,
+        loss: t.loss,
+        train_acc,
+        val_acc,
+        grad_mean_abs: t.grad_mean_abs,
+        saturation,
     }
 }

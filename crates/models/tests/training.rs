@@ -109,7 +109,14 @@ fn the_thread_count_changes_no_bit_of_a_training_run() {
                         .flat_map(|r| [r.loss, r.train_acc, r.val_acc])
                         .map(f64::to_bits)
                         .collect();
-                    (m, bits)
+                    // The rest of each record too: a minibatch run with two threads or
+                    // more evaluates its epochs on a second thread.
+                    let rest: Vec<u64> = h
+                        .iter()
+                        .flat_map(|r| r.grad_mean_abs.iter().chain(&r.saturation))
+                        .map(|v| v.to_bits())
+                        .collect();
+                    (m, bits, rest)
                 })
                 .collect();
             assert_eq!(runs[0].1.len(), 3 * 8);
