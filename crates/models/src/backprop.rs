@@ -7,7 +7,9 @@
 //! 8 MiB activation matrix through memory about ten times an iteration. Within a block,
 //! every elementwise pass is fused: bias add + activation + saturation count in one sweep per
 //! hidden layer; bias add + softmax + loss + accuracy + `δ_L` in one pass at the output;
-//! `⊙ g′` + bias column sums in one sweep per hidden layer going back. `g′(z)` is recomputed
+//! `⊙ g′` and the bias column sums per hidden layer going back
+//! ([`kernels::sweeps::gate_block`]: two passes over the block while it is in L1, both in
+//! vector lanes, the sums in a fixed order). `g′(z)` is recomputed
 //! from the stored output `a = g(z)` (see [`Activation::derivative_from_output`]), so `z`
 //! and `g′(z)` are never stored. Buffers are sized on the first run and reused; later runs
 //! allocate only the small per-run thread plan (and the threads' stacks when more than one).
