@@ -7,7 +7,9 @@
 //! 8 MiB activation matrix through memory about ten times an iteration. Within a block,
 //! every elementwise pass is fused: bias add + activation + saturation count in one sweep per
 //! hidden layer; bias add + softmax + loss + accuracy + `δ_L` in one pass at the output;
-//! `⊙ g′` + bias column sums in one sweep per hidden layer going back. `g′(z)` is recomputed
+//! `⊙ g′` and the bias column sums per hidden layer going back
+//! ([`kernels::sweeps::gate_block`]: two passes over the block while it is in L1, both in
+//! vector lanes, the sums in a fixed order). `g′(z)` is recomputed
 //! from the stored output `a = g(z)` (see [`Activation::derivative_from_output`]), so `z`
 //! and `g′(z)` are never stored. Buffers are sized on the first run and reused; later runs
 //! allocate only the small per-run thread plan (and the threads' stacks when more than one).
@@ -20,12 +22,13 @@
 //! shared with evaluation.
 
 use faer::{Accum, Mat, MatMut, MatRef};
+use kernels::sweeps::gate_block;
 use kernels::{Kernel, matmul_into as matmul, vectorize_kernel};
 use rand_chacha::ChaCha8Rng;
 
 use crate::blocks::{Partials, Run, rows_per_block};
 use crate::dropout::DropoutDraw;
-use crate::forward::{Blocks, col, col_mut, row_factors, view, view_mut};
+use crate::forward::{Blocks, row_factors, view, view_mut};
 use crate::gradients::Gradients;
 use crate::mlp::{Activation, LossOptions, Mlp};
 use crate::parallel::{in_parallel, runs};
@@ -330,7 +333,8 @@ impl Backprop {
 }
 
 /// `δ = (δ W_lᵀ) ⊙ g′(z) ⊙ mask` in place, from the stored (post-dropout) activation `a`,
-/// adding the column sums into the bias gradient `db`.
+/// adding the column sums into the bias gradient `db` ([`kernels::sweeps::gate_block`]:
+/// the sums in a fixed order).
 ///
 /// With inverted dropout `a = g(z)·m`, `m ∈ {0, s}`, `s = 1/(1−p)`, the factor `g′(z)·m` is
 /// recoverable from `a` alone: ReLU `s·[a > 0]`; sigmoid `a(1 − a/s)` (0 where dropped).
@@ -345,41 +349,15 @@ fn gate_sweep(
     db: &mut [f64],
 ) {
     let inv_s = 1.0 / s;
-    for (j, dbj) in db.iter_mut().enumerate() {
-        let d = col_mut(delta, m, j);
-        let a = col(act, m, j);
-        *dbj += match activation {
-            // Branch-free: the 50/50 active pattern of ReLU mispredicts a branch half the
-            // time. The mask gives an exact 0 for inactive units.
-            Activation::Relu => gate_sum(d, a, |d, a| {
-                let keep = ((a > 0.0) as u64).wrapping_neg();
-                f64::from_bits(d.to_bits() & keep) * s
-            }),
-            Activation::Sigmoid => gate_sum(d, a, |d, a| d * (a * (1.0 - a * inv_s))),
-        };
+    match activation {
+        // Branch-free: the 50/50 active pattern of ReLU mispredicts a branch half the
+        // time. The mask gives an exact 0 for inactive units.
+        Activation::Relu => gate_block(delta, act, m, db, |d, a| {
+            let keep = ((a > 0.0) as u64).wrapping_neg();
+            f64::from_bits(d.to_bits() & keep) * s
+        }),
+        Activation::Sigmoid => gate_block(delta, act, m, db, |d, a| d * (a * (1.0 - a * inv_s))),
     }
-}
-
-/// `d[i] = f(d[i], a[i])` and the sum of the results, with four running sums so that the
-/// loop vectorises (a fixed order, hence still deterministic).
-#[inline(always)]
-fn gate_sum(d: &mut [f64], a: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
-    let mut acc = [0.0; 4];
-    let mut dc = d.chunks_exact_mut(4);
-    let mut ac = a.chunks_exact(4);
-    for (dq, aq) in dc.by_ref().zip(ac.by_ref()) {
-        for t in 0..4 {
-            let v = f(dq[t], aq[t]);
-            dq[t] = v;
-            acc[t] += v;
-        }
-    }
-    let mut rest = 0.0;
-    for (dv, &av) in dc.into_remainder().iter_mut().zip(ac.remainder()) {
-        *dv = f(*dv, av);
-        rest += *dv;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
 }
 
 #[cfg(test)]
@@ -389,6 +367,61 @@ mod tests {
     use crate::evaluate::Evaluator;
     use crate::mlp::Init;
     use rand::{Rng, SeedableRng};
+
+    /// The gate keeps the order of its sums: per column, element `i` into sum `i mod 4`,
+    /// then `(s0 + s1) + (s2 + s3) + tail`; on any number of columns and rows.
+    #[test]
+    fn gate_sweep_sums_each_column_in_the_fixed_order() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for (m, w) in [
+            (1, 1),
+            (3, 5),
+            (4, 4),
+            (7, 3),
+            (55, 32),
+            (256, 16),
+            (259, 6),
+        ] {
+            let d0: Vec<f64> = (0..m * w).map(|_| rng.random_range(-1e3..1e3)).collect();
+            let a: Vec<f64> = (0..m * w).map(|_| rng.random_range(0.0..1.0)).collect();
+            for act in [Activation::Relu, Activation::Sigmoid] {
+                let mut want = d0.clone();
+                let mut want_db = vec![0.5; w];
+                for j in 0..w {
+                    let (mut sums, mut rest) = ([0.0; 4], 0.0);
+                    for i in 0..m {
+                        let (d, x) = (d0[j * m + i], a[j * m + i]);
+                        let v = match act {
+                            Activation::Relu => {
+                                if x > 0.0 {
+                                    d * 2.0
+                                } else {
+                                    0.0
+                                }
+                            }
+                            Activation::Sigmoid => d * (x * (1.0 - x * 0.5)),
+                        };
+                        want[j * m + i] = v;
+                        if i < m / 4 * 4 {
+                            sums[i % 4] += v;
+                        } else {
+                            rest += v;
+                        }
+                    }
+                    want_db[j] += (sums[0] + sums[1]) + (sums[2] + sums[3]) + rest;
+                }
+                let mut d = d0.clone();
+                let mut db = vec![0.5; w];
+                kernels::vectorize(
+                    #[inline(always)]
+                    || gate_sweep(&mut d, &a, m, act, 2.0, &mut db),
+                );
+                assert_eq!(d, want, "{m} × {w} {act:?}");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&db), bits(&want_db), "{m} × {w} {act:?}");
+            }
+        }
+    }
 
     /// The block partition does not depend on the thread count, so neither do the bits.
     #[test]

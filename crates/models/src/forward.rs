@@ -13,12 +13,6 @@ use kernels::{Activation, exp, matmul_into as matmul, sigmoid};
 use crate::dropout::DropoutDraw;
 use crate::mlp::{LossOptions, Mlp};
 
-/// Column `j` of a column-major `m`-row buffer.
-#[inline]
-pub(crate) fn col(buf: &[f64], m: usize, j: usize) -> &[f64] {
-    &buf[j * m..(j + 1) * m]
-}
-
 /// Column `j` of a column-major `m`-row buffer, mutably.
 #[inline]
 pub(crate) fn col_mut(buf: &mut [f64], m: usize, j: usize) -> &mut [f64] {
