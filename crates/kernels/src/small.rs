@@ -10,10 +10,10 @@
 //! 256: the forward of each lane group (`z1`, `h`, `z2`, `ŷ`, `δ2`, `δ1` in registers, the
 //! loss, accuracy and bias partials in registers across the chunk), then the outer
 //! products `∂L/∂U += hᵀ δ2` and `∂L/∂W += xᵀ δ1` over the chunk with their partial sums
-//! in registers (all of them at once did not fit in the 32 vector registers, and the
-//! compiler turned the kernel scalar). The kernel is compiled once per width `k` (a const
-//! generic, so the loops over units unroll) and runs under [`crate::vectorize`] (AVX-512 where
-//! the CPU has it, else AVX2).
+//! in registers (all of them at once did not fit in the 32 vector registers). The kernel
+//! is compiled once per width `k` (a const generic, so the loops over units unroll) and
+//! written on a small lane-vector trait (`Backend`): pulp's AVX-512 `f64x8` where the CPU
+//! has it, lane arrays under [`crate::vectorize`] (AVX2) elsewhere.
 //!
 //! Determinism: each lane keeps its own partial sums over the row groups in row order, and
 //! the lanes are added in lane order at the end; splitting the work into chunks and phases
