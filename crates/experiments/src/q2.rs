@@ -321,8 +321,8 @@ fn train_seed(
 }
 
 /// Trains every (mode, learning rate, seed) run of `rates`, shared between the threads in
-/// rounds of one learning rate (both modes, so the two threads get alike work); results
-/// in the order of `rates`, shared before independent, seeds ascending.
+/// rounds of one learning rate (both modes, interleaved by seed, so the threads get alike
+/// work); results in the order of `rates`, shared before independent, seeds ascending.
 fn train_grid(
     prepared: &Prepared,
     config: &Q2Config,
@@ -335,18 +335,22 @@ fn train_grid(
     let mut out = Vec::new();
     for (i, &lr) in rates.iter().enumerate() {
         progress.advance(i, rates.len());
-        let jobs: Vec<(BiasMode, u64)> = modes
-            .iter()
-            .flat_map(|&m| (0..config.seeds as u64).map(move |s| (m, s)))
+        // Seed by seed, both modes of a seed side by side: the threads take contiguous
+        // shares, and a share of whole modes left one thread idle whenever one mode's runs
+        // stopped early (unstable) and the other's went on to the cap.
+        let jobs: Vec<(u64, BiasMode)> = (0..config.seeds as u64)
+            .flat_map(|s| modes.map(|m| (s, m)))
             .collect();
-        let mut trained = models::map_in_parallel(&jobs, config.threads, |&(mode, s)| {
-            train_seed(prepared, config, mode, lr, seed + s)
-        })
-        .into_iter();
-        for mode in modes {
+        let mut trained: Vec<Option<_>> =
+            models::map_in_parallel(&jobs, config.threads, |&(s, mode)| {
+                Some(train_seed(prepared, config, mode, lr, seed + s))
+            });
+        for (m, mode) in modes.into_iter().enumerate() {
             let mut runs = Vec::with_capacity(config.seeds);
             for s in 0..config.seeds {
-                let (run, net) = trained.next().expect("one result per run")?;
+                let (run, net) = trained[s * modes.len() + m]
+                    .take()
+                    .expect("one result per run")?;
                 if s == 0 && lr == config.base_learning_rate && run.diverged_at.is_none() {
                     models.push(NamedModel::bias_net(
                         format!("q2_{}", mode_name(mode)),
