@@ -2,7 +2,7 @@
 //! differences, for every weight, bias and input, with and without class weights and
 //! weight decay; the same for the shared-bias network of Question 2.
 
-mod common;
+use crate::common;
 
 use common::{close, finite_diff, pre_activations, problem};
 use faer::Mat;

@@ -2,7 +2,7 @@
 //! panic in a later matrix product), and mutated files never panic (fuzzed; proptest's case
 //! count, `PROPTEST_CASES` in CI).
 
-mod common;
+use crate::common;
 
 use faer::Mat;
 use models::file::{ModelFile, ModelFileError};

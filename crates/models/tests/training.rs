@@ -1,7 +1,7 @@
 //! Training: determinism, the divergence guard, engine agreement, Question 2 training, and
 //! the model file round trip.
 
-mod common;
+use crate::common;
 
 use faer::Mat;
 use models::file::ModelFile;

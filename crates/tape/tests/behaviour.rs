@@ -1,6 +1,6 @@
 //! Numerical robustness, errors, panics and memory reuse.
 
-mod common;
+use crate::common;
 
 use common::XorShift;
 use faer::{Mat, mat};

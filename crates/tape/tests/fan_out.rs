@@ -6,7 +6,7 @@
 //! op arm assigned instead of adding, the gradient would be exactly one path's (the one
 //! processed last), and these tests would fail.
 
-mod common;
+use crate::common;
 
 use common::XorShift;
 use faer::{Mat, MatRef};

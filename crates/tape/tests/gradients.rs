@@ -2,7 +2,7 @@
 //! computation and its gradients equal central finite differences (see `common::check`
 //! for the tolerance: 1e-6 relative plus 1e-7 × (1 + |loss|) absolute).
 
-mod common;
+use crate::common;
 
 use common::{Instr, Program, XorShift, check, config, near_relu_kink};
 use proptest::prelude::*;

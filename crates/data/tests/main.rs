@@ -1,0 +1,8 @@
+//! The crate's integration tests, one binary: each file is a module, so the tests link
+//! the library and its dependencies once instead of once per file.
+
+mod fixtures;
+mod fuzz;
+mod real_data;
+mod roundtrip;
+mod schema;

@@ -1,0 +1,7 @@
+//! The crate's integration tests, one binary: each file is a module, so the tests link
+//! the library and its dependencies once instead of once per file.
+
+mod charts;
+mod page;
+mod report;
+mod snapshot;
