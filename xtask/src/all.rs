@@ -4,7 +4,7 @@ use std::path::Path;
 
 use experiments::fingerprint::Fingerprint;
 use experiments::verdicts::Collapse;
-use experiments::{Config, Outputs, Progress, files};
+use experiments::{Config, Outputs, Progress, Runtime, files};
 use models::Record;
 use serde::Serialize;
 
@@ -50,6 +50,7 @@ pub fn run(args: Args) -> Result<(), String> {
         &inputs.test,
         inputs.source.clone(),
         &config,
+        &Runtime::default(),
         &mut progress,
     )
     .map_err(|e| e.to_string())?;
@@ -70,8 +71,14 @@ pub fn run(args: Args) -> Result<(), String> {
 /// memory (what `cargo xtask bench` reads).
 fn protocol(inputs: &input::Inputs, config: &Config, progress: &mut Stderr) -> Result<(), String> {
     let start = std::time::Instant::now();
-    let p = experiments::protocol::run_protocol(&inputs.train, &inputs.test, config, progress)
-        .map_err(|e| e.to_string())?;
+    let p = experiments::protocol::run_protocol(
+        &inputs.train,
+        &inputs.test,
+        config,
+        &Runtime::default(),
+        progress,
+    )
+    .map_err(|e| e.to_string())?;
     progress.finish();
     println!("Data: {}", inputs.origin);
     println!(

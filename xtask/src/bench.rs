@@ -99,11 +99,7 @@ fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
 
 /// Part C(b)'s configuration (minibatch SGD through the tape), as the study runs it.
 fn part_c_config(threads: usize) -> TrainConfig {
-    PartCConfig {
-        threads,
-        ..PartCConfig::default()
-    }
-    .train_config(LossOptions::default(), 0.0)
+    PartCConfig::default().train_config(LossOptions::default(), 0.0, threads)
 }
 
 /// Trains one network as the study does (initialisation included in the time); returns
@@ -384,13 +380,11 @@ pub fn run(args: Args) -> Result<(), String> {
                 peak_mib: peak,
             };
             crate::pipeline::compare(&args.data, repeats, rust, || {
-                let mut config = Config::full(seed);
-                config.part_b.threads = threads;
-                config.part_c.threads = threads;
                 experiments::protocol::run_protocol(
                     &inputs.train,
                     &inputs.test,
-                    &config,
+                    &Config::full(seed),
+                    &experiments::Runtime::with_threads(threads),
                     &mut experiments::Silent,
                 )
                 .map_err(|e| e.to_string())

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use experiments::{Config, Part, files};
+use experiments::{Config, Part, Runtime, files};
 
 use crate::input::{self, DataArgs};
 use crate::output::{Staging, write_model, write_record};
@@ -53,9 +53,15 @@ pub fn run(part: Part, args: RunArgs) -> Result<(), String> {
     let config = args.config()?;
     let inputs = input::load_seeded(&args.data, config.seed, &mut |n| progress.note(n))?;
     let staging = Staging::begin(&args.out)?;
-    let (record, models) =
-        experiments::run_part(part, &inputs.train, &inputs.test, &config, &mut progress)
-            .map_err(|e| e.to_string())?;
+    let (record, models) = experiments::run_part(
+        part,
+        &inputs.train,
+        &inputs.test,
+        &config,
+        &Runtime::default(),
+        &mut progress,
+    )
+    .map_err(|e| e.to_string())?;
     progress.finish();
     let name = match part {
         Part::B => files::PART_B,

@@ -31,22 +31,6 @@ pub fn apply(text: &str, file: &str, base: &Config) -> Result<Config, String> {
         let key = e.path().to_string();
         format!("{file}: {key}: {}", e.inner())
     })?;
-    // Thread counts are not settings of the study (the outputs do not depend on them).
-    let config = Config {
-        part_b: crate::part_b::PartBConfig {
-            threads: base.part_b.threads,
-            ..config.part_b
-        },
-        part_c: crate::part_c::PartCConfig {
-            threads: base.part_c.threads,
-            ..config.part_c
-        },
-        q2: crate::q2::Q2Config {
-            threads: base.q2.threads,
-            ..config.q2
-        },
-        ..config
-    };
     config.validate().map_err(|e| format!("{file}: {e}"))?;
     Ok(config)
 }

@@ -170,16 +170,6 @@ impl Config {
         }
     }
 
-    /// The same configuration with every part's thread count set to `threads` (at least
-    /// 1). The outputs do not depend on it.
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        let threads = threads.max(1);
-        self.part_b.threads = threads;
-        self.part_c.threads = threads;
-        self.q2.threads = threads;
-        self
-    }
-
     /// Small iteration counts everywhere, for smoke tests.
     pub fn quick(seed: u64) -> Self {
         Config {
@@ -214,6 +204,32 @@ impl Config {
     /// run's `config.json`); `file` names it in errors. See [`config_file`].
     pub fn with_file(&self, text: &str, file: &str) -> Result<Config, String> {
         config_file::apply(text, file, self)
+    }
+}
+
+/// How a run is carried out, beside the study's [`Config`]: what can change the time a run
+/// takes but never a number it computes. It is not part of `config.json` or of the run's
+/// fingerprint, so a run on another machine or thread count has the same fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runtime {
+    /// Threads of the gradient engines, the evaluations and the independent runs (every
+    /// reduction sums in a fixed order, so the bits do not depend on it).
+    pub threads: usize,
+}
+
+impl Default for Runtime {
+    /// [`models::default_threads`] threads.
+    fn default() -> Self {
+        Runtime::with_threads(models::default_threads())
+    }
+}
+
+impl Runtime {
+    /// `threads` threads (at least 1).
+    pub fn with_threads(threads: usize) -> Self {
+        Runtime {
+            threads: threads.max(1),
+        }
     }
 }
 
@@ -288,6 +304,7 @@ pub fn run_all(
     test: &Table,
     source: Source,
     config: &Config,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<Outputs, ExperimentError> {
     let seed = config.seed;
@@ -296,19 +313,21 @@ pub fn run_all(
     let part_a = part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
-    let (part_b, mut models) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
-    let (part_c, part_c_model, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+    let (part_b, mut models) =
+        part_b::run_part_b(&prepared, &config.part_b, seed, runtime, progress)?;
+    let (part_c, part_c_model, m) =
+        part_c::run_part_c(&prepared, &config.part_c, seed, runtime, progress)?;
     models.extend(m);
     let (part_d, m) = run_part_d(
         &prepared,
         (train, test),
         &part_a,
         (&part_c, &part_c_model),
-        config,
+        (config, runtime),
         progress,
     )?;
     models.extend(m);
-    let (q2, m) = q2::run_q2(&prepared, &config.q2, seed, progress)?;
+    let (q2, m) = q2::run_q2(&prepared, &config.q2, seed, runtime, progress)?;
     models.extend(m);
     let summary = Summary::new(source, config, &part_a, &part_b, &part_c, &part_d, &q2);
     Ok(Outputs {
@@ -357,6 +376,7 @@ pub fn run_part(
     train: &Table,
     test: &Table,
     config: &Config,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartRecord, Vec<NamedModel>), ExperimentError> {
     let seed = config.seed;
@@ -365,28 +385,29 @@ pub fn run_part(
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     Ok(match part {
         Part::B => {
-            let (r, m) = part_b::run_part_b(&prepared, &config.part_b, seed, progress)?;
+            let (r, m) = part_b::run_part_b(&prepared, &config.part_b, seed, runtime, progress)?;
             (PartRecord::B(Box::new(r)), m)
         }
         Part::C => {
-            let (r, _, m) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+            let (r, _, m) = part_c::run_part_c(&prepared, &config.part_c, seed, runtime, progress)?;
             (PartRecord::C(Box::new(r)), m)
         }
         Part::Q2 => {
-            let (r, m) = q2::run_q2(&prepared, &config.q2, seed, progress)?;
+            let (r, m) = q2::run_q2(&prepared, &config.q2, seed, runtime, progress)?;
             (PartRecord::Q2(Box::new(r)), m)
         }
         Part::D => {
             progress.step("Part A: exploratory statistics");
             let part_a =
                 part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
-            let (part_c, model, _) = part_c::run_part_c(&prepared, &config.part_c, seed, progress)?;
+            let (part_c, model, _) =
+                part_c::run_part_c(&prepared, &config.part_c, seed, runtime, progress)?;
             let (r, m) = run_part_d(
                 &prepared,
                 (train, test),
                 &part_a,
                 (&part_c, &model),
-                config,
+                (config, runtime),
                 progress,
             )?;
             (PartRecord::D(Box::new(r)), m)
@@ -400,7 +421,7 @@ fn run_part_d(
     (train, test): (&Table, &Table),
     part_a: &PartA,
     (part_c, model): (&PartC, &Mlp),
-    config: &Config,
+    (config, runtime): (&Config, &Runtime),
     progress: &mut dyn Progress,
 ) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
     part_d::run_part_d(
@@ -413,6 +434,7 @@ fn run_part_d(
         &config.part_d,
         &config.part_c,
         config.seed,
+        runtime,
         progress,
     )
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::interval::mean_interval;
 use crate::prepare::{Prepared, majority};
 use crate::verdicts::{self, Moment};
-use crate::{ExperimentError, NamedModel, Progress};
+use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
 /// How Part B trains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -34,10 +34,6 @@ pub struct PartBConfig {
     pub sweep_iterations: usize,
     /// Iterations at which the sweep reports accuracy.
     pub sweep_checkpoints: Vec<usize>,
-    /// Threads of the gradient engine and evaluations ([`models::default_threads`] unless
-    /// set). Not written to the record: the outputs do not depend on it.
-    #[serde(skip, default = "models::default_threads")]
-    pub threads: usize,
     /// Sigmoid counts as learning ("slow, not stuck") when its best sweep run beats the
     /// majority share of validation by more than this.
     pub stuck_margin: f64,
@@ -68,7 +64,6 @@ impl Default for PartBConfig {
             sweep_learning_rates: vec![0.1, 0.3, 1.0, 3.0],
             sweep_iterations: 2000,
             sweep_checkpoints: vec![200, 500, 1000, 2000],
-            threads: models::default_threads(),
             stuck_margin: 0.05,
             vanishing_factor: 0.5,
             saturation_share: 0.05,
@@ -326,9 +321,10 @@ pub fn run_part_b(
     prepared: &Prepared,
     config: &PartBConfig,
     seed: u64,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartB, Vec<NamedModel>), ExperimentError> {
-    let cfg = train_config(config.learning_rate, config.iterations, config.threads);
+    let cfg = train_config(config.learning_rate, config.iterations, runtime.threads);
     let mut runs = Vec::new();
     let mut models = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
@@ -368,6 +364,7 @@ pub fn run_part_b(
     let relu_runs = runs_over_seeds(
         prepared,
         config,
+        runtime,
         (Activation::Relu, InitScheme::Study, config.learning_rate),
         &interval_seeds,
         progress,
@@ -379,6 +376,7 @@ pub fn run_part_b(
     let sigmoid_runs = runs_over_seeds(
         prepared,
         config,
+        runtime,
         (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
         &interval_seeds,
         progress,
@@ -389,7 +387,7 @@ pub fn run_part_b(
     ];
 
     progress.step("Part B(a): sigmoid learning-rate sweep");
-    let sigmoid_sweep = sweep(prepared, config, seed, progress)?;
+    let sigmoid_sweep = sweep(prepared, config, seed, runtime, progress)?;
 
     let mut groups = vec![(
         (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
@@ -404,7 +402,14 @@ pub fn run_part_b(
             interval_seeds.len()
         ));
         let setting = (Activation::Sigmoid, InitScheme::Study, lr);
-        let runs = runs_over_seeds(prepared, config, setting, &interval_seeds, progress)?;
+        let runs = runs_over_seeds(
+            prepared,
+            config,
+            runtime,
+            setting,
+            &interval_seeds,
+            progress,
+        )?;
         groups.push((setting, runs));
     }
     progress.step(&format!(
@@ -417,7 +422,14 @@ pub fn run_part_b(
         InitScheme::SigmoidScaled,
         config.learning_rate,
     );
-    let scaled = runs_over_seeds(prepared, config, setting, &interval_seeds, progress)?;
+    let scaled = runs_over_seeds(
+        prepared,
+        config,
+        runtime,
+        setting,
+        &interval_seeds,
+        progress,
+    )?;
     groups.push((setting, scaled));
 
     let relu_setting = (Activation::Relu, InitScheme::Study, config.learning_rate);
@@ -499,11 +511,12 @@ struct Outcome {
 fn runs_over_seeds(
     prepared: &Prepared,
     config: &PartBConfig,
+    runtime: &Runtime,
     (activation, init, learning_rate): (Activation, InitScheme, f64),
     seeds: &[u64],
     progress: &mut dyn Progress,
 ) -> Result<Vec<Outcome>, ExperimentError> {
-    let cfg = train_config(learning_rate, config.iterations, config.threads);
+    let cfg = train_config(learning_rate, config.iterations, runtime.threads);
     let (x, y) = (prepared.train.x.as_ref(), &prepared.train.y[..]);
     let mut jobs: Vec<TrainJob> = seeds
         .iter()
@@ -535,7 +548,7 @@ fn runs_over_seeds(
         &mut jobs,
         (x, y),
         (prepared.validation.x.as_ref(), &prepared.validation.y),
-        config.threads,
+        runtime.threads,
     );
     let mut outcomes = Vec::new();
     for ((job, history), start) in jobs.iter().zip(histories).zip(starts) {
@@ -714,6 +727,7 @@ fn sweep(
     prepared: &Prepared,
     config: &PartBConfig,
     seed: u64,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
     // The learning rates train side by side; the results are those of one run after another.
@@ -722,7 +736,7 @@ fn sweep(
         .iter()
         .map(|&lr| {
             (
-                train_config(lr, config.sweep_iterations, config.threads),
+                train_config(lr, config.sweep_iterations, runtime.threads),
                 seed,
             )
         })
@@ -734,7 +748,7 @@ fn sweep(
         Activation::Sigmoid,
         &runs,
         Init::Study,
-        config.threads,
+        runtime.threads,
     );
     progress.advance(runs.len(), runs.len());
     let mut points = Vec::new();

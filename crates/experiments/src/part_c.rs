@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::part_b::{mean_sd, train_mlp};
 use crate::prepare::Prepared;
-use crate::{ExperimentError, NamedModel, Progress};
+use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
 /// How Part C trains and attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -28,10 +28,6 @@ pub struct PartCConfig {
     pub learning_rate: f64,
     /// Shuffles per column for permutation importance.
     pub permutation_repeats: usize,
-    /// Threads of the gradient engine and evaluations ([`models::default_threads`] unless
-    /// set). Not written to the record: the outputs do not depend on it.
-    #[serde(skip, default = "models::default_threads")]
-    pub threads: usize,
 }
 
 impl Default for PartCConfig {
@@ -43,7 +39,6 @@ impl Default for PartCConfig {
             batch_size: 256,
             learning_rate: 0.1,
             permutation_repeats: 5,
-            threads: models::default_threads(),
         }
     }
 }
@@ -69,8 +64,9 @@ impl PartCConfig {
         }
     }
 
-    /// The training configuration (PyTorch-style init is applied by the caller).
-    pub fn train_config(&self, loss: LossOptions, dropout: f64) -> TrainConfig {
+    /// The training configuration on `threads` threads (PyTorch-style init is applied by the
+    /// caller).
+    pub fn train_config(&self, loss: LossOptions, dropout: f64, threads: usize) -> TrainConfig {
         TrainConfig {
             learning_rate: self.learning_rate,
             steps: self.epochs,
@@ -78,7 +74,7 @@ impl PartCConfig {
             loss,
             dropout,
             engine: Engine::Tape,
-            threads: self.threads,
+            threads,
         }
     }
 }
@@ -140,11 +136,12 @@ pub struct PartC {
 pub(crate) fn train_tape_mlp(
     prepared: &Prepared,
     config: &PartCConfig,
+    runtime: &Runtime,
     loss: LossOptions,
     dropout: f64,
     seed: u64,
 ) -> Result<(Mlp, Vec<Record>), ExperimentError> {
-    let cfg = config.train_config(loss, dropout);
+    let cfg = config.train_config(loss, dropout, runtime.threads);
     train_mlp(
         prepared,
         &config.hidden,
@@ -161,13 +158,15 @@ pub fn run_part_c(
     prepared: &Prepared,
     config: &PartCConfig,
     seed: u64,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartC, Mlp, Vec<NamedModel>), ExperimentError> {
     progress.step(&format!(
         "Part C: tape MLP, {} epochs of minibatch SGD (batch {})",
         config.epochs, config.batch_size
     ));
-    let (mlp, history) = train_tape_mlp(prepared, config, LossOptions::default(), 0.0, seed)?;
+    let (mlp, history) =
+        train_tape_mlp(prepared, config, runtime, LossOptions::default(), 0.0, seed)?;
     progress.step("Part C: gradient attribution and permutation importance");
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
     let columns = column_scores(&mlp, &prepared.validation, &attribution, config, seed);

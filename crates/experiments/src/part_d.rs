@@ -16,7 +16,7 @@ use crate::verdicts::{
     best_mitigation_over_seeds, class_mix, class_weighting, collapse_over_seeds, overfitting,
     overfitting_over_seeds,
 };
-use crate::{ExperimentError, NamedModel, Progress};
+use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
 /// How Part D judges and mitigates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -635,6 +635,7 @@ pub fn run_part_d(
     config: &PartDConfig,
     part_c_config: &PartCConfig,
     seed: u64,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
     let k = prepared.n_classes;
@@ -683,6 +684,7 @@ pub fn run_part_d(
         reduced: reduced.as_ref(),
         config,
         part_c_config,
+        runtime,
     };
     for &kind in &kinds {
         progress.step(&match (kind, &root_cause.feature) {
@@ -786,6 +788,7 @@ struct Setup<'a> {
     reduced: Option<&'a Prepared>,
     config: &'a PartDConfig,
     part_c_config: &'a PartCConfig,
+    runtime: &'a Runtime,
 }
 
 impl<'a> Setup<'a> {
@@ -822,7 +825,7 @@ impl<'a> Setup<'a> {
                 (p, LossOptions::default(), self.config.dropout)
             }
         };
-        let (mlp, _) = train_tape_mlp(data, c, loss, dropout, seed)?;
+        let (mlp, _) = train_tape_mlp(data, c, self.runtime, loss, dropout, seed)?;
         Ok((mlp, data))
     }
 }
@@ -854,6 +857,7 @@ fn over_seeds(
         let (mlp, _) = train_tape_mlp(
             setup.prepared,
             setup.part_c_config,
+            setup.runtime,
             LossOptions::default(),
             0.0,
             s,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::part_b::{train_config, train_mlp};
 use crate::part_c::{FeatureScore, gradient_attribution, train_tape_mlp};
-use crate::{Config, ExperimentError, Prepared, Progress};
+use crate::{Config, ExperimentError, Prepared, Progress, Runtime};
 
 /// Accuracy of a model after its last training iteration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -35,11 +35,13 @@ pub struct Protocol {
     pub attribution: Vec<FeatureScore>,
 }
 
-/// Runs the protocol on the two tables with `config`'s seed, split and part settings.
+/// Runs the protocol on the two tables with `config`'s seed, split and part settings, on
+/// `runtime`'s threads.
 pub fn run_protocol(
     train: &Table,
     test: &Table,
     config: &Config,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<Protocol, ExperimentError> {
     let seed = config.seed;
@@ -47,7 +49,7 @@ pub fn run_protocol(
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;
-    let cfg = train_config(b.learning_rate, b.iterations, b.threads);
+    let cfg = train_config(b.learning_rate, b.iterations, runtime.threads);
     let mut part_b = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
         progress.step(&format!("Part B(a): {activation:?} MLP"));
@@ -56,8 +58,14 @@ pub fn run_protocol(
         part_b.push(accuracy(history.last()));
     }
     progress.step("Part C(b): tape MLP and gradient attribution");
-    let (mlp, history) =
-        train_tape_mlp(&prepared, &config.part_c, LossOptions::default(), 0.0, seed)?;
+    let (mlp, history) = train_tape_mlp(
+        &prepared,
+        &config.part_c,
+        runtime,
+        LossOptions::default(),
+        0.0,
+        seed,
+    )?;
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
     let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
     Ok(Protocol {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::interval::mean_interval;
 use crate::prepare::Prepared;
-use crate::{ExperimentError, NamedModel, Progress};
+use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
 /// How Question 2 is measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -37,10 +37,6 @@ pub struct Q2Config {
     pub seeds: usize,
     /// Step of the central finite differences in the gradient check.
     pub fd_step: f64,
-    /// Threads the independent runs are shared between ([`models::default_threads`]
-    /// unless set). Not written to the record: the outputs do not depend on it.
-    #[serde(skip, default = "models::default_threads")]
-    pub threads: usize,
     /// A run oscillates, and does not count as stable, when its loss rose in more than this
     /// share of its first `min_iterations` iterations.
     pub max_rise_share: f64,
@@ -62,7 +58,6 @@ impl Default for Q2Config {
             convergence_tolerance: 2e-3,
             seeds: 10,
             fd_step: 1e-6,
-            threads: models::default_threads(),
             max_rise_share: 0.1,
             edge_resolution: 1.5,
         }
@@ -326,6 +321,7 @@ fn train_seed(
 fn train_grid(
     prepared: &Prepared,
     config: &Q2Config,
+    runtime: &Runtime,
     rates: &[f64],
     seed: u64,
     progress: &mut dyn Progress,
@@ -342,7 +338,7 @@ fn train_grid(
             .flat_map(|s| modes.map(|m| (s, m)))
             .collect();
         let mut trained: Vec<Option<_>> =
-            models::map_in_parallel(&jobs, config.threads, |&(s, mode)| {
+            models::map_in_parallel(&jobs, runtime.threads, |&(s, mode)| {
                 Some(train_seed(prepared, config, mode, lr, seed + s))
             });
         for (m, mode) in modes.into_iter().enumerate() {
@@ -391,6 +387,7 @@ pub fn run_q2(
     prepared: &Prepared,
     config: &Q2Config,
     seed: u64,
+    runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(Q2, Vec<NamedModel>), ExperimentError> {
     progress.step("Question 2: gradient check at initialisation");
@@ -404,6 +401,7 @@ pub fn run_q2(
     let mut raw = train_grid(
         prepared,
         config,
+        runtime,
         &config.learning_rates,
         seed,
         progress,
@@ -444,6 +442,7 @@ pub fn run_q2(
         raw.extend(train_grid(
             prepared,
             config,
+            runtime,
             &refined_learning_rates,
             seed,
             progress,

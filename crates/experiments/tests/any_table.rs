@@ -6,7 +6,7 @@
 use data::{Names, Schema, read_csv};
 use experiments::part_d::MitigationKind;
 use experiments::verdicts::{Collapse, Dominance};
-use experiments::{Config, Outputs, Silent, Source, run_all};
+use experiments::{Config, Outputs, Runtime, Silent, Source, run_all};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -87,7 +87,8 @@ fn run(s: &Shape) -> Outputs {
     let test = read(csv(s, 500, true, 2), "test.csv");
     let mut config = Config::quick(3);
     config.part_c.epochs = 25;
-    run_all(&train, &test, Source::Csv, &config, &mut Silent).unwrap()
+    let runtime = Runtime::default();
+    run_all(&train, &test, Source::Csv, &config, &runtime, &mut Silent).unwrap()
 }
 
 fn check(s: &Shape) {

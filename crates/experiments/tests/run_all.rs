@@ -4,7 +4,7 @@
 use data::synth::{SynthConfig, generate};
 use experiments::part_d::MitigationKind;
 use experiments::verdicts::Collapse;
-use experiments::{Config, Outputs, Silent, Source, run_all};
+use experiments::{Config, Outputs, Runtime, Silent, Source, run_all};
 
 fn run(leak: Option<&str>) -> Outputs {
     run_on(leak, models::default_threads())
@@ -14,9 +14,18 @@ fn run_on(leak: Option<&str>, threads: usize) -> Outputs {
     let mut synth = SynthConfig::new(6_000, 1_200, 5);
     synth.leak = leak.map(str::to_string);
     let (train, test) = generate(&synth).unwrap();
-    let mut config = Config::quick(5).with_threads(threads);
+    let mut config = Config::quick(5);
     config.part_c.epochs = 10;
-    run_all(&train, &test, Source::Synthetic, &config, &mut Silent).unwrap()
+    let runtime = Runtime::with_threads(threads);
+    run_all(
+        &train,
+        &test,
+        Source::Synthetic,
+        &config,
+        &runtime,
+        &mut Silent,
+    )
+    .unwrap()
 }
 
 fn mitigation(o: &Outputs, name: MitigationKind) -> f64 {

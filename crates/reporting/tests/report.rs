@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use data::synth::{SynthConfig, generate};
-use experiments::{Config, Outputs, Silent, Source, files, run_all};
+use experiments::{Config, Outputs, Runtime, Silent, Source, files, run_all};
 use reporting::numbering::{Target, without_citations};
 use reporting::report::{unquoted, verify};
 use reporting::{Rendered, Results, render};
@@ -26,6 +26,7 @@ fn outputs() -> Outputs {
         &test,
         Source::Synthetic,
         &Config::quick(11),
+        &Runtime::default(),
         &mut Silent,
     )
     .unwrap()
