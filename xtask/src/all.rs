@@ -106,7 +106,7 @@ fn protocol(inputs: &input::Inputs, config: &Config, progress: &mut Stderr) -> R
         "protocol time (after loading): {:.3} s",
         start.elapsed().as_secs_f64()
     );
-    match crate::bench::peak_rss_mib() {
+    match crate::measure::peak_rss_mib() {
         Some(mib) => println!("peak memory: {mib:.1} MiB"),
         None => println!("peak memory: unknown"),
     }

@@ -23,6 +23,7 @@ use experiments::{Config, Prepared};
 use models::{Activation, Init, LossOptions, TrainConfig};
 
 use crate::input::{self, DataArgs};
+use crate::measure::{median, peak_rss_mib, python_has, reset_peak, timed};
 
 /// Options of `bench`.
 #[derive(Debug, clap::Args)]
@@ -65,32 +66,6 @@ const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
 /// 5,000,000 rows, 164 MiB for 1,000,000), rounded up, and the process baseline.
 const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
-
-/// Median of a sample (sorted in place).
-pub(crate) fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-/// Peak resident memory of this process in MiB (Linux `VmHWM`), if known.
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// Resets `VmHWM` to the current resident size (Linux), so a later peak measures one phase.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
 
 /// Part B(a)'s configuration (full batch, hand-written gradients) with `steps` iterations.
 fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
@@ -180,20 +155,6 @@ fn all_command(exe: &Path, data: &DataArgs, extra: &[&str]) -> Command {
         cmd.arg("--train").arg(tr).arg("--test").arg(te);
     }
     cmd
-}
-
-/// Runs `cmd` to the end: wall seconds and its standard output.
-pub(crate) fn timed(mut cmd: Command, what: &str) -> Result<(f64, String), String> {
-    let start = Instant::now();
-    let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
-    let secs = start.elapsed().as_secs_f64();
-    if !out.status.success() {
-        return Err(format!(
-            "{what} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
 /// Runs `cargo xtask all --protocol-only` (this binary) once: wall seconds and the peak
@@ -409,14 +370,6 @@ pub fn run(args: Args) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Whether `python3 -c "import MODULE"` succeeds.
-pub(crate) fn python_has(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs one of the bench/ reference scripts on the same data: its JSON output.

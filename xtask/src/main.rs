@@ -5,6 +5,7 @@ mod all;
 mod bench;
 mod eda;
 mod input;
+mod measure;
 mod memory;
 mod output;
 mod part;

@@ -84,7 +84,7 @@ pub fn compare(
     rust: Side,
     rust_answers: impl FnOnce() -> Result<Protocol, String>,
 ) -> Result<(), String> {
-    if !crate::bench::python_has("pandas, numpy, torch") {
+    if !crate::measure::python_has("pandas, numpy, torch") {
         println!(
             "--compare: python3 lacks pandas, numpy or torch (pip install pandas numpy torch); \
              the Python protocol pipeline is skipped"
@@ -103,7 +103,7 @@ pub fn compare(
     let mut peaks = Vec::new();
     let mut last = None;
     for run in 0..=repeats {
-        let (_, out) = crate::bench::timed(command(&dir, data.seed()), "bench/protocol.py")?;
+        let (_, out) = crate::measure::timed(command(&dir, data.seed()), "bench/protocol.py")?;
         let parsed = parse(&out)?;
         let p = &parsed.process;
         eprintln!(
@@ -118,8 +118,8 @@ pub fn compare(
     }
     let python = last.ok_or("bench/protocol.py did not run")?;
     let side = Side {
-        wall_s: crate::bench::median(&mut walls),
-        peak_mib: crate::bench::median(&mut peaks),
+        wall_s: crate::measure::median(&mut walls),
+        peak_mib: crate::measure::median(&mut peaks),
     };
     println!();
     println!("{}", row(rust, side));
