@@ -281,9 +281,22 @@ impl Schema {
             )));
         }
         for (k, class) in self.classes.iter().enumerate() {
-            if class.trim() != class || crate::load::MISSING.contains(&class.as_str()) {
+            let problem = if class.trim().is_empty() {
+                Some("is blank".to_string())
+            } else if class.trim() != class {
+                let space = class
+                    .chars()
+                    .find(|c| c.is_whitespace())
+                    .map_or(String::new(), |c| format!(" (U+{:04X})", u32::from(c)));
+                Some(format!("has white space{space} around it"))
+            } else if crate::load::MISSING.contains(&class.as_str()) {
+                Some("is a missing-value marker".to_string())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 return Err(DataError::BadSchema(format!(
-                    "class label {class:?} is blank, a missing-value marker or has spaces around it"
+                    "class label {class:?} {problem}; a label must be read back as itself"
                 )));
             }
             if self.classes[..k].contains(class) {
@@ -297,6 +310,18 @@ impl Schema {
                 "{} class names for {} classes",
                 self.names.classes.len(),
                 self.n_classes
+            )));
+        }
+        let mut shown: Vec<(String, &str)> = self
+            .feature_columns()
+            .chain(std::iter::once(self.label.as_str()))
+            .map(|c| (self.display(c), c))
+            .collect();
+        shown.sort();
+        if let Some(pair) = shown.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(DataError::BadSchema(format!(
+                "columns {:?} and {:?} are both shown as {:?}; figures and tables would mix them",
+                pair[0].1, pair[1].1, pair[0].0
             )));
         }
         if let Some(unknown) = self

@@ -111,9 +111,20 @@ impl<'a> Builder<'a> {
         if is_missing(trimmed) {
             return Err(Problem::MissingLabel);
         }
-        self.classes
-            .get(trimmed)
-            .copied()
+        if let Some(&k) = self.classes.get(trimmed) {
+            return Ok(k);
+        }
+        // A number names the class written as the same number (`1.0` is class `1`, as
+        // pandas writes an integer column with a missing value); other text must match.
+        let number = parse_number(trimmed).ok().filter(|x| !x.is_nan());
+        number
+            .and_then(|x| {
+                self.schema
+                    .classes
+                    .iter()
+                    .position(|c| parse_number(c.as_bytes()) == Ok(x))
+            })
+            .map(|k| k as u8)
             .ok_or(Problem::UnknownClass {
                 n_classes: self.schema.n_classes,
             })
