@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 use crate::Config;
 use crate::fingerprint::KEY as FINGERPRINT;
 
-/// Reads `text` (TOML, or JSON when it starts with `{`) as settings over `base`; `file`
-/// names it in errors.
+/// Reads `text` (TOML, or JSON when it starts with `{`, after any byte-order mark) as
+/// settings over `base`; `file` names it in errors, whose positions are the file's own.
 pub fn apply(text: &str, file: &str, base: &Config) -> Result<Config, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut overrides = parse(text, file)?;
     if let Value::Object(map) = &mut overrides {
         map.remove(FINGERPRINT);
@@ -27,12 +28,94 @@ pub fn apply(text: &str, file: &str, base: &Config) -> Result<Config, String> {
     merge(&mut merged, overrides, "", file)?;
     let merged = merged.to_string();
     let de = &mut serde_json::Deserializer::from_str(&merged);
+    // The merged JSON is ours, not the user's: its positions mean nothing to them, so the
+    // error names the key instead.
     let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
-        format!("{file}: {key}: {}", e.inner())
+        format!("{file}: {key}: {}", strip_position(e.inner()))
     })?;
     config.validate().map_err(|e| format!("{file}: {e}"))?;
     Ok(config)
+}
+
+/// What a reader of `text` (already applied, giving `config`) should be told: a file
+/// written by another version of this tool, a file holding `--quick`'s small counts in a
+/// full run, or a file that overrides `--quick`'s counts (`quick`: the run asked for
+/// `--quick`). The rule between the two: the file's keys win, `--quick` fills the rest.
+pub fn notes(text: &str, file: &str, config: &Config, quick: bool) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    if let Ok(Value::Object(map)) = parse(text, file)
+        && let Some(version) = map
+            .get(FINGERPRINT)
+            .and_then(|f| f.get("version"))
+            .and_then(Value::as_str)
+        && version != env!("CARGO_PKG_VERSION")
+    {
+        out.push(format!(
+            "note: {file} was written by version {version} of this tool, this is {}: its keys \
+             are read as this version names them",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let leaves = |c: &Config| {
+        let mut out = Vec::new();
+        flatten(
+            &serde_json::to_value(c).unwrap_or(Value::Null),
+            "",
+            &mut out,
+        );
+        out
+    };
+    let (full, small, mine) = (
+        leaves(&Config::full(config.seed)),
+        leaves(&Config::quick(config.seed)),
+        leaves(config),
+    );
+    let differing: Vec<usize> = (0..full.len().min(small.len()))
+        .filter(|&k| full[k] != small[k])
+        .collect();
+    let at = |k: usize| mine.get(k).map(|(_, v)| v);
+    let as_quick = differing
+        .iter()
+        .filter(|&&k| at(k) == Some(&small[k].1))
+        .count();
+    if !quick && !differing.is_empty() && as_quick == differing.len() {
+        out.push(format!(
+            "note: {file} holds --quick's small counts ({} and {} more): its numbers mean little",
+            small[differing[0]].0,
+            differing.len() - 1
+        ));
+    } else if quick && as_quick < differing.len() {
+        let over: Vec<&str> = differing
+            .iter()
+            .filter(|&&k| at(k) != Some(&small[k].1))
+            .map(|&k| small[k].0.as_str())
+            .collect();
+        out.push(format!(
+            "note: {file} sets {} of the counts --quick makes small ({}): the file's keys win",
+            over.len(),
+            data::shorten(&over.join(", "))
+        ));
+    }
+    out
+}
+
+/// The leaves of a JSON value as `(dotted path, value)`, in order.
+fn flatten(v: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                let at = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten(x, &at, out);
+            }
+        }
+        other => out.push((path.to_string(), other.clone())),
+    }
 }
 
 /// The file as a JSON value.
@@ -46,13 +129,41 @@ fn parse(text: &str, file: &str) -> Result<Value, String> {
             let (line, column) = data::schema_file::line_column(text, s.start);
             format!(":{line}:{column}")
         });
-        format!("{file}{at}: {}", e.message().trim().replace('\n', " "))
+        let message = e.message().trim().replace('\n', " ");
+        let range = if message.contains("too large") || message.contains("too small") {
+            " (a TOML integer is a signed 64-bit number, from -9223372036854775808 to \
+             9223372036854775807; a larger seed can be given with --seed)"
+        } else {
+            ""
+        };
+        format!("{file}{at}: {message}{range}")
     })?;
+    non_finite(&toml::Value::Table(table.clone()), "", file)?;
     serde_json::to_value(table).map_err(|e| format!("{file}: {e}"))
 }
 
+/// Refuses `nan` and `inf` by name: JSON has no such numbers, and the conversion would
+/// otherwise turn them into `null` and the error into "invalid type: null".
+fn non_finite(value: &toml::Value, path: &str, file: &str) -> Result<(), String> {
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        toml::Value::Float(x) if !x.is_finite() => Err(format!(
+            "{file}: {path} = {x}: must be a finite number (nan and inf are not settings)"
+        )),
+        toml::Value::Table(t) => t.iter().try_for_each(|(k, v)| non_finite(v, &at(k), file)),
+        toml::Value::Array(a) => a.iter().try_for_each(|v| non_finite(v, path, file)),
+        _ => Ok(()),
+    }
+}
+
 /// serde_json's message without its trailing " at line L column C" (given separately).
-fn strip_position(e: &serde_json::Error) -> String {
+fn strip_position(e: impl std::fmt::Display) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(k) => text[..k].to_string(),
@@ -169,12 +280,19 @@ impl Checks {
         self
     }
 
-    /// A non-empty list of positive, finite numbers.
+    /// A non-empty list of distinct positive, finite numbers (a grid: a value twice would
+    /// be a table row twice).
     pub(crate) fn rates(&mut self, key: &str, values: &[f64]) -> &mut Self {
         if values.is_empty() {
             self.fail(key, "[]".into(), "must list at least one value");
         } else if let Some(v) = values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
             self.fail(key, format!("[… {v} …]"), "every value must be > 0");
+        } else if let Some((_, v)) = values
+            .iter()
+            .enumerate()
+            .find(|(k, v)| values[..*k].contains(v))
+        {
+            self.fail(key, format!("[… {v} …]"), "a value is listed twice");
         }
         self
     }
@@ -253,8 +371,78 @@ mod tests {
         assert!(err("part_b = 3\n").contains("part_b = 3: expected a table"));
         assert!(err("threads = 3\n").contains("unknown key `threads`"));
         assert_eq!(
+            err("[q2]\nlearning_rates = [0.1, 1, 0.1]\n"),
+            "c.toml: q2.learning_rates = [… 0.1 …]: a value is listed twice"
+        );
+        assert_eq!(
             err("validation_fraction = 1.5\n"),
             "c.toml: validation_fraction = 1.5: must be in (0, 1)"
+        );
+    }
+
+    #[test]
+    fn messages_speak_of_the_users_file() {
+        let base = Config::full(42);
+        let err = |t: &str| apply(t, "c.toml", &base).unwrap_err();
+        // No position of the merged JSON leaks into a type error.
+        assert_eq!(
+            err("[part_b]\niterations = \"many\"\n"),
+            "c.toml: part_b.iterations: invalid type: string \"many\", expected usize"
+        );
+        assert_eq!(
+            err("[part_b]\nlearning_rate = nan\n"),
+            "c.toml: part_b.learning_rate = NaN: must be a finite number (nan and inf are not settings)"
+        );
+        assert_eq!(
+            err("[q2]\nlearning_rates = [0.1, inf]\n"),
+            "c.toml: q2.learning_rates = inf: must be a finite number (nan and inf are not settings)"
+        );
+        let e = err("seed = 18446744073709551615\n");
+        assert!(e.starts_with("c.toml:1:8: "), "{e}");
+        assert!(
+            e.contains("9223372036854775807; a larger seed can be given with --seed)"),
+            "{e}"
+        );
+        // A byte-order mark does not turn JSON into TOML.
+        let json = "\u{feff}{\"seed\": 3}";
+        assert_eq!(apply(json, "c.json", &base).unwrap().seed, 3);
+        let e = apply("\u{feff}{\"seed\": -1}", "c.json", &base).unwrap_err();
+        assert!(
+            e.starts_with("c.json: seed: invalid value: integer `-1`"),
+            "{e}"
+        );
+        assert!(!e.contains("line"), "{e}");
+        assert_eq!(
+            err("[q2]\nseeds = 1\n"),
+            "c.toml: q2.seeds = 1: must be ≥ 2 (Question 2 compares the two networks seed by seed, and its figures and verdicts are intervals over the seeds)"
+        );
+    }
+
+    #[test]
+    fn a_quick_file_a_file_over_quick_and_an_older_version_are_noted() {
+        let quick = serde_json::to_string(&Config::quick(7)).unwrap();
+        let config = apply(&quick, "q.json", &Config::full(7)).unwrap();
+        let n = notes(&quick, "q.json", &config, false);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(
+            n[0].starts_with("note: q.json holds --quick's small counts (part_b.iterations and"),
+            "{n:?}"
+        );
+        let full = serde_json::to_string(&Config::full(7)).unwrap();
+        let config = apply(&full, "f.json", &Config::quick(7)).unwrap();
+        let n = notes(&full, "f.json", &config, true);
+        assert!(n[0].starts_with("note: f.json sets "), "{n:?}");
+        assert!(n[0].contains("the file's keys win"), "{n:?}");
+        // A file that changes nothing --quick sets, in a quick run: nothing to say.
+        let text = "[part_d]\ncollapse_gap = 0.1\n";
+        let config = apply(text, "c.toml", &Config::quick(7)).unwrap();
+        assert!(notes(text, "c.toml", &config, true).is_empty());
+        let old = r#"{"fingerprint": {"version": "0.0.1"}, "seed": 7}"#;
+        let config = apply(old, "o.json", &Config::full(42)).unwrap();
+        let n = notes(old, "o.json", &config, false);
+        assert!(
+            n[0].starts_with("note: o.json was written by version 0.0.1 of this tool"),
+            "{n:?}"
         );
     }
 

@@ -4,6 +4,14 @@
 //! say whether two settings differ, and "no difference" is only ever "no difference detected,
 //! interval …". Intervals are Student-t intervals, `mean ± t(0.975, n − 1) · s / √n`: seeds
 //! are few (5–20), where the normal quantile would make intervals about 10–40 % too narrow.
+//!
+//! A bounded quantity (an accuracy or a share in [0, 1], a difference of two in [−1, 1], a
+//! loss or a ratio of magnitudes from 0 up) gets the t interval intersected with its range
+//! ([`proportion_interval`], [`proportion_difference`], [`non_negative_interval`]): the true
+//! mean lies in that range, so the intersection covers it whenever the t interval does, with
+//! the same confidence and no impossible end (with two seeds, `t(0.975, 1)` = 12.7 makes the
+//! plain interval of an accuracy run far past 100 %). Where the t interval fits, the two are
+//! the same numbers.
 
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +88,67 @@ pub fn mean_interval(values: &[f64]) -> Option<Interval> {
     })
 }
 
-/// The mean of the paired differences `a[i] − b[i]` with its 95 % interval (runs that share
+/// The range a bounded quantity can take: `[low, high]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    /// Smallest possible value.
+    pub low: f64,
+    /// Largest possible value.
+    pub high: f64,
+}
+
+impl Range {
+    /// Accuracies and shares.
+    pub const PROPORTION: Range = Range {
+        low: 0.0,
+        high: 1.0,
+    };
+    /// Differences of two proportions.
+    pub const PROPORTION_DIFFERENCE: Range = Range {
+        low: -1.0,
+        high: 1.0,
+    };
+    /// Losses, magnitudes and their ratios.
+    pub const NON_NEGATIVE: Range = Range {
+        low: 0.0,
+        high: f64::INFINITY,
+    };
+}
+
+impl Interval {
+    /// The interval intersected with `range` (see the module documentation).
+    pub fn within(self, range: Range) -> Interval {
+        Interval {
+            low: self.low.max(range.low),
+            high: self.high.min(range.high),
+            ..self
+        }
+    }
+}
+
+/// [`mean_interval`] of values that lie in `range`, its ends kept in it.
+pub fn mean_interval_in(values: &[f64], range: Range) -> Option<Interval> {
+    mean_interval(values).map(|i| i.within(range))
+}
+
+/// The mean of proportions (accuracies, shares) with its 95 % interval inside [0, 1].
+pub fn proportion_interval(values: &[f64]) -> Option<Interval> {
+    mean_interval_in(values, Range::PROPORTION)
+}
+
+/// The mean of non-negative values (losses, magnitudes, their ratios) with its 95 %
+/// interval from 0 up.
+pub fn non_negative_interval(values: &[f64]) -> Option<Interval> {
+    mean_interval_in(values, Range::NON_NEGATIVE)
+}
+
+/// The mean paired difference of two proportions, `a[i] − b[i]`, with its 95 % interval
+/// inside [−1, 1].
+pub fn proportion_difference(a: &[f64], b: &[f64]) -> Option<Interval> {
+    paired_interval(a, b).map(|i| i.within(Range::PROPORTION_DIFFERENCE))
+}
+
+/// The mean paired differences `a[i] − b[i]` with its 95 % interval (runs that share
 /// an initialisation or a seed are pairs); `None` when the lengths differ or
 /// [`mean_interval`] would be `None`.
 pub fn paired_interval(a: &[f64], b: &[f64]) -> Option<Interval> {
@@ -253,6 +321,27 @@ mod tests {
         let d = welch_interval(&[5.0, 5.1, 4.9, 5.0], &[1.0, 1.1, 0.9]).unwrap();
         assert_eq!(d.direction(), Direction::Higher);
         assert!(welch_interval(&[1.0], &[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn bounded_quantities_keep_their_intervals_in_range() {
+        // Two seeds: t(1) = 12.7 makes the plain interval of 0.55 and 0.70 run past 1.
+        let plain = mean_interval(&[0.55, 0.70]).unwrap();
+        assert!(plain.high > 1.0 && plain.low < 0.0, "{plain:?}");
+        let p = proportion_interval(&[0.55, 0.70]).unwrap();
+        assert_eq!((p.low, p.mean, p.high, p.n), (0.0, plain.mean, 1.0, 2));
+        let d = proportion_difference(&[0.9, 0.2], &[0.1, 0.15]).unwrap();
+        assert!(d.low >= -1.0 && d.high <= 1.0, "{d:?}");
+        let l = non_negative_interval(&[0.01, 0.5]).unwrap();
+        assert_eq!(l.low, 0.0);
+        assert!(l.high > 0.5);
+        // Where the t interval fits, nothing changes.
+        let many = [0.80, 0.81, 0.79, 0.80, 0.82];
+        assert_eq!(proportion_interval(&many), mean_interval(&many));
+        // A zero-width interval stays as it is, and so does its verdict.
+        let same = proportion_difference(&[0.5; 3], &[0.5; 3]).unwrap();
+        assert_eq!((same.low, same.high), (0.0, 0.0));
+        assert_eq!(same.direction(), Direction::NotDetected);
     }
 
     #[test]

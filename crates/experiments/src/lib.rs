@@ -7,6 +7,7 @@
 //! same seed gives bit-identical records.
 #![deny(missing_docs)]
 
+pub mod budget;
 pub mod config_file;
 mod evidence;
 pub mod files;
@@ -21,10 +22,11 @@ pub mod part_d;
 pub mod prepare;
 pub mod protocol;
 pub mod q2;
+pub mod split;
 mod summary;
 pub mod verdicts;
 
-use data::{PreprocessOptions, Split, Table, stratified_split};
+use data::{PreprocessOptions, Split, Table};
 use models::file::ModelFile;
 use models::{BiasNet, Mlp, TrainError};
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,7 @@ pub use part_c::PartC;
 pub use part_d::PartD;
 pub use prepare::{Prepared, Source};
 pub use q2::Q2;
+pub use split::{check_learnable, check_width, input_width, min_rows_per_class, split};
 pub use summary::Summary;
 
 /// Why an experiment could not finish.
@@ -46,12 +49,16 @@ pub enum ExperimentError {
     Data(#[from] data::DataError),
     /// A class of the training file has too few rows for both parts of the split.
     #[error(
-        "training file: class {class} has {rows} row(s), too few to split; a validation \
+        "{file}: class {name} has {rows} row(s), too few to split; a validation \
          fraction of {fraction} needs at least {minimum} rows per class"
     )]
     TooFewRows {
+        /// The training file.
+        file: String,
         /// The class.
         class: usize,
+        /// Its label text (and display name, when it has another).
+        name: String,
         /// Its rows in the training file.
         rows: usize,
         /// The fewest rows that put at least one in each part.
@@ -60,17 +67,36 @@ pub enum ExperimentError {
         fraction: f64,
     },
     /// The training file holds one class only: there is nothing to learn.
-    #[error("training file: every row has class {class}; a classifier needs at least two classes")]
+    #[error("{file}: every row has class {name}; a classifier needs at least two classes")]
     SingleClass {
+        /// The training file.
+        file: String,
         /// The one class present.
         class: usize,
+        /// Its label text (and display name, when it has another).
+        name: String,
+    },
+    /// The schema's features encode to no input column (no numeric feature, and every
+    /// categorical one has a single level): a network would have nothing to read.
+    #[error(
+        "{file}: the schema's features give the network no input column (features: \
+         {features}; a categorical column needs two levels, a numeric one any value); add \
+         a feature to the schema"
+    )]
+    NoInputColumns {
+        /// The training file.
+        file: String,
+        /// The features with their level counts.
+        features: String,
     },
     /// The split left no row for validation (or none for training).
     #[error(
-        "the split with validation fraction {fraction} leaves {validation} validation and \
-         {train} training rows; both need at least one"
+        "{file}: the split with validation fraction {fraction} leaves {validation} validation \
+         and {train} training rows; both need at least one"
     )]
     EmptySplit {
+        /// The training file.
+        file: String,
         /// The validation fraction.
         fraction: f64,
         /// Rows in the validation part.
@@ -254,50 +280,6 @@ pub struct Outputs {
     pub models: Vec<NamedModel>,
 }
 
-/// The stratified split every part shares, after checking that the training file can be
-/// split and trained on: at least two classes, every present class with enough rows to put
-/// one in each part, and neither part empty. These are errors before any work starts.
-pub fn split(train: &Table, config: &Config) -> Result<Split, ExperimentError> {
-    let fraction = config.validation_fraction;
-    let counts = part_a::stats::class_counts(
-        train.labels.iter().map(|&y| usize::from(y)),
-        train.schema.n_classes,
-    );
-    let present: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] > 0).collect();
-    if let [class] = present.as_slice() {
-        return Err(ExperimentError::SingleClass { class: *class });
-    }
-    if let Some(minimum) = min_rows_per_class(fraction)
-        && let Some(&class) = present.iter().find(|&&c| counts[c] < minimum)
-    {
-        return Err(ExperimentError::TooFewRows {
-            class,
-            rows: counts[class],
-            minimum,
-            fraction,
-        });
-    }
-    let split = stratified_split(&train.labels, train.schema.n_classes, fraction, config.seed);
-    if split.train.is_empty() || split.validation.is_empty() {
-        return Err(ExperimentError::EmptySplit {
-            fraction,
-            validation: split.validation.len(),
-            train: split.train.len(),
-        });
-    }
-    Ok(split)
-}
-
-/// The fewest rows a class needs so that the stratified split (`round(fraction × n)` rows to
-/// validation) puts at least one row in each part; `None` if no count does (a fraction of 0
-/// or 1, caught as an empty split).
-pub fn min_rows_per_class(fraction: f64) -> Option<usize> {
-    (2..=10_000).find(|&n| {
-        let k = (fraction * n as f64).round();
-        k >= 1.0 && k < n as f64
-    })
-}
-
 /// Runs Parts A–D and Question 2.
 pub fn run_all(
     train: &Table,
@@ -309,6 +291,7 @@ pub fn run_all(
 ) -> Result<Outputs, ExperimentError> {
     let seed = config.seed;
     let split = split(train, config)?;
+    check_width(train)?;
     progress.step("Part A: exploratory statistics");
     let part_a = part_a::analyse(train, test, &split.train, &split.validation, &config.part_a);
     progress.step("Preprocessing (fitted on the training split)");
@@ -381,6 +364,7 @@ pub fn run_part(
 ) -> Result<(PartRecord, Vec<NamedModel>), ExperimentError> {
     let seed = config.seed;
     let split = split(train, config)?;
+    check_width(train)?;
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     Ok(match part {
@@ -413,6 +397,34 @@ pub fn run_part(
             (PartRecord::D(Box::new(r)), m)
         }
     })
+}
+
+/// Part D alone from the Part A and Part C a run already saved (their records and Part C's
+/// model, all of the same fingerprint): the split and preprocessing `run_all` would use, no
+/// part run twice. The record is the one [`run_part`] gives.
+#[allow(clippy::too_many_arguments)]
+pub fn run_part_d_after(
+    train: &Table,
+    test: &Table,
+    part_a: &PartA,
+    (part_c, model): (&PartC, &Mlp),
+    config: &Config,
+    runtime: &Runtime,
+    progress: &mut dyn Progress,
+) -> Result<(PartRecord, Vec<NamedModel>), ExperimentError> {
+    let split = split(train, config)?;
+    check_width(train)?;
+    progress.step("Preprocessing (fitted on the training split)");
+    let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
+    let (r, m) = run_part_d(
+        &prepared,
+        (train, test),
+        part_a,
+        (part_c, model),
+        (config, runtime),
+        progress,
+    )?;
+    Ok((PartRecord::D(Box::new(r)), m))
 }
 
 /// Part D from what it joins: Part A's shift check and Part C's model and attribution.

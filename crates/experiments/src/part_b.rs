@@ -12,7 +12,7 @@ use models::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::interval::mean_interval;
+use crate::interval::proportion_interval;
 use crate::prepare::{Prepared, majority};
 use crate::verdicts::{self, Moment};
 use crate::{ExperimentError, NamedModel, Progress, Runtime};
@@ -634,7 +634,7 @@ fn summarise(
         learning_rate,
         iterations: config.iterations,
         seeds: seeds.to_vec(),
-        val_acc_interval: mean_interval(&val_acc),
+        val_acc_interval: proportion_interval(&val_acc),
         val_acc,
         loss: last(|r| r.loss),
         diverged: outcomes.iter().filter(|o| o.history.is_err()).count(),

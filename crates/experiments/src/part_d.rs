@@ -5,7 +5,7 @@ use models::{LossOptions, Mlp};
 use serde::{Deserialize, Serialize};
 
 pub use crate::evidence::SeedAccuracies;
-use crate::interval::{mean_interval, paired_interval};
+use crate::interval::{proportion_difference, proportion_interval};
 pub use crate::part_a::RelationMeasure;
 use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig, train_tape_mlp};
@@ -111,6 +111,9 @@ pub struct ColumnShift {
     /// far better than the rest).
     #[serde(default)]
     pub dominant: bool,
+    /// Whether Part A finds the column identifies rows (written only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identifier: bool,
     /// Which measure `relation_train` and `relation_test` are (they differ by column kind
     /// and are not like for like across kinds).
     #[serde(default)]
@@ -156,6 +159,10 @@ pub struct RootCause {
     /// Only a shortcut can be the root cause, and only when there is a collapse.
     #[serde(default)]
     pub shortcuts: Vec<String>,
+    /// Dominant columns that identify rows: identifier leaks, never honest features, in
+    /// evidence order (written only when there is one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier_leaks: Vec<String>,
     /// The finding in words, every number taken from the evidence.
     pub statement: String,
 }
@@ -498,6 +505,7 @@ pub fn diagnose(
                     relation_test: f64::NAN,
                     distribution_shift: f64::NAN,
                     dominant: false,
+                    identifier: false,
                     measure: RelationMeasure::default(),
                 });
             // An undefined relation (NaN) never breaks: both comparisons are false.
@@ -508,6 +516,7 @@ pub fn diagnose(
             };
             let dominance = crate::verdicts::dominance(
                 shift.dominant,
+                shift.identifier,
                 shift.relation_train,
                 shift.relation_test,
                 breaks,
@@ -583,6 +592,7 @@ pub fn diagnose(
         feature: culprit.map(|e| e.shift.column.clone()),
         strong_features: with(Dominance::StrongFeature),
         shortcuts: with(Dominance::Shortcut),
+        identifier_leaks: with(Dominance::IdentifierLeak),
         evidence,
         statement,
     }
@@ -883,9 +893,9 @@ fn over_seeds(
                 seeds: seeds.clone(),
                 train_acc: a.iter().map(|x| x.0).collect(),
                 val_acc: a.iter().map(|x| x.1).collect(),
-                test_acc_interval: mean_interval(&test_acc),
+                test_acc_interval: proportion_interval(&test_acc),
                 test_difference: (i > 0)
-                    .then(|| paired_interval(&test_acc, &original))
+                    .then(|| proportion_difference(&test_acc, &original))
                     .flatten(),
                 test_acc,
             }

@@ -46,6 +46,7 @@ pub fn run_protocol(
 ) -> Result<Protocol, ExperimentError> {
     let seed = config.seed;
     let split = crate::split(train, config)?;
+    crate::check_width(train)?;
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;

@@ -7,7 +7,7 @@ use faer::Mat;
 use models::{Activation, BiasMode, BiasNet, TrainError};
 use serde::{Deserialize, Serialize};
 
-use crate::interval::mean_interval;
+use crate::interval::non_negative_interval;
 use crate::prepare::Prepared;
 use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
@@ -85,7 +85,13 @@ impl Q2Config {
                 0.0,
                 1.0,
             )
-            .at_least("seeds", self.seeds, 1)
+            .rule(
+                self.seeds >= 2,
+                "seeds",
+                self.seeds.to_string(),
+                "must be ≥ 2 (Question 2 compares the two networks seed by seed, and its \
+                 figures and verdicts are intervals over the seeds)",
+            )
             .positive("fd_step", self.fd_step)
             .within("max_rise_share", self.max_rise_share, 0.0, 1.0)
             .rule(
@@ -558,7 +564,7 @@ pub fn cell(
         converged_seeds: records.iter().filter(|r| r.converged).count(),
         stable_seeds: records.iter().filter(|r| r.stable).count(),
         stable: !records.is_empty() && records.iter().all(|r| r.stable),
-        attainable_loss: mean_interval(&attainable),
+        attainable_loss: non_negative_interval(&attainable),
         rise_share_mean: mean(&|r| r.rise_share),
         final_loss_mean: mean(&|r| r.final_loss),
         val_acc_mean: mean(&|r| r.val_acc),

@@ -241,6 +241,11 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.ks.unwrap_or(f64::NAN),
         dominant: a.dominant_features.contains(column),
+        identifier: a
+            .dominance
+            .rules
+            .iter()
+            .any(|r| &r.column == column && r.identifier),
         measure: s.measure,
     });
     let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
@@ -249,6 +254,11 @@ pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
         relation_test: strength(s.label_corr_test),
         distribution_shift: s.tvd,
         dominant: a.dominant_features.contains(column),
+        identifier: a
+            .dominance
+            .rules
+            .iter()
+            .any(|r| &r.column == column && r.identifier),
         measure: s.measure,
     });
     numeric.chain(categorical).collect()

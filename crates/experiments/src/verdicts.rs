@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::SeedAccuracies;
-use crate::interval::{Direction, Interval, paired_interval};
+use crate::interval::{Direction, Interval, proportion_difference};
 
 mod part_a;
 mod part_b;
@@ -43,14 +43,26 @@ pub enum Dominance {
     /// Dominant, but its relation is undefined in train or test (a constant or empty
     /// column on one side): neither can be said.
     Undetermined,
+    /// Dominant, and a row identifier (one distinct value per row): the label leaks through
+    /// how rows were numbered or named, whatever test shows; never an honest feature.
+    IdentifierLeak,
 }
 
-/// The kind of a column Part A flags as dominant (`None` if it is not flagged): a shortcut
-/// when its relation breaks (Part D's `break_ratio` rule), a strong feature when both
-/// relations are defined and it does not break.
-pub fn dominance(dominant: bool, train: f64, test: f64, breaks: bool) -> Option<Dominance> {
+/// The kind of a column Part A flags as dominant (`None` if it is not flagged): an
+/// identifier leak when it identifies rows, else a shortcut when its relation breaks
+/// (Part D's `break_ratio` rule), a strong feature when both relations are defined and it
+/// does not break.
+pub fn dominance(
+    dominant: bool,
+    identifier: bool,
+    train: f64,
+    test: f64,
+    breaks: bool,
+) -> Option<Dominance> {
     dominant.then(|| {
-        if breaks {
+        if identifier {
+            Dominance::IdentifierLeak
+        } else if breaks {
             Dominance::Shortcut
         } else if train.is_nan() || test.is_nan() {
             Dominance::Undetermined
@@ -184,7 +196,7 @@ pub fn best_mitigation_over_seeds(models: &[SeedAccuracies]) -> Option<Mitigatio
     let runner_up = ranked.get(1).map(|r| r.0);
     let over_runner_up = runner_up.and_then(|r| {
         (models[r].seeds == models[best].seeds)
-            .then(|| paired_interval(&models[best].test_acc, &models[r].test_acc))
+            .then(|| proportion_difference(&models[best].test_acc, &models[r].test_acc))
             .flatten()
     });
     Some(MitigationVerdict {

@@ -2,6 +2,7 @@
 //! the library and its dependencies once instead of once per file.
 
 mod any_table;
+mod identifier;
 mod part_a;
 mod run_all;
 mod split;

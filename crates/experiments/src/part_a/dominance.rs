@@ -66,7 +66,7 @@ pub(super) fn dominance(
         .count() as f64
         / validation_rows.len() as f64;
 
-    let mut groupings: Vec<(String, Kind, Grouping)> = Vec::new();
+    let mut groupings: Vec<(String, Kind, Grouping, bool)> = Vec::new();
     for (c, name) in schema.categorical.iter().enumerate() {
         // Test levels are mapped by name onto train's; a level train never saw is grouped
         // with missing values (the rule has nothing to say about it).
@@ -92,7 +92,10 @@ pub(super) fn dominance(
             train: train_groups,
             test: test_groups,
         };
-        groupings.push((name.clone(), Kind::Categorical, g));
+        let codes = &train.categorical[c].codes;
+        let present = codes.iter().flatten().count();
+        let identifier = identifies_rows(present, levels.len());
+        groupings.push((name.clone(), Kind::Categorical, g, identifier));
     }
     for (c, name) in schema.numeric.iter().enumerate() {
         let edges = bin_edges(&train.numeric[c], train_rows, config.bins.max(1));
@@ -104,12 +107,13 @@ pub(super) fn dominance(
                 .collect(),
             test: test.numeric[c].iter().map(|&x| bin_of(x, &edges)).collect(),
         };
-        groupings.push((name.clone(), Kind::Numeric, g));
+        let identifier = integer_identifier(&train.numeric[c]);
+        groupings.push((name.clone(), Kind::Numeric, g, identifier));
     }
 
     let rules: Vec<OneColumnRule> = groupings
         .into_iter()
-        .map(|(column, kind, g)| {
+        .map(|(column, kind, g, identifier)| {
             let mut fit = vec![vec![0usize; k]; g.groups];
             for &r in train_rows {
                 fit[g.train[r]][train.labels[r] as usize] += 1;
@@ -152,6 +156,7 @@ pub(super) fn dominance(
                 uncertainty_coefficient: stats::uncertainty_coefficient(&validation),
                 test_accuracy,
                 dominant: error_reduction >= config.dominance_error_reduction,
+                identifier,
             }
         })
         .collect();
@@ -191,6 +196,28 @@ pub fn verdict_range(rules: &[OneColumnRule]) -> (Option<f64>, Option<f64>) {
     )
 }
 
+/// Fewest present values for a column of distinct values to count as an identifier: in a
+/// handful of rows, distinct values are no sign of anything.
+const MIN_IDENTIFIER_ROWS: usize = 20;
+
+/// Whether `present` values with `distinct` distinct ones identify rows: each value once.
+fn identifies_rows(present: usize, distinct: usize) -> bool {
+    present >= MIN_IDENTIFIER_ROWS && distinct == present
+}
+
+/// Whether a numeric column holds a distinct whole number per row (a row counter or an
+/// identifier code): measured values repeat or have fractions, identifiers do neither.
+fn integer_identifier(values: &[f64]) -> bool {
+    let mut present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if present.iter().any(|x| x.fract() != 0.0) {
+        return false;
+    }
+    present.sort_unstable_by(f64::total_cmp);
+    let n = present.len();
+    present.dedup();
+    identifies_rows(n, present.len())
+}
+
 /// Index of the largest count (the lowest index on ties, so results are deterministic).
 fn argmax(counts: &[usize]) -> usize {
     let mut best = 0;
@@ -216,7 +243,25 @@ mod tests {
             uncertainty_coefficient: None,
             test_accuracy: None,
             dominant: error_reduction >= threshold,
+            identifier: false,
         }
+    }
+
+    #[test]
+    fn identifiers_are_distinct_whole_numbers_or_levels_per_row() {
+        let counter: Vec<f64> = (0..50).map(f64::from).collect();
+        assert!(integer_identifier(&counter));
+        let mut codes: Vec<f64> = (0..50).map(|i| f64::from(i * 7919 % 10007)).collect();
+        codes[3] = f64::NAN;
+        assert!(integer_identifier(&codes));
+        // Measurements repeat or have fractions.
+        let repeats: Vec<f64> = (0..50).map(|i| f64::from(i % 10)).collect();
+        assert!(!integer_identifier(&repeats));
+        let fractions: Vec<f64> = (0..50).map(|i| f64::from(i) + 0.5).collect();
+        assert!(!integer_identifier(&fractions));
+        // Too few rows to tell.
+        assert!(!integer_identifier(&counter[..10]));
+        assert!(identifies_rows(30, 30) && !identifies_rows(30, 29));
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub struct OneColumnRule {
     pub test_accuracy: Option<f64>,
     /// Whether `error_reduction` reaches the threshold.
     pub dominant: bool,
+    /// Whether the column identifies rows (one distinct value per row of the training file):
+    /// an identifier that predicts the label is an identifier leak, never an honest feature
+    /// (written only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identifier: bool,
 }
 
 /// The dominance check: which single column predicts the label suspiciously well.

@@ -11,7 +11,7 @@ use models::{Activation, Mlp};
 use tape::Tape;
 
 use crate::evidence::{InitScheme, SignalEvidence};
-use crate::interval::{Interval, mean_interval};
+use crate::interval::{Interval, non_negative_interval};
 
 /// One network's per-layer signals on one batch.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +70,7 @@ pub fn over_seeds(
 ) -> SignalEvidence {
     let layers = signals.first().map_or(0, |s| s.delta.len());
     let per_seed = |f: &dyn Fn(&LayerSignals) -> f64| -> Option<Interval> {
-        mean_interval(&signals.iter().map(f).collect::<Vec<_>>())
+        non_negative_interval(&signals.iter().map(f).collect::<Vec<_>>())
     };
     SignalEvidence {
         activation,

@@ -30,6 +30,7 @@ fn part_c(columns: &[(&str, f64, f64)]) -> PartC {
 fn shift(column: &str, train: f64, test: f64) -> ColumnShift {
     ColumnShift {
         dominant: false,
+        identifier: false,
         column: column.to_string(),
         relation_train: train,
         relation_test: test,

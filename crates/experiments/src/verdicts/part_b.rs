@@ -11,7 +11,10 @@ use models::Activation;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::{GradientSeeds, InitScheme, SeedRuns};
-use crate::interval::{Direction, Interval, mean_interval, paired_interval};
+use crate::interval::{
+    Direction, Interval, non_negative_interval, paired_interval, proportion_difference,
+    proportion_interval,
+};
 
 /// Is sigmoid stuck, or only slow? Read from the sigmoid runs over seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -124,7 +127,7 @@ pub fn activation_gap(bands: &[crate::part_b::SeedBand]) -> Option<Interval> {
     if relu.seeds != sigmoid.seeds {
         return None;
     }
-    paired_interval(&relu.final_val_acc, &sigmoid.final_val_acc)
+    proportion_difference(&relu.final_val_acc, &sigmoid.final_val_acc)
 }
 
 /// Step or initialisation, from paired differences of final validation accuracy over the
@@ -149,7 +152,7 @@ pub fn remedy(runs: &[SeedRuns], study_learning_rate: f64) -> Option<RemedyVerdi
         .0;
     let paired = |a: usize| {
         (runs[a].seeds == runs[study].seeds)
-            .then(|| paired_interval(&runs[a].val_acc, &runs[study].val_acc))
+            .then(|| proportion_difference(&runs[a].val_acc, &runs[study].val_acc))
             .flatten()
     };
     let (step_difference, init_difference) = (paired(larger_step)?, paired(scaled_init)?);
@@ -296,8 +299,8 @@ pub fn attenuation(
     Some(AttenuationVerdict {
         relu,
         sigmoid,
-        relu_ratio: mean_interval(&r.weight_first_to_last)?,
-        sigmoid_ratio: mean_interval(&s.weight_first_to_last)?,
+        relu_ratio: non_negative_interval(&r.weight_first_to_last)?,
+        sigmoid_ratio: non_negative_interval(&s.weight_first_to_last)?,
         relative,
         factor,
         finding,
@@ -346,7 +349,7 @@ pub fn saturation(
         .iter()
         .map(|layers| layers.iter().copied().reduce(f64::max).unwrap_or(f64::NAN))
         .collect();
-    let share = mean_interval(&most)?;
+    let share = proportion_interval(&most)?;
     let n_layers = s.saturation_last.first().map_or(0, Vec::len);
     let layers = (0..n_layers)
         .map(|l| {
@@ -355,7 +358,7 @@ pub fn saturation(
                 .iter()
                 .map(|x| x.get(l).copied())
                 .collect();
-            mean_interval(&v?)
+            proportion_interval(&v?)
         })
         .collect();
     let finding = if share.high < threshold {

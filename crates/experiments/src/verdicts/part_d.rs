@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::SeedAccuracies;
-use crate::interval::{Direction, Interval, mean_interval};
+use crate::interval::{Direction, Interval, Range, mean_interval_in};
 
 /// What the train − validation gap over seeds says about overfitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -43,7 +43,7 @@ fn gap_over_seeds(a: &[f64], b: &[f64], threshold: f64) -> Option<(Interval, Gap
         return None;
     }
     let gaps: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    let gap = mean_interval(&gaps)?;
+    let gap = mean_interval_in(&gaps, Range::PROPORTION_DIFFERENCE)?;
     let finding = if gap.high < threshold {
         GapOverSeeds::Absent
     } else if gap.low >= threshold {
@@ -132,7 +132,7 @@ pub fn class_weighting(models: &[SeedAccuracies], model: usize) -> Option<ClassW
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interval::paired_interval;
+    use crate::interval::{mean_interval, paired_interval};
 
     fn seeds(
         name: &str,

@@ -316,7 +316,10 @@ fn signed_name(m: experiments::part_a::RelationMeasure) -> &'static str {
 /// test: strong and honest, or a shortcut (empty when Part D did not classify it).
 fn dominance_kind(d: &experiments::PartD, column: &str) -> &'static str {
     let has = |list: &[String]| list.iter().any(|c| c == column);
-    if has(&d.root_cause.shortcuts) {
+    if has(&d.root_cause.identifier_leaks) {
+        " It holds a distinct value in every row: a row identifier, which can only predict the label through \
+         how the rows were numbered or named. An identifier leak, never an honest feature, whatever test shows."
+    } else if has(&d.root_cause.shortcuts) {
         " Its relation to the label breaks on test (Part D): a shortcut, not a feature to trust."
     } else if has(&d.root_cause.strong_features) {
         " Its relation to the label holds on test (Part D): a strong, honest feature — a finding, \

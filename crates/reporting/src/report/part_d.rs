@@ -361,6 +361,14 @@ fn dominant_columns(w: &mut Writer, d: &PartD) {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if !rc.identifier_leaks.is_empty() {
+        let cols = names(w, &rc.identifier_leaks);
+        w.para(format!(
+            "{cols}: a row identifier (a distinct value in every row) that predicts the label on its own \
+             (Part A's dominance check). An identifier can only carry the label through how the rows were \
+             numbered or named: an identifier leak, never an honest feature, whether or not it holds on test."
+        ));
+    }
     if !rc.strong_features.is_empty() {
         let cols = names(w, &rc.strong_features);
         w.para(if rc.strong_features.len() == 1 {
