@@ -9,7 +9,7 @@ use models::Record;
 use serde::Serialize;
 
 use crate::input;
-use crate::output::{Staging, write_atomic, write_json, write_model, write_record};
+use crate::output::{Replace, Staging, write_atomic, write_json, write_model, write_record};
 use crate::progress::Stderr;
 
 /// Options of `all`.
@@ -41,10 +41,13 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut progress = Stderr::new(run.quiet);
     let config = run.config()?;
     let inputs = input::load_seeded(&run.data, config.seed, &mut |n| progress.note(n))?;
+    crate::memory::preflight(&inputs.train, &inputs.test, &config, &mut |n| {
+        progress.note(n)
+    })?;
     if args.protocol_only {
         return protocol(&inputs, &config, &mut progress);
     }
-    let staging = Staging::begin(&run.out)?;
+    let staging = Staging::begin(&run.out, Replace::Run)?;
     let outputs = experiments::run_all(
         &inputs.train,
         &inputs.test,
@@ -59,7 +62,7 @@ pub fn run(args: Args) -> Result<(), String> {
         progress.step("Writing results");
         write_outputs(dir, &config, &fingerprint, &outputs)?;
         progress.step("Drawing figures and the report");
-        crate::report::redraw(dir).map(drop)
+        crate::report::redraw(dir, dir).map(drop)
     })?;
     staging.commit()?;
     progress.finish();

@@ -115,7 +115,7 @@ fn time_workload(
     repeats: usize,
     mut once: impl FnMut() -> Result<(f64, String), String>,
 ) -> Result<Row, String> {
-    if only.is_some_and(|o| !name.contains(o)) {
+    if only.is_some_and(|o| !selects(o, name)) {
         return Ok(Row {
             name,
             median_s: f64::NAN,
@@ -143,7 +143,21 @@ fn time_workload(
     })
 }
 
-/// `exe all --quiet` on the data `data` names (seed included), plus `extra` arguments.
+/// The workloads' names, for `--only`.
+const WORKLOADS: [&str; 4] = [
+    "part_b_a (ReLU, 200 it.)",
+    "part_b_a (sigmoid, 200 it.)",
+    "part_c_b (tape, 20 epochs)",
+    "protocol (xtask all --protocol-only)",
+];
+
+/// Whether `--only PATTERN` selects the workload `name` (case aside).
+fn selects(pattern: &str, name: &str) -> bool {
+    name.to_lowercase().contains(&pattern.to_lowercase())
+}
+
+/// `exe all --quiet` on the data `data` names (seed, schema, label and settings file
+/// included), plus `extra` arguments.
 fn all_command(exe: &Path, data: &DataArgs, extra: &[&str]) -> Command {
     let mut cmd = Command::new(exe);
     cmd.args(["all", "--quiet"]).args(extra);
@@ -153,6 +167,21 @@ fn all_command(exe: &Path, data: &DataArgs, extra: &[&str]) -> Command {
     }
     if let (Some(tr), Some(te)) = (&data.train, &data.test) {
         cmd.arg("--train").arg(tr).arg("--test").arg(te);
+    }
+    for (flag, value) in [
+        (
+            "--schema",
+            data.schema.as_ref().map(|p| p.as_os_str().to_owned()),
+        ),
+        ("--label", data.label.as_ref().map(std::ffi::OsString::from)),
+        (
+            "--config",
+            data.config.as_ref().map(|p| p.as_os_str().to_owned()),
+        ),
+    ] {
+        if let Some(v) = value {
+            cmd.arg(flag).arg(v);
+        }
     }
     cmd
 }
@@ -222,8 +251,16 @@ pub fn run(args: Args) -> Result<(), String> {
             crate::memory::check("bench --scale", n, SCALE_BYTES_PER_ROW, SCALE_FIXED)?;
         }
     }
-    let inputs = input::load(&args.data, &mut |n| eprintln!("{n}"))?;
-    let config = Config::full(args.data.seed());
+    if let Some(o) = &args.only
+        && !WORKLOADS.iter().any(|w| selects(o, w))
+    {
+        return Err(format!(
+            "bench: --only {o:?} matches no workload (the workloads: {})",
+            WORKLOADS.join("; ")
+        ));
+    }
+    let config = args.data.settings(Config::full, false)?;
+    let inputs = input::load_seeded(&args.data, config.seed, &mut |n| eprintln!("{n}"))?;
     let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
     let prepared = Prepared::new(
         &inputs.train,
@@ -232,7 +269,7 @@ pub fn run(args: Args) -> Result<(), String> {
         &data::PreprocessOptions::default(),
     )
     .map_err(|e| e.to_string())?;
-    let seed = args.data.seed();
+    let seed = config.seed;
     let repeats = args.repeats.max(1);
     println!("Data: {}", inputs.origin);
     println!(
@@ -247,7 +284,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let cfg_b = part_b_config(200, threads);
     rows.push(time_workload(
         args.only.as_deref(),
-        "part_b_a (ReLU, 200 it.)",
+        WORKLOADS[0],
         Some(5.0),
         repeats,
         || {
@@ -257,7 +294,7 @@ pub fn run(args: Args) -> Result<(), String> {
     )?);
     rows.push(time_workload(
         args.only.as_deref(),
-        "part_b_a (sigmoid, 200 it.)",
+        WORKLOADS[1],
         None,
         repeats,
         || {
@@ -270,7 +307,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let cfg_c = part_c_config(threads);
     rows.push(time_workload(
         args.only.as_deref(),
-        "part_c_b (tape, 20 epochs)",
+        WORKLOADS[2],
         Some(8.0),
         repeats,
         || {
@@ -282,7 +319,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut peaks = Vec::new();
     rows.push(time_workload(
         args.only.as_deref(),
-        "protocol (xtask all --protocol-only)",
+        WORKLOADS[3],
         None,
         repeats,
         || {
@@ -344,7 +381,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 experiments::protocol::run_protocol(
                     &inputs.train,
                     &inputs.test,
-                    &Config::full(seed),
+                    &config,
                     &experiments::Runtime::with_threads(threads),
                     &mut experiments::Silent,
                 )

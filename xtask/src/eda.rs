@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use experiments::part_a::{Kind, PartA};
 
 use crate::input::{self, DataArgs};
-use crate::output::{Staging, write_record};
+use crate::output::{Replace, Staging, write_record};
 
 /// Options of `eda`.
 #[derive(Debug, clap::Args)]
@@ -20,10 +20,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let config = args.data.settings(experiments::Config::full)?;
+    let config = args.data.settings(experiments::Config::full, false)?;
     let inputs = input::load_seeded(&args.data, config.seed, &mut |n| eprintln!("{n}"))?;
-    let staging = Staging::begin(&args.out)?;
     let split = experiments::split(&inputs.train, &config).map_err(|e| e.to_string())?;
+    let budget = experiments::budget::Input {
+        train_rows: inputs.train.n_rows(),
+        test_rows: inputs.test.n_rows(),
+        width: experiments::input_width(&inputs.train),
+        classes: inputs.train.schema.n_classes,
+    };
+    experiments::budget::check_against_input(&config, &budget)?;
+    let staging = Staging::begin(&args.out, Replace::Part)?;
+    let fingerprint = inputs.fingerprint(&config);
+    staging.refuse_other_runs(&fingerprint)?;
     let part_a = experiments::part_a::analyse(
         &inputs.train,
         &inputs.test,
@@ -32,7 +41,6 @@ pub fn run(args: Args) -> Result<(), String> {
         &config.part_a,
     );
     let path = args.out.join(experiments::files::PART_A);
-    let fingerprint = inputs.fingerprint(&config);
     staging
         .write(|dir| write_record(&dir.join(experiments::files::PART_A), &fingerprint, &part_a))?;
     staging.commit()?;
@@ -69,8 +77,12 @@ pub fn summary_text(a: &PartA) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "rows: train {} (training split {}, validation split {}), test {}",
-        a.rows.train, a.rows.training_split, a.rows.validation_split, a.rows.test
+        "{}: train {} (training split {}, validation split {}), test {}",
+        a.schema.rows_noun(),
+        a.rows.train,
+        a.rows.training_split,
+        a.rows.validation_split,
+        a.rows.test
     );
     let features: Vec<String> = a
         .features
@@ -145,7 +157,12 @@ pub fn summary_text(a: &PartA) -> String {
             r.error_reduction,
             num(r.uncertainty_coefficient),
             num(r.test_accuracy),
-            if r.dominant { "  DOMINANT" } else { "" }
+            match (r.dominant, r.identifier) {
+                (true, true) => "  DOMINANT IDENTIFIER: an identifier leak",
+                (true, false) => "  DOMINANT",
+                (false, true) => "  identifier (one value per row)",
+                (false, false) => "",
+            }
         );
     }
     let _ = writeln!(

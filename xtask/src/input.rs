@@ -71,12 +71,16 @@ impl DataArgs {
     pub fn settings(
         &self,
         base: impl Fn(u64) -> experiments::Config,
+        quick: bool,
     ) -> Result<experiments::Config, String> {
         let mut config = base(self.seed());
         if let Some(path) = &self.config {
             let file = path.display().to_string();
             let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
             config = config.with_file(&text, &file)?;
+            for note in experiments::config_file::notes(&text, &file, &config, quick) {
+                eprintln!("{note}");
+            }
         }
         if let Some(seed) = self.seed {
             config.seed = seed;
@@ -99,13 +103,21 @@ fn schema(
     let Some(label) = &args.label else {
         return Ok(Schema::listings());
     };
-    let schema = data::infer::infer_schema(&[train, test], label).map_err(|e| e.to_string())?;
+    let (schema, warnings) = data::infer::infer_schema_with_warnings(&[train, test], label)
+        .map_err(|e| e.to_string())?;
     note(&format!(
         "note: no --schema given; inferred one from the files: label {label:?} with {} classes, {} categorical and {} numeric features (`cargo xtask schema` prints it for review)",
         schema.n_classes,
         schema.categorical.len(),
         schema.numeric.len()
     ));
+    for w in &warnings {
+        note(&format!(
+            "warning: {} and {}: {w}",
+            train.display(),
+            test.display()
+        ));
+    }
     Ok(schema)
 }
 
@@ -165,12 +177,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Loads the tables the options name; `note` receives loader warnings and the synthetic
-/// notice.
-pub fn load(args: &DataArgs, note: &mut dyn FnMut(&str)) -> Result<Inputs, String> {
-    load_seeded(args, args.seed(), note)
-}
-
-/// Like [`load`]; synthetic data are drawn with `seed` (the run's seed, which a --config
+/// notice. Synthetic data are drawn with `seed` (the run's seed, which a --config
 /// file may set).
 pub fn load_seeded(
     args: &DataArgs,
@@ -195,6 +202,18 @@ pub fn load_seeded(
             };
             let train = read(&train_path)?;
             let test = read(&test_path)?;
+            let mut counts = vec![0usize; train.schema.n_classes];
+            for &y in &train.labels {
+                counts[usize::from(y)] += 1;
+            }
+            for (k, _) in counts.iter().enumerate().filter(|(_, n)| **n == 0) {
+                note(&format!(
+                    "warning: {}: class {:?} of the schema has no rows; no model can learn or \
+                     predict it",
+                    train_path.display(),
+                    train.schema.class_value(k)
+                ));
+            }
             let identity = DataIdentity::Files {
                 train_sha256: file_sha256(&train_path)?,
                 test_sha256: file_sha256(&test_path)?,

@@ -48,11 +48,60 @@ pub fn check(what: &str, rows: usize, bytes_per_row: u64, fixed: u64) -> Result<
     Ok(())
 }
 
+/// What is checked of a run before any work, from its input and settings: that the training
+/// table can be learned from, that no count exceeds what the data can use, that its memory
+/// fits the machine (the largest allocation named with the settings that size it), and —
+/// said through `note`, not refused — when it asks for far more work than the default
+/// study on the same data.
+pub fn preflight(
+    train: &data::Table,
+    test: &data::Table,
+    config: &experiments::Config,
+    note: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    use experiments::budget;
+    experiments::check_learnable(train, config).map_err(|e| e.to_string())?;
+    experiments::check_width(train).map_err(|e| e.to_string())?;
+    let input = budget::Input {
+        train_rows: train.n_rows(),
+        test_rows: test.n_rows(),
+        width: experiments::input_width(train),
+        classes: train.schema.n_classes,
+    };
+    budget::check_against_input(config, &input)?;
+    let needed = budget::memory(config, &input);
+    let (available, source) = available();
+    if needed > available {
+        let top = budget::allocations(config, &input).swap_remove(0);
+        return Err(format!(
+            "these settings need about {} of memory, {} of it for {}; {} is available ({source})",
+            human(needed),
+            human(top.bytes),
+            top.what,
+            human(available)
+        ));
+    }
+    let ratio = budget::work(config, &input)
+        / budget::work(&experiments::Config::full(config.seed), &input);
+    if ratio > LONG_RUN {
+        note(&format!(
+            "note: these settings ask for about {ratio:.0} times the arithmetic of the default \
+             study on this data; expect the run to take about that much longer"
+        ));
+    }
+    Ok(())
+}
+
+/// How many times the default study's arithmetic a run may ask for before it is told.
+const LONG_RUN: f64 = 10.0;
+
 /// Bytes as `1.5 GiB`, `300.0 MiB`.
 fn human(bytes: u64) -> String {
     let b = bytes as f64;
     let gib = b / f64::from(1u32 << 30);
-    if gib >= 1.0 {
+    if gib >= 1024.0 {
+        format!("{:.1} TiB", gib / 1024.0)
+    } else if gib >= 1.0 {
         format!("{gib:.1} GiB")
     } else {
         format!("{:.1} MiB", b / f64::from(1u32 << 20))
@@ -79,7 +128,7 @@ mod tests {
             "{e}"
         );
         assert!(
-            e.contains("GiB of memory;") && e.contains(" is available ("),
+            e.contains("iB of memory;") && e.contains(" is available ("),
             "{e}"
         );
         check("synth", 10, 100, 0).unwrap();

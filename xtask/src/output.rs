@@ -2,11 +2,14 @@
 //! file that looks complete.
 //!
 //! Single files (`synth`, `predict`) are written to a hidden temporary file beside the
-//! target and renamed. A results folder (`all`, `eda`, `part-*`, `q2`, `report`) is written
-//! through a [`Staging`] folder: a hidden sibling that starts as a copy of the current
-//! results (hard links, so it costs no space) and replaces the results folder only when the
-//! task has finished. A killed run leaves only the hidden staging folder, which the next run
-//! removes.
+//! target and renamed (`tempfile`'s persist). A results folder (`all`, `eda`, `part-*`,
+//! `q2`, `report`) is written through a [`Staging`] folder: the folder is locked for the
+//! run (a second run into it fails at once), the run writes into a hidden staging folder of
+//! its own inside it, and only when the task has finished are its files moved into place.
+//! The folder itself (its mode, owner, and every file the tool did not write) is kept; a
+//! whole run (`all`) removes the files its predecessor wrote and it did not (by the
+//! manifest [`MANIFEST`]). A killed run leaves only its hidden staging folder, which the
+//! next run removes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,132 +35,242 @@ pub fn write_model(path: &Path, file: &models::file::ModelFile) -> Result<(), St
     write_json(path, file)
 }
 
-/// A results folder being rewritten; see the module documentation.
+/// Whether a run's files replace the previous run's set, or join it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replace {
+    /// `all`: the files of the previous run (its manifest) that this run does not write are
+    /// removed, so the folder holds one run's files.
+    Run,
+    /// A single part (`eda`, `part-*`, `q2`) or `report`: its files join those of the same
+    /// run already there.
+    Part,
+}
+
+/// A results folder being written; see the module documentation.
 #[derive(Debug)]
 pub struct Staging {
     /// The results folder as the user named it (for messages).
     target: PathBuf,
-    /// Its absolute form.
-    absolute: PathBuf,
-    /// The hidden folder written into.
-    stage: PathBuf,
-    /// Where the previous results sit for the moment of the swap.
-    old: PathBuf,
+    /// The folder opened and locked for as long as this run writes it.
+    _lock: fs::File,
+    /// The hidden folder written into, inside the results folder.
+    stage: tempfile::TempDir,
+    replace: Replace,
+    /// This run made the results folder (a failed run removes it again, when empty).
+    created: bool,
     committed: bool,
 }
 
+/// The manifest of the files the last runs wrote into a results folder (one relative path
+/// a line), so a later `all` removes its predecessor's files and nothing else.
+pub const MANIFEST: &str = ".xtask-files";
+
+/// Prefix of the staging folders (one per run, a random suffix after it).
+const STAGE_PREFIX: &str = ".staging-";
+
 impl Staging {
-    /// Prepares to rewrite the results folder `target`: refuses a `target` that is a file,
-    /// finishes or cleans up after a killed run, and seeds the staging folder with the
-    /// current results.
-    pub fn begin(target: &Path) -> Result<Staging, String> {
+    /// Prepares to write into the results folder `target`: refuses a `target` that is a
+    /// file, creates it if absent, takes its lock (failing at once when another run holds
+    /// it), removes what killed runs left, and makes this run's staging folder.
+    pub fn begin(target: &Path, replace: Replace) -> Result<Staging, String> {
         let shown = target.display();
         let fail = |e: std::io::Error| format!("{shown}: {e}");
         if target.exists() && !target.is_dir() {
             return Err(format!("{shown}: is not a directory"));
         }
-        let absolute = if target.exists() {
-            fs::canonicalize(target).map_err(fail)?
-        } else {
-            let name = target
-                .file_name()
-                .ok_or_else(|| format!("{shown}: cannot be a results folder"))?;
-            let parent = match target.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            fs::create_dir_all(&parent).map_err(fail)?;
-            fs::canonicalize(&parent).map_err(fail)?.join(name)
-        };
-        let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        if target.file_name().is_none() && !target.is_dir() {
             return Err(format!("{shown}: cannot be a results folder"));
-        };
-        let hidden = |suffix: &str| {
-            let mut n = std::ffi::OsString::from(".");
-            n.push(name);
-            n.push(suffix);
-            parent.join(n)
-        };
-        let (stage, old) = (hidden(".staging"), hidden(".old"));
-        // A run killed between the two renames of `commit` left the results in `old`.
-        if !absolute.exists() && old.is_dir() {
-            fs::rename(&old, &absolute).map_err(fail)?;
         }
-        for leftover in [&stage, &old] {
-            if leftover.exists() {
-                fs::remove_dir_all(leftover).map_err(fail)?;
+        let created = !target.exists();
+        fs::create_dir_all(target).map_err(fail)?;
+        let lock = fs::File::open(target).map_err(fail)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(format!(
+                    "{shown}: is in use by another run (its lock is held); wait for that run to \
+                     finish or choose another --out"
+                ));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(fail(e)),
+        }
+        // With the lock held no other run is writing here: leftovers are a killed run's.
+        for entry in fs::read_dir(target).map_err(fail)? {
+            let entry = entry.map_err(fail)?;
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(STAGE_PREFIX)
+            {
+                fs::remove_dir_all(entry.path()).map_err(fail)?;
             }
         }
-        fs::create_dir(&stage).map_err(fail)?;
-        let staging = Staging {
+        let stage = tempfile::Builder::new()
+            .prefix(STAGE_PREFIX)
+            .tempdir_in(target)
+            .map_err(fail)?;
+        Ok(Staging {
             target: target.to_path_buf(),
-            absolute,
+            _lock: lock,
             stage,
-            old,
+            replace,
+            created,
             committed: false,
+        })
+    }
+
+    /// Refuses, for a single part, a folder holding records of another run: its
+    /// `summary.json` and other records would sit beside this part's without a word.
+    pub fn refuse_other_runs(
+        &self,
+        fingerprint: &experiments::fingerprint::Fingerprint,
+    ) -> Result<(), String> {
+        let Ok(entries) = fs::read_dir(&self.target) else {
+            return Ok(());
         };
-        if staging.absolute.is_dir() {
-            link_tree(&staging.absolute, &staging.stage).map_err(fail)?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        for path in names {
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            let Some(theirs) = value.get(experiments::fingerprint::KEY) else {
+                continue;
+            };
+            let same =
+                serde_json::from_value::<experiments::fingerprint::Fingerprint>(theirs.clone())
+                    .is_ok_and(|f| &f == fingerprint);
+            if !same {
+                return Err(format!(
+                    "{}: holds the records of another run ({} has other data, seed or \
+                     settings); a single part writes only beside records of its own run: \
+                     choose another --out, or run `all` there",
+                    self.target.display(),
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ));
+            }
         }
-        Ok(staging)
+        Ok(())
+    }
+
+    /// The hidden folder this run writes into.
+    #[cfg(test)]
+    pub fn dir(&self) -> &Path {
+        self.stage.path()
     }
 
     /// Runs `write` on the staging folder; its messages name the results folder rather than
     /// the hidden one.
     pub fn write(&self, write: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
-        write(&self.stage).map_err(|e| {
+        write(self.stage.path()).map_err(|e| {
             e.replace(
-                &self.stage.display().to_string(),
+                &self.stage.path().display().to_string(),
                 &self.target.display().to_string(),
             )
         })
     }
 
-    /// Replaces the results folder with the staging folder.
+    /// Moves every staged file into the results folder (first checking that each can go
+    /// where it goes, so a file in the way fails before anything moves), then, for a whole
+    /// run, removes the previous run's files that this run did not write, and records the
+    /// manifest. The folder itself, and every file no run of this tool wrote, stay as they
+    /// were.
     pub fn commit(mut self) -> Result<(), String> {
-        let fail = |e: std::io::Error| format!("{}: {e}", self.target.display());
-        if self.absolute.exists() {
-            fs::rename(&self.absolute, &self.old).map_err(fail)?;
+        let written = files_under(self.stage.path()).map_err(|e| self.fail(e))?;
+        for rel in &written {
+            let dest = self.target.join(rel);
+            if dest.is_dir() {
+                return Err(format!("{}: is a directory, not a file", dest.display()));
+            }
+            let mut parent = rel.parent();
+            while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+                let at = self.target.join(p);
+                if at.exists() && !at.is_dir() {
+                    return Err(format!("{}: is not a directory", at.display()));
+                }
+                parent = p.parent();
+            }
         }
-        if let Err(e) = fs::rename(&self.stage, &self.absolute) {
-            let _ = fs::rename(&self.old, &self.absolute);
-            return Err(fail(e));
+        let previous = self.manifest();
+        for rel in &written {
+            let dest = self.target.join(rel);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).map_err(|e| self.fail(e))?;
+            }
+            fs::rename(self.stage.path().join(rel), &dest)
+                .map_err(|e| format!("{}: {e}", dest.display()))?;
         }
+        let mut listed: Vec<PathBuf> = written.clone();
+        match self.replace {
+            Replace::Run => {
+                for rel in previous.iter().filter(|p| !written.contains(p)) {
+                    let _ = fs::remove_file(self.target.join(rel));
+                }
+            }
+            Replace::Part => listed.extend(previous),
+        }
+        listed.sort();
+        listed.dedup();
+        let text: String = listed
+            .iter()
+            .map(|p| format!("{}\n", p.display()))
+            .collect();
         self.committed = true;
-        let _ = fs::remove_dir_all(&self.old);
-        Ok(())
+        write_atomic(&self.target.join(MANIFEST), text.as_bytes())
+    }
+
+    /// The files the last runs wrote here, by their manifest (relative, without `..`).
+    fn manifest(&self) -> Vec<PathBuf> {
+        let text = fs::read_to_string(self.target.join(MANIFEST)).unwrap_or_default();
+        text.lines()
+            .map(PathBuf::from)
+            .filter(|p| {
+                p.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+            })
+            .collect()
+    }
+
+    fn fail(&self, e: std::io::Error) -> String {
+        format!("{}: {e}", self.target.display())
     }
 }
 
 impl Drop for Staging {
-    /// An unfinished run leaves nothing behind: the results folder was never touched.
+    /// An unfinished run leaves the folder as it found it: its staging folder goes (with
+    /// the `TempDir`), and so does the results folder when this run made it.
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.stage);
+        if !self.committed && self.created {
+            let _ = fs::remove_dir_all(self.stage.path());
+            let _ = fs::remove_dir(&self.target);
         }
     }
 }
 
-/// Recreates the tree `from` under `to` with hard links (copies where linking fails).
-/// Writers replace files by renaming, so a linked file is never changed in place.
-fn link_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let (source, dest) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            fs::create_dir(&dest)?;
-            link_tree(&source, &dest)?;
-        } else if kind.is_file() {
-            if fs::hard_link(&source, &dest).is_err() {
-                fs::copy(&source, &dest)?;
+/// Every file under `dir`, as paths relative to it, sorted.
+fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for entry in fs::read_dir(dir.join(&rel))? {
+            let entry = entry?;
+            let path = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
             }
-        } else if kind.is_symlink() {
-            let link = fs::read_link(&source)?;
-            std::os::unix::fs::symlink(link, &dest)?;
         }
     }
-    Ok(())
+    out.sort();
+    Ok(out)
 }
 
 /// Writes a record with the run's fingerprint beside its fields (see
@@ -179,6 +292,7 @@ pub fn write_record<T: serde::Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-out-{}-{name}", std::process::id()));
@@ -202,8 +316,7 @@ mod tests {
         let results = root.join("results");
         fs::create_dir_all(results.join("models")).unwrap();
         fs::write(results.join("a.json"), "old").unwrap();
-        fs::write(results.join("models/m.json"), "old model").unwrap();
-        let staging = Staging::begin(&results).unwrap();
+        let staging = Staging::begin(&results, Replace::Run).unwrap();
         let e = staging
             .write(|dir| {
                 write_json(&dir.join("a.json"), &"new")?;
@@ -216,48 +329,92 @@ mod tests {
         );
         drop(staging);
         assert_eq!(fs::read_to_string(results.join("a.json")).unwrap(), "old");
-        assert_eq!(listing(&root), ["results"]);
-    }
-
-    #[test]
-    fn a_finished_write_replaces_the_folder_keeping_other_files() {
-        let root = scratch("ok");
-        let results = root.join("results");
-        fs::create_dir_all(results.join("models")).unwrap();
-        fs::write(results.join("a.json"), "old").unwrap();
-        fs::write(results.join("models/m.json"), "old model").unwrap();
-        // Leftovers of a killed run are cleaned.
-        fs::create_dir_all(root.join(".results.staging/x")).unwrap();
-        let staging = Staging::begin(&results).unwrap();
-        staging
-            .write(|dir| write_json(&dir.join("a.json"), &"new"))
-            .unwrap();
-        staging.commit().unwrap();
-        assert_eq!(
-            fs::read_to_string(results.join("a.json")).unwrap(),
-            "\"new\"\n"
-        );
-        assert_eq!(
-            fs::read_to_string(results.join("models/m.json")).unwrap(),
-            "old model"
-        );
-        assert_eq!(listing(&root), ["results"]);
         assert_eq!(listing(&results), ["a.json", "models"]);
     }
 
     #[test]
-    fn a_run_killed_between_the_renames_is_recovered() {
-        let root = scratch("killed");
-        fs::create_dir_all(root.join(".results.old")).unwrap();
-        fs::write(root.join(".results.old/a.json"), "kept").unwrap();
+    fn a_run_replaces_its_predecessors_files_and_keeps_the_folder_and_the_rest() {
+        let root = scratch("ok");
         let results = root.join("results");
-        let staging = Staging::begin(&results).unwrap();
+        fs::create_dir_all(&results).unwrap();
+        fs::set_permissions(&results, fs::Permissions::from_mode(0o2750)).unwrap();
+        fs::write(results.join("notes.txt"), "mine").unwrap();
+        // A staging folder of a killed run is removed.
+        fs::create_dir_all(results.join(".staging-x/half")).unwrap();
+        let first = Staging::begin(&results, Replace::Run).unwrap();
+        first
+            .write(|dir| {
+                write_json(&dir.join("a.json"), &"one")?;
+                write_json(&dir.join("models/old.json"), &"one")
+            })
+            .unwrap();
+        first.commit().unwrap();
+        let second = Staging::begin(&results, Replace::Run).unwrap();
+        second
+            .write(|dir| write_json(&dir.join("a.json"), &"two"))
+            .unwrap();
+        second.commit().unwrap();
         assert_eq!(
-            fs::read_to_string(staging.stage.join("a.json")).unwrap(),
-            "kept"
+            fs::read_to_string(results.join("a.json")).unwrap(),
+            "\"two\"\n"
         );
-        drop(staging);
-        assert_eq!(listing(&root), ["results"]);
+        assert_eq!(
+            listing(&results),
+            [MANIFEST, "a.json", "models", "notes.txt"]
+        );
+        assert!(listing(&results.join("models")).is_empty());
+        let mode = fs::metadata(&results).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o2750);
+        // A part joins the run's files instead of replacing them.
+        let part = Staging::begin(&results, Replace::Part).unwrap();
+        part.write(|dir| write_json(&dir.join("b.json"), &"part"))
+            .unwrap();
+        part.commit().unwrap();
+        let manifest = fs::read_to_string(results.join(MANIFEST)).unwrap();
+        assert_eq!(manifest, "a.json\nb.json\n");
+    }
+
+    #[test]
+    fn a_second_run_into_a_locked_folder_fails_at_once_naming_it() {
+        let root = scratch("locked");
+        let results = root.join("results");
+        let first = Staging::begin(&results, Replace::Run).unwrap();
+        let e = Staging::begin(&results, Replace::Run).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "{}: is in use by another run (its lock is held); wait for that run to finish \
+                 or choose another --out",
+                results.display()
+            )
+        );
+        // The first run's staging folder is untouched by the refused one.
+        assert!(first.dir().is_dir());
+        drop(first);
+        assert!(Staging::begin(&results, Replace::Run).is_ok());
+    }
+
+    #[test]
+    fn a_file_in_the_way_fails_before_anything_moves() {
+        let root = scratch("in-the-way");
+        let results = root.join("results");
+        fs::create_dir_all(results.join("report.md")).unwrap();
+        let staging = Staging::begin(&results, Replace::Run).unwrap();
+        staging
+            .write(|dir| {
+                write_json(&dir.join("a.json"), &"new")?;
+                write_json(&dir.join("report.md"), &"new")
+            })
+            .unwrap();
+        let e = staging.commit().unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "{}: is a directory, not a file",
+                results.join("report.md").display()
+            )
+        );
+        assert_eq!(listing(&results), ["report.md"]);
     }
 
     #[test]
@@ -266,7 +423,7 @@ mod tests {
         let file = root.join("results");
         fs::write(&file, "x").unwrap();
         assert_eq!(
-            Staging::begin(&file).unwrap_err(),
+            Staging::begin(&file, Replace::Run).unwrap_err(),
             format!("{}: is not a directory", file.display())
         );
         assert!(
@@ -276,5 +433,11 @@ mod tests {
         );
         write_atomic(&root.join("p.csv"), b"x").unwrap();
         assert_eq!(listing(&root), ["p.csv", "results"]);
+        let mode = fs::metadata(root.join("p.csv"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode & 0o644, 0o644, "{mode:o}");
     }
 }

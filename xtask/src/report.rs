@@ -17,10 +17,10 @@ pub fn run(args: Args) -> Result<(), String> {
             args.results.display()
         ));
     }
-    let staging = crate::output::Staging::begin(&args.results)?;
+    let staging = crate::output::Staging::begin(&args.results, crate::output::Replace::Part)?;
     let mut n = 0;
     staging.write(|dir| {
-        n = redraw(dir)?;
+        n = redraw(&args.results, dir)?;
         Ok(())
     })?;
     staging.commit()?;
@@ -32,10 +32,11 @@ pub fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the records in `dir` and writes its figures and report; returns the figure count.
-pub fn redraw(dir: &Path) -> Result<usize, String> {
-    let results = reporting::Results::load(dir).map_err(|e| e.to_string())?;
+/// Reads the records in `records` and writes the figures and report into `out`; returns the
+/// figure count.
+pub fn redraw(records: &Path, out: &Path) -> Result<usize, String> {
+    let results = reporting::Results::load(records).map_err(|e| e.to_string())?;
     let rendered = reporting::render(&results).map_err(|e| e.to_string())?;
-    reporting::write(dir, &rendered).map_err(|e| e.to_string())?;
+    reporting::write(out, &rendered).map_err(|e| e.to_string())?;
     Ok(rendered.figures.len())
 }

@@ -29,15 +29,22 @@ pub fn run(args: Args) -> Result<(), String> {
         (None, Some(train), Some(test)) => (train.clone(), test.clone()),
         _ => return Err("schema: give the files with --data DIR or --train/--test".into()),
     };
-    let schema =
-        data::infer::infer_schema(&[&train, &test], &args.label).map_err(|e| e.to_string())?;
+    let (schema, warnings) = data::infer::infer_schema_with_warnings(&[&train, &test], &args.label)
+        .map_err(|e| e.to_string())?;
+    let files = format!("{} and {}", train.display(), test.display());
+    let mut comments = String::new();
+    for w in &warnings {
+        eprintln!("warning: {files}: {w}");
+        comments.push_str(&format!("# warning: {w}\n"));
+    }
+    if !comments.is_empty() {
+        comments.push('\n');
+    }
     let text = format!(
-        "# Inferred from {} and {} (label {:?}): a column is numeric when every present value\n\
+        "# Inferred from {files} (label {:?}): a column is numeric when every present value\n\
          # is a finite number, otherwise categorical. Review the kinds, add valid ranges\n\
          # (min, max), display names, class names and a title (docs/schema.md), then pass\n\
-         # this file with --schema.\n\n{}",
-        train.display(),
-        test.display(),
+         # this file with --schema.\n\n{comments}{}",
         args.label,
         data::schema_file::to_toml(&schema)
     );

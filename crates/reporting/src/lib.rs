@@ -217,9 +217,11 @@ pub fn render(results: &Results) -> Result<Rendered, ReportError> {
 }
 
 /// Writes `bytes` to `path` through a hidden temporary file in the same folder
-/// (`.name.tmp`), then renames it, so an interrupted run never leaves a file that looks
-/// complete. The one atomic write of the workspace (`xtask` uses it too).
+/// (`.name.XXXXXX.tmp`, a unique name, made with the usual permissions less the umask), then
+/// renames it into place (`tempfile`'s persist), so an interrupted run never leaves a file
+/// that looks complete. The one atomic write of the workspace (`xtask` uses it too).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    use std::os::unix::fs::PermissionsExt as _;
     let error = |message: String| ReportError::Write {
         path: path.to_path_buf(),
         message,
@@ -236,20 +238,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         return Err(error("is a directory, not a file".into()));
     }
     fs::create_dir_all(&dir).map_err(fail)?;
-    let mut hidden = std::ffi::OsString::from(".");
-    hidden.push(name);
-    hidden.push(".tmp");
-    let tmp = dir.join(hidden);
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(fail)
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Writes `figures/*.svg`, `report.md` and `report.html` into `dir`.
