@@ -2,3 +2,4 @@
 //! the library and its dependencies once instead of once per file.
 
 mod cli;
+mod surfaces;

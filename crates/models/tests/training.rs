@@ -216,42 +216,40 @@ fn too_large_a_learning_rate_is_reported_not_returned_as_nan() {
 
 #[test]
 fn bad_setups_are_rejected() {
+    // Each bad setting is refused by its own check, with its own message: the wrong check
+    // firing first would fail here.
     let (x, y) = learnable(50, 8);
     let mut m = fresh(Activation::Relu);
     let tr = (x.as_ref(), &y[..]);
-    let bad = |cfg: TrainConfig, m: &mut Mlp| train(m, tr, tr, &cfg, 1).unwrap_err();
     let base = config(Engine::HandWritten, None, 0.0);
-    assert!(matches!(
-        bad(
+    let invalid = |m: &str| TrainError::Invalid(m.to_string());
+    for (cfg, expected) in [
+        (
             TrainConfig {
                 dropout: 1.0,
                 ..base.clone()
             },
-            &mut m
+            invalid("dropout 1 must lie in [0, 1)"),
         ),
-        TrainError::Invalid(_)
-    ));
-    assert!(matches!(
-        bad(
+        (
             TrainConfig {
                 batch_size: Some(0),
                 ..base.clone()
             },
-            &mut m
+            invalid("batch size 0"),
         ),
-        TrainError::Invalid(_)
-    ));
-    assert!(matches!(
-        bad(
+        (
             TrainConfig {
                 learning_rate: -1.0,
                 ..base.clone()
             },
-            &mut m
+            invalid("learning rate -1 must be positive"),
         ),
-        TrainError::Invalid(_)
-    ));
+    ] {
+        assert_eq!(train(&mut m, tr, tr, &cfg, 1).unwrap_err(), expected);
+    }
     let err = train(&mut m, tr, (x.as_ref(), &y[..10]), &base, 1).unwrap_err();
+    assert_eq!(err, invalid("50 rows but 10 labels"));
     assert_eq!(
         err.to_string(),
         "invalid training setup: 50 rows but 10 labels"
