@@ -1007,11 +1007,11 @@ fn data_that_cannot_be_split_or_learned_is_refused_before_any_work() {
     for (train, expected) in [
         (
             &few,
-            "class 0 has 2 row(s), too few to split; a validation fraction of 0.2 needs at least 3 rows per class",
+            "train.csv: class 0 (Budget) has 2 row(s), too few to split; a validation fraction of 0.2 needs at least 3 rows per class",
         ),
         (
             &single,
-            "every row has class 1; a classifier needs at least two classes",
+            "train.csv: every row has class 1 (Moderate); a classifier needs at least two classes",
         ),
     ] {
         let out_dir = train.parent().unwrap().join("out");

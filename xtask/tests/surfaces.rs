@@ -140,8 +140,8 @@ fn features_that_give_no_input_column_are_an_error_for_models_only() {
     for task in ["all", "part-b", "part-c", "part-d", "q2"] {
         let line = fails_with(
             &[
-                task, "--quick", "--train", &train, "--test", &test, "--schema", &schema, "--out",
-                o,
+                task, "--quick", "--quiet", "--train", &train, "--test", &test, "--schema",
+                &schema, "--out", o,
             ],
             "the schema's features give the network no input column (features: colour (1 level(s))",
         );
@@ -279,7 +279,7 @@ fn inference_warns_about_each_suspicious_column_with_an_action() {
         ("counter", "an identifier (a row number or name)"),
         ("constant", "(a constant): drop it"),
         ("empty", "is missing: drop it"),
-        ("code", "44 of its 45 present values are numbers"),
+        ("code", "59 of its 60 present values are numbers"),
         ("note", "free text"),
         ("day", "look like dates"),
         (
@@ -401,10 +401,7 @@ fn settings_files_and_schemas_are_described_in_the_users_own_terms() {
             on_fixture("all", o, &["--config", &typed]),
             "typed.toml: part_b.iterations: invalid type: string \"many\", expected usize",
         ),
-        (
-            on_fixture("all", o, &["--config", &seed]),
-            "seed.toml:1:8: ",
-        ),
+        (on_fixture("all", o, &["--config", &seed]), "too large"),
         (
             on_fixture("all", o, &["--config", &bom]),
             "bom.json: seed: invalid value: integer `-3`",
