@@ -348,18 +348,28 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
         assert_eq!(f["data"]["kind"], "files", "{file}");
         assert_eq!(f["data"]["train_sha256"].as_str().unwrap().len(), 64);
     }
-    let eda = xtask(&[
-        "eda",
-        "--seed",
-        "7",
-        "--train",
-        &fixture("synthetic_train.csv"),
-        "--test",
-        &fixture("synthetic_test.csv"),
-        "--out",
-        a.to_str().unwrap(),
-    ]);
-    assert!(eda.status.success());
+    // Part A of another run is refused in this run's folder…
+    let eda = |out: &Path| {
+        xtask(&[
+            "eda",
+            "--seed",
+            "7",
+            "--train",
+            &fixture("synthetic_train.csv"),
+            "--test",
+            &fixture("synthetic_test.csv"),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let refused = eda(&a);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("holds the records of another run"));
+    // …and a record of another run copied in by hand is refused by `report`.
+    let c = scratch("all-c");
+    assert!(eda(&c).status.success());
+    std::fs::copy(c.join("eda.json"), a.join("eda.json")).unwrap();
+    let _ = std::fs::remove_dir_all(&c);
     std::fs::remove_file(a.join("report.md")).unwrap();
     let report = xtask(&["report", "--results", a.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&report.stderr);

@@ -46,7 +46,6 @@ fn settings_that_size_work_beyond_the_data_or_the_machine_are_refused_before_any
     let out = dir.join("out");
     let o = out.to_str().unwrap();
     let bins = file(&dir, "bins.toml", "[part_a]\nbins = 1000000000\n");
-    let batch = file(&dir, "batch.toml", "[part_c]\nbatch_size = 100000\n");
     let iterations = file(&dir, "it.toml", "[part_b]\niterations = 1000000000\n");
     let seeds = file(&dir, "seeds.toml", "[q2]\nseeds = 1\n");
     let grid = file(
@@ -73,10 +72,6 @@ fn settings_that_size_work_beyond_the_data_or_the_machine_are_refused_before_any
                 .filter(|a| a != "--quick" && a != "--quiet")
                 .collect(),
             "part_a.bins = 1000000000: more quantile bins than the 400 training rows",
-        ),
-        (
-            on_fixture("part-c", o, &["--config", &batch]),
-            "part_c.batch_size = 100000: more than the 400 training rows; at most 400",
         ),
         (
             on_fixture("all", o, &["--config", &iterations]),
