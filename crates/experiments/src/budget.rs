@@ -136,7 +136,7 @@ pub fn allocations(config: &Config, input: &Input) -> Vec<Allocation> {
             ]),
         },
     ];
-    out.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    out.sort_by_key(|a| std::cmp::Reverse(a.bytes));
     out
 }
 
