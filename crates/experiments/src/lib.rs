@@ -21,6 +21,7 @@ pub mod part_d;
 pub mod prepare;
 pub mod protocol;
 pub mod q2;
+pub mod stats;
 mod summary;
 pub mod verdicts;
 

@@ -59,7 +59,9 @@ pub fn run_protocol(
     let (mlp, history) =
         train_tape_mlp(&prepared, &config.part_c, LossOptions::default(), 0.0, seed)?;
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
-    let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
+    let test_acc = mlp
+        .accuracy(prepared.test.x.as_ref(), &prepared.test.y)
+        .map_err(|e| ExperimentError::training("protocol test accuracy".into(), e.into()))?;
     Ok(Protocol {
         relu: part_b[0],
         sigmoid: part_b[1],
