@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod activation;
+pub mod dense;
 mod math;
 mod matmul;
 mod simd;
