@@ -20,7 +20,6 @@
 #![deny(missing_docs)]
 
 mod activation;
-pub mod dense;
 mod math;
 mod matmul;
 mod simd;

@@ -22,7 +22,6 @@
 //! shared with evaluation.
 
 use faer::{Accum, Mat, MatMut, MatRef};
-use kernels::dense::{Epilogue, dense_forward};
 use kernels::sweeps::gate_block;
 use kernels::{Kernel, Saturation, matmul_into as matmul, vectorize_kernel};
 use rand_chacha::ChaCha8Rng;
@@ -147,14 +146,12 @@ impl Worker {
                 );
                 if l > 0 {
                     let below = &mut lower[l - 1];
-                    // `δ·Wᵀ` with faer's bits, without its call (`kernels::dense`).
-                    let no_bias = MatRef::from_column_major_slice(&[], 1, 0);
-                    dense_forward(
+                    matmul(
+                        view_mut(below, m, fan_in),
+                        Accum::Replace,
                         delta,
                         layer.weight.transpose(),
-                        no_bias,
-                        below,
-                        Epilogue::Plain,
+                        1.0,
                     );
                     let act = &self.blocks.acts[l - 1];
                     let ob = ctx.offsets[2 * (l - 1) + 1];

@@ -9,7 +9,6 @@
 //! [`Saturation::test`].
 
 use faer::{Accum, MatMut, MatRef};
-use kernels::dense::{Epilogue, dense_forward};
 use kernels::{Activation, Saturation, matmul_into as matmul, sigmoid};
 
 use crate::dropout::DropoutDraw;
@@ -75,22 +74,33 @@ fn hidden_sweep(
     }
 }
 
-/// Each row's maximum logit and its first argmax, over the columns in order.
+/// Adds the output bias to the logits block and finds each row's maximum and first argmax.
 #[inline(always)]
-fn rowmax_argmax(logits: &[f64], m: usize, k: usize, rowmax: &mut [f64], argmax: &mut [usize]) {
+fn logits_rowmax(
+    logits: &mut [f64],
+    m: usize,
+    bias: MatRef<'_, f64>,
+    rowmax: &mut [f64],
+    argmax: &mut [usize],
+) {
     let rowmax = &mut rowmax[..m];
     let argmax = &mut argmax[..m];
-    argmax.fill(0);
-    if k == 0 {
-        return;
-    }
-    rowmax.copy_from_slice(&logits[..m]);
-    for j in 1..k {
-        let c = &logits[j * m..(j + 1) * m];
-        for ((&v, mx), am) in c.iter().zip(rowmax.iter_mut()).zip(argmax.iter_mut()) {
-            if v > *mx {
-                *mx = v;
-                *am = j;
+    for j in 0..bias.ncols() {
+        let b = bias[(0, j)];
+        let c = col_mut(logits, m, j);
+        if j == 0 {
+            for ((v, mx), am) in c.iter_mut().zip(rowmax.iter_mut()).zip(argmax.iter_mut()) {
+                *v += b;
+                *mx = *v;
+                *am = 0;
+            }
+        } else {
+            for ((v, mx), am) in c.iter_mut().zip(rowmax.iter_mut()).zip(argmax.iter_mut()) {
+                *v += b;
+                if *v > *mx {
+                    *mx = *v;
+                    *am = j;
+                }
             }
         }
     }
@@ -158,37 +168,22 @@ impl Blocks {
             } else {
                 view(&before[l - 1], m, layer.fan_in())
             };
-            match dropout.as_deref_mut() {
-                // Product, bias, activation and count in one pass (the same bits as faer's
-                // product and the sweep after it: `kernels::dense`).
-                None => {
-                    let epilogue = Epilogue::Hidden(mlp.activation, self.saturation);
-                    sat[l] += dense_forward(
-                        input,
-                        layer.weight.as_ref(),
-                        layer.bias.as_ref(),
-                        out,
-                        epilogue,
-                    );
-                }
-                Some(d) => {
-                    matmul(
-                        view_mut(out, m, w),
-                        Accum::Replace,
-                        input,
-                        layer.weight.as_ref(),
-                        1.0,
-                    );
-                    hidden_sweep(
-                        out,
-                        m,
-                        layer.bias.as_ref(),
-                        (mlp.activation, self.saturation),
-                        &mut sat[l],
-                        Some((d, offset, r0)),
-                    );
-                }
-            }
+            matmul(
+                view_mut(out, m, w),
+                Accum::Replace,
+                input,
+                layer.weight.as_ref(),
+                1.0,
+            );
+            let drop = dropout.as_deref_mut().map(|d| (d, offset, r0));
+            hidden_sweep(
+                out,
+                m,
+                layer.bias.as_ref(),
+                (mlp.activation, self.saturation),
+                &mut sat[l],
+                drop,
+            );
             if let Some(d) = dropout.as_deref() {
                 offset += d.n_rows * w;
             }
@@ -200,14 +195,20 @@ impl Blocks {
         } else {
             view(&self.acts[n_hidden - 1], m, last.fan_in())
         };
-        dense_forward(
+        matmul(
+            view_mut(&mut self.logits, m, k),
+            Accum::Replace,
             input,
             last.weight.as_ref(),
-            last.bias.as_ref(),
-            &mut self.logits,
-            Epilogue::Bias,
+            1.0,
         );
-        rowmax_argmax(&self.logits, m, k, &mut self.rowmax, &mut self.argmax);
+        logits_rowmax(
+            &mut self.logits,
+            m,
+            last.bias.as_ref(),
+            &mut self.rowmax,
+            &mut self.argmax,
+        );
     }
 
     /// Number of rows of the block among the first `m` whose argmax equals `y`.
