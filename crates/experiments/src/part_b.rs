@@ -13,8 +13,8 @@ use models::{
 use serde::{Deserialize, Serialize};
 
 use crate::interval::mean_interval;
-use crate::stats::mean_sd;
 use crate::prepare::{Prepared, majority};
+use crate::stats::mean_sd;
 use crate::verdicts::{self, Moment};
 use crate::{ExperimentError, NamedModel, Progress};
 

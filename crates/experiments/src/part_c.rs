@@ -10,8 +10,8 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::part_b::train_mlp;
-use crate::stats::mean_sd;
 use crate::prepare::Prepared;
+use crate::stats::mean_sd;
 use crate::{ExperimentError, NamedModel, Progress};
 
 /// How Part C trains and attributes.
