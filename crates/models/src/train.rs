@@ -71,9 +71,12 @@ pub struct Record {
 
 /// Trains `mlp` in place and returns the history.
 ///
-/// Full batch (`batch_size: None`) makes `cfg.steps` gradient steps on all of `train`;
-/// minibatch makes `cfg.steps` epochs, each over a fresh permutation drawn from
-/// `data::rng::stream(seed, Stream::Shuffle)`. Dropout masks come from `Stream::Dropout`
+/// Full batch (`batch_size: None`) makes `cfg.steps` iterations on all of `train`, each
+/// recording the network it starts from and then stepping, except the last, which only
+/// records: the network left in `mlp` is the one the last record measured. Minibatch makes
+/// `cfg.steps` epochs, each over a fresh permutation drawn from
+/// `data::rng::stream(seed, Stream::Shuffle)`, each record measuring the network after its
+/// epoch (so again the one left in `mlp` after the last). Dropout masks come from `Stream::Dropout`
 /// (the same masks for both engines). Same inputs and seed → bit-identical weights and
 /// history.
 ///
@@ -282,7 +285,12 @@ impl Trainer {
                 grad_mean_abs: self.grads().weight_mean_abs(),
                 saturation,
             });
-            self.update(mlp, cfg.learning_rate);
+            // No update after the last iteration: the network left in `mlp` is the one the
+            // last record measured (its loss, accuracies and saturation), so a model file
+            // saved from it reproduces the recorded numbers exactly.
+            if step < cfg.steps {
+                self.update(mlp, cfg.learning_rate);
+            }
         }
         Ok(history)
     }

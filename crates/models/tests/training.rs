@@ -193,6 +193,54 @@ fn training_reduces_the_loss_and_learns() {
     assert_eq!(h[29].saturation.len(), 2);
 }
 
+/// The trained network is the one the last record measured, in both modes and engines:
+/// its accuracies recomputed from the returned weights (and from a model file written and
+/// read back) equal the recorded ones exactly, and its loss equals the last record's.
+#[test]
+fn the_trained_network_is_the_one_the_last_record_measured() {
+    let (x, y) = learnable(700, 21);
+    let (xv, yv) = learnable(300, 22);
+    for (engine, batch) in [
+        (Engine::HandWritten, None),
+        (Engine::Tape, None),
+        (Engine::HandWritten, Some(64)),
+        (Engine::Tape, Some(64)),
+    ] {
+        let mut m = fresh(Activation::Sigmoid);
+        let cfg = TrainConfig {
+            steps: 12,
+            learning_rate: 0.5,
+            loss: LossOptions::default(),
+            ..config(engine, batch, 0.0)
+        };
+        let h = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 3).unwrap();
+        let last = h.last().unwrap();
+        let file = ModelFile::from_mlp(&m, &common::preprocessor());
+        let back: ModelFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
+        let saved = back.to_mlp().unwrap();
+        for net in [&m, &saved] {
+            assert_eq!(
+                net.accuracy(x.as_ref(), &y).unwrap(),
+                last.train_acc,
+                "{engine:?} {batch:?}"
+            );
+            assert_eq!(
+                net.accuracy(xv.as_ref(), &yv).unwrap(),
+                last.val_acc,
+                "{engine:?} {batch:?}"
+            );
+        }
+        if batch.is_none() {
+            let loss = m.loss(x.as_ref(), &y, &cfg.loss).unwrap();
+            assert!(
+                (loss - last.loss).abs() < 1e-12,
+                "{engine:?}: {loss} vs {}",
+                last.loss
+            );
+        }
+    }
+}
+
 #[test]
 fn too_large_a_learning_rate_is_reported_not_returned_as_nan() {
     let (x, y) = learnable(500, 8);
