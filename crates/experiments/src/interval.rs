@@ -77,8 +77,8 @@ pub fn mean_interval(values: &[f64]) -> Option<Interval> {
     if n < 2 || values.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let mean = crate::stats::mean(values);
+    let var = crate::stats::sample_variance(values, mean);
     let half = t_quantile_975(n - 1) * (var / n as f64).sqrt();
     Some(Interval {
         mean,

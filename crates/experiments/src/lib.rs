@@ -23,6 +23,7 @@ pub mod prepare;
 pub mod protocol;
 pub mod q2;
 pub mod split;
+pub mod stats;
 mod summary;
 pub mod verdicts;
 

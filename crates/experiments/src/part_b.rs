@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::interval::proportion_interval;
 use crate::prepare::{Prepared, majority};
+use crate::stats::mean_sd;
 use crate::verdicts::{self, Moment};
 use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
@@ -236,6 +237,7 @@ pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainCo
         dropout: 0.0,
         engine: Engine::HandWritten,
         threads,
+        saturation: models::Saturation::STUDY,
     }
 }
 
@@ -708,19 +710,6 @@ fn layer_count(history: &[Record]) -> usize {
 /// [`mean_ratio`] of the first layer over the output layer.
 fn first_to_last_ratio(history: &[Record]) -> f64 {
     mean_ratio(history, 0, layer_count(history).saturating_sub(1))
-}
-
-/// Mean and sample standard deviation (ddof = 1; 0 for a single value).
-pub fn mean_sd(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let v: Vec<f64> = values.collect();
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
 }
 
 fn sweep(

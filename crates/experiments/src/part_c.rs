@@ -9,8 +9,9 @@ use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::part_b::{mean_sd, train_mlp};
+use crate::part_b::train_mlp;
 use crate::prepare::Prepared;
+use crate::stats::mean_sd;
 use crate::{ExperimentError, NamedModel, Progress, Runtime};
 
 /// How Part C trains and attributes.
@@ -75,6 +76,7 @@ impl PartCConfig {
             dropout,
             engine: Engine::Tape,
             threads,
+            saturation: models::Saturation::STUDY,
         }
     }
 }
@@ -169,7 +171,8 @@ pub fn run_part_c(
         train_tape_mlp(prepared, config, runtime, LossOptions::default(), 0.0, seed)?;
     progress.step("Part C: gradient attribution and permutation importance");
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
-    let columns = column_scores(&mlp, &prepared.validation, &attribution, config, seed);
+    let columns = column_scores(&mlp, &prepared.validation, &attribution, config, seed)
+        .map_err(|e| ExperimentError::training("Part C permutation importance".into(), e.into()))?;
     let top_permutation = columns
         .iter()
         .max_by(|a, b| a.permutation_drop.total_cmp(&b.permutation_drop))
@@ -241,9 +244,9 @@ fn column_scores(
     attribution: &[f64],
     config: &PartCConfig,
     seed: u64,
-) -> Vec<ColumnScore> {
+) -> Result<Vec<ColumnScore>, models::Invalid> {
     let total: f64 = attribution.iter().sum();
-    let base = mlp.accuracy(set.x.as_ref(), &set.y);
+    let base = mlp.accuracy(set.x.as_ref(), &set.y)?;
     let mut rng = stream(seed, Stream::Permutation);
     let mut shuffled = set.x.clone();
     let mut order: Vec<usize> = (0..set.x.nrows()).collect();
@@ -259,7 +262,8 @@ fn column_scores(
             let drops = (0..config.permutation_repeats).map(|_| {
                 order.shuffle(&mut rng);
                 permute_columns(&mut shuffled, &set.x, &features, &order);
-                let drop = base - mlp.accuracy(shuffled.as_ref(), &set.y);
+                // The shuffled copy has the shape `base` was measured on.
+                let drop = base - mlp.accuracy(shuffled.as_ref(), &set.y).unwrap_or(f64::NAN);
                 restore_columns(&mut shuffled, &set.x, &features);
                 drop
             });
@@ -277,7 +281,7 @@ fn column_scores(
         })
         .collect();
     columns.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.column.cmp(&b.column)));
-    columns
+    Ok(columns)
 }
 
 /// Shuffles a column's encoded features together (rows move as a unit, so a one-hot group

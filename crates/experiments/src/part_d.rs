@@ -456,17 +456,21 @@ fn shares(y: &[usize], n_classes: usize) -> Vec<f64> {
     stats::shares(&stats::class_counts(y.iter().copied(), n_classes))
 }
 
-fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Evaluation {
-    let train_acc = mlp.accuracy(prepared.train.x.as_ref(), &prepared.train.y);
-    let val_acc = mlp.accuracy(prepared.validation.x.as_ref(), &prepared.validation.y);
-    let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
-    Evaluation {
+fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Result<Evaluation, ExperimentError> {
+    let accuracy = |d: &data::Design| {
+        mlp.accuracy(d.x.as_ref(), &d.y)
+            .map_err(|e| ExperimentError::training("Part D evaluation".into(), e.into()))
+    };
+    let train_acc = accuracy(&prepared.train)?;
+    let val_acc = accuracy(&prepared.validation)?;
+    let test_acc = accuracy(&prepared.test)?;
+    Ok(Evaluation {
         train_acc,
         val_acc,
         test_acc,
         overfitting_gap: train_acc - val_acc,
         test_gap: val_acc - test_acc,
-    }
+    })
 }
 
 /// `1` → `"first"`, …; ranks past the tenth read `"below the tenth"`.
@@ -649,9 +653,14 @@ pub fn run_part_d(
     progress: &mut dyn Progress,
 ) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
     let k = prepared.n_classes;
-    let model = evaluate(part_c_model, prepared);
-    let test_pred = part_c_model.predict(prepared.test.x.as_ref());
-    let val_pred = part_c_model.predict(prepared.validation.x.as_ref());
+    let model = evaluate(part_c_model, prepared)?;
+    let predict = |x: faer::MatRef<'_, f64>| {
+        part_c_model
+            .predict(x)
+            .map_err(|e| ExperimentError::training("Part D prediction".into(), e.into()))
+    };
+    let test_pred = predict(prepared.test.x.as_ref())?;
+    let val_pred = predict(prepared.validation.x.as_ref())?;
     let collapse = crate::verdicts::collapse(
         model.val_acc,
         model.test_acc,
@@ -664,7 +673,7 @@ pub fn run_part_d(
     let mut mitigations = Vec::new();
     let mut models = Vec::new();
     let mut add = |name: MitigationKind, description: String, mlp: &Mlp, p: &Prepared| {
-        let e = evaluate(mlp, p);
+        let e = evaluate(mlp, p)?;
         models.push(NamedModel::mlp(format!("part_d_{name}"), mlp, p));
         mitigations.push(Mitigation {
             name,
@@ -673,6 +682,7 @@ pub fn run_part_d(
             val_acc: e.val_acc,
             test_acc: e.test_acc,
         });
+        Ok::<(), ExperimentError>(())
     };
     let reduced = match &root_cause.feature {
         Some(column) => {
@@ -718,7 +728,7 @@ pub fn run_part_d(
             }
             _ => format!("dropout p = {} on hidden layers", config.dropout),
         };
-        add(kind, description, &mlp, p);
+        add(kind, description, &mlp, p)?;
     }
 
     let (class, _) = majority(&prepared.train.y, k);
@@ -818,7 +828,9 @@ impl<'a> Setup<'a> {
             MitigationKind::ClassWeights => (
                 p,
                 LossOptions {
-                    class_weights: Some(models::class_weights(&p.train.y, k)),
+                    class_weights: Some(models::class_weights(&p.train.y, k).map_err(|e| {
+                        ExperimentError::training("Part D class weights".into(), e.into())
+                    })?),
                     ..LossOptions::default()
                 },
                 0.0,
@@ -872,11 +884,11 @@ fn over_seeds(
             0.0,
             s,
         )?;
-        let e = evaluate(&mlp, setup.prepared);
+        let e = evaluate(&mlp, setup.prepared)?;
         acc[0].push((e.train_acc, e.val_acc, e.test_acc));
         for (j, &kind) in kinds.iter().enumerate() {
             let (mlp, data) = setup.train(kind, s)?;
-            let e = evaluate(&mlp, data);
+            let e = evaluate(&mlp, data)?;
             acc[j + 1].push((e.train_acc, e.val_acc, e.test_acc));
         }
         progress.advance(done + 1, n);

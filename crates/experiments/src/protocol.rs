@@ -68,7 +68,9 @@ pub fn run_protocol(
         seed,
     )?;
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
-    let test_acc = mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y);
+    let test_acc = mlp
+        .accuracy(prepared.test.x.as_ref(), &prepared.test.y)
+        .map_err(|e| ExperimentError::training("protocol test accuracy".into(), e.into()))?;
     Ok(Protocol {
         relu: part_b[0],
         sigmoid: part_b[1],

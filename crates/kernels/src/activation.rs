@@ -30,15 +30,24 @@ impl Activation {
     /// for ReLU `a > 0 ⇔ z > 0`, for the sigmoid `g′ = a(1 − a)`.
     #[inline(always)]
     pub fn derivative_from_output(self, a: f64) -> f64 {
+        self.derivative_from_dropped_output(a, 1.0)
+    }
+
+    /// `g′(z)·μ` from the stored output `a = g(z)·μ` of inverted dropout, whose mask `μ` is
+    /// 0 or `s = 1/(1 − p)` (`inv_s = 1/s`): ReLU `[a > 0]/inv_s`, sigmoid `a(1 − a·inv_s)`
+    /// (0 where dropped). With `inv_s = 1` it is [`Activation::derivative_from_output`], to
+    /// the bit (`a·1 = a`). The one statement of each derivative in the workspace.
+    #[inline(always)]
+    pub fn derivative_from_dropped_output(self, a: f64, inv_s: f64) -> f64 {
         match self {
             Activation::Relu => {
                 if a > 0.0 {
-                    1.0
+                    1.0 / inv_s
                 } else {
                     0.0
                 }
             }
-            Activation::Sigmoid => a * (1.0 - a),
+            Activation::Sigmoid => a * (1.0 - a * inv_s),
         }
     }
 
@@ -48,5 +57,32 @@ impl Activation {
             Activation::Relu => "relu",
             Activation::Sigmoid => "sigmoid",
         }
+    }
+}
+
+/// The saturation test of a hidden unit: `g′(z) < max_slope`, read from its output (a
+/// saturated sigmoid; for ReLU, whose slope is 0 or 1, an inactive unit). The one test of
+/// the workspace; the threshold is a value the caller configures ([`Saturation::STUDY`],
+/// 0.01, unless it says otherwise), never a literal at the place that counts.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, schemars::JsonSchema)]
+pub struct Saturation {
+    /// Units whose slope `g′(z)` is below this count as saturated.
+    pub max_slope: f64,
+}
+
+impl Saturation {
+    /// The study's threshold, `g′(z) < 0.01`.
+    pub const STUDY: Saturation = Saturation { max_slope: 0.01 };
+
+    /// Whether a unit of output `a = g(z)` is saturated.
+    #[inline(always)]
+    pub fn test(self, activation: Activation, a: f64) -> bool {
+        activation.derivative_from_output(a) < self.max_slope
+    }
+}
+
+impl Default for Saturation {
+    fn default() -> Self {
+        Saturation::STUDY
     }
 }

@@ -8,7 +8,10 @@
 //!   sigmoid of the workspace (an [`Activation`] applies it).
 //! - [`vectorize`] / [`vectorize_kernel`]: run a loop compiled for the CPU's widest vectors.
 //! - [`sweeps`]: the column-by-column elementwise loops and fused layer kernels the tape's
-//!   ops are made of (bias + activation, `δ` + bias gradient, softmax cross-entropy).
+//!   ops are made of (bias + activation, `δ` + bias gradient).
+//! - [`softmax`]: the softmax cross-entropy loops, for the tape's op and the hand-written
+//!   output layer alike.
+//! - [`Activation`] with its derivative, and [`Saturation`], the one saturation test.
 //! - [`small`]: one fused, allocation-free forward + backward of a small two-layer softmax
 //!   network (Question 2's) with the rows in SIMD lanes.
 //!
@@ -21,9 +24,10 @@ mod math;
 mod matmul;
 mod simd;
 pub mod small;
+pub mod softmax;
 pub mod sweeps;
 
-pub use activation::Activation;
+pub use activation::{Activation, Saturation};
 pub use math::{exp, sigmoid};
 pub use matmul::{clear_upper_state, matmul_into};
 pub use simd::{Kernel, vectorize, vectorize_kernel};

@@ -9,7 +9,7 @@
 use faer::{Accum, Mat, MatRef};
 
 use crate::activation::Activation;
-use crate::math::{exp, sigmoid};
+use crate::math::sigmoid;
 use crate::simd::vectorize;
 
 /// The elementwise chain rules, as `(upstream gradient g, b) ↦ contribution`. An enum
@@ -263,10 +263,9 @@ pub fn sum_squares(a: MatRef<'_, f64>) -> f64 {
         .sum()
 }
 
-/// Forward pass of softmax cross-entropy.
-///
-/// Writes the row-wise softmax of `logits` into `probs` and returns `Σ_i w_i · nll_i` with
-/// `w_i = weights[labels[i]]` (or 1); divide by [`label_weight`] for the weighted mean.
+/// Forward pass of softmax cross-entropy, [`crate::softmax::cross_entropy_probs`] in the
+/// widest vectors: the row-wise softmax of `logits` into `probs`, and `Σ_i w_i · nll_i`
+/// with `w_i = weights[labels[i]]` (or 1); divide by [`label_weight`] for the weighted mean.
 /// `scratch` is reused for the per-row maxima and sums.
 pub fn softmax_cross_entropy(
     logits: MatRef<'_, f64>,
@@ -277,56 +276,8 @@ pub fn softmax_cross_entropy(
 ) -> f64 {
     vectorize(
         #[inline(always)]
-        || softmax_ce_cols(logits, labels, weights, probs, scratch),
+        || crate::softmax::cross_entropy_probs(logits, labels, weights, probs.as_mut(), scratch),
     )
-}
-
-/// The body of [`softmax_cross_entropy`].
-#[inline(always)]
-fn softmax_ce_cols(
-    logits: MatRef<'_, f64>,
-    labels: &[usize],
-    weights: Option<&[f64]>,
-    probs: &mut Mat<f64>,
-    scratch: &mut Vec<f64>,
-) -> f64 {
-    let (n, k) = (logits.nrows(), logits.ncols());
-    scratch.clear();
-    scratch.resize(2 * n, 0.0);
-    let (max, norm) = scratch.split_at_mut(n);
-    // Row maxima, for a log-sum-exp that cannot overflow.
-    max.copy_from_slice(col(logits, 0));
-    for j in 1..k {
-        for (m, &z) in max.iter_mut().zip(col(logits, j)) {
-            *m = m.max(z);
-        }
-    }
-    // Unnormalised probabilities exp(z - max) and their row sums.
-    for j in 0..k {
-        let p = probs.col_as_slice_mut(j);
-        for ((p, &z), (&m, s)) in p
-            .iter_mut()
-            .zip(col(logits, j))
-            .zip(max.iter().zip(norm.iter_mut()))
-        {
-            *p = exp(z - m);
-            *s += *p;
-        }
-    }
-    // nll_i = log Σ_j exp(z_ij) - z_{i, y_i} = max_i + ln(norm_i) - z_{i, y_i}.
-    let mut total = 0.0;
-    for (i, &y) in labels.iter().enumerate() {
-        let w = weights.map_or(1.0, |w| w[y]);
-        let nll = max[i] + norm[i].ln() - logits[(i, y)];
-        total += w * nll;
-        norm[i] = 1.0 / norm[i];
-    }
-    for j in 0..k {
-        for (p, &inv) in probs.col_as_slice_mut(j).iter_mut().zip(norm.iter()) {
-            *p *= inv;
-        }
-    }
-    total
 }
 
 /// `Σ_i weights[labels[i]]` in row order, or the row count without weights: the normaliser

@@ -4,12 +4,12 @@
 //! blocks as the hand-written pass and builds one graph per block.
 
 use faer::{MatMut, MatRef};
-use kernels::Activation;
+use kernels::{Activation, Saturation};
 use tape::{Tape, Var};
 
 use crate::batch::Batch;
 use crate::blocks::{Partials, Run, rows_per_block};
-use crate::error::TrainError;
+use crate::error::{Invalid, Quantity, TrainError, check_class_weights, check_data, check_network};
 use crate::evaluate::logits_correct;
 use crate::gradients::Gradients;
 use crate::mlp::{LossOptions, Mlp};
@@ -65,10 +65,11 @@ fn total_weight(y: &[usize], opts: &LossOptions) -> Result<f64, TrainError> {
     if total > 0.0 {
         Ok(total)
     } else {
-        Err(TrainError::Invalid(format!(
-            "the class weights give a batch of {} rows a total weight of {total}",
-            y.len()
-        )))
+        Err(Invalid::NoWeight {
+            rows: y.len(),
+            total,
+        }
+        .into())
     }
 }
 
@@ -150,7 +151,7 @@ fn backward(tape: &mut Tape, graph: &Graph, step: usize) -> Result<f64, TrainErr
     tape.backward(graph.loss)
         .map_err(|e| TrainError::Diverged {
             step,
-            what: "loss".to_string(),
+            what: Quantity::Loss,
             value: e.value,
         })?;
     Ok(loss)
@@ -164,24 +165,24 @@ fn copy_grad(tape: &Tape, v: Var, mut dst: MatMut<'_, f64>) {
     }
 }
 
-/// Per hidden layer, adds the number of units with `g′(z) < 0.01` to `out`, from the
-/// activations `a = g(z)` (as the hand-written pass does).
-fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mut [usize]) {
+/// Per hidden layer, adds the number of units `saturation` calls saturated to `out`, from
+/// the activations `a = g(z)` (as the hand-written pass does).
+fn count_saturated(
+    tape: &Tape,
+    hidden: &[Var],
+    (activation, saturation): (Activation, Saturation),
+    out: &mut [usize],
+) {
     for (o, &a) in out.iter_mut().zip(hidden) {
         let v = tape.value(a);
         for c in (0..v.ncols()).map(|j| kernels::sweeps::col(v, j)) {
+            // Summed as integers, which vectorises where `filter().count()` does not.
             *o += kernels::vectorize(
                 #[inline(always)]
-                || match activation {
-                    // g′ is 0 or 1: the units that are not active (summed as integers, which
-                    // vectorises where `filter().count()` does not).
-                    Activation::Relu => {
-                        c.iter().map(|&a| u64::from(a <= 0.0)).sum::<u64>() as usize
-                    }
-                    Activation::Sigmoid => c
-                        .iter()
-                        .map(|&a| u64::from(activation.derivative_from_output(a) < 0.01))
-                        .sum::<u64>() as usize,
+                || {
+                    c.iter()
+                        .map(|&a| u64::from(saturation.test(activation, a)))
+                        .sum::<u64>() as usize
                 },
             );
         }
@@ -200,6 +201,8 @@ fn count_saturated(tape: &Tape, hidden: &[Var], activation: Activation, out: &mu
 pub(crate) struct TapeEngine {
     /// Most threads a run uses.
     threads: usize,
+    /// Which hidden units the forward counts as saturated.
+    saturation_test: Saturation,
     /// One per thread.
     tapes: Vec<Tape>,
     partials: Partials,
@@ -210,13 +213,14 @@ pub(crate) struct TapeEngine {
 impl TapeEngine {
     /// Tapes and partials for `mlp`, for runs on up to `threads` threads (at least 1);
     /// buffers grow on the first run.
-    pub fn new(mlp: &Mlp, threads: usize) -> Self {
+    pub fn new(mlp: &Mlp, threads: usize, saturation: Saturation) -> Self {
         TapeEngine {
             threads: threads.max(1),
+            saturation_test: saturation,
             tapes: vec![Tape::new()],
             partials: Partials::new(mlp),
             grads: Gradients::zeros(mlp, 0),
-            saturation: vec![0.0; mlp.layers.len() - 1],
+            saturation: vec![0.0; mlp.layers.len().saturating_sub(1)],
         }
     }
 
@@ -236,13 +240,14 @@ impl TapeEngine {
     ) -> Result<(f64, usize), TrainError> {
         let n = batch.y.len();
         let total_weight = total_weight(batch.y, opts)?;
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         let chunk = rows_per_block(n);
         let n_blocks = n.div_ceil(chunk);
         let plan = runs(n_blocks, self.threads);
         while self.tapes.len() < plan.len() {
             self.tapes.push(Tape::new());
         }
+        let saturation = self.saturation_test;
         let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
         let job = |tape: &mut Tape, run: Run<'_>| {
             for (i, part) in run.grads.chunks_exact_mut(run.stride).enumerate() {
@@ -280,7 +285,7 @@ impl TapeEngine {
                 sat.fill(0);
                 run.correct[i] = 0;
                 if batch.counts {
-                    count_saturated(tape, &graph.hidden, mlp.activation, sat);
+                    count_saturated(tape, &graph.hidden, (mlp.activation, saturation), sat);
                     run.correct[i] = logits_correct(tape.value(graph.logits), yb);
                 }
             }
@@ -310,7 +315,8 @@ impl TapeEngine {
 /// this thread.
 ///
 /// # Errors
-/// [`TrainError::Diverged`] (step 0) if the loss is not finite.
+/// [`TrainError::Diverged`] (step 0) if the loss is not finite; [`TrainError::Invalid`]
+/// for a network, data or class weights that do not fit (as [`crate::Backprop::run`]).
 pub fn tape_gradients(
     mlp: &Mlp,
     x: MatRef<'_, f64>,
@@ -318,6 +324,9 @@ pub fn tape_gradients(
     opts: &LossOptions,
     tape: &mut Tape,
 ) -> Result<(f64, Gradients), TrainError> {
+    check_network(mlp)?;
+    check_data(mlp.n_inputs(), mlp.n_classes(), x, Some(y))?;
+    check_class_weights(opts, mlp.n_classes())?;
     let share = Share {
         r0: 0,
         n_batch: x.nrows(),
@@ -353,7 +362,7 @@ mod tests {
         let x = Mat::from_fn(n, 10, |_, _| rng.random_range(-2.0..2.0));
         let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..4)).collect();
         let opts = LossOptions {
-            class_weights: Some(class_weights(&y, 4)),
+            class_weights: Some(class_weights(&y, 4).unwrap()),
             weight_decay: 1e-2,
         };
         for act in [Activation::Relu, Activation::Sigmoid] {
@@ -362,7 +371,7 @@ mod tests {
                 tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).expect("finite");
             let mut results = Vec::new();
             for threads in [1, 2, 3] {
-                let mut engine = TapeEngine::new(&mlp, threads);
+                let mut engine = TapeEngine::new(&mlp, threads, Saturation::STUDY);
                 let batch = Batch {
                     x: x.as_ref(),
                     rows: None,

@@ -23,11 +23,12 @@
 
 use faer::{Accum, Mat, MatMut, MatRef};
 use kernels::sweeps::gate_block;
-use kernels::{Kernel, matmul_into as matmul, vectorize_kernel};
+use kernels::{Kernel, Saturation, matmul_into as matmul, vectorize_kernel};
 use rand_chacha::ChaCha8Rng;
 
 use crate::blocks::{Partials, Run, rows_per_block};
 use crate::dropout::DropoutDraw;
+use crate::error::{TrainError, check_class_weights, check_data, check_network};
 use crate::forward::{Blocks, row_factors, view, view_mut};
 use crate::gradients::Gradients;
 use crate::mlp::{Activation, LossOptions, Mlp};
@@ -42,10 +43,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(mlp: &Mlp, chunk: usize) -> Self {
-        let n_hidden = mlp.layers.len() - 1;
+    fn new(mlp: &Mlp, chunk: usize, saturation: Saturation) -> Self {
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         Worker {
-            blocks: Blocks::new(mlp, chunk),
+            blocks: Blocks::new(mlp, chunk, saturation),
             deltas: mlp.layers[..n_hidden]
                 .iter()
                 .map(|d| vec![0.0; chunk * d.fan_out()])
@@ -118,7 +119,7 @@ impl Worker {
             let o_b = ctx.offsets[2 * n_hidden + 1];
             let db_out = &mut part[o_b..o_b + k];
             db_out.fill(0.0);
-            loss[i] = self.blocks.softmax_delta(m, k, yc, ctx.c_tab, db_out);
+            loss[i] = self.blocks.softmax_delta(m, yc, ctx.c_tab, db_out);
             // Backward, output layer first. `delta` of layer l is in `logits` (l = L) or
             // `deltas[l]`; the input to layer l is `x` (l = 0) or `acts[l − 1]`.
             for l in (0..n_layers).rev() {
@@ -204,6 +205,8 @@ pub struct Backprop {
     threads: usize,
     /// Rows per block (fixed for a given batch size, whatever the thread count).
     chunk: usize,
+    /// Which hidden units the forward counts as saturated.
+    saturation_test: Saturation,
     /// Per-block partial gradients, losses and counts, summed in block order.
     partials: Partials,
     grads: Gradients,
@@ -220,12 +223,13 @@ impl Backprop {
     /// threads (at least 1). The results do not depend on `threads`: rows are cut into the
     /// same fixed blocks whatever the count, and block results are combined in block order.
     pub fn new(mlp: &Mlp, n_rows: usize, threads: usize) -> Self {
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         let chunk = rows_per_block(n_rows).min(n_rows.max(1));
         Backprop {
-            workers: vec![Worker::new(mlp, chunk)],
+            workers: vec![Worker::new(mlp, chunk, Saturation::STUDY)],
             threads: threads.max(1),
             chunk,
+            saturation_test: Saturation::STUDY,
             partials: Partials::new(mlp),
             grads: Gradients::zeros(mlp, 0),
             c_tab: vec![0.0; mlp.n_classes()],
@@ -242,10 +246,33 @@ impl Backprop {
         self
     }
 
+    /// Count the hidden units `saturation` calls saturated (default [`Saturation::STUDY`]).
+    pub fn with_saturation(mut self, saturation: Saturation) -> Self {
+        self.saturation_test = saturation;
+        for w in &mut self.workers {
+            w.blocks.saturation = saturation;
+        }
+        self
+    }
+
     /// Forward and backward over `(x, y)`: returns the loss and leaves the gradients,
     /// saturation and training accuracy of this forward in `self`.
-    pub fn run(&mut self, mlp: &Mlp, x: MatRef<'_, f64>, y: &[usize], opts: &LossOptions) -> f64 {
-        self.run_with(mlp, x, y, opts, None)
+    ///
+    /// # Errors
+    /// [`TrainError::Invalid`] when the network's layers do not chain, `x` does not have
+    /// one column per input and one label per row, a label is not a class, or the class
+    /// weights do not fit; checked before any work.
+    pub fn run(
+        &mut self,
+        mlp: &Mlp,
+        x: MatRef<'_, f64>,
+        y: &[usize],
+        opts: &LossOptions,
+    ) -> Result<f64, TrainError> {
+        check_network(mlp)?;
+        check_data(mlp.n_inputs(), mlp.n_classes(), x, Some(y))?;
+        check_class_weights(opts, mlp.n_classes())?;
+        Ok(self.run_with(mlp, x, y, opts, None))
     }
 
     /// [`Backprop::run`] with optional dropout on the hidden layers.
@@ -260,7 +287,7 @@ impl Backprop {
         let n = x.nrows();
         assert_eq!(n, y.len(), "one label per row");
         assert_eq!(x.ncols(), mlp.n_inputs(), "x has one column per input");
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         let k = mlp.n_classes();
         if self.want_input && self.grads.input.nrows() != n {
             self.grads.input = Mat::zeros(n, mlp.n_inputs());
@@ -269,7 +296,8 @@ impl Backprop {
         let n_blocks = n.div_ceil(self.chunk);
         let plan = runs(n_blocks, self.threads);
         while self.workers.len() < plan.len() {
-            self.workers.push(Worker::new(mlp, self.chunk));
+            self.workers
+                .push(Worker::new(mlp, self.chunk, self.saturation_test));
         }
         let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
         let ctx = Ctx {
@@ -356,7 +384,9 @@ fn gate_sweep(
             let keep = ((a > 0.0) as u64).wrapping_neg();
             f64::from_bits(d.to_bits() & keep) * s
         }),
-        Activation::Sigmoid => gate_block(delta, act, m, db, |d, a| d * (a * (1.0 - a * inv_s))),
+        Activation::Sigmoid => gate_block(delta, act, m, db, |d, a| {
+            d * Activation::Sigmoid.derivative_from_dropped_output(a, inv_s)
+        }),
     }
 }
 
@@ -435,8 +465,11 @@ mod tests {
             let mut results = Vec::new();
             for threads in [1, 2, 3] {
                 let mut bp = Backprop::new(&mlp, n, threads).with_input_gradient(true);
-                let loss = bp.run(&mlp, x.as_ref(), &y, &LossOptions::default());
-                let correct = Evaluator::new(&mlp, threads).correct(&mlp, x.as_ref(), &y);
+                let loss = bp
+                    .run(&mlp, x.as_ref(), &y, &LossOptions::default())
+                    .unwrap();
+                let correct =
+                    Evaluator::new(&mlp, threads, Saturation::STUDY).correct(&mlp, x.as_ref(), &y);
                 results.push((
                     loss.to_bits(),
                     bp.gradients().clone(),

@@ -17,7 +17,7 @@ use kernels::{Activation, exp, matmul_into as matmul, vectorize};
 use serde::{Deserialize, Serialize};
 use tape::Tape;
 
-use crate::error::{TrainError, validate};
+use crate::error::{Parameter, Quantity, TrainError, validate};
 use crate::evaluate::logits_correct;
 use crate::gradients::mean_abs;
 use crate::mlp::{Init, init_dense};
@@ -233,7 +233,7 @@ impl BiasNet {
         let value = tape.value(loss)[(0, 0)];
         tape.backward(loss).map_err(|e| TrainError::Diverged {
             step: 0,
-            what: "loss".to_string(),
+            what: Quantity::Loss,
             value: e.value,
         })?;
         let get = |v, r, c| {
@@ -439,12 +439,16 @@ fn entries(m: &Mat<f64>) -> impl Iterator<Item = f64> + '_ {
 }
 
 /// [`TrainError::Diverged`] at `step` on the first non-finite value of the gradient `name`.
-fn finite(step: usize, name: &str, values: impl Iterator<Item = f64>) -> Result<(), TrainError> {
+fn finite(
+    step: usize,
+    name: &'static str,
+    values: impl Iterator<Item = f64>,
+) -> Result<(), TrainError> {
     for value in values {
         if !value.is_finite() {
             return Err(TrainError::Diverged {
                 step,
-                what: format!("gradient of {name}"),
+                what: Quantity::Gradient(Parameter::Named(name)),
                 value,
             });
         }
@@ -467,7 +471,7 @@ fn iterate(
     if !stats.loss.is_finite() {
         return Err(TrainError::Diverged {
             step,
-            what: "loss".to_string(),
+            what: Quantity::Loss,
             value: stats.loss,
         });
     }

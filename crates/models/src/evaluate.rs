@@ -2,10 +2,12 @@
 //! blocked like training; and the argmax count both engines use for accuracy.
 
 use faer::{Mat, MatRef};
-use kernels::{Kernel, exp, vectorize_kernel};
+use kernels::softmax::exp_rows;
+use kernels::{Kernel, Saturation, vectorize_kernel};
 
 use crate::blocks::CHUNK;
-use crate::forward::{Blocks, row_factors};
+use crate::error::{Invalid, check_class_weights, check_data, check_network};
+use crate::forward::{Blocks, row_factors, view_mut};
 use crate::mlp::{LossOptions, Mlp};
 use crate::parallel::{default_threads, in_parallel, runs};
 
@@ -21,12 +23,13 @@ pub(crate) struct Evaluator {
 }
 
 impl Evaluator {
-    /// Buffers for `mlp`'s shapes; accuracy runs on up to `threads` threads (at least 1).
-    pub fn new(mlp: &Mlp, threads: usize) -> Self {
+    /// Buffers for `mlp`'s shapes; accuracy runs on up to `threads` threads (at least 1);
+    /// `saturation` says which hidden units the forward counts.
+    pub fn new(mlp: &Mlp, threads: usize, saturation: Saturation) -> Self {
         Evaluator {
             threads: threads.max(1),
-            blocks: vec![Blocks::new(mlp, CHUNK)],
-            sat: vec![vec![0; mlp.layers.len() - 1]],
+            blocks: vec![Blocks::new(mlp, CHUNK, saturation)],
+            sat: vec![vec![0; mlp.layers.len().saturating_sub(1)]],
         }
     }
 
@@ -55,15 +58,12 @@ impl Evaluator {
         let k = mlp.n_classes();
         let mut out = Mat::zeros(x.nrows(), k);
         self.for_blocks(mlp, x, |b, r0, m| {
-            for i in 0..m {
-                let mut s = 0.0;
-                for j in 0..k {
-                    let e = exp(b.logits[j * m + i] - b.rowmax[i]);
-                    out[(r0 + i, j)] = e;
-                    s += e;
-                }
-                for j in 0..k {
-                    out[(r0 + i, j)] /= s;
+            let mut rows = out.as_mut().subrows_mut(r0, m);
+            rows.copy_from(crate::forward::view(&b.logits, m, k));
+            exp_rows(rows.as_mut(), &b.rowmax, &mut b.rowsum);
+            for j in 0..k {
+                for (p, &s) in rows.as_mut().col_mut(j).iter_mut().zip(&b.rowsum[..m]) {
+                    *p /= s;
                 }
             }
         });
@@ -83,11 +83,11 @@ impl Evaluator {
     pub fn correct(&mut self, mlp: &Mlp, x: MatRef<'_, f64>, y: &[usize]) -> usize {
         assert_eq!(x.nrows(), y.len(), "one label per row");
         let n = x.nrows();
-        let chunk = self.blocks[0].chunk;
+        let (chunk, saturation) = (self.blocks[0].chunk, self.blocks[0].saturation);
         let plan = runs(n.div_ceil(chunk), self.threads);
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         while self.blocks.len() < plan.len() {
-            self.blocks.push(Blocks::new(mlp, chunk));
+            self.blocks.push(Blocks::new(mlp, chunk, saturation));
         }
         self.sat.resize(plan.len(), vec![0; n_hidden]);
         let items: Vec<_> = self.sat.iter_mut().zip(plan).collect();
@@ -127,12 +127,14 @@ impl Evaluator {
         let mut loss = 0.0;
         self.for_blocks(mlp, x, |b, r0, m| {
             let yb = &y[r0..r0 + m];
+            // z_y − max, read before the logits turn into exponentials.
             for (i, &yi) in yb.iter().enumerate() {
-                let mut s = 0.0;
-                for j in 0..k {
-                    s += exp(b.logits[j * m + i] - b.rowmax[i]);
-                }
-                loss += c_tab[yi] * (s.ln() - (b.logits[yi * m + i] - b.rowmax[i]));
+                b.rowsum[i] = b.logits[yi * m + i] - b.rowmax[i];
+            }
+            let shifted: Vec<f64> = b.rowsum[..m].to_vec();
+            exp_rows(view_mut(&mut b.logits, m, k), &b.rowmax, &mut b.rowsum);
+            for ((&s, &d), &yi) in b.rowsum[..m].iter().zip(&shifted).zip(yb) {
+                loss += c_tab[yi] * (s.ln() - d);
             }
         });
         loss + mlp.weight_penalty(opts.weight_decay)
@@ -176,30 +178,46 @@ impl Kernel for CorrectJob<'_> {
     }
 }
 
-/// Evaluation on up to [`default_threads`] threads (the counts do not depend on it).
+/// Evaluation on up to [`default_threads`] threads (the counts do not depend on it). Each
+/// checks its input first: a network whose layers do not chain, a matrix with the wrong
+/// number of columns, a label count that differs from the rows or a label outside the
+/// classes is an [`Invalid`] error, never a panic.
 impl Mlp {
     /// Class probabilities `softmax(z_L)`, one row per example.
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let mut eval = Evaluator::new(self, default_threads());
-        eval.proba(self, x)
+    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>, Invalid> {
+        let mut eval = self.evaluator(x, None)?;
+        Ok(eval.proba(self, x))
     }
 
     /// The most probable class of each row (the first one on ties).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Vec<usize> {
-        let mut eval = Evaluator::new(self, default_threads());
-        eval.predict(self, x)
+    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>, Invalid> {
+        let mut eval = self.evaluator(x, None)?;
+        Ok(eval.predict(self, x))
     }
 
     /// Share of rows whose predicted class equals `y`.
-    pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> f64 {
-        let mut eval = Evaluator::new(self, default_threads());
-        eval.accuracy(self, x, y)
+    pub fn accuracy(&self, x: MatRef<'_, f64>, y: &[usize]) -> Result<f64, Invalid> {
+        let mut eval = self.evaluator(x, Some(y))?;
+        Ok(eval.accuracy(self, x, y))
     }
 
     /// The training objective: (weighted) mean cross-entropy plus `(λ/2)·Σ‖W‖²`.
-    pub fn loss(&self, x: MatRef<'_, f64>, y: &[usize], opts: &LossOptions) -> f64 {
-        let mut eval = Evaluator::new(self, default_threads());
-        eval.loss(self, x, y, opts)
+    pub fn loss(
+        &self,
+        x: MatRef<'_, f64>,
+        y: &[usize],
+        opts: &LossOptions,
+    ) -> Result<f64, Invalid> {
+        let mut eval = self.evaluator(x, Some(y))?;
+        check_class_weights(opts, self.n_classes())?;
+        Ok(eval.loss(self, x, y, opts))
+    }
+
+    /// An evaluator for `x` (and `y`) once both fit this network.
+    fn evaluator(&self, x: MatRef<'_, f64>, y: Option<&[usize]>) -> Result<Evaluator, Invalid> {
+        check_network(self)?;
+        check_data(self.n_inputs(), self.n_classes(), x, y)?;
+        Ok(Evaluator::new(self, default_threads(), Saturation::STUDY))
     }
 }
 

@@ -266,7 +266,8 @@ impl ModelFile {
                 mlp.n_inputs()
             )));
         }
-        Ok(mlp.predict_proba(x))
+        mlp.predict_proba(x)
+            .map_err(|e| ModelFileError::Shape(e.to_string()))
     }
 }
 

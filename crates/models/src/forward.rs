@@ -4,11 +4,12 @@
 //! A block of rows goes through every layer while its activations are in cache, and every
 //! elementwise step is fused: bias add, activation, saturation count and dropout in one
 //! sweep per hidden layer; bias add, row max and argmax at the output; softmax, loss, `δ_L`
-//! and the output bias gradient in one pass. Exponentials use [`kernels::exp`], the sigmoid
-//! is [`kernels::sigmoid`] (through [`Activation`]).
+//! and the output bias gradient in one pass ([`kernels::softmax::cross_entropy_delta`]).
+//! The sigmoid is [`kernels::sigmoid`] (through [`Activation`]); the saturation count is
+//! [`Saturation::test`].
 
 use faer::{Accum, MatMut, MatRef};
-use kernels::{Activation, exp, matmul_into as matmul, sigmoid};
+use kernels::{Activation, Saturation, matmul_into as matmul, sigmoid};
 
 use crate::dropout::DropoutDraw;
 use crate::mlp::{LossOptions, Mlp};
@@ -31,14 +32,14 @@ pub(crate) fn view_mut(buf: &mut [f64], m: usize, w: usize) -> MatMut<'_, f64> {
     MatMut::from_column_major_slice_mut(&mut buf[..m * w], m, w)
 }
 
-/// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting units with `g′(z) < 0.01`
-/// into `sat`, with dropout applied after the activation when asked.
+/// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting the units `saturation` calls
+/// saturated into `sat`, with dropout applied after the activation when asked.
 #[inline(always)]
 fn hidden_sweep(
     buf: &mut [f64],
     m: usize,
     bias: MatRef<'_, f64>,
-    activation: Activation,
+    (activation, saturation): (Activation, Saturation),
     sat: &mut usize,
     mut dropout: Option<(&mut DropoutDraw<'_>, usize, usize)>,
 ) {
@@ -49,16 +50,16 @@ fn hidden_sweep(
         match activation {
             Activation::Relu => {
                 for v in c.iter_mut() {
-                    let z = *v + b;
-                    count += (z <= 0.0) as usize;
-                    *v = z.max(0.0);
+                    let a = (*v + b).max(0.0);
+                    count += saturation.test(Activation::Relu, a) as usize;
+                    *v = a;
                 }
             }
             Activation::Sigmoid => {
                 for v in c.iter_mut() {
-                    let s = sigmoid(*v + b);
-                    count += (s * (1.0 - s) < 0.01) as usize;
-                    *v = s;
+                    let a = sigmoid(*v + b);
+                    count += saturation.test(Activation::Sigmoid, a) as usize;
+                    *v = a;
                 }
             }
         }
@@ -111,6 +112,8 @@ fn logits_rowmax(
 pub(crate) struct Blocks {
     /// Rows per block.
     pub chunk: usize,
+    /// Which hidden units the forward counts as saturated.
+    pub saturation: Saturation,
     /// `acts[l]`: `chunk × width_l` activations of hidden layer `l`.
     pub acts: Vec<Vec<f64>>,
     /// `chunk × k` logits; the backward pass turns them into `δ_L` in place.
@@ -124,11 +127,12 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
-    pub fn new(mlp: &Mlp, chunk: usize) -> Self {
+    pub fn new(mlp: &Mlp, chunk: usize, saturation: Saturation) -> Self {
         let chunk = chunk.max(1);
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         Blocks {
             chunk,
+            saturation,
             acts: mlp.layers[..n_hidden]
                 .iter()
                 .map(|d| vec![0.0; chunk * d.fan_out()])
@@ -152,7 +156,7 @@ impl Blocks {
         mut dropout: Option<&mut DropoutDraw<'_>>,
     ) {
         let m = xc.nrows();
-        let n_hidden = mlp.layers.len() - 1;
+        let n_hidden = mlp.layers.len().saturating_sub(1);
         let mut offset = 0usize;
         for l in 0..n_hidden {
             let layer = &mlp.layers[l];
@@ -176,7 +180,7 @@ impl Blocks {
                 out,
                 m,
                 layer.bias.as_ref(),
-                mlp.activation,
+                (mlp.activation, self.saturation),
                 &mut sat[l],
                 drop,
             );
@@ -220,50 +224,16 @@ impl Blocks {
     /// the block (returned), and `δ_L = c_i (ŷ − onehot(y))` in place of the logits, with
     /// `c_i = w[y_i]/Σw` (`1/n` unweighted). Adds `colsum δ_L` into `db`.
     #[inline(always)]
-    pub fn softmax_delta(
-        &mut self,
-        m: usize,
-        k: usize,
-        y: &[usize],
-        c_tab: &[f64],
-        db: &mut [f64],
-    ) -> f64 {
-        let rowmax = &self.rowmax[..m];
-        let rowsum = &mut self.rowsum[..m];
-        // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); z_y read first.
-        let mut loss = 0.0;
-        for (i, &yi) in y.iter().enumerate() {
-            loss -= c_tab[yi] * (self.logits[yi * m + i] - rowmax[i]);
-        }
-        rowsum.fill(0.0);
-        for j in 0..k {
-            let c = col_mut(&mut self.logits, m, j);
-            for ((v, mx), s) in c.iter_mut().zip(rowmax).zip(rowsum.iter_mut()) {
-                let e = exp(*v - mx);
-                *v = e;
-                *s += e;
-            }
-        }
-        for (s, &yi) in rowsum.iter_mut().zip(y) {
-            let c = c_tab[yi];
-            loss += c * s.ln();
-            // Reuse the slot for `c_i / s_i`, the factor of every probability in the row.
-            *s = c / *s;
-        }
-        for (j, dbj) in db.iter_mut().enumerate().take(k) {
-            let c = col_mut(&mut self.logits, m, j);
-            let mut sum = 0.0;
-            for ((v, f), &yi) in c.iter_mut().zip(rowsum.iter()).zip(y) {
-                let mut d = *v * f;
-                if yi == j {
-                    d -= c_tab[yi];
-                }
-                *v = d;
-                sum += d;
-            }
-            *dbj += sum;
-        }
-        loss
+    pub fn softmax_delta(&mut self, m: usize, y: &[usize], c_tab: &[f64], db: &mut [f64]) -> f64 {
+        kernels::softmax::cross_entropy_delta(
+            &mut self.logits,
+            m,
+            y,
+            c_tab,
+            &self.rowmax,
+            &mut self.rowsum,
+            db,
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 
 use faer::{Mat, MatRef};
 
+use crate::error::{Parameter, Quantity};
 use crate::mlp::{Dense, Mlp};
 
 /// Gradients of the loss with respect to every parameter and, when asked, the inputs.
@@ -34,12 +35,16 @@ impl Gradients {
             .collect()
     }
 
-    /// The first non-finite entry, as `(description, value)`, or `None`.
-    pub fn first_non_finite(&self) -> Option<(String, f64)> {
+    /// The first non-finite entry, as `(which gradient, value)`, or `None`.
+    pub fn first_non_finite(&self) -> Option<(Quantity, f64)> {
         for (l, d) in self.layers.iter().enumerate() {
-            for (what, m) in [("weight", &d.weight), ("bias", &d.bias)] {
+            let params = [
+                (Parameter::LayerWeight(l + 1), &d.weight),
+                (Parameter::LayerBias(l + 1), &d.bias),
+            ];
+            for (what, m) in params {
                 if let Some(v) = m.col_iter().flat_map(|c| c.iter()).find(|v| !v.is_finite()) {
-                    return Some((format!("gradient of layer {} {what}", l + 1), *v));
+                    return Some((Quantity::Gradient(what), *v));
                 }
             }
         }

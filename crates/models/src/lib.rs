@@ -41,8 +41,9 @@ pub use backprop::Backprop;
 pub use bias_net::{
     BiasMode, BiasNet, BiasNetGrads, Biases, LossHistory, train_bias_net, train_bias_net_losses,
 };
-pub use error::TrainError;
+pub use error::{Invalid, NetworkProblem, Parameter, Quantity, TrainError};
 pub use gradients::Gradients;
+pub use kernels::Saturation;
 pub use many::{TrainJob, train_many};
 pub use mlp::{Activation, Dense, Init, LossOptions, Mlp, class_weights};
 pub use parallel::{default_threads, map_in_parallel};

@@ -120,6 +120,7 @@ mod tests {
                 dropout: 0.0,
                 engine: Engine::HandWritten,
                 threads: 1,
+                saturation: kernels::Saturation::STUDY,
             },
             seed: 40 + k as u64,
         })

@@ -6,6 +6,8 @@ pub use kernels::Activation;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Invalid;
+
 /// How the weights are drawn.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -83,9 +85,9 @@ impl Mlp {
         Mlp { activation, layers }
     }
 
-    /// Number of input features.
+    /// Number of input features (0 for a network without layers).
     pub fn n_inputs(&self) -> usize {
-        self.layers[0].fan_in()
+        self.layers.first().map_or(0, Dense::fan_in)
     }
 
     /// Number of classes (width of the output layer).
@@ -137,7 +139,8 @@ pub(crate) fn init_dense(
             } else {
                 1.0
             };
-            let sd = (gain / fan_in as f64).sqrt();
+            // `max(1)`: a layer of no inputs draws no weight, and its sd must stay finite.
+            let sd = (gain / fan_in.max(1) as f64).sqrt();
             let normal = Normal::new(0.0, sd).expect("sd is finite and positive");
             for j in 0..fan_out {
                 for i in 0..fan_in {
@@ -146,7 +149,7 @@ pub(crate) fn init_dense(
             }
         }
         Init::PyTorch => {
-            let bound = 1.0 / (fan_in as f64).sqrt();
+            let bound = 1.0 / (fan_in.max(1) as f64).sqrt();
             let uniform = Uniform::new(-bound, bound).expect("bound is finite and positive");
             for j in 0..fan_out {
                 for i in 0..fan_in {
@@ -174,13 +177,19 @@ pub struct LossOptions {
 
 /// Inverse-frequency class weights `n / (k · count_c)` (scikit-learn's "balanced"); a class
 /// absent from `y` gets weight 0 since it contributes no terms anyway.
-pub fn class_weights(y: &[usize], n_classes: usize) -> Vec<f64> {
+///
+/// # Errors
+/// [`Invalid::Label`] for a label that is not below `n_classes`.
+pub fn class_weights(y: &[usize], n_classes: usize) -> Result<Vec<f64>, Invalid> {
     let mut counts = vec![0usize; n_classes];
     for &c in y {
-        counts[c] += 1;
+        *counts.get_mut(c).ok_or(Invalid::Label {
+            label: c,
+            classes: n_classes,
+        })? += 1;
     }
     let n = y.len() as f64;
-    counts
+    Ok(counts
         .iter()
         .map(|&c| {
             if c == 0 {
@@ -189,5 +198,5 @@ pub fn class_weights(y: &[usize], n_classes: usize) -> Vec<f64> {
                 n / (n_classes as f64 * c as f64)
             }
         })
-        .collect()
+        .collect())
 }

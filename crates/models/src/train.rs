@@ -4,6 +4,7 @@
 use std::thread::ScopedJoinHandle;
 
 use faer::{Mat, MatRef};
+use kernels::Saturation;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use crate::autodiff::TapeEngine;
 use crate::backprop::Backprop;
 use crate::batch::{Batch, gather};
 use crate::dropout::DropoutDraw;
-use crate::error::{TrainError, validate};
+use crate::error::{Invalid, Quantity, TrainError, check_class_weights, check_network, validate};
 use crate::evaluate::Evaluator;
 use crate::gradients::{Gradients, mean_abs};
 use crate::mlp::{LossOptions, Mlp};
@@ -44,6 +45,8 @@ pub struct TrainConfig {
     /// Threads of the gradient engine and of the evaluations (at least 1; e.g.
     /// [`crate::default_threads`]). The results do not depend on it.
     pub threads: usize,
+    /// Which hidden units the records count as saturated ([`Record::saturation`]).
+    pub saturation: Saturation,
 }
 
 /// One row of the training history.
@@ -61,16 +64,19 @@ pub struct Record {
     pub val_acc: f64,
     /// Mean `|∂L/∂W_l|` per layer (minibatch: averaged over the epoch's batches).
     pub grad_mean_abs: Vec<f64>,
-    /// Per hidden layer, share of units with `g′(z) < 0.01`, from the forward that gave
-    /// `train_acc`.
+    /// Per hidden layer, share of units the run's [`TrainConfig::saturation`] test calls
+    /// saturated (`g′(z) < 0.01` in the study), from the forward that gave `train_acc`.
     pub saturation: Vec<f64>,
 }
 
 /// Trains `mlp` in place and returns the history.
 ///
-/// Full batch (`batch_size: None`) makes `cfg.steps` gradient steps on all of `train`;
-/// minibatch makes `cfg.steps` epochs, each over a fresh permutation drawn from
-/// `data::rng::stream(seed, Stream::Shuffle)`. Dropout masks come from `Stream::Dropout`
+/// Full batch (`batch_size: None`) makes `cfg.steps` iterations on all of `train`, each
+/// recording the network it starts from and then stepping, except the last, which only
+/// records: the network left in `mlp` is the one the last record measured. Minibatch makes
+/// `cfg.steps` epochs, each over a fresh permutation drawn from
+/// `data::rng::stream(seed, Stream::Shuffle)`, each record measuring the network after its
+/// epoch (so again the one left in `mlp` after the last). Dropout masks come from `Stream::Dropout`
 /// (the same masks for both engines). Same inputs and seed → bit-identical weights and
 /// history.
 ///
@@ -84,6 +90,7 @@ pub fn train(
     cfg: &TrainConfig,
     seed: u64,
 ) -> Result<Vec<Record>, TrainError> {
+    check_network(mlp)?;
     validate(
         mlp.n_inputs(),
         mlp.n_classes(),
@@ -91,22 +98,11 @@ pub fn train(
         cfg.learning_rate,
     )?;
     if !(0.0..1.0).contains(&cfg.dropout) {
-        return Err(TrainError::Invalid(format!(
-            "dropout {} must lie in [0, 1)",
-            cfg.dropout
-        )));
+        return Err(Invalid::Dropout(cfg.dropout).into());
     }
-    if let Some(w) = &cfg.loss.class_weights
-        && (w.len() != mlp.n_classes() || w.iter().any(|v| !(v.is_finite() && *v >= 0.0)))
-    {
-        return Err(TrainError::Invalid(format!(
-            "{} class weights for {} classes (all finite, ≥ 0)",
-            w.len(),
-            mlp.n_classes()
-        )));
-    }
+    check_class_weights(&cfg.loss, mlp.n_classes())?;
     if cfg.batch_size == Some(0) {
-        return Err(TrainError::Invalid("batch size 0".to_string()));
+        return Err(Invalid::BatchSize.into());
     }
     let mut t = Trainer::new(mlp, train.0.nrows(), cfg, seed);
     match cfg.batch_size {
@@ -147,9 +143,11 @@ impl Trainer {
             .map(|d| d.fan_out())
             .collect();
         let engines = match cfg.engine {
-            Engine::HandWritten => Engines::HandWritten(Backprop::new(mlp, batch, cfg.threads)),
+            Engine::HandWritten => Engines::HandWritten(
+                Backprop::new(mlp, batch, cfg.threads).with_saturation(cfg.saturation),
+            ),
             Engine::Tape => Engines::Tape {
-                engine: TapeEngine::new(mlp, cfg.threads),
+                engine: TapeEngine::new(mlp, cfg.threads, cfg.saturation),
                 masks: if cfg.dropout > 0.0 {
                     hidden_widths.iter().map(|w| vec![0.0; w * batch]).collect()
                 } else {
@@ -159,7 +157,7 @@ impl Trainer {
         };
         Trainer {
             engines,
-            eval: Evaluator::new(mlp, cfg.threads),
+            eval: Evaluator::new(mlp, cfg.threads, cfg.saturation),
             dropout_rng: data::rng::stream(seed, data::rng::Stream::Dropout),
             dropout_pos: 0,
             saturation: vec![0.0; hidden_widths.len()],
@@ -233,7 +231,7 @@ impl Trainer {
         if !result.0.is_finite() {
             return Err(TrainError::Diverged {
                 step,
-                what: "loss".to_string(),
+                what: Quantity::Loss,
                 value: result.0,
             });
         }
@@ -287,7 +285,12 @@ impl Trainer {
                 grad_mean_abs: self.grads().weight_mean_abs(),
                 saturation,
             });
-            self.update(mlp, cfg.learning_rate);
+            // No update after the last iteration: the network left in `mlp` is the one the
+            // last record measured (its loss, accuracies and saturation), so a model file
+            // saved from it reproduces the recorded numbers exactly.
+            if step < cfg.steps {
+                self.update(mlp, cfg.learning_rate);
+            }
         }
         Ok(history)
     }
@@ -318,7 +321,7 @@ impl Trainer {
         let n_layers = mlp.layers.len();
         let mut grad_sum = vec![0.0; n_layers];
         let mut history = Vec::with_capacity(cfg.steps);
-        let mut side = (cfg.threads >= 2).then(|| Evaluator::new(mlp, 1));
+        let mut side = (cfg.threads >= 2).then(|| Evaluator::new(mlp, 1, cfg.saturation));
         std::thread::scope(|scope| {
             let mut pending = None;
             let mut update = 0usize;

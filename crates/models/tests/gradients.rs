@@ -34,12 +34,14 @@ fn options(k: usize, weighted: bool, decay: f64, seed: u64) -> LossOptions {
 /// Hand vs tape vs finite differences for one network and data set.
 fn check_mlp(mlp: &Mlp, x: &Mat<f64>, y: &[usize], opts: &LossOptions) -> Result<(), String> {
     let mut bp = Backprop::new(mlp, x.nrows(), 2).with_input_gradient(true);
-    let hand_loss = bp.run(mlp, x.as_ref(), y, opts);
+    let hand_loss = bp
+        .run(mlp, x.as_ref(), y, opts)
+        .map_err(|e| e.to_string())?;
     let hand = bp.gradients().clone();
     let mut tape = Tape::new();
     let (tape_loss, taped) =
         tape_gradients(mlp, x.as_ref(), y, opts, &mut tape).map_err(|e| e.to_string())?;
-    let loss = mlp.loss(x.as_ref(), y, opts);
+    let loss = mlp.loss(x.as_ref(), y, opts).map_err(|e| e.to_string())?;
     if (hand_loss - tape_loss).abs() > 1e-12 * (1.0 + loss.abs())
         || (hand_loss - loss).abs() > 1e-12 * (1.0 + loss.abs())
     {
@@ -67,7 +69,7 @@ fn check_mlp(mlp: &Mlp, x: &Mat<f64>, y: &[usize], opts: &LossOptions) -> Result
         let fd_w = finite_diff(&mut w, H, |w| {
             let mut m = mlp.clone();
             m.layers[l].weight = w.clone();
-            m.loss(x.as_ref(), y, opts)
+            m.loss(x.as_ref(), y, opts).expect("the shapes fit")
         });
         close(
             &format!("W{} hand/fd", l + 1),
@@ -80,13 +82,15 @@ fn check_mlp(mlp: &Mlp, x: &Mat<f64>, y: &[usize], opts: &LossOptions) -> Result
         let fd_b = finite_diff(&mut b, H, |b| {
             let mut m = mlp.clone();
             m.layers[l].bias = b.clone();
-            m.loss(x.as_ref(), y, opts)
+            m.loss(x.as_ref(), y, opts).expect("the shapes fit")
         });
         close(&format!("b{} hand/fd", l + 1), &gh.bias, &fd_b, 1e-7, 1e-5)?;
     }
     close("x hand/tape", &hand.input, &taped.input, 1e-12, 1e-9)?;
     let mut xm = x.clone();
-    let fd_x = finite_diff(&mut xm, H, |xm| mlp.loss(xm.as_ref(), y, opts));
+    let fd_x = finite_diff(&mut xm, H, |xm| {
+        mlp.loss(xm.as_ref(), y, opts).expect("the shapes fit")
+    });
     close("x hand/fd", &hand.input, &fd_x, 1e-7, 1e-5)
 }
 
@@ -112,6 +116,36 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Fewer cases: each crosses two or three 256-row blocks (and their partial last block),
+    // where the engines sum per-block partial gradients and the tape builds one graph per
+    // block, so the finite differences check the blocking itself.
+    #![proptest_config(ProptestConfig::with_cases(6))]
+    #[test]
+    fn mlp_gradients_agree_across_row_blocks(
+        seed in any::<u64>(),
+        d in 1usize..4,
+        hidden in prop::collection::vec(1usize..5, 1..3),
+        k in 2usize..5,
+        n in 600usize..800,
+        act in activation(),
+        weighted in any::<bool>(),
+        decay in prop_oneof![Just(0.0), 0.0f64..0.5],
+    ) {
+        let (mlp, x, y) = problem(seed, d, &hidden, k, n, act);
+        if act == Activation::Relu {
+            prop_assume!(pre_activations(&mlp, &x).iter().all(|z| z.abs() > 1e-5));
+        }
+        let opts = options(k, weighted, decay, seed);
+        if let Err(e) = check_mlp(&mlp, &x, &y, &opts) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+}
+
+proptest! {
     // k up to 8 runs the fused row-in-lanes pass, 9 and 10 the whole-matrix one; n up to
     // 29 covers one to four lane groups of 8, full or not.
     #[test]
@@ -223,11 +257,11 @@ fn blocked_backprop_matches_tape_on_many_rows() {
     for act in [Activation::Relu, Activation::Sigmoid] {
         let (mlp, x, y) = problem(7, 10, &[32, 16], 4, 2500, act);
         let opts = LossOptions {
-            class_weights: Some(class_weights(&y, 4)),
+            class_weights: Some(class_weights(&y, 4).unwrap()),
             weight_decay: 1e-3,
         };
         let mut bp = Backprop::new(&mlp, 2500, 2).with_input_gradient(true);
-        let loss = bp.run(&mlp, x.as_ref(), &y, &opts);
+        let loss = bp.run(&mlp, x.as_ref(), &y, &opts).unwrap();
         let (tl, tg) = tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).unwrap();
         assert!((loss - tl).abs() < 1e-12, "{loss} vs {tl}");
         let hand = bp.gradients();
@@ -237,14 +271,14 @@ fn blocked_backprop_matches_tape_on_many_rows() {
         }
         close("x", &hand.input, &tg.input, 1e-14, 1e-10).unwrap();
         // A second run reuses the buffers and gives the same numbers.
-        let again = bp.run(&mlp, x.as_ref(), &y, &opts);
+        let again = bp.run(&mlp, x.as_ref(), &y, &opts).unwrap();
         assert_eq!(loss.to_bits(), again.to_bits());
     }
 }
 
 #[test]
 fn class_weights_are_inverse_frequency() {
-    let w = class_weights(&[0, 0, 0, 1, 2, 2], 4);
+    let w = class_weights(&[0, 0, 0, 1, 2, 2], 4).unwrap();
     assert_eq!(w, vec![6.0 / 12.0, 6.0 / 4.0, 6.0 / 8.0, 0.0]);
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use data::rng::{Stream, stream};
 use data::{Design, PreprocessOptions, Preprocessor, Schema, load_csv, stratified_split};
-use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, train};
+use models::{Activation, Engine, Init, LossOptions, Mlp, Record, Saturation, TrainConfig, train};
 
 const SEED: u64 = 42;
 
@@ -63,6 +63,7 @@ fn full_batch(engine: Engine) -> TrainConfig {
         dropout: 0.0,
         engine,
         threads: 2,
+        saturation: Saturation::STUDY,
     }
 }
 
@@ -119,6 +120,7 @@ fn part_c_minibatch_tape_reaches_080() {
         dropout: 0.0,
         engine: Engine::Tape,
         threads: 2,
+        saturation: Saturation::STUDY,
     };
     let h = run(&tr, &va, Activation::Relu, Init::PyTorch, &cfg);
     let last = h.last().unwrap();

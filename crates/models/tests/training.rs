@@ -6,11 +6,13 @@ use crate::common;
 use faer::Mat;
 use models::file::ModelFile;
 use models::{
-    Activation, BiasMode, BiasNet, Engine, LossOptions, Mlp, TrainConfig, TrainError, train,
-    train_bias_net, train_bias_net_losses,
+    Activation, Backprop, BiasMode, BiasNet, Dense, Engine, Invalid, LossOptions, Mlp, Saturation,
+    TrainConfig, TrainError, class_weights, tape_gradients, train, train_bias_net,
+    train_bias_net_losses,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use tape::Tape;
 
 /// Labels that depend on the features (so that training has something to learn).
 fn learnable(n: usize, seed: u64) -> (Mat<f64>, Vec<usize>) {
@@ -34,6 +36,7 @@ fn config(engine: Engine, batch_size: Option<usize>, dropout: f64) -> TrainConfi
         dropout,
         engine,
         threads: 2,
+        saturation: Saturation::STUDY,
     }
 }
 
@@ -185,9 +188,57 @@ fn training_reduces_the_loss_and_learns() {
         h[29].loss
     );
     assert!(h[29].val_acc > 0.9, "{:?}", h[29]);
-    assert_eq!(h[29].val_acc, m.accuracy(xv.as_ref(), &yv));
+    assert_eq!(h[29].val_acc, m.accuracy(xv.as_ref(), &yv).unwrap());
     assert_eq!(h[29].grad_mean_abs.len(), 3);
     assert_eq!(h[29].saturation.len(), 2);
+}
+
+/// The trained network is the one the last record measured, in both modes and engines:
+/// its accuracies recomputed from the returned weights (and from a model file written and
+/// read back) equal the recorded ones exactly, and its loss equals the last record's.
+#[test]
+fn the_trained_network_is_the_one_the_last_record_measured() {
+    let (x, y) = learnable(700, 21);
+    let (xv, yv) = learnable(300, 22);
+    for (engine, batch) in [
+        (Engine::HandWritten, None),
+        (Engine::Tape, None),
+        (Engine::HandWritten, Some(64)),
+        (Engine::Tape, Some(64)),
+    ] {
+        let mut m = fresh(Activation::Sigmoid);
+        let cfg = TrainConfig {
+            steps: 12,
+            learning_rate: 0.5,
+            loss: LossOptions::default(),
+            ..config(engine, batch, 0.0)
+        };
+        let h = train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 3).unwrap();
+        let last = h.last().unwrap();
+        let file = ModelFile::from_mlp(&m, &common::preprocessor());
+        let back: ModelFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
+        let saved = back.to_mlp().unwrap();
+        for net in [&m, &saved] {
+            assert_eq!(
+                net.accuracy(x.as_ref(), &y).unwrap(),
+                last.train_acc,
+                "{engine:?} {batch:?}"
+            );
+            assert_eq!(
+                net.accuracy(xv.as_ref(), &yv).unwrap(),
+                last.val_acc,
+                "{engine:?} {batch:?}"
+            );
+        }
+        if batch.is_none() {
+            let loss = m.loss(x.as_ref(), &y, &cfg.loss).unwrap();
+            assert!(
+                (loss - last.loss).abs() < 1e-12,
+                "{engine:?}: {loss} vs {}",
+                last.loss
+            );
+        }
+    }
 }
 
 #[test]
@@ -215,45 +266,159 @@ fn too_large_a_learning_rate_is_reported_not_returned_as_nan() {
 }
 
 #[test]
-fn bad_setups_are_rejected() {
-    // Each bad setting is refused by its own check, with its own message: the wrong check
-    // firing first would fail here.
+fn bad_setups_are_rejected_by_the_check_that_names_them() {
     let (x, y) = learnable(50, 8);
     let mut m = fresh(Activation::Relu);
     let tr = (x.as_ref(), &y[..]);
     let base = config(Engine::HandWritten, None, 0.0);
-    let invalid = |m: &str| TrainError::Invalid(m.to_string());
-    for (cfg, expected) in [
+    let cases: Vec<(TrainConfig, Invalid, &str)> = vec![
         (
             TrainConfig {
                 dropout: 1.0,
                 ..base.clone()
             },
-            invalid("dropout 1 must lie in [0, 1)"),
+            Invalid::Dropout(1.0),
+            "dropout 1 must lie in [0, 1)",
         ),
         (
             TrainConfig {
                 batch_size: Some(0),
                 ..base.clone()
             },
-            invalid("batch size 0"),
+            Invalid::BatchSize,
+            "batch size 0",
         ),
         (
             TrainConfig {
                 learning_rate: -1.0,
                 ..base.clone()
             },
-            invalid("learning rate -1 must be positive"),
+            Invalid::LearningRate(-1.0),
+            "learning rate -1 must be positive",
         ),
-    ] {
-        assert_eq!(train(&mut m, tr, tr, &cfg, 1).unwrap_err(), expected);
+        (
+            TrainConfig {
+                loss: LossOptions {
+                    class_weights: Some(vec![1.0; 3]),
+                    weight_decay: 0.0,
+                },
+                ..base.clone()
+            },
+            Invalid::ClassWeights {
+                weights: 3,
+                classes: 4,
+            },
+            "3 class weights for 4 classes (all finite, ≥ 0)",
+        ),
+    ];
+    for (cfg, want, msg) in cases {
+        let err = bad(cfg, &mut m);
+        assert_eq!(err, TrainError::Invalid(want.clone()));
+        assert_eq!(err.to_string(), format!("invalid training setup: {msg}"));
     }
     let err = train(&mut m, tr, (x.as_ref(), &y[..10]), &base, 1).unwrap_err();
     assert_eq!(err, invalid("50 rows but 10 labels"));
     assert_eq!(
+        err,
+        TrainError::Invalid(Invalid::Labels {
+            rows: 50,
+            labels: 10
+        })
+    );
+    assert_eq!(
         err.to_string(),
         "invalid training setup: 50 rows but 10 labels"
     );
+    let narrow = x.as_ref().subcols(0, 3);
+    let err = train(&mut m, (narrow, &y[..]), tr, &base, 1).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::Invalid(Invalid::Columns {
+            columns: 3,
+            inputs: 5
+        })
+    );
+    let mut high = y.clone();
+    high[7] = 9;
+    let err = train(&mut m, (x.as_ref(), &high[..]), tr, &base, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid training setup: label 9 outside 0..4"
+    );
+    // A network whose layers do not chain (the fields are public).
+    let mut broken = fresh(Activation::Relu);
+    broken.layers[1] = Dense::zeros(7, 16);
+    let err = train(&mut broken, tr, tr, &base, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid training setup: layer 2 of the network does not fit: \
+         7 inputs where the layer below gives 32"
+    );
+}
+
+/// Every public entry point answers input that does not fit with a typed error, not a
+/// panic: prediction and evaluation, the gradient engines, and the class weights.
+#[test]
+fn the_public_api_returns_errors_where_it_used_to_panic() {
+    let (x, y) = learnable(40, 9);
+    let m = fresh(Activation::Sigmoid);
+    let narrow = x.as_ref().subcols(0, 4);
+    let columns = Invalid::Columns {
+        columns: 4,
+        inputs: 5,
+    };
+    assert_eq!(m.predict(narrow).unwrap_err(), columns);
+    assert_eq!(m.predict_proba(narrow).unwrap_err(), columns);
+    assert_eq!(m.accuracy(narrow, &y).unwrap_err(), columns);
+    assert_eq!(
+        m.accuracy(x.as_ref(), &y[..3]).unwrap_err(),
+        Invalid::Labels {
+            rows: 40,
+            labels: 3
+        }
+    );
+    let opts = LossOptions::default();
+    assert_eq!(m.loss(narrow, &y, &opts).unwrap_err(), columns);
+    let mut bp = Backprop::new(&m, 40, 2);
+    assert_eq!(
+        bp.run(&m, narrow, &y, &opts).unwrap_err(),
+        TrainError::Invalid(columns.clone())
+    );
+    let few_weights = LossOptions {
+        class_weights: Some(vec![1.0]),
+        weight_decay: 0.0,
+    };
+    assert!(matches!(
+        tape_gradients(&m, x.as_ref(), &y, &few_weights, &mut Tape::new()).unwrap_err(),
+        TrainError::Invalid(Invalid::ClassWeights {
+            weights: 1,
+            classes: 4
+        })
+    ));
+    assert_eq!(
+        class_weights(&[0, 1, 5], 4).unwrap_err(),
+        Invalid::Label {
+            label: 5,
+            classes: 4
+        }
+    );
+    let empty = Mlp {
+        activation: Activation::Relu,
+        layers: Vec::new(),
+    };
+    assert_eq!(empty.n_inputs(), 0);
+    assert!(matches!(
+        empty.predict(x.as_ref()).unwrap_err(),
+        Invalid::Network { layer: 0, .. }
+    ));
+    assert!(
+        Backprop::new(&empty, 40, 1)
+            .run(&empty, x.as_ref(), &y, &opts)
+            .is_err()
+    );
+    // Valid input still works through the same calls.
+    assert_eq!(m.predict(x.as_ref()).unwrap().len(), 40);
+    assert!(m.loss(x.as_ref(), &y, &opts).unwrap().is_finite());
 }
 
 #[test]
@@ -328,7 +493,7 @@ fn saved_models_predict_bit_identically() {
     let loaded = back.to_mlp().unwrap();
     assert_eq!(loaded, m);
     let (p, q) = (
-        m.predict_proba(x.as_ref()),
+        m.predict_proba(x.as_ref()).unwrap(),
         back.predict_proba(x.as_ref()).unwrap(),
     );
     assert!(p.col_iter().zip(q.col_iter()).all(|(a, b)| {

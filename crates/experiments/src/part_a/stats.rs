@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::stats::mean;
+
 /// Five-number summary and mean of the present values of a column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
@@ -49,11 +51,6 @@ pub fn summary(values: impl IntoIterator<Item = f64>) -> Option<Summary> {
         max: v[v.len() - 1],
         mean: mean(&v),
     })
-}
-
-/// Mean of the values (all present).
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
 }
 
 /// The pairs where both values are present.

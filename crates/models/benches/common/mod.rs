@@ -47,6 +47,7 @@ impl Problem {
             dropout: 0.0,
             engine,
             threads,
+            saturation: models::Saturation::STUDY,
         };
         let mut m = self.mlp.clone();
         let start = Instant::now();
