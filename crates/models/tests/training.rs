@@ -270,6 +270,7 @@ fn bad_setups_are_rejected_by_the_check_that_names_them() {
     let (x, y) = learnable(50, 8);
     let mut m = fresh(Activation::Relu);
     let tr = (x.as_ref(), &y[..]);
+    let bad = |cfg: TrainConfig, m: &mut Mlp| train(m, tr, tr, &cfg, 1).unwrap_err();
     let base = config(Engine::HandWritten, None, 0.0);
     let cases: Vec<(TrainConfig, Invalid, &str)> = vec![
         (
@@ -317,7 +318,6 @@ fn bad_setups_are_rejected_by_the_check_that_names_them() {
         assert_eq!(err.to_string(), format!("invalid training setup: {msg}"));
     }
     let err = train(&mut m, tr, (x.as_ref(), &y[..10]), &base, 1).unwrap_err();
-    assert_eq!(err, invalid("50 rows but 10 labels"));
     assert_eq!(
         err,
         TrainError::Invalid(Invalid::Labels {
