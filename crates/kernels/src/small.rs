@@ -20,15 +20,18 @@
 //! the lanes are added in lane order at the end; splitting the work into chunks and phases
 //! changes only the interleaving of different sums, never the order of the additions into
 //! one. A lane group is always [`LANES`] rows (one `zmm`, or two `ymm` on AVX2), every
-//! operation is lane-wise IEEE arithmetic (no `mul_add`), so the bits depend on the data
-//! and the weights only — not on the CPU's vector width, nor on who calls.
+//! operation is lane-wise IEEE arithmetic (each multiply-add fused, `f64::mul_add`,
+//! rounded once on every CPU), so the bits depend on the data and the weights only — not
+//! on the CPU's vector width, nor on who calls.
 //!
 //! The files: `net` (the network, its statistics and gradients, the constants of the
-//! summation order), `lanes` (the lane-vector trait and its backends), `kernel` (the fused
-//! pass), `reference` (the plain pass).
+//! summation order), `lanes` (the lane-vector trait and its backends), `exp` (the
+//! softmax's `e^x` for arguments `≤ 0`), `kernel` (the fused pass), `reference` (the plain
+//! pass).
 
 use faer::MatRef;
 
+mod exp;
 mod kernel;
 mod lanes;
 mod net;
@@ -46,9 +49,8 @@ pub struct Workspace {
     fused: kernel::Buffers,
     /// The gradients of the last backward pass.
     grads: TwoLayerGrads,
-    /// Run the portable backend even where AVX-512 is available (for the test that the
-    /// backends agree).
-    portable: bool,
+    /// Which compiled form of the fused pass runs (the tests choose each).
+    path: kernel::Path,
 }
 
 impl Default for Workspace {
@@ -56,7 +58,7 @@ impl Default for Workspace {
         Workspace {
             fused: kernel::Buffers::default(),
             grads: TwoLayerGrads::zeros(0, 0),
-            portable: false,
+            path: kernel::Path::Best,
         }
     }
 }
@@ -104,6 +106,6 @@ impl Workspace {
             }
         }
         self.fused
-            .pass(net, x, y, backward, &mut self.grads, self.portable)
+            .pass(net, x, y, backward, &mut self.grads, self.path)
     }
 }

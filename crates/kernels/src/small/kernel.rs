@@ -5,15 +5,31 @@
 
 use faer::MatRef;
 
+use super::exp::exp_nonpositive;
 use super::lanes::{Backend, Lanes, Portable, V, lane_sum};
 use super::net::{GROUPS_PER_LOG, LANES, PassStats, SATURATED_SLOPE, TwoLayer, TwoLayerGrads};
 use crate::activation::Activation;
-use crate::math::exp;
 
 /// Lane groups per chunk: 256 rows, whose inputs (`d` vectors a group) and `h`, `δ2`, `δ1`
 /// (`3k` vectors a group) stay in L1 between the forward and the outer products. It is
 /// also the span of one `ln` ([`GROUPS_PER_LOG`]).
 const CHUNK: usize = GROUPS_PER_LOG;
+
+/// Which compiled form of the pass runs: the CPU's best, or one chosen by the tests that
+/// every form gives the same bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Path {
+    /// AVX-512 vectors where the CPU has them, else lane arrays under pulp's widest
+    /// dispatch.
+    #[default]
+    Best,
+    /// Lane arrays compiled for AVX2 and FMA, the path of CPUs without AVX-512 (the best
+    /// path where the CPU lacks AVX2).
+    Avx2,
+    /// Lane arrays in the baseline instruction set, no dispatch (`mul_add` is then a
+    /// library call).
+    Baseline,
+}
 
 /// The fused pass's buffers, reused from pass to pass (sized on first use).
 #[derive(Clone, Debug, Default)]
@@ -29,8 +45,7 @@ pub(super) struct Buffers {
 
 impl Buffers {
     /// The fused pass of `net` (`1 ≤ k ≤ MAX_WIDTH`, shapes checked by the caller) over
-    /// `x`, `y`; with `backward`, the gradients into `grads` (already `d × k`).
-    /// `portable` runs the portable backend even where AVX-512 is available.
+    /// `x`, `y`; with `backward`, the gradients into `grads` (already `d × k`), on `path`.
     pub(super) fn pass(
         &mut self,
         net: &TwoLayer<'_>,
@@ -38,7 +53,7 @@ impl Buffers {
         y: &[f64],
         backward: bool,
         grads: &mut TwoLayerGrads,
-        portable: bool,
+        path: Path,
     ) -> PassStats {
         let (d, k) = net.w.shape();
         self.w.clear();
@@ -51,10 +66,10 @@ impl Buffers {
             ($($k:literal)*) => {
                 match (k, net.activation, backward) {
                     $(
-                        ($k, Activation::Relu, false) => self.run::<$k, true, false>(net, x, y, grads, portable),
-                        ($k, Activation::Relu, true) => self.run::<$k, true, true>(net, x, y, grads, portable),
-                        ($k, Activation::Sigmoid, false) => self.run::<$k, false, false>(net, x, y, grads, portable),
-                        ($k, Activation::Sigmoid, true) => self.run::<$k, false, true>(net, x, y, grads, portable),
+                        ($k, Activation::Relu, false) => self.run::<$k, true, false>(net, x, y, grads, path),
+                        ($k, Activation::Relu, true) => self.run::<$k, true, true>(net, x, y, grads, path),
+                        ($k, Activation::Sigmoid, false) => self.run::<$k, false, false>(net, x, y, grads, path),
+                        ($k, Activation::Sigmoid, true) => self.run::<$k, false, true>(net, x, y, grads, path),
                     )*
                     _ => unreachable!("the caller runs the fused pass for 1..=MAX_WIDTH units"),
                 }
@@ -72,7 +87,7 @@ impl Buffers {
         x: MatRef<'_, f64>,
         y: &[f64],
         g: &mut TwoLayerGrads,
-        portable: bool,
+        path: Path,
     ) -> PassStats {
         let (n, d) = (x.nrows(), x.ncols());
         let b1: [f64; K] = std::array::from_fn(|j| net.b1[j]);
@@ -93,7 +108,7 @@ impl Buffers {
             xs,
             dw,
         };
-        let (sums, du) = dispatch(kernel, portable);
+        let (sums, du) = dispatch(kernel, path);
         if BACKWARD {
             for l in 0..d {
                 for j in 0..K {
@@ -144,23 +159,40 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool, B: Backend> pulp::W
     }
 }
 
-/// Runs `kernel` on AVX-512 where the CPU has it, else on lane arrays with the widest
-/// vectors it has. `force_portable` is for the test that the backends agree.
+/// Runs `kernel` on `path`: by default on AVX-512 where the CPU has it, else on lane
+/// arrays with the widest vectors it has.
 fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
     kernel: Kernel<'_, '_, K, RELU, BACKWARD>,
-    force_portable: bool,
+    path: Path,
 ) -> (Totals<K>, [[Lanes; K]; K]) {
-    #[cfg(target_arch = "x86_64")]
-    if !force_portable && let Some(simd) = pulp::x86::V4::try_new() {
-        return pulp::Simd::vectorize(
-            simd,
-            With {
-                kernel,
-                backend: simd,
-            },
-        );
+    if path == Path::Baseline {
+        return kernel.run(Portable);
     }
-    let _ = force_portable;
+    #[cfg(target_arch = "x86_64")]
+    {
+        if path == Path::Best
+            && let Some(simd) = pulp::x86::V4::try_new()
+        {
+            return pulp::Simd::vectorize(
+                simd,
+                With {
+                    kernel,
+                    backend: simd,
+                },
+            );
+        }
+        if path == Path::Avx2
+            && let Some(simd) = pulp::x86::V3::try_new()
+        {
+            return pulp::Simd::vectorize(
+                simd,
+                With {
+                    kernel,
+                    backend: Portable,
+                },
+            );
+        }
+    }
     pulp::Arch::new().dispatch(With {
         kernel,
         backend: Portable,
@@ -309,7 +341,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
             for (t, row) in acc.iter_mut().enumerate() {
                 let hj = self.h[g][j0 + t];
                 for (a, &d2) in row.iter_mut().zip(&self.d2[g]) {
-                    *a = b.add(*a, b.mul(hj, d2));
+                    *a = b.mul_add(hj, d2, *a);
                 }
             }
         }
@@ -344,7 +376,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
             for (t, row) in acc.iter_mut().enumerate() {
                 let xl = b.load_lanes(x[(l0 + t) * CHUNK + g].0);
                 for (a, &d1) in row.iter_mut().zip(&self.d1[g]) {
-                    *a = b.add(*a, b.mul(xl, d1));
+                    *a = b.mul_add(xl, d1, *a);
                 }
             }
         }
@@ -391,26 +423,23 @@ impl<B: Backend, const K: usize> Sums<B, K> {
             Activation::Sigmoid
         };
         let (zero, one) = (b.splat(0.0), b.splat(1.0));
-        // z1 = x W + b1, h = g(z1)
-        let mut h = [zero; K];
+        // z1 = b1 + x W, h = g(z1)
+        let mut h: [B::V; K] = std::array::from_fn(|j| b.splat(p.b1[j]));
         for (l, wl) in p.w.chunks_exact(K).enumerate() {
             let xl = b.load_lanes(x[l * CHUNK + g].0);
             for j in 0..K {
-                h[j] = b.add(h[j], b.mul(xl, b.splat(wl[j])));
+                h[j] = b.mul_add(xl, b.splat(wl[j]), h[j]);
             }
         }
         for j in 0..K {
-            h[j] = b.map(b.add(h[j], b.splat(p.b1[j])), |v| act.apply(v));
+            h[j] = b.map(h[j], |v| act.apply(v));
         }
-        // z2 = h U + b2
-        let mut z2 = [zero; K];
+        // z2 = b2 + h U
+        let mut z2: [B::V; K] = std::array::from_fn(|c| b.splat(p.b2[c]));
         for j in 0..K {
             for c in 0..K {
-                z2[c] = b.add(z2[c], b.mul(h[j], b.splat(p.u[j][c])));
+                z2[c] = b.mul_add(h[j], b.splat(p.u[j][c]), z2[c]);
             }
-        }
-        for c in 0..K {
-            z2[c] = b.add(z2[c], b.splat(p.b2[c]));
         }
         // Softmax cross-entropy and the first argmax.
         let mut max = z2[0];
@@ -425,7 +454,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         let mut e = [zero; K];
         let mut sum = zero;
         for c in 0..K {
-            e[c] = b.map(b.sub(z2[c], max), exp);
+            e[c] = b.map(b.sub(z2[c], max), exp_nonpositive);
             sum = b.add(sum, e[c]);
         }
         // A padded lane adds 0, multiplies by 1, and its label −1 is never the argmax.
@@ -444,13 +473,13 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         if !BACKWARD {
             return;
         }
-        // δ2 = (ŷ − onehot(y)) / n; ∂L/∂b2 += colsum δ2.
-        let inv_sum = b.div(one, sum);
-        let inv_n = b.splat(p.inv_n);
+        // δ2 = ŷ/n − onehot(y)/n = e · (1/n)/Σe − onehot(y)/n; ∂L/∂b2 += colsum δ2.
+        let scale = b.div(b.splat(p.inv_n), sum);
+        let minus_inv_n = b.splat(-p.inv_n);
         let mut d2 = [zero; K];
         for c in 0..K {
-            let onehot = b.eq_select(y, b.splat(c as f64), one, zero);
-            d2[c] = b.mul(b.sub(b.mul(e[c], inv_sum), onehot), inv_n);
+            let onehot = b.eq_select(y, b.splat(c as f64), minus_inv_n, zero);
+            d2[c] = b.mul_add(e[c], scale, onehot);
             if !FULL {
                 d2[c] = b.valid_or(d2[c], &valid, 0.0);
             }
@@ -459,8 +488,9 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         // δ1 = (δ2 Uᵀ) ⊙ g′(z1); ∂L/∂b1 += colsum δ1.
         let mut d1 = [zero; K];
         for j in 0..K {
-            for c in 0..K {
-                d1[j] = b.add(d1[j], b.mul(d2[c], b.splat(p.u[j][c])));
+            d1[j] = b.mul(d2[0], b.splat(p.u[j][0]));
+            for c in 1..K {
+                d1[j] = b.mul_add(d2[c], b.splat(p.u[j][c]), d1[j]);
             }
             let slope = b.map(h[j], |a| act.derivative_from_output(a));
             let mut flat = b.gt_select(b.splat(SATURATED_SLOPE), slope, one, zero);

@@ -32,7 +32,8 @@ impl V {
 }
 
 /// The lane arithmetic the kernel is written in: [`LANES`] rows of one quantity per value,
-/// every operation lane-wise IEEE arithmetic, so every backend gives the same bits.
+/// every operation lane-wise IEEE arithmetic (`mul_add` rounded once, as `f64::mul_add`
+/// everywhere), so every backend gives the same bits.
 ///
 /// Why explicit vectors: the same loops written over `[f64; 8]` arrays left the choice to
 /// LLVM, which vectorised the loops over lane groups instead (gathers, scatters, scalar
@@ -47,6 +48,8 @@ pub(super) trait Backend: Copy {
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b + c`, rounded once (`f64::mul_add` in every lane).
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise `if a > b { t } else { f }`.
     fn gt_select(self, a: Self::V, b: Self::V, t: Self::V, f: Self::V) -> Self::V;
@@ -109,6 +112,10 @@ impl Backend for Portable {
         std::array::from_fn(|i| a[i] * b[i])
     }
     #[inline(always)]
+    fn mul_add(self, a: Lanes, b: Lanes, c: Lanes) -> Lanes {
+        std::array::from_fn(|i| a[i].mul_add(b[i], c[i]))
+    }
+    #[inline(always)]
     fn div(self, a: Lanes, b: Lanes) -> Lanes {
         std::array::from_fn(|i| a[i] / b[i])
     }
@@ -154,6 +161,10 @@ mod avx512 {
         #[inline(always)]
         fn mul(self, a: f64x8, b: f64x8) -> f64x8 {
             self.mul_f64x8(a, b)
+        }
+        #[inline(always)]
+        fn mul_add(self, a: f64x8, b: f64x8, c: f64x8) -> f64x8 {
+            self.mul_add_f64x8(a, b, c)
         }
         #[inline(always)]
         fn div(self, a: f64x8, b: f64x8) -> f64x8 {

@@ -1,11 +1,14 @@
 //! The plain reference of the pass: row by row in scalar code, the formulas as written,
-//! with the order of summation the fused kernel promises (row `r` summed in lane
-//! `r % LANES`, each lane's rows in row order, the lanes added in lane order, one `ln` of
-//! the normalisers' product per [`ROWS_PER_LOG`] rows). The fused kernel is tested against
-//! it on both backends, and networks wider than [`super::MAX_WIDTH`] run it.
+//! with the order of summation and the roundings the fused kernel promises (row `r`
+//! summed in lane `r % LANES`, each lane's rows in row order, the lanes added in lane
+//! order; each sum of products a chain of `mul_add` from the bias, or from the first
+//! product; one `ln` of the normalisers' product per [`ROWS_PER_LOG`] rows). The fused
+//! kernel is tested against it bit for bit on every backend, and networks wider than
+//! [`super::MAX_WIDTH`] run it.
 
 use faer::MatRef;
 
+use super::exp::exp_nonpositive;
 use super::lanes::{Lanes, lane_sum};
 use super::net::{
     LANES, PassStats, ROWS_PER_LOG, SATURATED_SLOPE, TwoLayer, TwoLayerGrads, check_shapes,
@@ -39,13 +42,13 @@ pub fn pass(
     let (mut h, mut z2, mut e, mut d2) = (vec![0.0; k], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
     for r in 0..n {
         let i = r % LANES;
-        // h = g(x W + b1), z2 = h U + b2
+        // h = g(b1 + x W), z2 = b2 + h U
         for j in 0..k {
-            let z = (0..d).fold(0.0, |a, l| a + x[(r, l)] * net.w[(l, j)]);
-            h[j] = act.apply(z + net.b1[j]);
+            let z = (0..d).fold(net.b1[j], |a, l| x[(r, l)].mul_add(net.w[(l, j)], a));
+            h[j] = act.apply(z);
         }
         for c in 0..k {
-            z2[c] = (0..k).fold(0.0, |a, j| a + h[j] * net.u[(j, c)]) + net.b2[c];
+            z2[c] = (0..k).fold(net.b2[c], |a, j| h[j].mul_add(net.u[(j, c)], a));
         }
         // Cross-entropy `max − z2_y + ln Σ exp(z2 − max)` and the first argmax.
         let (mut max, mut best) = (z2[0], 0);
@@ -56,7 +59,7 @@ pub fn pass(
         }
         let label = y[r] as usize;
         for (e, &z) in e.iter_mut().zip(&z2) {
-            *e = crate::math::exp(z - max);
+            *e = exp_nonpositive(z - max);
         }
         let sum = e.iter().fold(0.0, |a, e| a + e);
         linear[i] += max - z2[label];
@@ -68,21 +71,26 @@ pub fn pass(
         if !backward {
             continue;
         }
-        // δ2 = (ŷ − onehot(y)) / n, δ1 = (δ2 Uᵀ) ⊙ g′(z1)
+        // δ2 = ŷ/n − onehot(y)/n, δ1 = (δ2 Uᵀ) ⊙ g′(z1)
+        let scale = inv_n / sum;
         for c in 0..k {
-            d2[c] = (e[c] * (1.0 / sum) - f64::from(u8::from(c == label))) * inv_n;
+            let onehot = if c == label { -inv_n } else { 0.0 };
+            d2[c] = e[c].mul_add(scale, onehot);
         }
         for j in 0..k {
             let slope = act.derivative_from_output(h[j]);
             saturated[i] += f64::from(u8::from(slope < SATURATED_SLOPE));
-            let d1 = (0..k).fold(0.0, |a, c| a + d2[c] * net.u[(j, c)]) * slope;
+            let d1 = (1..k).fold(d2[0] * net.u[(j, 0)], |a, c| {
+                d2[c].mul_add(net.u[(j, c)], a)
+            });
+            let d1 = d1 * slope;
             db1[j][i] += d1;
             db2[j][i] += d2[j];
             for c in 0..k {
-                du[j * k + c][i] += h[j] * d2[c];
+                du[j * k + c][i] = h[j].mul_add(d2[c], du[j * k + c][i]);
             }
             for l in 0..d {
-                dw[l * k + j][i] += x[(r, l)] * d1;
+                dw[l * k + j][i] = x[(r, l)].mul_add(d1, dw[l * k + j][i]);
             }
         }
     }
