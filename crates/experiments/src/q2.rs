@@ -279,6 +279,9 @@ fn train_seed(
         converged: false,
         val_acc: f64::NAN,
     };
+    // The weights the run's last loss and validation accuracy were measured on: the model
+    // file saved beside them holds these (`net` is one update further).
+    let mut evaluated = None;
     // In chunks: `min_iterations` first, then one window at a time until the loss stops
     // improving or the cap. Each iteration depends only on the weights, so the chunks
     // train exactly what one long call would.
@@ -296,6 +299,7 @@ fn train_seed(
             Ok(history) => {
                 run.losses.extend(history.losses);
                 run.val_acc = history.val_acc;
+                evaluated = history.evaluated.or(evaluated);
             }
             Err(TrainError::Diverged { step, .. }) => {
                 run.diverged_at = Some(run.losses.len() + step);
@@ -318,7 +322,7 @@ fn train_seed(
             break;
         }
     }
-    Ok((run, net))
+    Ok((run, evaluated.unwrap_or(net)))
 }
 
 /// Trains every (mode, learning rate, seed) run of `rates`, shared between the threads in

@@ -4,5 +4,6 @@
 mod any_table;
 mod identifier;
 mod part_a;
+mod q2_models;
 mod run_all;
 mod split;

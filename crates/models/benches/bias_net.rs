@@ -6,6 +6,10 @@
 //!
 //! Each sample is one training run of as many iterations as criterion asks for, so the
 //! figure is the steady-state cost of an iteration, not of setting a run up.
+//!
+//! `bias_net_pass` times one pass alone on the training rows (the kernel of
+//! `kernels::small`): forward only (`loss`) and forward with backward (`hand_gradients`,
+//! which also converts the labels and copies the gradients out, about 3 % of it).
 
 // Only the shared problem's rows are used here, not its MLP timing helper.
 #[allow(dead_code)]
@@ -56,5 +60,27 @@ fn iteration(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, iteration);
+fn pass(c: &mut Criterion) {
+    let p = common::Problem::new();
+    let mut group = c.benchmark_group("bias_net_pass");
+    group.sample_size(50);
+    for (name, act) in [("relu", Activation::Relu), ("sigmoid", Activation::Sigmoid)] {
+        let net = BiasNet::new(
+            10,
+            4,
+            act,
+            BiasMode::Shared,
+            &mut ChaCha8Rng::seed_from_u64(2),
+        );
+        group.bench_function(format!("forward/{name}"), |b| {
+            b.iter(|| net.loss(p.x.as_ref(), &p.y))
+        });
+        group.bench_function(format!("backward/{name}"), |b| {
+            b.iter(|| net.hand_gradients(p.x.as_ref(), &p.y))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, iteration, pass);
 criterion_main!(benches);

@@ -5,22 +5,22 @@
 //! With a shared bias the chain rule collects one contribution per use:
 //! `∂L/∂b = colsum δ1 + colsum δ2`, where `δ2 = (ŷ − Y)/n` and `δ1 = (δ2 Uᵀ) ⊙ g′(z1)`.
 //!
-//! The hand-written passes (loss, accuracy, gradients, training) run the fused row-in-lanes
-//! kernel of [`kernels::small`] — one pass over the rows, no `n × k` intermediate, buffers
-//! reused from iteration to iteration — for up to [`kernels::small::MAX_WIDTH`] classes, and
-//! whole-matrix faer products beyond. Question 2 trains with [`train_bias_net_losses`],
-//! which computes only what it reads.
+//! The hand-written passes (loss, accuracy, gradients, training) are the one two-layer
+//! pass of [`kernels::small`]: the fused row-in-lanes kernel — one pass over the rows, no
+//! `n × k` intermediate, buffers reused from iteration to iteration — for up to
+//! [`kernels::small::MAX_WIDTH`] classes, its plain reference beyond; the tape
+//! ([`BiasNet::tape_gradients`]) is the independent check. Question 2 trains with
+//! [`train_bias_net_losses`], which computes only what it reads.
 
-use faer::{Accum, Mat, MatRef};
+use faer::{Mat, MatRef};
+use kernels::Activation;
 use kernels::small::{self, PassStats, TwoLayer, TwoLayerGrads};
-use kernels::{Activation, exp, matmul_into as matmul, vectorize};
 use serde::{Deserialize, Serialize};
 use tape::Tape;
 
-use crate::error::{Parameter, Quantity, TrainError, validate};
-use crate::evaluate::logits_correct;
+use crate::error::{Invalid, Parameter, Quantity, TrainError, validate};
 use crate::gradients::mean_abs;
-use crate::mlp::{Init, init_dense};
+use crate::mlp::{Dense, Init, Mlp, init_dense};
 use crate::train::Record;
 
 /// Whether the two layers share their bias.
@@ -139,35 +139,26 @@ impl BiasNet {
         }
     }
 
-    /// `(h, z2)`: hidden activations and logits.
-    fn forward(&self, x: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
-        let (n, k) = (x.nrows(), self.w.ncols());
-        let mut h = Mat::zeros(n, k);
-        matmul(h.as_mut(), Accum::Replace, x, self.w.as_ref(), 1.0);
-        let b1 = self.biases.hidden();
-        for j in 0..k {
-            let b = b1[(0, j)];
-            for v in h.col_as_slice_mut(j) {
-                *v = self.activation.apply(*v + b);
-            }
-        }
-        let mut z = Mat::zeros(n, k);
-        matmul(z.as_mut(), Accum::Replace, h.as_ref(), self.u.as_ref(), 1.0);
-        let b2 = self.biases.output();
-        for j in 0..k {
-            let b = b2[(0, j)];
-            for v in z.col_as_slice_mut(j) {
-                *v += b;
-            }
-        }
-        (h, z)
+    /// Softmax probabilities `ŷ`: the network written out as the two-layer [`Mlp`] its
+    /// model file holds, whose forward pass computes them.
+    /// A matrix of the wrong width is an [`Invalid`] error, as for the [`Mlp`].
+    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>, Invalid> {
+        self.to_mlp().predict_proba(x)
     }
 
-    /// Softmax probabilities `ŷ`.
-    pub fn predict_proba(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let (_, mut z) = self.forward(x);
-        softmax_rows(&mut z);
-        z
+    /// The same network as a two-layer [`Mlp`] (each layer with the bias it adds).
+    pub fn to_mlp(&self) -> Mlp {
+        let layer = |weight: &Mat<f64>, bias: &Mat<f64>| Dense {
+            weight: weight.clone(),
+            bias: bias.clone(),
+        };
+        Mlp {
+            activation: self.activation,
+            layers: vec![
+                layer(&self.w, self.biases.hidden()),
+                layer(&self.u, self.biases.output()),
+            ],
+        }
     }
 
     /// Accuracy on `(x, y)` (first argmax on ties).
@@ -259,61 +250,6 @@ impl BiasNet {
     }
 }
 
-/// Column sums.
-fn colsum(m: MatRef<'_, f64>) -> Vec<f64> {
-    (0..m.ncols()).map(|j| m.col(j).iter().sum()).collect()
-}
-
-/// Row-wise softmax of the logits `z` in place; returns each row's log-sum-exp.
-///
-/// Column by column with the vectorisable [`kernels::exp`], one exponential per entry.
-fn softmax_rows(z: &mut Mat<f64>) -> Vec<f64> {
-    let (n, k) = z.shape();
-    let mut max = vec![f64::NEG_INFINITY; n];
-    let mut sum = vec![0.0; n];
-    vectorize(
-        #[inline(always)]
-        || {
-            for j in 0..k {
-                for (m, &v) in max.iter_mut().zip(z.col_as_slice(j)) {
-                    *m = m.max(v);
-                }
-            }
-            for j in 0..k {
-                for ((v, &m), s) in z.col_as_slice_mut(j).iter_mut().zip(&max).zip(&mut sum) {
-                    *v = exp(*v - m);
-                    *s += *v;
-                }
-            }
-            for j in 0..k {
-                for (v, &s) in z.col_as_slice_mut(j).iter_mut().zip(&sum) {
-                    *v /= s;
-                }
-            }
-        },
-    );
-    max.iter().zip(&sum).map(|(m, s)| m + s.ln()).collect()
-}
-
-/// Turns the logits `z` into `δ2 = (softmax − onehot)/n` in place; returns the mean
-/// cross-entropy.
-fn softmax_delta(z: &mut Mat<f64>, y: &[usize]) -> f64 {
-    let n = y.len() as f64;
-    // nll_i = lse_i − z_{i, y_i}: read the label's logit before the softmax overwrites it.
-    let label_logit: Vec<f64> = y.iter().enumerate().map(|(i, &c)| z[(i, c)]).collect();
-    let mut loss = 0.0;
-    for (lse, zy) in softmax_rows(z).into_iter().zip(label_logit) {
-        loss += lse - zy;
-    }
-    for (i, &c) in y.iter().enumerate() {
-        z[(i, c)] -= 1.0;
-    }
-    for j in 0..z.ncols() {
-        z.col_as_slice_mut(j).iter_mut().for_each(|v| *v /= n);
-    }
-    loss / n
-}
-
 /// `∂L/∂b` of a shared bias: the hidden and output layers' contributions added.
 fn shared_gradient(g: &TwoLayerGrads) -> Vec<f64> {
     g.b1.iter().zip(&g.b2).map(|(a, b)| a + b).collect()
@@ -323,31 +259,26 @@ fn shared_gradient(g: &TwoLayerGrads) -> Vec<f64> {
 /// in its lanes), converted once per training run.
 struct Rows<'a> {
     x: MatRef<'a, f64>,
-    y: &'a [usize],
     labels: Vec<f64>,
 }
 
 impl<'a> Rows<'a> {
-    fn new(x: MatRef<'a, f64>, y: &'a [usize]) -> Self {
+    fn new(x: MatRef<'a, f64>, y: &[usize]) -> Self {
         Rows {
             x,
-            y,
             labels: y.iter().map(|&c| c as f64).collect(),
         }
     }
 }
 
-/// The hand-written passes of a [`BiasNet`], with buffers reused from pass to pass: the
-/// fused row-in-lanes kernel ([`kernels::small`]) for up to [`small::MAX_WIDTH`] classes,
-/// the whole-matrix faer pass for wider networks.
+/// The hand-written passes of a [`BiasNet`] ([`kernels::small`]), with buffers reused from
+/// pass to pass.
 #[derive(Default)]
 struct Passes {
     fused: small::Workspace,
-    /// The biases each layer adds, as slices for the fused kernel.
+    /// The biases each layer adds, as slices for the kernel.
     b1: Vec<f64>,
     b2: Vec<f64>,
-    /// The whole-matrix pass's gradients.
-    whole: Option<TwoLayerGrads>,
 }
 
 impl Passes {
@@ -356,11 +287,6 @@ impl Passes {
     fn pass(&mut self, net: &BiasNet, rows: &Rows<'_>, backward: bool) -> PassStats {
         let (b1, b2) = (net.biases.hidden(), net.biases.output());
         let k = net.w.ncols();
-        if !small::supports(k) {
-            let (stats, grads) = net.whole_pass(rows.x, rows.y, backward);
-            self.whole = grads;
-            return stats;
-        }
         self.b1.clear();
         self.b1.extend((0..k).map(|j| b1[(0, j)]));
         self.b2.clear();
@@ -372,64 +298,12 @@ impl Passes {
             b2: &self.b2,
             activation: net.activation,
         };
-        self.whole = None;
         self.fused.pass(&two, rows.x, &rows.labels, backward)
     }
 
     /// The gradients of the last backward [`Passes::pass`].
     fn grads(&self) -> &TwoLayerGrads {
-        self.whole.as_ref().unwrap_or_else(|| self.fused.grads())
-    }
-}
-
-impl BiasNet {
-    /// The whole-matrix pass (faer products over all rows), for networks wider than the
-    /// fused kernel: `(stats, gradients if backward)`.
-    fn whole_pass(
-        &self,
-        x: MatRef<'_, f64>,
-        y: &[usize],
-        backward: bool,
-    ) -> (PassStats, Option<TwoLayerGrads>) {
-        let (n, k) = (x.nrows(), self.w.ncols());
-        let (h, z) = self.forward(x);
-        let correct = logits_correct(z.as_ref(), y);
-        let mut d2 = z;
-        let loss = softmax_delta(&mut d2, y);
-        let mut stats = PassStats {
-            loss,
-            correct,
-            saturated: 0,
-        };
-        if !backward {
-            return (stats, None);
-        }
-        let mut du = Mat::zeros(k, k);
-        matmul(du.as_mut(), Accum::Replace, h.transpose(), d2.as_ref(), 1.0);
-        let mut d1 = Mat::zeros(n, k);
-        matmul(
-            d1.as_mut(),
-            Accum::Replace,
-            d2.as_ref(),
-            self.u.transpose(),
-            1.0,
-        );
-        for j in 0..k {
-            for (d, &a) in d1.col_as_slice_mut(j).iter_mut().zip(h.col_as_slice(j)) {
-                let g = self.activation.derivative_from_output(a);
-                stats.saturated += (g < 0.01) as usize;
-                *d *= g;
-            }
-        }
-        let mut dw = Mat::zeros(x.ncols(), k);
-        matmul(dw.as_mut(), Accum::Replace, x.transpose(), d1.as_ref(), 1.0);
-        let grads = TwoLayerGrads {
-            w: dw,
-            u: du,
-            b1: colsum(d1.as_ref()),
-            b2: colsum(d2.as_ref()),
-        };
-        (stats, Some(grads))
+        self.fused.grads()
     }
 }
 
@@ -515,9 +389,9 @@ fn iterate(
 ///
 /// Records per iteration the loss and training accuracy of that iteration's forward, the
 /// validation accuracy with the same weights, mean `|∂L/∂W|` and `|∂L/∂U|`, and the hidden
-/// layer's saturation. A caller that needs only the losses should use
-/// [`train_bias_net_losses`], which skips the validation forward of every iteration but the
-/// last.
+/// layer's saturation; `net` ends one update past the last record. A caller that needs
+/// only the losses should use [`train_bias_net_losses`], which skips the validation forward
+/// of every iteration but the last.
 ///
 /// # Errors
 /// [`TrainError::Diverged`] on a non-finite loss or gradient; [`TrainError::Invalid`] for
@@ -569,11 +443,18 @@ pub struct LossHistory {
     /// update), as the last [`Record::val_acc`] of [`train_bias_net`]; `NaN` after zero
     /// iterations.
     pub val_acc: f64,
+    /// The network with the weights of the last iteration's forward (before its update):
+    /// the weights the last loss and [`LossHistory::val_acc`] were measured on, which a
+    /// model file saved beside those numbers must hold (the trained network itself is one
+    /// update further). `None` after zero iterations.
+    pub evaluated: Option<BiasNet>,
 }
 
 /// [`train_bias_net`] keeping only what Question 2 reads: the same iterations and the same
 /// weights, but the loss of each iteration and the validation accuracy of the last one
-/// only (a validation forward every iteration was a fifth of the work, and nobody read it).
+/// only (a validation forward every iteration was a fifth of the work, and nobody read it),
+/// and the network those last numbers were measured on ([`LossHistory::evaluated`]).
+/// `net` ends one update further, so that a second call continues the same descent.
 ///
 /// # Errors
 /// As [`train_bias_net`].
@@ -590,11 +471,13 @@ pub fn train_bias_net_losses(
     let mut out = LossHistory {
         losses: Vec::with_capacity(iterations),
         val_acc: f64::NAN,
+        evaluated: None,
     };
     for step in 1..=iterations {
         let stats = iterate(net, &mut engine, &rows, learning_rate, step, |net, _, _| {
             if step == iterations {
                 out.val_acc = net.accuracy(val.0, val.1);
+                out.evaluated = Some(net.clone());
             }
         })?;
         out.losses.push(stats.loss);
@@ -608,69 +491,61 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    use super::{BiasMode, BiasNet, Passes, Rows};
+    use super::{BiasMode, BiasNet, train_bias_net_losses};
     use crate::Activation;
 
-    /// The fused pass and the whole-matrix one count the same correct rows and the same
-    /// saturated units, and agree on the loss and every gradient to rounding; a second
-    /// pass through the same buffers gives the same bits.
+    /// The network a loss-only run reports as evaluated gives back the run's last loss and
+    /// validation accuracy bit for bit, wide networks (the plain reference) included; the
+    /// trained network is one update further, and training on from it in a second call is
+    /// the same descent as one long call.
     #[test]
-    fn fused_pass_equals_the_whole_matrix_pass() {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for (k, act, n) in [
-            (4, Activation::Sigmoid, 517),
-            (4, Activation::Relu, 8),
-            (2, Activation::Relu, 1),
-            (6, Activation::Sigmoid, 263),
+    fn the_evaluated_network_reproduces_the_last_numbers() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for (k, act, mode) in [
+            (4, Activation::Relu, BiasMode::Shared),
+            (3, Activation::Sigmoid, BiasMode::Independent),
+            (10, Activation::Relu, BiasMode::Independent),
         ] {
-            let mut net = BiasNet::new(7, k, act, BiasMode::Independent, &mut rng);
-            // Weights large enough that some sigmoid units saturate.
-            net.w = Mat::from_fn(7, k, |_, _| rng.random_range(-3.0..3.0));
-            let x = Mat::from_fn(n, 7, |_, _| rng.random_range(-2.0..2.0));
-            let y: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-            let rows = Rows::new(x.as_ref(), &y);
-            let mut passes = Passes::default();
-            let fused = passes.pass(&net, &rows, true);
-            let (whole, wg) = net.whole_pass(x.as_ref(), &y, true);
-            let wg = wg.unwrap();
+            let (n, d) = (700, 6);
+            let x = Mat::from_fn(n, d, |_, _| rng.random_range(-2.0..2.0));
+            let y: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % k).collect();
+            let xv = Mat::from_fn(150, d, |_, _| rng.random_range(-2.0..2.0));
+            let yv: Vec<usize> = (0..150).map(|i| (i * 5) % k).collect();
+            let (train, val) = ((x.as_ref(), y.as_slice()), (xv.as_ref(), yv.as_slice()));
+            let start = BiasNet::new(d, k, act, mode, &mut rng);
+            let mut net = start.clone();
+            let first = train_bias_net_losses(&mut net, train, val, 0.5, 12).unwrap();
+            let second = train_bias_net_losses(&mut net, train, val, 0.5, 9).unwrap();
+            let evaluated = second.evaluated.as_ref().unwrap();
+            let what = format!("k {k} {act:?} {mode:?}");
+            let last = *second.losses.last().unwrap();
             assert_eq!(
-                (fused.correct, fused.saturated),
-                (whole.correct, whole.saturated)
+                evaluated.loss(x.as_ref(), &y).to_bits(),
+                last.to_bits(),
+                "{what}"
             );
-            assert!(
-                act == Activation::Relu || fused.saturated > 0,
-                "{k} {act:?}"
-            );
-            assert!((fused.loss - whole.loss).abs() < 1e-13, "{k} {act:?}");
-            let g = passes.grads();
-            let near = |a: f64, b: f64| (a - b).abs() <= 1e-15 + 1e-11 * a.abs().max(b.abs());
-            for (a, b) in
-                g.w.col_iter()
-                    .flat_map(|c| c.iter())
-                    .zip(wg.w.col_iter().flat_map(|c| c.iter()))
-            {
-                assert!(near(*a, *b), "W {a} vs {b}");
-            }
-            for (a, b) in
-                g.u.col_iter()
-                    .flat_map(|c| c.iter())
-                    .zip(wg.u.col_iter().flat_map(|c| c.iter()))
-            {
-                assert!(near(*a, *b), "U {a} vs {b}");
-            }
-            for (a, b) in g.b1.iter().chain(&g.b2).zip(wg.b1.iter().chain(&wg.b2)) {
-                assert!(near(*a, *b), "b {a} vs {b}");
-            }
-            let w_bits = g.w.clone();
-            let again = passes.pass(&net, &rows, true);
-            assert_eq!(again, fused);
-            assert_eq!(passes.grads().w, w_bits);
-            // A forward-only pass measures the same loss and accuracy.
-            let forward = passes.pass(&net, &rows, false);
             assert_eq!(
-                (forward.loss.to_bits(), forward.correct),
-                (fused.loss.to_bits(), fused.correct)
+                evaluated.accuracy(xv.as_ref(), &yv),
+                second.val_acc,
+                "{what}"
             );
+            assert_ne!(evaluated, &net, "{what}: the trained network moved on");
+            assert_ne!(first.evaluated.as_ref(), Some(evaluated), "{what}");
+            let mut once = start.clone();
+            let whole = train_bias_net_losses(&mut once, train, val, 0.5, 21).unwrap();
+            assert_eq!(once, net, "{what}");
+            assert_eq!(whole.evaluated.as_ref(), Some(evaluated), "{what}");
+            let losses: Vec<f64> = first.losses.iter().chain(&second.losses).copied().collect();
+            assert_eq!(whole.losses, losses, "{what}");
         }
+        let mut net = BiasNet::new(2, 2, Activation::Relu, BiasMode::Shared, &mut rng);
+        let x = Mat::from_fn(4, 2, |i, j| (i + j) as f64);
+        let y = [0, 1, 0, 1];
+        let none = train_bias_net_losses(&mut net, (x.as_ref(), &y), (x.as_ref(), &y), 0.1, 0);
+        assert_eq!(
+            none.unwrap().evaluated,
+            None,
+            "zero iterations evaluate nothing"
+        );
     }
 }

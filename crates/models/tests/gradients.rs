@@ -146,7 +146,7 @@ proptest! {
 }
 
 proptest! {
-    // k up to 8 runs the fused row-in-lanes pass, 9 and 10 the whole-matrix one; n up to
+    // k up to 8 runs the fused row-in-lanes pass, 9 and 10 its plain reference; n up to
     // 29 covers one to four lane groups of 8, full or not.
     #[test]
     fn bias_net_gradients_agree(

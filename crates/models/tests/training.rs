@@ -514,7 +514,7 @@ fn saved_models_predict_bit_identically() {
     let back: ModelFile = serde_json::from_str(&serde_json::to_string(&file).unwrap()).unwrap();
     assert_eq!(back.shared_bias, Some(true));
     assert_eq!(back.to_bias_net().unwrap(), shared);
-    let p = shared.predict_proba(x.as_ref());
+    let p = shared.predict_proba(x.as_ref()).unwrap();
     let q = back.predict_proba(x.as_ref()).unwrap();
     common::close("bias net as mlp", &p, &q, 1e-15, 1e-13).unwrap();
 }

@@ -1,0 +1,509 @@
+//! The fused pass itself: chunk by chunk of 256 rows, the forward and `δ2`, `δ1` of every
+//! lane group with the running sums in registers, then the `∂L/∂U` and `∂L/∂W` outer
+//! products over the chunk; compiled per width `K`, activation and direction, and
+//! dispatched to the AVX-512 or the portable backend.
+
+use faer::MatRef;
+
+use super::exp::exp_nonpositive;
+use super::lanes::{Backend, Lanes, Portable, V, lane_sum};
+use super::net::{GROUPS_PER_LOG, LANES, PassStats, SATURATED_SLOPE, TwoLayer, TwoLayerGrads};
+use crate::activation::Activation;
+
+/// Lane groups per chunk: 256 rows, whose inputs (`d` vectors a group) and `h`, `δ2`, `δ1`
+/// (`3k` vectors a group) stay in L1 between the forward and the outer products. It is
+/// also the span of one `ln` ([`GROUPS_PER_LOG`]).
+const CHUNK: usize = GROUPS_PER_LOG;
+
+/// Which compiled form of the pass runs: the CPU's best, or one chosen by the tests that
+/// every form gives the same bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Path {
+    /// AVX-512 vectors where the CPU has them, else lane arrays under pulp's widest
+    /// dispatch.
+    #[default]
+    Best,
+    /// Lane arrays compiled for AVX2 and FMA, the path of CPUs without AVX-512 (the best
+    /// path where the CPU lacks AVX2).
+    Avx2,
+    /// Lane arrays in the baseline instruction set, no dispatch (`mul_add` is then a
+    /// library call).
+    Baseline,
+}
+
+/// The fused pass's buffers, reused from pass to pass (sized on first use).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Buffers {
+    /// `W` row-major (`l · k + j`), read as broadcast scalars.
+    w: Vec<f64>,
+    /// The chunk's inputs, `CHUNK` lane groups per feature (`l · CHUNK + g`), zero-padded
+    /// past the last row.
+    x: Vec<V>,
+    /// Per-lane partial sums of `∂L/∂W`, `l · k + j`.
+    dw: Vec<V>,
+}
+
+impl Buffers {
+    /// The fused pass of `net` (`1 ≤ k ≤ MAX_WIDTH`, shapes checked by the caller) over
+    /// `x`, `y`; with `backward`, the gradients into `grads` (already `d × k`), on `path`.
+    pub(super) fn pass(
+        &mut self,
+        net: &TwoLayer<'_>,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        backward: bool,
+        grads: &mut TwoLayerGrads,
+        path: Path,
+    ) -> PassStats {
+        let (d, k) = net.w.shape();
+        self.w.clear();
+        self.w
+            .extend((0..d).flat_map(|l| (0..k).map(move |j| net.w[(l, j)])));
+        self.x.resize(d * CHUNK, V::ZERO);
+        self.dw.clear();
+        self.dw.resize(if backward { d * k } else { 0 }, V::ZERO);
+        macro_rules! dispatch {
+            ($($k:literal)*) => {
+                match (k, net.activation, backward) {
+                    $(
+                        ($k, Activation::Relu, false) => self.run::<$k, true, false>(net, x, y, grads, path),
+                        ($k, Activation::Relu, true) => self.run::<$k, true, true>(net, x, y, grads, path),
+                        ($k, Activation::Sigmoid, false) => self.run::<$k, false, false>(net, x, y, grads, path),
+                        ($k, Activation::Sigmoid, true) => self.run::<$k, false, true>(net, x, y, grads, path),
+                    )*
+                    _ => unreachable!("the caller runs the fused pass for 1..=MAX_WIDTH units"),
+                }
+            };
+        }
+        dispatch!(1 2 3 4 5 6 7 8)
+    }
+
+    /// The pass for `K` units, ReLU or sigmoid, with or without the backward: chunk by
+    /// chunk, the forward of every lane group (keeping `h`, `δ2`, `δ1` of the chunk), then
+    /// the `∂L/∂U` and `∂L/∂W` outer products over the chunk.
+    fn run<const K: usize, const RELU: bool, const BACKWARD: bool>(
+        &mut self,
+        net: &TwoLayer<'_>,
+        x: MatRef<'_, f64>,
+        y: &[f64],
+        g: &mut TwoLayerGrads,
+        path: Path,
+    ) -> PassStats {
+        let (n, d) = (x.nrows(), x.ncols());
+        let b1: [f64; K] = std::array::from_fn(|j| net.b1[j]);
+        let b2: [f64; K] = std::array::from_fn(|c| net.b2[c]);
+        let u: [[f64; K]; K] = std::array::from_fn(|j| std::array::from_fn(|c| net.u[(j, c)]));
+        let p = Params {
+            w: &self.w,
+            b1,
+            u,
+            b2,
+            inv_n: 1.0 / n.max(1) as f64,
+        };
+        let (xs, dw) = (&mut self.x, &mut self.dw);
+        let kernel = Kernel::<'_, '_, K, RELU, BACKWARD> {
+            p: &p,
+            x,
+            y,
+            xs,
+            dw,
+        };
+        let (sums, du) = dispatch(kernel, path);
+        if BACKWARD {
+            for l in 0..d {
+                for j in 0..K {
+                    g.w[(l, j)] = lane_sum(&self.dw[l * K + j].0);
+                }
+            }
+            for (j, row) in du.iter().enumerate() {
+                g.b1[j] = lane_sum(&sums.db1[j]);
+                g.b2[j] = lane_sum(&sums.db2[j]);
+                for (c, v) in row.iter().enumerate() {
+                    g.u[(j, c)] = lane_sum(v);
+                }
+            }
+        }
+        PassStats {
+            loss: (lane_sum(&sums.loss_linear) + lane_sum(&sums.loss_log)) * p.inv_n,
+            correct: lane_sum(&sums.correct) as usize,
+            saturated: lane_sum(&sums.saturated) as usize,
+        }
+    }
+}
+
+/// The network's parameters as the lane loops read them.
+struct Params<'a, const K: usize> {
+    /// `W` row-major.
+    w: &'a [f64],
+    b1: [f64; K],
+    u: [[f64; K]; K],
+    b2: [f64; K],
+    /// `1 / n`.
+    inv_n: f64,
+}
+
+/// Adapts a kernel run on backend `B` to pulp's dispatch (which compiles it with the
+/// backend's instructions enabled).
+struct With<'k, 'a, const K: usize, const RELU: bool, const BACKWARD: bool, B> {
+    kernel: Kernel<'k, 'a, K, RELU, BACKWARD>,
+    backend: B,
+}
+
+impl<const K: usize, const RELU: bool, const BACKWARD: bool, B: Backend> pulp::WithSimd
+    for With<'_, '_, K, RELU, BACKWARD, B>
+{
+    type Output = (Totals<K>, [[Lanes; K]; K]);
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        self.kernel.run(self.backend)
+    }
+}
+
+/// Runs `kernel` on `path`: by default on AVX-512 where the CPU has it, else on lane
+/// arrays with the widest vectors it has.
+fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
+    kernel: Kernel<'_, '_, K, RELU, BACKWARD>,
+    path: Path,
+) -> (Totals<K>, [[Lanes; K]; K]) {
+    if path == Path::Baseline {
+        return kernel.run(Portable);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if path == Path::Best
+            && let Some(simd) = pulp::x86::V4::try_new()
+        {
+            return pulp::Simd::vectorize(
+                simd,
+                With {
+                    kernel,
+                    backend: simd,
+                },
+            );
+        }
+        if path == Path::Avx2
+            && let Some(simd) = pulp::x86::V3::try_new()
+        {
+            return pulp::Simd::vectorize(
+                simd,
+                With {
+                    kernel,
+                    backend: Portable,
+                },
+            );
+        }
+    }
+    pulp::Arch::new().dispatch(With {
+        kernel,
+        backend: Portable,
+    })
+}
+
+/// A pass's inputs and buffers, run by [`dispatch`].
+struct Kernel<'k, 'a, const K: usize, const RELU: bool, const BACKWARD: bool> {
+    p: &'k Params<'a, K>,
+    x: MatRef<'k, f64>,
+    y: &'k [f64],
+    /// [`Buffers::x`].
+    xs: &'k mut [V],
+    /// [`Buffers::dw`].
+    dw: &'k mut [V],
+}
+
+/// The per-lane totals of a pass (but `∂L/∂U` and `∂L/∂W`).
+struct Totals<const K: usize> {
+    loss_linear: Lanes,
+    loss_log: Lanes,
+    correct: Lanes,
+    saturated: Lanes,
+    db1: [Lanes; K],
+    db2: [Lanes; K],
+}
+
+/// The per-lane running sums of a pass, as backend vectors.
+struct Sums<B: Backend, const K: usize> {
+    /// `Σ (max_c z2 − z2_y)`: the cross-entropy less `ln Σ exp(z2 − max)`.
+    loss_linear: B::V,
+    /// `Σ ln Σ exp(z2 − max)`, flushed from `normaliser_product`.
+    loss_log: Lanes,
+    /// Product of the normalisers since the last flush.
+    normaliser_product: B::V,
+    correct: B::V,
+    saturated: B::V,
+    db1: [B::V; K],
+    db2: [B::V; K],
+}
+
+/// What the forward of a chunk keeps for its outer products: `h`, `δ2` and `δ1` of each
+/// lane group.
+struct Chunk<B: Backend, const K: usize> {
+    h: [[B::V; K]; CHUNK],
+    d2: [[B::V; K]; CHUNK],
+    d1: [[B::V; K]; CHUNK],
+}
+
+impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, RELU, BACKWARD> {
+    /// The pass on backend `b`: chunk by chunk, the forward of every lane group (keeping
+    /// `h`, `δ2`, `δ1`), then the `∂L/∂U` and `∂L/∂W` outer products over the chunk.
+    #[inline(always)]
+    fn run<B: Backend>(self, b: B) -> (Totals<K>, [[Lanes; K]; K]) {
+        let Kernel { p, x, y, xs, dw } = self;
+        let (n, d) = (x.nrows(), x.ncols());
+        let zero = b.splat(0.0);
+        let mut s = Sums::<B, K> {
+            loss_linear: zero,
+            loss_log: [0.0; LANES],
+            normaliser_product: b.splat(1.0),
+            correct: zero,
+            saturated: zero,
+            db1: [zero; K],
+            db2: [zero; K],
+        };
+        let mut du = [[zero; K]; K];
+        let mut chunk = Chunk::<B, K> {
+            h: [[zero; K]; CHUNK],
+            d2: [[zero; K]; CHUNK],
+            d1: [[zero; K]; CHUNK],
+        };
+        for r0 in (0..n).step_by(CHUNK * LANES) {
+            let rows = (n - r0).min(CHUNK * LANES);
+            let groups = rows.div_ceil(LANES);
+            for l in 0..d {
+                let column = &crate::sweeps::col(x, l)[r0..r0 + rows];
+                let dst = &mut xs[l * CHUNK..l * CHUNK + groups];
+                let src = column.chunks_exact(LANES);
+                let tail = src.remainder();
+                for (v, src) in dst.iter_mut().zip(src) {
+                    v.0.copy_from_slice(src);
+                }
+                if !tail.is_empty() {
+                    dst[groups - 1] = V::load(tail, 0.0);
+                }
+            }
+            for g in 0..groups {
+                let valid = rows - g * LANES;
+                // Past the last row the label is −1, no class.
+                let labels = &y[r0 + g * LANES..r0 + g * LANES + valid.min(LANES)];
+                let yv = b.load_lanes(V::load(labels, -1.0).0);
+                if valid >= LANES {
+                    s.group::<RELU, BACKWARD, true>(b, xs, g, p, yv, LANES, &mut chunk);
+                } else {
+                    s.group::<RELU, BACKWARD, false>(b, xs, g, p, yv, valid, &mut chunk);
+                }
+            }
+            if groups == CHUNK {
+                s.flush_log(b);
+            }
+            if BACKWARD {
+                chunk.outer_u(b, &mut du, groups);
+                chunk.outer_w(b, xs, dw, d, groups);
+            }
+        }
+        s.flush_log(b);
+        let lanes = |v: [B::V; K]| v.map(|v| b.to_lanes(v));
+        let totals = Totals {
+            loss_linear: b.to_lanes(s.loss_linear),
+            loss_log: s.loss_log,
+            correct: b.to_lanes(s.correct),
+            saturated: b.to_lanes(s.saturated),
+            db1: lanes(s.db1),
+            db2: lanes(s.db2),
+        };
+        (totals, du.map(lanes))
+    }
+}
+
+impl<B: Backend, const K: usize> Chunk<B, K> {
+    /// `∂L/∂U += hᵀ δ2` over the chunk's `groups`, each lane's sums in row order; all
+    /// `K²` sums in registers when `K ≤ 4`, else one row of `U` at a time.
+    #[inline(always)]
+    fn outer_u(&self, b: B, du: &mut [[B::V; K]; K], groups: usize) {
+        if K <= 4 {
+            self.outer_u_rows::<K>(b, du, 0, groups);
+        } else {
+            for j in 0..K {
+                self.outer_u_rows::<1>(b, du, j, groups);
+            }
+        }
+    }
+
+    /// [`Chunk::outer_u`] for the rows `j0..j0 + T` of `U`.
+    #[inline(always)]
+    fn outer_u_rows<const T: usize>(
+        &self,
+        b: B,
+        du: &mut [[B::V; K]; K],
+        j0: usize,
+        groups: usize,
+    ) {
+        let mut acc: [[B::V; K]; T] = std::array::from_fn(|t| du[j0 + t]);
+        for g in 0..groups {
+            for (t, row) in acc.iter_mut().enumerate() {
+                let hj = self.h[g][j0 + t];
+                for (a, &d2) in row.iter_mut().zip(&self.d2[g]) {
+                    *a = b.mul_add(hj, d2, *a);
+                }
+            }
+        }
+        du[j0..j0 + T].copy_from_slice(&acc);
+    }
+
+    /// `∂L/∂W += xᵀ δ1` over the chunk's `groups` (`x` as in [`Buffers::x`]): four
+    /// features at a time when `K ≤ 4` (16 sums in registers), else two, then one at a time.
+    #[inline(always)]
+    fn outer_w(&self, b: B, x: &[V], dw: &mut [V], d: usize, groups: usize) {
+        let wide = if K <= 4 { 4 } else { 2 };
+        let mut l0 = 0;
+        while l0 + wide <= d {
+            if wide == 4 {
+                self.outer_w_tile::<4>(b, x, dw, l0, groups);
+            } else {
+                self.outer_w_tile::<2>(b, x, dw, l0, groups);
+            }
+            l0 += wide;
+        }
+        for l in l0..d {
+            self.outer_w_tile::<1>(b, x, dw, l, groups);
+        }
+    }
+
+    /// [`Chunk::outer_w`] for the features `l0..l0 + T`.
+    #[inline(always)]
+    fn outer_w_tile<const T: usize>(&self, b: B, x: &[V], dw: &mut [V], l0: usize, groups: usize) {
+        let mut acc: [[B::V; K]; T] =
+            std::array::from_fn(|t| std::array::from_fn(|j| b.load_lanes(dw[(l0 + t) * K + j].0)));
+        for g in 0..groups {
+            for (t, row) in acc.iter_mut().enumerate() {
+                let xl = b.load_lanes(x[(l0 + t) * CHUNK + g].0);
+                for (a, &d1) in row.iter_mut().zip(&self.d1[g]) {
+                    *a = b.mul_add(xl, d1, *a);
+                }
+            }
+        }
+        for (t, row) in acc.iter().enumerate() {
+            for (j, &a) in row.iter().enumerate() {
+                dw[(l0 + t) * K + j] = V(b.to_lanes(a));
+            }
+        }
+    }
+}
+
+impl<B: Backend, const K: usize> Sums<B, K> {
+    /// Adds the logarithm of the normalisers gathered since the last flush.
+    #[inline(always)]
+    fn flush_log(&mut self, b: B) {
+        let product = b.to_lanes(self.normaliser_product);
+        for (acc, p) in self.loss_log.iter_mut().zip(product) {
+            *acc += p.ln();
+        }
+        self.normaliser_product = b.splat(1.0);
+    }
+
+    /// Forward (and backward through `δ1`) of lane group `g` of the chunk `x`, whose first
+    /// `rows` lanes are rows (all of them when `FULL`): the running sums here, `h`, `δ2`
+    /// and `δ1` into `keep` for the outer products. Lanes past the last row add nothing.
+    #[inline(always)]
+    // Indices over units, as in the formulas: the loops unroll over `K`.
+    #[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+    fn group<const RELU: bool, const BACKWARD: bool, const FULL: bool>(
+        &mut self,
+        b: B,
+        x: &[V],
+        g: usize,
+        p: &Params<'_, K>,
+        y: B::V,
+        rows: usize,
+        keep: &mut Chunk<B, K>,
+    ) {
+        let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
+        // The one definition of g and g′; `RELU` is a constant, so the match folds away.
+        let act = if RELU {
+            Activation::Relu
+        } else {
+            Activation::Sigmoid
+        };
+        let (zero, one) = (b.splat(0.0), b.splat(1.0));
+        // z1 = b1 + x W, h = g(z1)
+        let mut h: [B::V; K] = std::array::from_fn(|j| b.splat(p.b1[j]));
+        for (l, wl) in p.w.chunks_exact(K).enumerate() {
+            let xl = b.load_lanes(x[l * CHUNK + g].0);
+            for j in 0..K {
+                h[j] = b.mul_add(xl, b.splat(wl[j]), h[j]);
+            }
+        }
+        for j in 0..K {
+            h[j] = b.map(h[j], |v| act.apply(v));
+        }
+        // z2 = b2 + h U
+        let mut z2: [B::V; K] = std::array::from_fn(|c| b.splat(p.b2[c]));
+        for j in 0..K {
+            for c in 0..K {
+                z2[c] = b.mul_add(h[j], b.splat(p.u[j][c]), z2[c]);
+            }
+        }
+        // Softmax cross-entropy and the first argmax.
+        let mut max = z2[0];
+        let mut best = zero;
+        let mut label_logit = zero;
+        for c in 0..K {
+            let class = b.splat(c as f64);
+            best = b.gt_select(z2[c], max, class, best);
+            max = b.gt_select(z2[c], max, z2[c], max);
+            label_logit = b.eq_select(y, class, z2[c], label_logit);
+        }
+        let mut e = [zero; K];
+        let mut sum = zero;
+        for c in 0..K {
+            e[c] = b.map(b.sub(z2[c], max), exp_nonpositive);
+            sum = b.add(sum, e[c]);
+        }
+        // A padded lane adds 0, multiplies by 1, and its label −1 is never the argmax.
+        let linear = b.sub(max, label_logit);
+        let (linear, normaliser) = if FULL {
+            (linear, sum)
+        } else {
+            (
+                b.valid_or(linear, &valid, 0.0),
+                b.valid_or(sum, &valid, 1.0),
+            )
+        };
+        self.loss_linear = b.add(self.loss_linear, linear);
+        self.normaliser_product = b.mul(self.normaliser_product, normaliser);
+        self.correct = b.add(self.correct, b.eq_select(best, y, one, zero));
+        if !BACKWARD {
+            return;
+        }
+        // δ2 = ŷ/n − onehot(y)/n = e · (1/n)/Σe − onehot(y)/n; ∂L/∂b2 += colsum δ2.
+        let scale = b.div(b.splat(p.inv_n), sum);
+        let minus_inv_n = b.splat(-p.inv_n);
+        let mut d2 = [zero; K];
+        for c in 0..K {
+            let onehot = b.eq_select(y, b.splat(c as f64), minus_inv_n, zero);
+            d2[c] = b.mul_add(e[c], scale, onehot);
+            if !FULL {
+                d2[c] = b.valid_or(d2[c], &valid, 0.0);
+            }
+            self.db2[c] = b.add(self.db2[c], d2[c]);
+        }
+        // δ1 = (δ2 Uᵀ) ⊙ g′(z1); ∂L/∂b1 += colsum δ1.
+        let mut d1 = [zero; K];
+        for j in 0..K {
+            d1[j] = b.mul(d2[0], b.splat(p.u[j][0]));
+            for c in 1..K {
+                d1[j] = b.mul_add(d2[c], b.splat(p.u[j][c]), d1[j]);
+            }
+            let slope = b.map(h[j], |a| act.derivative_from_output(a));
+            let mut flat = b.gt_select(b.splat(SATURATED_SLOPE), slope, one, zero);
+            d1[j] = b.mul(d1[j], slope);
+            if !FULL {
+                flat = b.valid_or(flat, &valid, 0.0);
+                d1[j] = b.valid_or(d1[j], &valid, 0.0);
+            }
+            self.saturated = b.add(self.saturated, flat);
+            self.db1[j] = b.add(self.db1[j], d1[j]);
+        }
+        keep.h[g] = h;
+        keep.d2[g] = d2;
+        keep.d1[g] = d1;
+    }
+}
