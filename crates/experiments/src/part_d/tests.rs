@@ -1,7 +1,7 @@
 //! The diagnosis on small hand-made records.
 
 use super::*;
-use crate::part_c::ColumnScore;
+use crate::part_c::{ColumnScore, PartC, PartCConfig};
 use crate::verdicts::collapse;
 
 fn part_c(columns: &[(&str, f64, f64)]) -> PartC {
