@@ -4,11 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{PartDConfig, RelationMeasure};
+use crate::PartA;
+use crate::evidence::ColumnRelation;
 use crate::part_a::stats;
 use crate::part_c::PartC;
-use crate::verdicts::{Collapse, CollapseVerdict, Dominance};
-
-use super::Evaluation;
+use crate::verdicts::{ColumnChange, Dominance, column_change};
 
 /// One column's label relation in train and in test, from Part A's shift check (undefined
 /// relations stay `NaN`, written as `null`, never 0).
@@ -38,6 +38,10 @@ pub struct ColumnShift {
     /// and are not like for like across kinds).
     #[serde(default)]
     pub measure: RelationMeasure,
+    /// Whether Part A's shift check finds the column's own distribution moved (KS statistic
+    /// or total variation past its thresholds).
+    #[serde(default)]
+    pub distribution_moved: bool,
 }
 
 /// Everything known about one column, side by side: Part A's shift check (flattened into
@@ -57,18 +61,19 @@ pub struct ColumnEvidence {
     pub permutation_rank: usize,
     /// Whether the label relation breaks between train and test.
     pub relation_breaks: bool,
+    /// How the column changes between train and test: a distribution shift (its relation
+    /// holds), a relation that weakens or breaks, or neither.
+    pub change: ColumnChange,
     /// For a dominant column: a strong feature (its relation holds on test) or a shortcut
     /// (it breaks); `None` for a column the dominance check does not flag.
     #[serde(default)]
     pub dominance: Option<Dominance>,
 }
 
-/// The diagnosis.
+/// The evidence per column the diagnosis is read beside (the verdict itself is
+/// `PartDVerdicts::root_cause`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCause {
-    /// The column the model relies on most among those whose label relation breaks; `None`
-    /// if no relied-upon column breaks.
-    pub feature: Option<String>,
     /// Per column, highest attribution first.
     pub evidence: Vec<ColumnEvidence>,
     /// Dominant columns whose label relation holds on test: strong, honest features (a
@@ -76,11 +81,25 @@ pub struct RootCause {
     #[serde(default)]
     pub strong_features: Vec<String>,
     /// Dominant columns whose label relation breaks on test: shortcuts, in evidence order.
-    /// Only a shortcut can be the root cause, and only when there is a collapse.
+    /// A shortcut is named as the root cause only when its replay reproduces the collapse.
     #[serde(default)]
     pub shortcuts: Vec<String>,
-    /// The finding in words, every number taken from the evidence.
-    pub statement: String,
+}
+
+impl RootCause {
+    /// What the root-cause rule reads of every column.
+    pub fn relations(&self) -> Vec<ColumnRelation<'_>> {
+        self.evidence
+            .iter()
+            .map(|e| ColumnRelation {
+                column: &e.shift.column,
+                train: e.shift.relation_train,
+                test: e.shift.relation_test,
+                attribution_share: e.attribution_share,
+                distribution_moved: e.shift.distribution_moved,
+            })
+            .collect()
+    }
 }
 
 /// Confusion matrix and per-class scores on one set.
@@ -234,28 +253,10 @@ pub(super) fn shares(y: &[usize], n_classes: usize) -> Vec<f64> {
     stats::shares(&stats::class_counts(y.iter().copied(), n_classes))
 }
 
-/// `1` → `"first"`, …; ranks past the tenth read `"below the tenth"`.
-pub fn ordinal(rank: usize) -> &'static str {
-    const WORDS: [&str; 10] = [
-        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-        "tenth",
-    ];
-    rank.checked_sub(1)
-        .and_then(|i| WORDS.get(i))
-        .copied()
-        .unwrap_or("below the tenth")
-}
-
-/// Finds the root cause: of the columns whose label relation breaks between train and
-/// test, the one the model relies on most — only when `collapse` says there is a collapse
-/// to explain. The evidence is gathered either way.
-pub fn diagnose(
-    part_c: &PartC,
-    shifts: &[ColumnShift],
-    config: &PartDConfig,
-    model: &Evaluation,
-    collapse: &CollapseVerdict,
-) -> RootCause {
+/// The evidence per column: Part A's shift check beside Part C's attribution, each
+/// column's change between train and test, and the dominant columns sorted into strong
+/// features and shortcuts.
+pub fn column_evidence(part_c: &PartC, shifts: &[ColumnShift], config: &PartDConfig) -> RootCause {
     let evidence: Vec<ColumnEvidence> = part_c
         .columns
         .iter()
@@ -271,10 +272,18 @@ pub fn diagnose(
                     distribution_shift: f64::NAN,
                     dominant: false,
                     measure: RelationMeasure::default(),
+                    distribution_moved: false,
                 });
-            // An undefined relation (NaN) never breaks: both comparisons are false.
-            let breaks = shift.relation_train.abs() >= config.min_train_relation
-                && shift.relation_test.abs() < config.break_ratio * shift.relation_train.abs();
+            let change = column_change(
+                shift.relation_train,
+                shift.relation_test,
+                shift.distribution_moved,
+                config.min_train_relation,
+                config.break_ratio,
+                config.hold_ratio,
+            );
+            // An undefined relation (NaN) never breaks.
+            let breaks = change == ColumnChange::RelationBreaks;
             let rank = |key: fn(&crate::part_c::ColumnScore) -> f64| {
                 1 + part_c.columns.iter().filter(|o| key(o) > key(c)).count()
             };
@@ -291,59 +300,11 @@ pub fn diagnose(
                 attribution_rank: rank(|o| o.share),
                 permutation_rank: rank(|o| o.permutation_drop),
                 relation_breaks: breaks,
+                change,
                 dominance,
             }
         })
         .collect();
-    let culprit = evidence
-        .iter()
-        .filter(|e| e.relation_breaks && collapse.finding == Collapse::Collapse)
-        .max_by(|a, b| a.attribution_share.total_cmp(&b.attribution_share));
-    let gap = model.val_acc - model.test_acc;
-    let statement = match (collapse.finding, culprit) {
-        (Collapse::TooFewRows, _) => format!(
-            "Too few rows: the test set has {} rows, fewer than the {} its statistics need, so \
-             no collapse is diagnosed.",
-            collapse.test_rows, collapse.min_test_rows
-        ),
-        (Collapse::NoCollapse, _) => format!(
-            "No collapse to explain: test accuracy ({:.1}%) is not below validation accuracy \
-             ({:.1}%) by at least {:.1} points.",
-            100.0 * model.test_acc,
-            100.0 * model.val_acc,
-            100.0 * collapse.min_gap
-        ),
-        (Collapse::Collapse, culprit) => match culprit {
-            Some(e) => format!(
-                "The model ranks `{col}` {ar} of the columns by gradient attribution ({share:.0}% of \
-             it) and {pr} by permutation importance (shuffling it costs {drop:.1} points of \
-             validation accuracy). `{col}` relates to the label with \
-             {measure} {rt:.2} in train but {rs:.2} in test, while its own distribution moves by \
-             only {ds:.3}: the shortcut the model learned does not hold on test, which explains \
-             the fall from {val:.1}% (validation) to {test:.1}% (test), a gap of {gap:.1} points.",
-                col = e.shift.column,
-                measure = e.shift.measure.name(),
-                ar = ordinal(e.attribution_rank),
-                pr = ordinal(e.permutation_rank),
-                share = 100.0 * e.attribution_share,
-                drop = 100.0 * e.permutation_drop,
-                rt = e.shift.relation_train,
-                rs = e.shift.relation_test,
-                ds = e.shift.distribution_shift,
-                val = 100.0 * model.val_acc,
-                test = 100.0 * model.test_acc,
-                gap = 100.0 * gap,
-            ),
-            None => format!(
-                "No column the model relies on changes its relation to the label between train and \
-             test (threshold: a test relation below {:.0}% of a train relation of at least {:.2}, in each column's own measure); \
-             the validation-to-test gap is {:.1} points.",
-                100.0 * config.break_ratio,
-                config.min_train_relation,
-                100.0 * gap
-            ),
-        },
-    };
     let with = |d: Dominance| -> Vec<String> {
         evidence
             .iter()
@@ -352,10 +313,36 @@ pub fn diagnose(
             .collect()
     };
     RootCause {
-        feature: culprit.map(|e| e.shift.column.clone()),
         strong_features: with(Dominance::StrongFeature),
         shortcuts: with(Dominance::Shortcut),
         evidence,
-        statement,
     }
+}
+
+/// Each column's label relation in train and test and whether its distribution moved, from
+/// Part A's shift check, as a strength in [0, 1] in the measure Part A names per column
+/// (|Pearson r| or η with ordered classes, η of the values on the class or Cramér's V
+/// without an order). An undefined statistic stays undefined (`NaN`, written as `null`): it
+/// is never read as "no relation".
+pub fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
+    let strength = |r: Option<f64>| r.map_or(f64::NAN, f64::abs);
+    let numeric = a.shift.iter().map(|(column, s)| ColumnShift {
+        column: column.clone(),
+        relation_train: strength(s.label_corr_train),
+        relation_test: strength(s.label_corr_test),
+        distribution_shift: s.ks.unwrap_or(f64::NAN),
+        dominant: a.dominant_features.contains(column),
+        measure: s.measure,
+        distribution_moved: s.marginal_shift,
+    });
+    let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
+        column: column.clone(),
+        relation_train: strength(s.label_corr_train),
+        relation_test: strength(s.label_corr_test),
+        distribution_shift: s.tvd,
+        dominant: a.dominant_features.contains(column),
+        measure: s.measure,
+        distribution_moved: s.marginal_shift,
+    });
+    numeric.chain(categorical).collect()
 }

@@ -1,20 +1,22 @@
-//! The mitigations: each retrained and measured on test, over seeds.
+//! The mitigations, each retrained and measured on test over seeds; the fix each kind of
+//! cause calls for (a shortcut dropped, the decision rule corrected for the class mix); and
+//! the softmax regression beside the MLP, which shows what the hidden layers add.
 
 use models::{LossOptions, Mlp};
 use serde::{Deserialize, Serialize};
 
 use super::run::evaluate;
 use super::{Evaluation, PartDConfig, SeedAccuracies};
-use crate::interval::{mean_interval, paired_interval};
+use crate::interval::{Interval, mean_interval, paired_interval};
 use crate::part_c::{PartCConfig, train_tape_mlp};
-use crate::prepare::Prepared;
+use crate::prepare::{Prepared, accuracy};
 use crate::{ExperimentError, Progress};
 
 /// The kinds of mitigation Part D measures (written as their snake-case names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MitigationKind {
-    /// Retrain without the root-cause column.
+    /// Retrain without the root-cause column or columns.
     DropRootCause,
     /// Loss weighted inversely to class frequency.
     ClassWeights,
@@ -53,10 +55,9 @@ impl std::fmt::Display for MitigationKind {
 /// A mitigation and what it achieves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mitigation {
-    /// Which mitigation.
+    /// Which mitigation (what it changes: `PartDConfig`'s `weight_decay` and `dropout`, the
+    /// root-cause columns of `PartDVerdicts::root_cause`, the training majority class).
     pub name: MitigationKind,
-    /// What was changed.
-    pub description: String,
     /// Training split accuracy.
     pub train_acc: f64,
     /// Validation accuracy.
@@ -78,7 +79,7 @@ pub fn best_mitigation(mitigations: &[Mitigation]) -> Option<usize> {
 /// What every mitigation is trained from.
 pub(super) struct Setup<'a> {
     pub(super) prepared: &'a Prepared,
-    /// The data without the root-cause column, when there is one.
+    /// The data without the root-cause columns, when there are some.
     pub(super) reduced: Option<&'a Prepared>,
     pub(super) config: &'a PartDConfig,
     pub(super) part_c_config: &'a PartCConfig,
@@ -183,4 +184,124 @@ pub(super) fn over_seeds(
             }
         })
         .collect())
+}
+
+/// The decision rule corrected for the test set's class shares: each predicted probability
+/// multiplied by `p_test(c) / p_train(c)` before the arg-max (the correction for a prior or
+/// label shift; it reads the test labels' shares, which a deployment would estimate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ClassMixCorrection {
+    /// `p_test(c) / p_train(c)` per class (1 where the class has no training row).
+    pub weights: Vec<f64>,
+    /// Test accuracy of the model as trained.
+    pub test_acc_without: f64,
+    /// Test accuracy with the corrected rule.
+    pub test_acc_with: f64,
+}
+
+/// The class-mix correction of `mlp` on `prepared`'s test rows.
+pub fn class_mix_correction(mlp: &Mlp, prepared: &Prepared) -> ClassMixCorrection {
+    let k = prepared.n_classes;
+    let shares = |y: &[usize]| {
+        let mut s = vec![0.0; k];
+        for &c in y {
+            s[c] += 1.0 / y.len().max(1) as f64;
+        }
+        s
+    };
+    let (train, test) = (shares(&prepared.train.y), shares(&prepared.test.y));
+    let weights: Vec<f64> = (0..k)
+        .map(|c| {
+            if train[c] > 0.0 {
+                test[c] / train[c]
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let proba = mlp.predict_proba(prepared.test.x.as_ref());
+    let corrected: Vec<usize> = (0..proba.nrows())
+        .map(|r| {
+            (0..k).fold(0, |best, c| {
+                if proba[(r, c)] * weights[c] > proba[(r, best)] * weights[best] {
+                    c
+                } else {
+                    best
+                }
+            })
+        })
+        .collect();
+    ClassMixCorrection {
+        test_acc_without: mlp.accuracy(prepared.test.x.as_ref(), &prepared.test.y),
+        test_acc_with: accuracy(&corrected, &prepared.test.y),
+        weights,
+    }
+}
+
+/// A softmax (multinomial logistic) regression: the same engine, loss and schedule as Part
+/// C's MLP with no hidden layer, over the same seeds, beside the MLP it is compared with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SimpleModel {
+    /// The columns left out (empty: every column; else the root cause's).
+    pub dropped: Vec<String>,
+    /// The entry of `mitigation_seeds` it is compared with: `original` or
+    /// `drop_root_cause`.
+    pub compared_with: String,
+    /// Its accuracies per seed (`name`: `softmax_regression` or
+    /// `softmax_regression_drop_root_cause`; `test_difference` stays empty).
+    pub seeds: SeedAccuracies,
+    /// Its test accuracy minus the MLP's, paired by seed: what the hidden layers add,
+    /// negated.
+    pub minus_mlp: Option<Interval>,
+}
+
+/// The softmax regression on every column, and without the root cause's columns when there
+/// are some (`reduced`), each over the seeds of `mitigation_seeds`.
+pub(super) fn simple_models(
+    setup: &Setup<'_>,
+    dropped: &[String],
+    mitigation_seeds: &[SeedAccuracies],
+    progress: &mut dyn Progress,
+) -> Result<Vec<SimpleModel>, ExperimentError> {
+    let linear = PartCConfig {
+        hidden: Vec::new(),
+        ..setup.part_c_config.clone()
+    };
+    let mut variants = vec![(setup.prepared, Vec::new(), "original")];
+    if let Some(reduced) = setup.reduced {
+        variants.push((reduced, dropped.to_vec(), "drop_root_cause"));
+    }
+    let mut out = Vec::new();
+    for (data, dropped, mlp_name) in variants {
+        let Some(mlp) = mitigation_seeds.iter().find(|m| m.name == mlp_name) else {
+            continue;
+        };
+        let mut acc = Vec::with_capacity(mlp.seeds.len());
+        for (done, &s) in mlp.seeds.iter().enumerate() {
+            let (model, _) = train_tape_mlp(data, &linear, LossOptions::default(), 0.0, s)?;
+            acc.push(evaluate(&model, data));
+            progress.advance(done + 1, mlp.seeds.len());
+        }
+        let test_acc: Vec<f64> = acc.iter().map(|e| e.test_acc).collect();
+        let name = if dropped.is_empty() {
+            "softmax_regression".to_string()
+        } else {
+            "softmax_regression_drop_root_cause".to_string()
+        };
+        out.push(SimpleModel {
+            minus_mlp: paired_interval(&test_acc, &mlp.test_acc),
+            compared_with: mlp_name.to_string(),
+            dropped,
+            seeds: SeedAccuracies {
+                name,
+                seeds: mlp.seeds.clone(),
+                train_acc: acc.iter().map(|e| e.train_acc).collect(),
+                val_acc: acc.iter().map(|e| e.val_acc).collect(),
+                test_acc_interval: mean_interval(&test_acc),
+                test_difference: None,
+                test_acc,
+            },
+        });
+    }
+    Ok(out)
 }

@@ -1,20 +1,23 @@
-//! The run: evaluates Part C's model on every set, diagnoses, and measures the mitigations.
+//! The run: evaluates Part C's model on every set, replays the candidate causes, draws the
+//! verdicts, and measures the fixes.
 
 use models::Mlp;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::shares;
-use super::mitigations::{Setup, over_seeds};
+use super::mitigations::{Setup, over_seeds, simple_models};
+use super::replay::{ReplaySettings, replay};
 use super::{
     ColumnShift, Mitigation, MitigationKind, PartD, PartDConfig, PartDVerdicts, best_mitigation,
-    column_distribution, confusion, diagnose,
+    calibration, class_mix_correction, column_distribution, column_evidence, confusion, duplicates,
 };
 use crate::part_a::stats;
 use crate::part_c::{PartC, PartCConfig};
 use crate::prepare::{Prepared, accuracy, majority};
 use crate::verdicts::{
-    Collapse, GapOverSeeds, best_mitigation_over_seeds, class_mix, class_weighting,
-    collapse_over_seeds, overfitting, overfitting_over_seeds,
+    Collapse, RootCauseRule, best_mitigation_over_seeds, class_mix, class_weighting,
+    collapse_over_seeds, confidence, learned, overfitting, overfitting_over_seeds, root_cause,
+    training,
 };
 use crate::{ExperimentError, NamedModel, Progress};
 
@@ -46,55 +49,43 @@ pub(super) fn evaluate(mlp: &Mlp, prepared: &Prepared) -> Evaluation {
     }
 }
 
-/// The overfitting sentence the diagnosis ends with (after a collapse): over seeds with its
-/// interval when the record has them, else the protocol seed's gap, said to be one seed.
-fn overfitting_clause(v: &PartDVerdicts) -> String {
-    let Some(o) = &v.overfitting_over_seeds else {
-        return format!(
-            " On the protocol's seed alone, training and validation accuracy differ by {:.1} points \
-             (one seed: no interval, no verdict on overfitting).",
-            100.0 * v.overfitting.gap
-        );
-    };
-    let t = 100.0 * o.max_gap;
-    let verdict = match o.finding {
-        GapOverSeeds::Absent => format!(
-            "the whole interval lies below the {t:.1} points that rule overfitting out, so \
-             overfitting does not explain the fall"
-        ),
-        GapOverSeeds::Present => format!(
-            "the whole interval lies at or above {t:.1} points: the model fits its training rows \
-             better than unseen rows drawn like them"
-        ),
-        GapOverSeeds::Undetermined => format!(
-            "the interval straddles the {t:.1} points that would rule overfitting out, so it is \
-             neither ruled out nor shown"
-        ),
-    };
-    format!(
-        " Over {n} seeds, the original model's training minus validation accuracy is {m:.1} points \
-         (95 % interval {lo:.1} to {hi:.1}): {verdict}.",
-        n = o.gap.n,
-        m = 100.0 * o.gap.mean,
-        lo = 100.0 * o.gap.low,
-        hi = 100.0 * o.gap.high,
-    )
+/// What Part D reads of the parts before it.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The split and the encoded sets.
+    pub prepared: &'a Prepared,
+    /// The training file's table (for the duplicates and the dropped-column retraining).
+    pub train: &'a data::Table,
+    /// The test file's table.
+    pub test: &'a data::Table,
+    /// Part C's record (the attribution and the training history).
+    pub part_c: &'a PartC,
+    /// Part C's model, the one diagnosed.
+    pub model: &'a Mlp,
+    /// Part A's shift check per column.
+    pub shifts: &'a [ColumnShift],
+    /// Part B's full-batch ReLU network's training accuracy on the same rows, when Part B
+    /// ran: what a model trained to the end reaches.
+    pub full_batch_train_acc: Option<f64>,
 }
 
 /// Runs Part D: evaluates Part C's model on test, diagnoses, and measures the mitigations.
-#[allow(clippy::too_many_arguments)]
 pub fn run_part_d(
-    prepared: &Prepared,
-    train_table: &data::Table,
-    test_table: &data::Table,
-    part_c: &PartC,
-    part_c_model: &Mlp,
-    shifts: &[ColumnShift],
+    inputs: Inputs<'_>,
     config: &PartDConfig,
     part_c_config: &PartCConfig,
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
+    let Inputs {
+        prepared,
+        train: train_table,
+        test: test_table,
+        part_c,
+        model: part_c_model,
+        shifts,
+        full_batch_train_acc,
+    } = inputs;
     let k = prepared.n_classes;
     let model = evaluate(part_c_model, prepared);
     let test_pred = part_c_model.predict(prepared.test.x.as_ref());
@@ -106,26 +97,90 @@ pub fn run_part_d(
         config.collapse_gap,
         config.min_test_rows,
     );
-    let mut root_cause = diagnose(part_c, shifts, config, &model, &collapse);
+    let (majority_class, _) = majority(&prepared.train.y, k);
+    let constant = |n: usize| vec![majority_class; n];
+    let majority_val_acc = accuracy(
+        &constant(prepared.validation.y.len()),
+        &prepared.validation.y,
+    );
+    let learned = learned(
+        model.val_acc,
+        majority_class,
+        majority_val_acc,
+        config.learned_margin,
+    );
+    let losses: Vec<f64> = part_c.history.iter().map(|r| r.loss).collect();
+    let training = training(
+        &losses,
+        part_c.steps,
+        part_c.train_acc,
+        full_batch_train_acc,
+        config.max_late_loss_drop,
+        config.max_train_shortfall,
+    );
+    let root_cause_evidence = column_evidence(part_c, shifts, config);
+
+    let replay = (learned.finding == crate::verdicts::Learning::Learned).then(|| {
+        progress.step("Part D: replaying each candidate cause on the validation rows");
+        let ranked: Vec<String> = part_c.columns.iter().map(|c| c.column.clone()).collect();
+        let settings = ReplaySettings {
+            draws: config.replay_draws,
+            set_columns: config.set_columns,
+            max_set_size: config.max_set_size,
+            tolerance: config.reproduce_tolerance,
+            min_gap_share: config.reproduce_share,
+            collapse: collapse.finding == Collapse::Collapse,
+        };
+        replay(part_c_model, prepared, &ranked, &settings, seed)
+    });
+    let rule = RootCauseRule {
+        tolerance: config.reproduce_tolerance,
+        min_gap_share: config.reproduce_share,
+        min_train_relation: config.min_train_relation,
+        hold_ratio: config.hold_ratio,
+    };
+    let cause = root_cause(
+        &learned,
+        &collapse,
+        replay.as_ref().map_or(&[], |r| r.candidates.as_slice()),
+        &root_cause_evidence.relations(),
+        &rule,
+    );
+
+    let test_correct: Vec<bool> = test_pred
+        .iter()
+        .zip(&prepared.test.y)
+        .map(|(p, y)| p == y)
+        .collect();
+    let duplicates = duplicates(train_table, test_table, &prepared.split, &test_correct);
+    let duplicates_verdict = crate::verdicts::duplicates(
+        duplicates.train_test.features_share,
+        duplicates.train_validation.features_share,
+        config.max_duplicate_share,
+    );
+    let calibrate = |set: &data::Design| {
+        let proba = part_c_model.predict_proba(set.x.as_ref());
+        calibration(proba.as_ref(), &set.y, config.calibration_bins)
+    };
+    let calibration_validation = calibrate(&prepared.validation);
+    let calibration_test = calibrate(&prepared.test);
 
     let mut mitigations = Vec::new();
     let mut models = Vec::new();
-    let mut add = |name: MitigationKind, description: String, mlp: &Mlp, p: &Prepared| {
+    let mut add = |name: MitigationKind, mlp: &Mlp, p: &Prepared| {
         let e = evaluate(mlp, p);
         models.push(NamedModel::mlp(format!("part_d_{name}"), mlp, p));
         mitigations.push(Mitigation {
             name,
-            description,
             train_acc: e.train_acc,
             val_acc: e.val_acc,
             test_acc: e.test_acc,
         });
     };
-    let reduced = match &root_cause.feature {
-        Some(column) => {
-            Some(prepared.without_columns(train_table, test_table, std::slice::from_ref(column))?)
-        }
-        None => None,
+    let reduced = if cause.names_columns() {
+        Some(prepared.without_columns(train_table, test_table, &cause.columns)?)
+    } else {
+        None
     };
     let kinds: Vec<MitigationKind> = [
         MitigationKind::DropRootCause,
@@ -143,43 +198,27 @@ pub fn run_part_d(
         part_c_config,
     };
     for &kind in &kinds {
-        progress.step(&match (kind, &root_cause.feature) {
-            (MitigationKind::DropRootCause, Some(column)) => {
-                format!("Part D: retraining without `{column}`")
-            }
-            (MitigationKind::ClassWeights, _) => "Part D: class-weighted loss".to_string(),
-            (MitigationKind::WeightDecay, _) => "Part D: weight decay".to_string(),
+        progress.step(&match kind {
+            MitigationKind::DropRootCause => format!(
+                "Part D: retraining without {}",
+                cause
+                    .columns
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            MitigationKind::ClassWeights => "Part D: class-weighted loss".to_string(),
+            MitigationKind::WeightDecay => "Part D: weight decay".to_string(),
             _ => "Part D: dropout".to_string(),
         });
         let (mlp, p) = setup.train(kind, seed)?;
-        let description = match (kind, &root_cause.feature) {
-            (MitigationKind::DropRootCause, Some(column)) => {
-                format!("retrained without `{column}`")
-            }
-            (MitigationKind::ClassWeights, _) => {
-                "loss weighted inversely to class frequency".into()
-            }
-            (MitigationKind::WeightDecay, _) => {
-                format!("L2 weight decay λ = {}", config.weight_decay)
-            }
-            _ => format!("dropout p = {} on hidden layers", config.dropout),
-        };
-        add(kind, description, &mlp, p);
+        add(kind, &mlp, p);
     }
-
-    let (class, _) = majority(&prepared.train.y, k);
-    let constant = |n: usize| vec![class; n];
     mitigations.push(Mitigation {
         name: MitigationKind::MajorityBaseline,
-        description: format!(
-            "always predict class {}, the most frequent in training",
-            train_table.schema.class_value(class)
-        ),
         train_acc: accuracy(&constant(prepared.train.y.len()), &prepared.train.y),
-        val_acc: accuracy(
-            &constant(prepared.validation.y.len()),
-            &prepared.validation.y,
-        ),
+        val_acc: majority_val_acc,
         test_acc: accuracy(&constant(prepared.test.y.len()), &prepared.test.y),
     });
 
@@ -189,11 +228,33 @@ pub fn run_part_d(
         config.mitigation_seeds
     ));
     let mitigation_seeds = over_seeds(&setup, &kinds, &model, &mitigations, seed, progress)?;
+    progress.step(&format!(
+        "Part D: softmax regression over {} seeds",
+        config.mitigation_seeds
+    ));
+    let simple_models = simple_models(&setup, &cause.columns, &mitigation_seeds, progress)?;
 
     let class_share_shift =
         stats::total_variation(&shares(&prepared.train.y, k), &shares(&prepared.test.y, k));
+    let position =
+        |kind: MitigationKind| mitigation_seeds.iter().position(|m| m.name == kind.name());
     let verdicts = PartDVerdicts {
+        learned,
+        training,
         collapse,
+        duplicates: duplicates_verdict,
+        confidence_validation: confidence(
+            calibration_validation.mean_confidence,
+            calibration_validation.accuracy,
+            config.max_confidence_gap,
+        ),
+        confidence_test: confidence(
+            calibration_test.mean_confidence,
+            calibration_test.accuracy,
+            config.max_confidence_gap,
+        ),
+        fix_gap: position(MitigationKind::DropRootCause)
+            .and_then(|i| collapse_over_seeds(&mitigation_seeds, i, config.collapse_gap)),
         overfitting: overfitting(model.overfitting_gap, config.overfitting_gap),
         class_mix: class_mix(class_share_shift, config.class_mix_shift),
         best_mitigation: best_mitigation(&mitigations),
@@ -204,16 +265,10 @@ pub fn run_part_d(
             0,
             config.overfitting_gap,
         ),
-        class_weighting: mitigation_seeds
-            .iter()
-            .position(|m| m.name == MitigationKind::ClassWeights.name())
+        class_weighting: position(MitigationKind::ClassWeights)
             .and_then(|i| class_weighting(&mitigation_seeds, i)),
+        root_cause: cause,
     };
-    if verdicts.collapse.finding == Collapse::Collapse {
-        root_cause
-            .statement
-            .push_str(&overfitting_clause(&verdicts));
-    }
     Ok((
         PartD {
             config: config.clone(),
@@ -224,13 +279,20 @@ pub fn run_part_d(
             class_share_shift,
             class_shares_train: shares(&prepared.train.y, k),
             class_shares_test: shares(&prepared.test.y, k),
-            root_cause_distribution: root_cause
-                .feature
-                .as_deref()
+            root_cause_distribution: verdicts
+                .root_cause
+                .columns
+                .first()
                 .and_then(|c| column_distribution(train_table, test_table, c)),
-            root_cause,
+            replay,
+            root_cause: root_cause_evidence,
+            duplicates,
+            calibration_validation,
+            calibration_test,
             mitigations,
             mitigation_seeds,
+            class_mix_correction: class_mix_correction(part_c_model, prepared),
+            simple_models,
             verdicts,
         },
         models,
