@@ -72,8 +72,9 @@ pub struct PartDConfig {
     /// Mean top-class probability and accuracy further apart than this make a model over-
     /// (or under-) confident.
     pub max_confidence_gap: f64,
-    /// Part C's model counts as under-trained when the mean loss of its last tenth of epochs
-    /// is below the tenth before by more than this (relative)…
+    /// Part C's model counts as under-trained when its last tenth of epochs made more than
+    /// this share of its loss's whole fall (the tenth before minus the last tenth, over the
+    /// first epoch minus the last)…
     pub max_late_loss_drop: f64,
     /// …or its training accuracy is below Part B's full-batch model's by more than this.
     pub max_train_shortfall: f64,
@@ -111,7 +112,7 @@ impl Default for PartDConfig {
             max_duplicate_share: 0.05,
             calibration_bins: 10,
             max_confidence_gap: 0.1,
-            max_late_loss_drop: 0.01,
+            max_late_loss_drop: 0.02,
             max_train_shortfall: 0.05,
             weight_decay: 0.01,
             dropout: 0.3,

@@ -193,7 +193,7 @@ fn training_confidence_and_duplicates_read_from_their_verdicts() {
         t.late_loss_drop = 0.06;
     });
     assert!(md.contains("**It is under-trained**"), "{md}");
-    assert!(md.contains("still fell by"));
+    assert!(md.contains("still made"));
     let md = markdown(|r| r.part_d.verdicts.training.finding = Training::Converged);
     assert!(md.contains("had levelled off by the end"));
 

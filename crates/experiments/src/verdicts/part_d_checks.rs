@@ -23,12 +23,15 @@ pub struct TrainingVerdict {
     pub epochs: usize,
     /// Gradient steps made.
     pub steps: usize,
-    /// Relative fall of the mean training loss over the last tenth of the epochs against
-    /// the tenth before (`null` with fewer than two epochs).
+    /// Share of the loss's whole fall (first epoch to last) made over the last tenth of the
+    /// epochs: the mean loss of the tenth before minus that of the last tenth, over the first
+    /// epoch's loss minus the last's (`null` with fewer than two epochs or a loss that did
+    /// not fall). A share, not a size in nats, so a loss falling towards zero on a
+    /// separable table does not read as still training.
     #[serde(with = "crate::nan")]
     #[schemars(with = "Option<f64>")]
     pub late_loss_drop: f64,
-    /// A larger fall means the loss is still falling (`PartDConfig::max_late_loss_drop`).
+    /// A larger share means the loss is still falling (`PartDConfig::max_late_loss_drop`).
     pub max_late_loss_drop: f64,
     /// The model's training accuracy.
     #[serde(with = "crate::nan")]
@@ -49,9 +52,9 @@ pub struct TrainingVerdict {
 }
 
 /// The training verdict from the per-epoch losses, the steps made, the training accuracy and
-/// the full-batch model's: under-trained when the mean loss of the last tenth of the epochs
-/// is below the tenth before by more than `max_drop` (relative), or the training accuracy is
-/// below the full-batch model's by more than `max_shortfall`.
+/// the full-batch model's: under-trained when the last tenth of the epochs made more than
+/// `max_drop` of the loss's whole fall, or the training accuracy is below the full-batch
+/// model's by more than `max_shortfall`.
 pub fn training(
     losses: &[f64],
     steps: usize,
@@ -66,7 +69,12 @@ pub fn training(
         let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
         let last = mean(&losses[n - w..]);
         let before = mean(&losses[n - 2 * w..n - w]);
-        (before - last) / before
+        let whole = losses[0] - losses[n - 1];
+        if whole > 0.0 {
+            (before - last) / whole
+        } else {
+            f64::NAN
+        }
     } else {
         f64::NAN
     };
@@ -191,25 +199,30 @@ mod tests {
             0.93, 0.51, 0.41, 0.389, 0.381, 0.377, 0.374, 0.373, 0.371, 0.370, 0.369, 0.367, 0.366,
             0.366, 0.366, 0.363, 0.363, 0.363, 0.363, 0.363,
         ];
-        let v = training(&flat, 2_600, 0.837, Some(0.824), 0.01, 0.05);
+        let v = training(&flat, 2_600, 0.837, Some(0.824), 0.02, 0.05);
         assert_eq!(v.finding, Training::Converged);
         assert!(v.late_loss_drop.abs() < 0.01, "{}", v.late_loss_drop);
+        // A loss still halving towards zero on a separable table: small in nats, but most of
+        // the fall is over.
+        let separable: Vec<f64> = (0..200).map(|i| 1.1 * (-0.05 * i as f64).exp()).collect();
+        let v = training(&separable, 200, 1.0, Some(0.995), 0.02, 0.05);
+        assert_eq!(v.finding, Training::Converged, "{}", v.late_loss_drop);
         // Still falling steeply (20 steps on a small table).
         let falling: Vec<f64> = (0..20).map(|i| 1.15 - 0.023 * i as f64).collect();
-        let v = training(&falling, 20, 0.80, Some(0.995), 0.01, 0.05);
+        let v = training(&falling, 20, 0.80, Some(0.995), 0.02, 0.05);
         assert_eq!(v.finding, Training::UnderTrained);
         assert!(v.loss_still_falling && v.below_full_batch);
         // Flat, but far below the full-batch model on the same rows.
-        let v = training(&flat, 2_600, 0.70, Some(0.824), 0.01, 0.05);
+        let v = training(&flat, 2_600, 0.70, Some(0.824), 0.02, 0.05);
         assert_eq!(v.finding, Training::UnderTrained);
         assert!(!v.loss_still_falling && v.below_full_batch);
         // No full-batch model to compare with: only the loss is read.
         assert_eq!(
-            training(&flat, 2_600, 0.70, None, 0.01, 0.05).finding,
+            training(&flat, 2_600, 0.70, None, 0.02, 0.05).finding,
             Training::Converged
         );
         // One epoch: no trend to read.
-        let v = training(&[0.9], 130, 0.8, None, 0.01, 0.05);
+        let v = training(&[0.9], 130, 0.8, None, 0.02, 0.05);
         assert!(v.late_loss_drop.is_nan());
         assert_eq!(v.finding, Training::Converged);
     }

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use experiments::interval::{Direction, Interval};
 use experiments::part_d::{Candidate, CandidateKind, Mitigation, MitigationKind, PartD};
 use experiments::verdicts::{
-    ClassMix, Collapse, ColumnChange, Confidence, ConfinementFinding, Diagnosis, Duplication,
-    GapOverSeeds, Training,
+    ClassMix, Collapse, ColumnChange, Confidence, ConfinementFinding, Diagnosis, Dominance,
+    Duplication, GapOverSeeds, Training,
 };
 
 use super::*;
@@ -529,8 +529,8 @@ fn training(w: &mut Writer, d: &PartD) {
                 let drop = w.pct(t.late_loss_drop, F, format!("{p}/late_loss_drop"));
                 let max = w.pct(t.max_late_loss_drop, F, format!("{p}/max_late_loss_drop"));
                 why.push(format!(
-                    "its training loss still fell by {drop} over its last tenth of epochs (more than the {max} that \
-                     counts as levelled off)"
+                    "its last tenth of epochs still made {drop} of its training loss's whole fall (more than the \
+                     {max} that counts as levelled off)"
                 ));
             }
             if let (true, Some(fb)) = (t.below_full_batch, t.full_batch_train_acc) {
@@ -580,7 +580,9 @@ fn replay(w: &mut Writer, d: &PartD) {
             Some(i) => interval_cell(i),
             None => "—".to_string(),
         };
-        let share = if c.gap_share.is_finite() {
+        let share = if c.gap_share.abs() < 0.005 {
+            "0%".to_string()
+        } else if c.gap_share.is_finite() {
             format!("{:.0}%", 100.0 * c.gap_share)
         } else {
             "—".to_string()
@@ -666,17 +668,26 @@ fn replay(w: &mut Writer, d: &PartD) {
 /// A cell `mean (low to high)` in percent.
 fn interval_cell(i: &Interval) -> String {
     format!(
-        "{:.1} ({:.1} to {:.1})",
-        100.0 * i.mean,
-        100.0 * i.low,
-        100.0 * i.high
+        "{} ({} to {})",
+        tenths(100.0 * i.mean),
+        tenths(100.0 * i.low),
+        tenths(100.0 * i.high)
     )
+}
+
+/// One decimal, without a minus sign on a value that rounds to zero.
+fn tenths(x: f64) -> String {
+    if x.abs() < 0.05 {
+        "0.0".to_string()
+    } else {
+        format!("{x:.1}")
+    }
 }
 
 /// The evidence per column: attribution, relations, distribution shift, change, replay.
 fn evidence(w: &mut Writer, d: &PartD) {
     let mut t = String::from(
-        "| column | share of attribution | accuracy lost when shuffled, points | label relation measure | label relation, train | label relation, test | distribution shift | change | accuracy with it replayed, % |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: |\n",
+        "| column | share of attribution | accuracy lost when shuffled, points | label relation measure | label relation, train | label relation, test | distribution shift | change | predicts the label alone (Part A) | accuracy with it replayed, % |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- | ---: |\n",
     );
     for e in &d.root_cause.evidence {
         let replayed = d
@@ -692,9 +703,15 @@ fn evidence(w: &mut Writer, d: &PartD) {
             ColumnChange::RelationBreaks => "**relation breaks**",
             ColumnChange::Undetermined => "undetermined",
         };
+        let dominant = match e.dominance {
+            None => "no",
+            Some(Dominance::Shortcut) => "yes: a shortcut",
+            Some(Dominance::StrongFeature) => "yes: a strong feature",
+            Some(Dominance::Undetermined) => "yes",
+        };
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} | {} | {} | {change} | {replayed} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {change} | {dominant} | {replayed} |",
             w.name(&e.shift.column),
             pct_cell(e.attribution_share),
             fmt(100.0 * e.permutation_drop, 1),
@@ -907,7 +924,9 @@ fn fix(w: &mut Writer, d: &PartD) {
                 .to_string(),
         ),
     }
-    if d.verdicts.root_cause.finding != Diagnosis::ClassMix {
+    if d.verdicts.root_cause.finding != Diagnosis::ClassMix
+        && d.verdicts.class_mix.finding == ClassMix::Shifted
+    {
         let without = w.pct(
             c.test_acc_without,
             F,
