@@ -212,7 +212,7 @@ fn a_two_column_interaction_shortcut_names_the_pair_and_no_single_column() {
         move |rng: &mut ChaCha8Rng| {
             let mut r = balanced(rng, k, 0.7);
             let sign_b = if rng.random::<bool>() { 1.0 } else { -1.0 };
-            let parity = if r.y % 2 == 0 { 1.0 } else { -1.0 };
+            let parity = if r.y.is_multiple_of(2) { 1.0 } else { -1.0 };
             let sign_c = if test {
                 if rng.random::<bool>() { 1.0 } else { -1.0 }
             } else {
