@@ -9,10 +9,11 @@
 //! - a covariate shift that keeps the label relation (`a` moves, the rule from the inputs to
 //!   the class is the same) → a distribution shift, never a shortcut;
 //! - duplicated rows (half of test copied from train) → warned, no column;
-//! - a table with no problem → no collapse, nothing warned, no column.
+//! - a table with no problem → no collapse, nothing warned, no column;
+//! - a table of noise the model cannot learn → no diagnosis at all.
 //!
 //! The tables are small (2,500 training and 1,000 test rows) and the settings quick, so the
-//! seven run in seconds.
+//! eight run in seconds.
 
 use data::{Names, Schema, read_csv};
 use experiments::part_d::{CandidateKind, PartD};
@@ -388,4 +389,18 @@ fn a_table_with_no_problem_has_no_collapse_and_no_warning() {
             .flat_map(|r| &r.candidates)
             .all(|c| !c.reproduces)
     );
+}
+
+#[test]
+fn a_model_that_did_not_learn_is_not_diagnosed() {
+    // Pure noise: no column says anything about the class, so the best the model can do is
+    // the majority class; whatever test shows, there is nothing of the model's to diagnose.
+    let noise = |rng: &mut ChaCha8Rng| Row {
+        y: class(rng, &[0.7, 0.3]),
+        x: [normal(rng), normal(rng), normal(rng), normal(rng)],
+        g: rng.random_range(0..3),
+    };
+    let d = part_d(2, &rows(TRAIN_ROWS, 16, noise), &rows(TEST_ROWS, 17, noise));
+    assert_eq!(verdict(&d), (Diagnosis::NotLearned, vec![]), "{}", explain(&d));
+    assert!(d.replay.is_none());
 }

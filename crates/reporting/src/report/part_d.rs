@@ -294,7 +294,8 @@ pub fn findings(w: &mut Writer, r: &Results) -> Vec<String> {
             sentence.push(' ');
             sentence.push_str(&e);
         }
-        out.push(format!("{sentence} (@tab:replay)"));
+        let sentence = sentence.trim_end().trim_end_matches('.');
+        out.push(format!("{sentence} (@tab:replay)."));
     }
     if let Some(fix) = fix_sentence(w, d) {
         out.push(fix);
@@ -1247,7 +1248,7 @@ fn describe(w: &mut Writer, r: &Results, m: &Mitigation) -> String {
                 .class_legend(d.verdicts.learned.majority_class);
             format!(
                 "always predict class {}, the most frequent in training",
-                w.name(&class)
+                w.record_text(&escape(&class))
             )
         }
     }
