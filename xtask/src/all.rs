@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use experiments::fingerprint::Fingerprint;
-use experiments::verdicts::Collapse;
 use experiments::{Config, Outputs, Progress, Runtime, files};
 use models::Record;
 use serde::Serialize;
@@ -57,6 +56,9 @@ pub fn run(args: Args) -> Result<(), String> {
         &mut progress,
     )
     .map_err(|e| e.to_string())?;
+    for warning in reporting::report::part_d::duplicate_warnings(&outputs.part_d) {
+        progress.note(&format!("warning: {warning}"));
+    }
     let fingerprint = inputs.fingerprint(&config);
     staging.write(|dir| {
         progress.step("Writing results");
@@ -205,25 +207,6 @@ fn write_q2_curves(path: &Path, q2: &experiments::Q2) -> Result<(), String> {
     write_atomic(path, &csv_bytes(&header, rows)?)
 }
 
-/// Part D's finding in one line: "Root cause" only when there is a collapse to explain.
-fn collapse_line(d: &experiments::PartD) -> String {
-    let c = &d.verdicts.collapse;
-    match (c.finding, &d.root_cause.feature) {
-        (Collapse::Collapse, Some(f)) => format!("Root cause of the test collapse: `{f}`"),
-        (Collapse::Collapse, None) => {
-            "Root cause: no relied-upon column breaks between train and test".to_string()
-        }
-        (Collapse::NoCollapse, _) => format!(
-            "No collapse to explain: test accuracy is not below validation by {:.1} points or more",
-            100.0 * c.min_gap
-        ),
-        (Collapse::TooFewRows, _) => format!(
-            "Too few rows: the test set has {} rows, fewer than the {} a diagnosis needs",
-            c.test_rows, c.min_test_rows
-        ),
-    }
-}
-
 fn pct(x: f64) -> String {
     format!("{:5.1}%", 100.0 * x)
 }
@@ -262,7 +245,7 @@ fn print_table(origin: &str, o: &Outputs, out: &Path) {
             pct(m.test_acc)
         );
     }
-    println!("{}", collapse_line(&o.part_d));
+    println!("{}", reporting::report::part_d::verdict_line(&o.part_d));
     println!(
         "Question 2: final loss shared {:.4}, independent {:.4}; gradient check max rel. error {:.2e}",
         s.q2.shared.final_loss, s.q2.independent.final_loss, s.q2.grad_check.max_rel_error

@@ -488,6 +488,8 @@ pub mod rng {
         Permutation = 5,
         /// Synthetic data.
         Synth = 6,
+        /// Part D's counterfactual replay draws.
+        Replay = 7,
     }
 
     /// The generator for `stream` of `seed`.

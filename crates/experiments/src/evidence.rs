@@ -7,6 +7,9 @@ use models::Activation;
 use crate::interval::Interval;
 use serde::{Deserialize, Serialize};
 
+mod part_d;
+pub use part_d::{Candidate, CandidateKind, ColumnRelation};
+
 /// One cell of the sigmoid learning-rate × iterations sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {

@@ -307,6 +307,7 @@ pub fn run_all(
         (train, test),
         &part_a,
         (&part_c, &part_c_model),
+        Some(part_b.relu.train_acc),
         (config, runtime),
         progress,
     )?;
@@ -392,6 +393,7 @@ pub fn run_part(
                 (train, test),
                 &part_a,
                 (&part_c, &model),
+                None,
                 (config, runtime),
                 progress,
             )?;
@@ -422,28 +424,36 @@ pub fn run_part_d_after(
         (train, test),
         part_a,
         (part_c, model),
+        None,
         (config, runtime),
         progress,
     )?;
     Ok((PartRecord::D(Box::new(r)), m))
 }
 
-/// Part D from what it joins: Part A's shift check and Part C's model and attribution.
+/// Part D from what it joins: Part A's shift check, Part C's model and attribution, and
+/// (when Part B ran) its full-batch ReLU network's training accuracy.
 fn run_part_d(
     prepared: &Prepared,
     (train, test): (&Table, &Table),
     part_a: &PartA,
     (part_c, model): (&PartC, &Mlp),
+    full_batch_train_acc: Option<f64>,
     (config, runtime): (&Config, &Runtime),
     progress: &mut dyn Progress,
 ) -> Result<(PartD, Vec<NamedModel>), ExperimentError> {
-    part_d::run_part_d(
+    let shifts = part_d::column_shifts(part_a);
+    let inputs = part_d::Inputs {
         prepared,
         train,
         test,
         part_c,
         model,
-        &summary::column_shifts(part_a),
+        shifts: &shifts,
+        full_batch_train_acc,
+    };
+    part_d::run_part_d(
+        inputs,
         &config.part_d,
         &config.part_c,
         config.seed,

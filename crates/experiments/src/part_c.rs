@@ -21,8 +21,14 @@ pub struct PartCConfig {
     pub hidden: Vec<usize>,
     /// Hidden activation (the study: ReLU).
     pub activation: Activation,
-    /// Epochs of minibatch SGD (the study: 20).
+    /// Epochs of minibatch SGD (the study: 20), at least: see `min_steps`.
     pub epochs: usize,
+    /// The fewest gradient steps (minibatches) Part C trains for. On a small table an epoch
+    /// is a few minibatches, and 20 epochs leave the model far from trained (the penguins'
+    /// 220 training rows: 20 steps, 80 % training accuracy where full batch reaches 99.5 %),
+    /// so the epochs are raised until the steps reach this. The study's 20 epochs of
+    /// 256-row batches on 33,078 rows are 2,600 steps: the real data trains as configured.
+    pub min_steps: usize,
     /// Minibatch size (the study: 256).
     pub batch_size: usize,
     /// Learning rate (the study: 0.1).
@@ -37,6 +43,7 @@ impl Default for PartCConfig {
             hidden: vec![32, 16],
             activation: Activation::Relu,
             epochs: 20,
+            min_steps: 2_000,
             batch_size: 256,
             learning_rate: 0.1,
             permutation_repeats: 5,
@@ -50,6 +57,7 @@ impl PartCConfig {
         crate::config_file::Checks::new("part_c")
             .counts("hidden", &self.hidden)
             .at_least("epochs", self.epochs, 1)
+            .at_least("min_steps", self.min_steps, 1)
             .at_least("batch_size", self.batch_size, 1)
             .positive("learning_rate", self.learning_rate)
             .at_least("permutation_repeats", self.permutation_repeats, 1)
@@ -60,13 +68,41 @@ impl PartCConfig {
     pub fn quick() -> Self {
         PartCConfig {
             epochs: 3,
+            min_steps: 300,
             permutation_repeats: 2,
             ..PartCConfig::default()
         }
     }
 
-    /// The training configuration on `threads` threads (PyTorch-style init is applied by the
-    /// caller).
+    /// Epochs trained on `rows` training rows: `epochs`, raised until they make at least
+    /// `min_steps` gradient steps.
+    pub fn epochs_for(&self, rows: usize) -> usize {
+        let per_epoch = rows.div_ceil(self.batch_size.max(1)).max(1);
+        self.epochs.max(self.min_steps.div_ceil(per_epoch))
+    }
+
+    /// Gradient steps made on `rows` training rows.
+    pub fn steps_for(&self, rows: usize) -> usize {
+        self.epochs_for(rows) * rows.div_ceil(self.batch_size.max(1)).max(1)
+    }
+
+    /// The training configuration for `rows` training rows on `threads` threads
+    /// (PyTorch-style init is applied by the caller).
+    pub fn train_config_for(
+        &self,
+        rows: usize,
+        loss: LossOptions,
+        dropout: f64,
+        threads: usize,
+    ) -> TrainConfig {
+        TrainConfig {
+            steps: self.epochs_for(rows),
+            ..self.train_config(loss, dropout, threads)
+        }
+    }
+
+    /// The training configuration with exactly `epochs` epochs on `threads` threads
+    /// (PyTorch-style init is applied by the caller).
     pub fn train_config(&self, loss: LossOptions, dropout: f64, threads: usize) -> TrainConfig {
         TrainConfig {
             learning_rate: self.learning_rate,
@@ -120,6 +156,11 @@ pub struct PartC {
     pub train_acc: f64,
     /// Validation accuracy after the last epoch.
     pub val_acc: f64,
+    /// Epochs trained (`config.epochs`, raised to reach `config.min_steps` on a small
+    /// table).
+    pub epochs: usize,
+    /// Gradient steps made.
+    pub steps: usize,
     /// Per-epoch history.
     pub history: Vec<Record>,
     /// Encoded features, highest score first.
@@ -143,7 +184,7 @@ pub(crate) fn train_tape_mlp(
     dropout: f64,
     seed: u64,
 ) -> Result<(Mlp, Vec<Record>), ExperimentError> {
-    let cfg = config.train_config(loss, dropout, runtime.threads);
+    let cfg = config.train_config_for(prepared.train.y.len(), loss, dropout, runtime.threads);
     train_mlp(
         prepared,
         &config.hidden,
@@ -163,9 +204,11 @@ pub fn run_part_c(
     runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartC, Mlp, Vec<NamedModel>), ExperimentError> {
+    let rows = prepared.train.y.len();
     progress.step(&format!(
         "Part C: tape MLP, {} epochs of minibatch SGD (batch {})",
-        config.epochs, config.batch_size
+        config.epochs_for(rows),
+        config.batch_size
     ));
     let (mlp, history) =
         train_tape_mlp(prepared, config, runtime, LossOptions::default(), 0.0, seed)?;
@@ -200,6 +243,8 @@ pub fn run_part_c(
         config: config.clone(),
         train_acc: last.map_or(f64::NAN, |r| r.train_acc),
         val_acc: last.map_or(f64::NAN, |r| r.val_acc),
+        epochs: config.epochs_for(rows),
+        steps: config.steps_for(rows),
         history,
         attribution: ranked,
         columns,

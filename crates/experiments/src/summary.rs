@@ -1,11 +1,10 @@
-//! The headline numbers of a run (`summary.json`), and the bridge from Part A's shift check
-//! to Part D's diagnosis.
+//! The headline numbers of a run (`summary.json`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::part_c::FeatureScore;
-use crate::part_d::{ColumnShift, MitigationKind};
-use crate::verdicts::Collapse;
+use crate::part_d::MitigationKind;
+use crate::verdicts::{Collapse, Diagnosis};
 use crate::{Config, PartA, PartB, PartC, PartD, Q2, Source};
 
 /// Where the data came from.
@@ -64,15 +63,15 @@ pub struct PartCSummary {
     pub attribution: Vec<FeatureScore>,
 }
 
-/// The root cause, short.
+/// The root cause, short (the report phrases it from `part_d.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCauseSummary {
     /// Whether there was a collapse to explain at all.
     pub collapse: Collapse,
-    /// The original column, if one was found.
-    pub feature: Option<String>,
-    /// The finding in words.
-    pub statement: String,
+    /// What the fall is (Part D's root-cause verdict).
+    pub finding: Diagnosis,
+    /// The original columns named as the root cause (empty: none).
+    pub columns: Vec<String>,
 }
 
 /// A mitigation's test accuracy.
@@ -206,8 +205,8 @@ impl Summary {
                 test_acc: d.test_acc,
                 root_cause: RootCauseSummary {
                     collapse: d.verdicts.collapse.finding,
-                    feature: d.root_cause.feature.clone(),
-                    statement: d.root_cause.statement.clone(),
+                    finding: d.verdicts.root_cause.finding,
+                    columns: d.verdicts.root_cause.columns.clone(),
                 },
                 mitigations: d
                     .mitigations
@@ -227,39 +226,4 @@ impl Summary {
             },
         }
     }
-}
-
-/// Each column's label relation in train and test, from Part A's shift check, as a strength
-/// in [0, 1] in the measure Part A names per column (|Pearson r| or η with ordered classes,
-/// η of the values on the class or Cramér's V without an order). An undefined
-/// statistic stays undefined (`NaN`, written as `null`): it is never read as "no relation".
-pub(crate) fn column_shifts(a: &PartA) -> Vec<ColumnShift> {
-    let strength = |r: Option<f64>| r.map_or(f64::NAN, f64::abs);
-    let numeric = a.shift.iter().map(|(column, s)| ColumnShift {
-        column: column.clone(),
-        relation_train: strength(s.label_corr_train),
-        relation_test: strength(s.label_corr_test),
-        distribution_shift: s.ks.unwrap_or(f64::NAN),
-        dominant: a.dominant_features.contains(column),
-        identifier: a
-            .dominance
-            .rules
-            .iter()
-            .any(|r| &r.column == column && r.identifier),
-        measure: s.measure,
-    });
-    let categorical = a.shift_categorical.iter().map(|(column, s)| ColumnShift {
-        column: column.clone(),
-        relation_train: strength(s.label_corr_train),
-        relation_test: strength(s.label_corr_test),
-        distribution_shift: s.tvd,
-        dominant: a.dominant_features.contains(column),
-        identifier: a
-            .dominance
-            .rules
-            .iter()
-            .any(|r| &r.column == column && r.identifier),
-        measure: s.measure,
-    });
-    numeric.chain(categorical).collect()
 }

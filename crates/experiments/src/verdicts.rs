@@ -16,10 +16,20 @@ mod part_b;
 pub use part_a::relation_shift_range;
 mod part_c;
 pub use part_c::{TopColumn, TopColumnVerdict, top_column};
+mod diagnosis;
 mod part_d;
+mod part_d_checks;
+pub use diagnosis::{
+    ColumnChange, Confinement, ConfinementFinding, Diagnosis, LearnedVerdict, Learning,
+    RootCauseRule, RootCauseVerdict, column_change, learned, reproduces, root_cause,
+};
 pub use part_d::{
     ClassWeighting, CollapseOverSeeds, GapOverSeeds, OverfittingOverSeeds, class_weighting,
     collapse_over_seeds, overfitting_over_seeds,
+};
+pub use part_d_checks::{
+    Confidence, ConfidenceVerdict, DuplicatesVerdict, Duplication, Training, TrainingVerdict,
+    confidence, duplicates, training,
 };
 mod q2;
 pub use part_b::{

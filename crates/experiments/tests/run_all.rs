@@ -3,7 +3,7 @@
 
 use data::synth::{SynthConfig, generate};
 use experiments::part_d::MitigationKind;
-use experiments::verdicts::Collapse;
+use experiments::verdicts::{Collapse, Diagnosis};
 use experiments::{Config, Outputs, Runtime, Silent, Source, run_all};
 
 fn run(leak: Option<&str>) -> Outputs {
@@ -42,12 +42,9 @@ fn the_leak_is_named_and_dropping_it_recovers_the_test_accuracy() {
     for leak in ["amenity_score", "availability_365"] {
         let o = run(Some(leak));
         assert_eq!(o.part_a.dominant_features, vec![leak.to_string()]);
-        assert_eq!(
-            o.part_d.root_cause.feature.as_deref(),
-            Some(leak),
-            "{}",
-            o.part_d.root_cause.statement
-        );
+        let v = &o.part_d.verdicts.root_cause;
+        assert_eq!(v.columns, [leak], "{v:?}");
+        assert_eq!(v.finding, Diagnosis::Shortcut);
         let evidence = o
             .part_d
             .root_cause
@@ -85,11 +82,9 @@ fn the_leak_is_named_and_dropping_it_recovers_the_test_accuracy() {
 fn without_a_leak_there_is_no_root_cause_and_no_collapse() {
     let o = run(None);
     assert!(o.part_a.dominant_features.is_empty());
-    assert_eq!(
-        o.part_d.root_cause.feature, None,
-        "{}",
-        o.part_d.root_cause.statement
-    );
+    let v = &o.part_d.verdicts.root_cause;
+    assert!(v.columns.is_empty(), "{v:?}");
+    assert_eq!(v.finding, Diagnosis::NoCollapse);
     assert!((o.part_d.model.val_acc - o.part_d.model.test_acc).abs() < 0.05);
     assert_eq!(o.part_d.verdicts.collapse.finding, Collapse::NoCollapse);
     assert_eq!(o.summary.part_d.root_cause.collapse, Collapse::NoCollapse);

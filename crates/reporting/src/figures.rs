@@ -3,16 +3,17 @@
 use std::collections::BTreeMap;
 
 use experiments::part_a::Kind;
-use experiments::{PartA, PartB, PartC, PartD, Q2};
+use experiments::{PartA, PartB, PartC, Q2};
 use models::Record;
 
 use crate::charts::{
-    BarChart, BarSeries, BoxPanel, BoxPlots, FiveNumber, Heatmap, HistPanel, HistSeries,
-    Histograms, LineChart, LineSeries, StackedBars, bar_chart, box_plots, heatmap, histograms,
-    line_chart, stacked_bars,
+    BarChart, BarSeries, BoxPanel, BoxPlots, FiveNumber, Heatmap, LineChart, LineSeries,
+    StackedBars, bar_chart, box_plots, heatmap, line_chart, stacked_bars,
 };
 use crate::{ReportError, Results};
 use data::Schema;
+
+mod part_d;
 
 /// Class names for legends, from the schema (`0 Budget` for a named integer label, the
 /// name or the label text otherwise).
@@ -56,7 +57,7 @@ pub fn draw_all(r: &Results) -> Result<Figures, ReportError> {
     part_a(&mut f, &r.part_a)?;
     part_b(&mut f, &r.part_b)?;
     part_c(&mut f, &r.part_c)?;
-    part_d(&mut f, &r.part_d, &r.part_a.schema)?;
+    part_d::draw(&mut f, &r.part_d, &r.part_a.schema)?;
     q2(&mut f, &r.q2)?;
     Ok(f)
 }
@@ -384,109 +385,6 @@ fn part_c(f: &mut Figures, c: &PartC) -> Result<(), ReportError> {
     .horizontal()
     .value_labels(3);
     put(f, "part_c_columns", bar_chart(&chart))?;
-    Ok(())
-}
-
-fn part_d(f: &mut Figures, d: &PartD, schema: &Schema) -> Result<(), ReportError> {
-    let classes = class_names(schema);
-    let label = schema.display(&schema.label);
-    let column = schema.display(
-        d.root_cause_distribution
-            .as_ref()
-            .map_or("", |dist| dist.column.as_str()),
-    );
-    let counts = d
-        .test_confusion
-        .matrix
-        .iter()
-        .map(|r| r.iter().map(|&c| c as f64).collect())
-        .collect();
-    put(
-        f,
-        "part_d_confusion",
-        heatmap(&Heatmap::confusion(
-            "Part D: confusion matrix on test",
-            classes.clone(),
-            counts,
-        )),
-    )?;
-
-    let sets = vec![
-        "train".to_string(),
-        "validation".to_string(),
-        "test".to_string(),
-    ];
-    let chart = BarChart::new(
-        "Part D: the same model on three sets",
-        "set",
-        "accuracy (fraction)",
-        sets,
-    )
-    .series(BarSeries::new(
-        "Part C model",
-        vec![d.model.train_acc, d.model.val_acc, d.model.test_acc],
-    ))
-    .value_labels(3)
-    .value_range(0.0, 1.0);
-    put(f, "part_d_sets", bar_chart(&chart))?;
-
-    let mut chart = BarChart::new(
-        "Part D: mitigations, each measured on test",
-        "mitigation",
-        "accuracy (fraction)",
-        d.mitigations.iter().map(|m| m.name.to_string()).collect(),
-    )
-    .series(BarSeries::new(
-        "validation",
-        d.mitigations.iter().map(|m| m.val_acc).collect(),
-    ))
-    .series(BarSeries::new(
-        "test",
-        d.mitigations.iter().map(|m| m.test_acc).collect(),
-    ))
-    .value_labels(3)
-    .value_range(0.0, 1.0)
-    .reference("Part C model on test", d.test_acc);
-    chart = chart.horizontal();
-    put(f, "part_d_mitigations", bar_chart(&chart))?;
-
-    if let Some(dist) = &d.root_cause_distribution {
-        let panel = |title: &str, shares: &[Vec<f64>]| HistPanel {
-            title: title.to_string(),
-            edges: dist.edges.clone(),
-            series: shares
-                .iter()
-                .zip(&classes)
-                .map(|(s, c)| HistSeries::new(c.clone(), s.clone()))
-                .collect(),
-        };
-        if !dist.edges.is_empty() {
-            let spec = Histograms::new(
-                format!("Part D: {column} per {label}, train beside test"),
-                format!("{column} (raw units)"),
-                "share of the class's rows (fraction)",
-                vec![panel("train", &dist.train), panel("test", &dist.test)],
-            );
-            put(f, "part_d_root_cause", histograms(&spec))?;
-        } else {
-            let chart = BarChart::new(
-                format!("Part D: {column} per {label}, train beside test"),
-                column.clone(),
-                "share of the class's rows (fraction)",
-                dist.bins.clone(),
-            );
-            let chart =
-                dist.train
-                    .iter()
-                    .zip(&dist.test)
-                    .zip(&classes)
-                    .fold(chart, |ch, ((tr, te), c)| {
-                        ch.series(BarSeries::new(format!("{c}, train"), tr.clone()))
-                            .series(BarSeries::new(format!("{c}, test"), te.clone()))
-                    });
-            put(f, "part_d_root_cause", bar_chart(&chart))?;
-        }
-    }
     Ok(())
 }
 

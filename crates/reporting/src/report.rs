@@ -4,7 +4,7 @@
 mod part_a;
 mod part_b;
 mod part_c;
-mod part_d;
+pub mod part_d;
 mod q2;
 
 use experiments::files;

@@ -3,5 +3,6 @@
 
 mod charts;
 mod page;
+mod part_d;
 mod report;
 mod snapshot;

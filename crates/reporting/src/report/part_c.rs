@@ -58,7 +58,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let c = &r.part_c;
     const F: &str = files::PART_C;
     w.raw("## Part C(b): which inputs the model uses");
-    let epochs = w.num(c.config.epochs as f64, 0, F, "/config/epochs");
+    let epochs = w.count(c.epochs, F, "/epochs");
     let batch = w.num(c.config.batch_size as f64, 0, F, "/config/batch_size");
     let lr = w.num(c.config.learning_rate, 2, F, "/config/learning_rate");
     let ta = w.pct(c.train_acc, F, "/train_acc");
