@@ -243,12 +243,12 @@ fn all_quick_on_the_fixture_writes_every_output_deterministically() {
             .and_then(Value::as_str),
         Some(if collapse { "collapse" } else { "no_collapse" })
     );
-    let feature = s.pointer("/part_d/root_cause/feature").unwrap();
-    if collapse {
-        assert!(feature.is_string() || feature.is_null());
-    } else {
-        assert!(feature.is_null(), "{feature}");
-    }
+    // Columns are named only as the cause of a collapse.
+    let columns = s
+        .pointer("/part_d/root_cause/columns")
+        .and_then(Value::as_array)
+        .unwrap();
+    assert!(collapse || columns.is_empty(), "{columns:?}");
     let stdout = String::from_utf8_lossy(&printed.stdout);
     assert_eq!(stdout.contains("Root cause"), collapse, "{stdout}");
     for file in [

@@ -393,7 +393,7 @@ pub fn run_part(
                 (train, test),
                 &part_a,
                 (&part_c, &model),
-                None,
+                Some(full_batch_train_acc(&prepared, config, runtime, progress)?),
                 (config, runtime),
                 progress,
             )?;
@@ -424,11 +424,35 @@ pub fn run_part_d_after(
         (train, test),
         part_a,
         (part_c, model),
-        None,
+        Some(full_batch_train_acc(&prepared, config, runtime, progress)?),
         (config, runtime),
         progress,
     )?;
     Ok((PartRecord::D(Box::new(r)), m))
+}
+
+/// The training accuracy of Part B's full-batch ReLU network (its protocol run, the same
+/// network `run_all` trains): the reference of Part D's training verdict when Part D runs
+/// without Part B, so Part D alone writes the record it writes inside `all`.
+fn full_batch_train_acc(
+    prepared: &Prepared,
+    config: &Config,
+    runtime: &Runtime,
+    progress: &mut dyn Progress,
+) -> Result<f64, ExperimentError> {
+    let b = &config.part_b;
+    progress.step("Part D: Part B's full-batch ReLU network, the training verdict's reference");
+    let cfg = part_b::train_config(b.learning_rate, b.iterations, runtime.threads);
+    let (_, history) = part_b::train_mlp(
+        prepared,
+        &b.hidden,
+        models::Activation::Relu,
+        &cfg,
+        models::Init::Study,
+        config.seed,
+    )
+    .map_err(|e| ExperimentError::training("Part D's full-batch reference".into(), e))?;
+    Ok(history.last().map_or(f64::NAN, |r| r.train_acc))
 }
 
 /// Part D from what it joins: Part A's shift check, Part C's model and attribution, and

@@ -295,7 +295,11 @@ pub fn findings(w: &mut Writer, r: &Results) -> Vec<String> {
             sentence.push_str(&e);
         }
         let sentence = sentence.trim_end().trim_end_matches('.');
-        out.push(format!("{sentence} (@tab:replay)."));
+        // The replay table exists only when the model learned enough to replay.
+        out.push(match d.replay {
+            Some(_) => format!("{sentence} (@tab:replay)."),
+            None => format!("{sentence}."),
+        });
     }
     if let Some(fix) = fix_sentence(w, d) {
         out.push(fix);
@@ -1089,10 +1093,14 @@ fn overfitting_and_imbalance(w: &mut Writer, d: &PartD) {
              validation and test have the same class mix, so class imbalance, the same on both sides, cannot \
              explain a fall between them"
         ),
-        ClassMix::Shifted => format!(
+        ClassMix::Shifted if d.replay.is_some() => format!(
             "at least the {max} the configuration sets as the largest change that still counts as the same mix, so \
              the class mix moves between train and test; its replay (@tab:replay) says how much of the fall it \
              explains"
+        ),
+        ClassMix::Shifted => format!(
+            "at least the {max} the configuration sets as the largest change that still counts as the same mix, so \
+             the class mix moves between train and test (not replayed: the model learned too little to diagnose)"
         ),
     };
     let weighting = match &v.class_weighting {
