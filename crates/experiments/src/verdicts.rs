@@ -13,7 +13,7 @@ use crate::interval::{Direction, Interval, paired_interval};
 
 mod part_a;
 mod part_b;
-pub use part_a::relation_shift_range;
+pub use part_a::{ChangeReading, change_reading, relation_shift_range};
 mod part_c;
 pub use part_c::{TopColumn, TopColumnVerdict, top_column};
 mod part_d;
