@@ -171,7 +171,7 @@ pub enum InitScheme {
     Study,
     /// Scaled for sigmoid: the same normal draws rescaled to Glorot's sd
     /// `gain · √(2/(fan_in + fan_out))` in every layer (`PartBConfig::sigmoid_init_gain`,
-    /// 4 by default, Glorot and Bengio's factor for sigmoid; `docs/derivations.md` § 5).
+    /// 4 by default, Glorot and Bengio's factor for sigmoid; `docs/derivations.md`, "A layer's backward gain").
     SigmoidScaled,
 }
 
@@ -202,6 +202,40 @@ pub struct SeedRuns {
     pub diverged: usize,
     /// Mean validation accuracy with its 95 % interval (`None` if a seed diverged or there
     /// are fewer than two seeds).
+    pub val_acc_interval: Option<Interval>,
+    /// Mean final training loss with its 95 % interval (`None` likewise).
+    pub loss_interval: Option<Interval>,
+}
+
+/// Part B(a)'s simple model: the softmax (multinomial logistic) regression, a network with
+/// no hidden layer, trained by the same hand-written engine for the same iterations at the
+/// same rate as the MLPs, from the same seeds: what the hidden layers add is the MLP's
+/// accuracy over this one's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SoftmaxRegression {
+    /// Learning rate (the study's).
+    pub learning_rate: f64,
+    /// Iterations of full-batch gradient descent (the study's).
+    pub iterations: usize,
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Final training-split accuracy per seed (`null` where the run diverged).
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc: Vec<f64>,
+    /// Final validation accuracy per seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc: Vec<f64>,
+    /// Final training loss per seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub loss: Vec<f64>,
+    /// Seeds whose training diverged.
+    pub diverged: usize,
+    /// Mean training accuracy with its 95 % interval.
+    pub train_acc_interval: Option<Interval>,
+    /// Mean validation accuracy with its 95 % interval.
     pub val_acc_interval: Option<Interval>,
 }
 

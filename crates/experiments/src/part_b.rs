@@ -4,7 +4,8 @@
 mod signals;
 
 pub use crate::evidence::{
-    GradientEvidence, GradientSeeds, InitScheme, SeedRuns, SignalEvidence, SweepPoint,
+    GradientEvidence, GradientSeeds, InitScheme, SeedRuns, SignalEvidence, SoftmaxRegression,
+    SweepPoint,
 };
 use data::rng::{Stream, stream};
 use models::{
@@ -64,7 +65,7 @@ impl Default for PartBConfig {
             hidden: vec![32, 16],
             iterations: 200,
             learning_rate: 0.1,
-            seeds: 5,
+            seeds: 10,
             sweep_learning_rates: vec![0.1, 0.3, 1.0, 3.0],
             sweep_iterations: 2000,
             sweep_checkpoints: vec![200, 500, 1000, 2000],
@@ -184,12 +185,21 @@ pub struct PartB {
     pub config: PartBConfig,
     /// Share of the majority class in the validation split (what a stuck model scores).
     pub majority_share: f64,
+    /// The class-prior entropy of the training split, in nats: the training loss of
+    /// predicting every row's class shares, which a network that learns anything from the
+    /// features goes below.
+    pub prior_entropy: f64,
     /// The protocol run with ReLU.
     pub relu: ActivationRun,
     /// The protocol run with sigmoid.
     pub sigmoid: ActivationRun,
     /// Multi-seed bands, ReLU then sigmoid.
     pub seeds: Vec<SeedBand>,
+    /// ReLU at the study's setting over `interval_seeds` seeds, each for `iterations`: the
+    /// runs sigmoid's are compared with.
+    pub relu_runs: SeedRuns,
+    /// The softmax regression (no hidden layer), trained like the MLPs from the same seeds.
+    pub softmax: SoftmaxRegression,
     /// The sigmoid sweep over longer budgets, from the protocol seed alone: an
     /// illustration; no verdict is drawn from it (they come from `sigmoid_runs`).
     pub sigmoid_sweep: Vec<SweepPoint>,
@@ -217,7 +227,11 @@ pub struct PartBVerdicts {
     /// (`None` when the bands' seeds differ or fewer than two finished).
     #[serde(default)]
     pub activation_gap: Option<crate::interval::Interval>,
-    /// Is sigmoid stuck or only slow? (over seeds, from `sigmoid_runs`)
+    /// ReLU's MLP minus the softmax regression in final validation accuracy, paired by
+    /// seed: what the hidden layers add.
+    pub hidden_layers_gain: Option<crate::interval::Interval>,
+    /// Is sigmoid stuck or only slow at the study's setting? (over seeds, from
+    /// `sigmoid_runs` and `relu_runs`)
     pub sigmoid_progress: Option<verdicts::ProgressVerdict>,
     /// A larger step or an initialisation scaled for sigmoid? (paired over seeds)
     pub remedy: Option<verdicts::RemedyVerdict>,
@@ -388,6 +402,12 @@ pub fn run_part_b(
         seed_band(config, Activation::Sigmoid, &band_seeds, &sigmoid_runs)?,
     ];
 
+    progress.step(&format!(
+        "Part B(a): softmax regression over {} seeds",
+        interval_seeds.len()
+    ));
+    let softmax = softmax_regression(prepared, config, &interval_seeds)?;
+
     progress.step("Part B(a): sigmoid learning-rate sweep");
     let sigmoid_sweep = sweep(prepared, config, seed, progress)?;
 
@@ -421,6 +441,7 @@ pub fn run_part_b(
     groups.push((setting, scaled));
 
     let relu_setting = (Activation::Relu, InitScheme::Study, config.learning_rate);
+    let relu_summary = summarise(relu_setting, config, &interval_seeds, &relu_runs);
     let mut signals = signal_evidence(Activation::Relu, InitScheme::Study, config, &relu_runs);
     let mut gradient_seeds = vec![per_seed(relu_setting, &interval_seeds, &relu_runs)];
     for (setting, runs) in &groups {
@@ -436,10 +457,15 @@ pub fn run_part_b(
 
     let gradients: Vec<GradientEvidence> = [&relu, &sigmoid].iter().map(|r| evidence(r)).collect();
     let (_, majority_share) = majority(&prepared.validation.y, prepared.n_classes);
+    let prior_entropy = prior_entropy(&prepared.train.y, prepared.n_classes);
     let verdicts = PartBVerdicts {
         activation_gap: verdicts::activation_gap(&seeds),
+        hidden_layers_gain: verdicts::hidden_layers_gain(&relu_summary, &softmax),
+        // The study's setting is the first of `sigmoid_runs` (see `groups`).
         sigmoid_progress: verdicts::sigmoid_progress(
-            &sigmoid_runs,
+            (0, &sigmoid_runs[0]),
+            &relu_summary,
+            prior_entropy,
             majority_share,
             config.stuck_margin,
         ),
@@ -463,9 +489,12 @@ pub fn run_part_b(
         PartB {
             config: config.clone(),
             majority_share,
+            prior_entropy,
             relu,
             sigmoid,
             seeds,
+            relu_runs: relu_summary,
+            softmax,
             sigmoid_sweep,
             gradients,
             sigmoid_runs,
@@ -475,6 +504,64 @@ pub fn run_part_b(
         },
         models,
     ))
+}
+
+/// The entropy of the class shares of `y`, in nats: the cross-entropy of predicting those
+/// shares for every row.
+fn prior_entropy(y: &[usize], n_classes: usize) -> f64 {
+    let counts = crate::part_a::stats::class_counts(y.iter().copied(), n_classes);
+    crate::part_a::stats::shares(&counts)
+        .iter()
+        .filter(|&&p| p > 0.0)
+        .map(|p| -p * p.ln())
+        .sum()
+}
+
+/// The softmax regression (an [`Mlp`] with no hidden layer) trained like the study's MLPs
+/// from each seed, side by side.
+fn softmax_regression(
+    prepared: &Prepared,
+    config: &PartBConfig,
+    seeds: &[u64],
+) -> Result<SoftmaxRegression, ExperimentError> {
+    let cfg = train_config(config.learning_rate, config.iterations, config.threads);
+    let runs: Vec<(TrainConfig, u64)> = seeds.iter().map(|&s| (cfg.clone(), s)).collect();
+    // The activation has no unit to act on: there is no hidden layer.
+    let trained = train_mlps(
+        prepared,
+        &[],
+        Activation::Relu,
+        &runs,
+        Init::Study,
+        config.threads,
+    );
+    let (mut train_acc, mut val_acc, mut loss) = (Vec::new(), Vec::new(), Vec::new());
+    for (result, seed) in trained.into_iter().zip(seeds) {
+        let last = match result {
+            Ok((_, history)) => history.last().cloned(),
+            Err(TrainError::Diverged { .. }) => None,
+            Err(e) => {
+                return Err(ExperimentError::training(
+                    format!("Part B softmax regression seed {seed}"),
+                    e,
+                ));
+            }
+        };
+        train_acc.push(last.as_ref().map_or(f64::NAN, |r| r.train_acc));
+        val_acc.push(last.as_ref().map_or(f64::NAN, |r| r.val_acc));
+        loss.push(last.as_ref().map_or(f64::NAN, |r| r.loss));
+    }
+    Ok(SoftmaxRegression {
+        learning_rate: config.learning_rate,
+        iterations: config.iterations,
+        seeds: seeds.to_vec(),
+        diverged: val_acc.iter().filter(|v| v.is_nan()).count(),
+        train_acc_interval: mean_interval(&train_acc),
+        val_acc_interval: mean_interval(&val_acc),
+        train_acc,
+        val_acc,
+        loss,
+    })
 }
 
 /// `"relu"` or `"sigmoid"`, as in file names.
@@ -615,6 +702,7 @@ fn summarise(
             .collect()
     };
     let val_acc = last(|r| r.val_acc);
+    let loss = last(|r| r.loss);
     SeedRuns {
         activation,
         init,
@@ -622,8 +710,9 @@ fn summarise(
         iterations: config.iterations,
         seeds: seeds.to_vec(),
         val_acc_interval: mean_interval(&val_acc),
+        loss_interval: mean_interval(&loss),
         val_acc,
-        loss: last(|r| r.loss),
+        loss,
         diverged: outcomes.iter().filter(|o| o.history.is_err()).count(),
     }
 }
@@ -785,5 +874,28 @@ fn evidence(run: &ActivationRun) -> GradientEvidence {
         w1_to_w2_ratio: mean_ratio(h, 0, 1.min(layers.saturating_sub(1))),
         saturation_initial: h.first().map(|r| r.saturation.clone()).unwrap_or_default(),
         saturation_last: h.last().map(|r| r.saturation.clone()).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bands_use_as_many_seeds_as_the_verdicts() {
+        let c = PartBConfig::default();
+        assert_eq!(
+            c.seeds, c.interval_seeds,
+            "Part B(a) quotes the same seeds as B(b)"
+        );
+    }
+
+    #[test]
+    fn the_prior_entropy_is_that_of_the_class_shares() {
+        // Shares ½, ¼, ¼: entropy (3/2) ln 2.
+        let y = [0, 0, 1, 2];
+        assert!((prior_entropy(&y, 3) - 1.5 * std::f64::consts::LN_2).abs() < 1e-15);
+        // An absent class adds nothing.
+        assert!((prior_entropy(&[0, 1], 3) - std::f64::consts::LN_2).abs() < 1e-15);
     }
 }

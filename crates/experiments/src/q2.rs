@@ -57,7 +57,7 @@ impl Default for Q2Config {
             learning_rates: vec![0.1, 0.3, 1.0, 3.0, 10.0],
             base_learning_rate: 0.1,
             min_iterations: 300,
-            max_iterations: 1200,
+            max_iterations: 2000,
             convergence_window: 100,
             convergence_tolerance: 2e-3,
             seeds: 10,

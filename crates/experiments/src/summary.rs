@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::part_a::RelationMeasure;
 use crate::part_c::FeatureScore;
 use crate::part_d::{ColumnShift, MitigationKind};
 use crate::verdicts::Collapse;
@@ -64,15 +65,45 @@ pub struct PartCSummary {
     pub attribution: Vec<FeatureScore>,
 }
 
-/// The root cause, short.
+/// The root cause, short: typed values only; the report words them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootCauseSummary {
     /// Whether there was a collapse to explain at all.
     pub collapse: Collapse,
     /// The original column, if one was found.
     pub feature: Option<String>,
-    /// The finding in words.
-    pub statement: String,
+    /// Its evidence, when one was found.
+    pub evidence: Option<RootCauseEvidence>,
+}
+
+/// The root-cause column's evidence, as Part C and Part A measured it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RootCauseEvidence {
+    /// Share of the model's gradient attribution.
+    pub attribution_share: f64,
+    /// Its rank by attribution (1 = first).
+    pub attribution_rank: usize,
+    /// Drop in validation accuracy when it is shuffled.
+    pub permutation_drop: f64,
+    /// Its rank by permutation importance.
+    pub permutation_rank: usize,
+    /// The measure of its relation to the label.
+    pub measure: RelationMeasure,
+    /// Relation to the label in train.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub relation_train: f64,
+    /// Relation to the label in test.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub relation_test: f64,
+    /// How much its own distribution moves (KS statistic or total variation).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub distribution_shift: f64,
+    /// Whether Part A flags that move as a shift (its `marginal_shift`): the one reading
+    /// of the same number.
+    pub distribution_shifted: bool,
 }
 
 /// A mitigation's test accuracy.
@@ -207,7 +238,7 @@ impl Summary {
                 root_cause: RootCauseSummary {
                     collapse: d.verdicts.collapse.finding,
                     feature: d.root_cause.feature.clone(),
-                    statement: d.root_cause.statement.clone(),
+                    evidence: root_cause_evidence(a, d),
                 },
                 mitigations: d
                     .mitigations
@@ -227,6 +258,29 @@ impl Summary {
             },
         }
     }
+}
+
+/// The root cause's evidence from Part D's table, with Part A's reading of its shift.
+fn root_cause_evidence(a: &PartA, d: &PartD) -> Option<RootCauseEvidence> {
+    let column = d.root_cause.feature.as_ref()?;
+    let e = d
+        .root_cause
+        .evidence
+        .iter()
+        .find(|e| &e.shift.column == column)?;
+    let shifted = a.shift.get(column).map(|s| s.marginal_shift);
+    let shifted = shifted.or_else(|| a.shift_categorical.get(column).map(|s| s.marginal_shift));
+    Some(RootCauseEvidence {
+        attribution_share: e.attribution_share,
+        attribution_rank: e.attribution_rank,
+        permutation_drop: e.permutation_drop,
+        permutation_rank: e.permutation_rank,
+        measure: e.shift.measure,
+        relation_train: e.shift.relation_train,
+        relation_test: e.shift.relation_test,
+        distribution_shift: e.shift.distribution_shift,
+        distribution_shifted: shifted.unwrap_or(false),
+    })
 }
 
 /// Each column's label relation in train and test, from Part A's shift check, as a strength

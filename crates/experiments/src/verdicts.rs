@@ -25,7 +25,8 @@ mod q2;
 pub use part_b::{
     Attenuation, AttenuationSite, AttenuationVerdict, LayerGain, Moment, ProgressVerdict,
     RatioInterval, Remedy, RemedyVerdict, Saturation, SaturationVerdict, SigmoidProgress,
-    activation_gap, attenuation, attenuation_site, remedy, saturation, sigmoid_progress,
+    activation_gap, attenuation, attenuation_site, hidden_layers_gain, remedy, saturation,
+    sigmoid_progress,
 };
 pub use q2::{
     Comparison, LossAtRate, LossVerdict, Q2Verdicts, SmoothnessVerdict, SpeedVerdict,
