@@ -296,13 +296,21 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
 
     for (run, evidence) in [&b.relu, &b.sigmoid].iter().zip(&b.gradients) {
         let name = crate::activation_label(evidence.activation);
+        // Sigmoid's flat units are saturated (g′ near zero on a tail), ReLU's inactive (g′ = 0).
+        let (flat, y2) = match evidence.activation {
+            models::Activation::Relu => ("inactive", "inactive hidden units (fraction, g′(z) = 0)"),
+            models::Activation::Sigmoid => (
+                "saturated",
+                "saturated hidden units (fraction, g′(z) < 0.01)",
+            ),
+        };
         let mut chart = LineChart::new(
             format!("Part B(b): mean |∂L/∂W| per layer, {name}"),
             "iteration",
             "mean absolute gradient (log scale)",
         )
         .log_y()
-        .y2_label("saturated hidden units (fraction, g′(z) < 0.01)")
+        .y2_label(y2)
         .y2_range(0.0, 1.0);
         let layers = run.history.first().map_or(0, |r| r.grad_mean_abs.len());
         for l in 0..layers {
@@ -318,7 +326,7 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
         for l in 0..hidden {
             chart = chart.series(
                 LineSeries::new(
-                    format!("saturated, hidden layer {}", l + 1),
+                    format!("{flat}, hidden layer {}", l + 1),
                     curve(&run.history, |r| r.saturation[l]),
                 )
                 .color(4 + l)
@@ -551,7 +559,7 @@ fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
             .collect()
     };
     let chart = BarChart::new(
-        "Question 2: attainable training loss per learning rate (mean over seeds; none where a seed diverged)",
+        "Question 2: lowest training loss reached per learning rate (mean over seeds; none where a seed diverged)",
         "learning rate",
         "lowest training loss reached (nats)",
         rates,
