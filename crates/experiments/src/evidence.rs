@@ -162,6 +162,43 @@ pub struct Q2Headline {
     pub first_unstable_learning_rate: Option<f64>,
 }
 
+/// Mean and standard deviation over initialisation seeds, per iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SeedBand {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// The seeds used.
+    pub seeds: Vec<u64>,
+    /// Mean training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc_mean: Vec<f64>,
+    /// Standard deviation (ddof = 1) of training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc_sd: Vec<f64>,
+    /// Mean validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc_mean: Vec<f64>,
+    /// Standard deviation of validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc_sd: Vec<f64>,
+    /// Final validation accuracy of each seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub final_val_acc: Vec<f64>,
+    /// Their mean.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_val_acc_mean: f64,
+    /// Their standard deviation (ddof = 1).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_val_acc_sd: f64,
+}
+
 /// Which initialisation a Part B run started from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -10,7 +10,7 @@
 use models::Activation;
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{GradientSeeds, InitScheme, SeedRuns, SoftmaxRegression};
+use crate::evidence::{GradientSeeds, InitScheme, SeedBand, SeedRuns, SoftmaxRegression};
 use crate::interval::{Direction, Interval, mean_interval, paired_interval};
 
 /// Is sigmoid stuck, or only slow, at the study's own setting?
@@ -134,7 +134,7 @@ pub struct RemedyVerdict {
 /// ReLU minus sigmoid in final validation accuracy, paired by seed: the bands train both
 /// activations from the same seeds, so the pairing removes what the seed does to both.
 /// `None` unless there is exactly one band per activation, on the same seeds.
-pub fn activation_gap(bands: &[crate::part_b::SeedBand]) -> Option<Interval> {
+pub fn activation_gap(bands: &[SeedBand]) -> Option<Interval> {
     use models::Activation;
     let find = |a: Activation| {
         let mut it = bands.iter().filter(move |b| b.activation == a);

@@ -194,8 +194,8 @@ fn overfitting_and_class_mix_rules() {
     assert_eq!(class_mix(0.02, 0.02).finding, ClassMix::Shifted);
 }
 
-fn band(activation: Activation, seeds: &[u64], final_val_acc: &[f64]) -> crate::part_b::SeedBand {
-    crate::part_b::SeedBand {
+fn band(activation: Activation, seeds: &[u64], final_val_acc: &[f64]) -> crate::evidence::SeedBand {
+    crate::evidence::SeedBand {
         activation,
         seeds: seeds.to_vec(),
         train_acc_mean: vec![],
