@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// One cell of the sigmoid learning-rate × iterations sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {
+    /// The position of its learning rate in `config.sweep_learning_rates`: the points of one
+    /// run share it.
+    pub rate: usize,
     /// Learning rate.
     pub learning_rate: f64,
     /// Iterations trained when read.
@@ -97,6 +100,9 @@ pub struct Q2Run {
 pub struct Q2Cell {
     /// `"shared"` or `"independent"`.
     pub mode: String,
+    /// The position of its learning rate in the record's `rates`: the two modes' cells at
+    /// one rate share it.
+    pub rate: usize,
     /// Learning rate.
     pub learning_rate: f64,
     /// Added by the refinement around a stability edge (not in the configured grid).

@@ -114,10 +114,14 @@ pub fn run_part_b(
     progress.step("Part B(a): sigmoid learning-rate sweep");
     let sigmoid_sweep = sweep(prepared, config, seed, progress)?;
 
+    // The study's setting first, then every other sweep rate, then the scaled
+    // initialisation last: the verdicts find the settings by these positions.
     let mut groups = vec![(
         (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
         sigmoid_runs,
     )];
+    // A sweep rate that is the study's own is run once, as the study's setting (the one
+    // place a rate's value is compared, on the configuration, before any run).
     for &lr in &config.sweep_learning_rates {
         if lr == config.learning_rate {
             continue;
@@ -147,11 +151,11 @@ pub fn run_part_b(
     let relu_summary = summarise(relu_setting, config, &interval_seeds, &relu_runs);
     let mut signals = signal_evidence(Activation::Relu, InitScheme::Study, config, &relu_runs);
     let mut gradient_seeds = vec![per_seed(relu_setting, &interval_seeds, &relu_runs)];
-    for (setting, runs) in &groups {
-        if setting.2 == config.learning_rate {
-            signals.extend(signal_evidence(setting.0, setting.1, config, runs));
-            gradient_seeds.push(per_seed(*setting, &interval_seeds, runs));
-        }
+    // The two sigmoid settings at the study's rate: the first group and the last.
+    let (study, scaled) = (0, groups.len() - 1);
+    for (setting, runs) in [&groups[study], &groups[scaled]] {
+        signals.extend(signal_evidence(setting.0, setting.1, config, runs));
+        gradient_seeds.push(per_seed(*setting, &interval_seeds, runs));
     }
     let sigmoid_runs: Vec<SeedRuns> = groups
         .iter()
@@ -164,28 +168,19 @@ pub fn run_part_b(
     let verdicts = PartBVerdicts {
         activation_gap: verdicts::activation_gap(&seeds),
         hidden_layers_gain: verdicts::hidden_layers_gain(&relu_summary, &softmax),
-        // The study's setting is the first of `sigmoid_runs` (see `groups`).
         sigmoid_progress: verdicts::sigmoid_progress(
-            (0, &sigmoid_runs[0]),
+            (study, &sigmoid_runs[study]),
             &relu_summary,
             prior_entropy,
             majority_share,
             config.stuck_margin,
         ),
-        remedy: verdicts::remedy(&sigmoid_runs, config.learning_rate),
-        attenuation: verdicts::attenuation(
-            &gradient_seeds,
-            config.learning_rate,
-            config.vanishing_factor,
-        ),
-        saturation: verdicts::saturation(
-            &gradient_seeds,
-            config.learning_rate,
-            config.saturation_share,
-        ),
+        remedy: verdicts::remedy(&sigmoid_runs, (study, scaled)),
+        attenuation: verdicts::attenuation(&gradient_seeds, config.vanishing_factor),
+        saturation: verdicts::saturation(&gradient_seeds, config.saturation_share),
         attenuation_site: [Moment::Initialisation, Moment::AfterTraining]
             .into_iter()
-            .filter_map(|m| verdicts::attenuation_site(&gradient_seeds, config.learning_rate, m))
+            .filter_map(|m| verdicts::attenuation_site(&gradient_seeds, m))
             .collect(),
     };
     Ok((

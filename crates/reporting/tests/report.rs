@@ -258,7 +258,7 @@ fn set_sigmoid_runs(
         b.majority_share,
         b.config.stuck_margin,
     );
-    b.verdicts.remedy = verdicts::remedy(&b.sigmoid_runs, b.config.learning_rate);
+    b.verdicts.remedy = verdicts::remedy(&b.sigmoid_runs, (0, b.sigmoid_runs.len() - 1));
     files.insert(
         files::PART_B.to_string(),
         serde_json::to_value(&results.part_b).unwrap(),
@@ -461,12 +461,12 @@ fn set_gradient_seeds(
         .collect();
     g.delta_start = sigmoid_delta.clone();
     g.delta_end = sigmoid_delta;
-    let (lr, c) = (b.config.learning_rate, &b.config);
-    b.verdicts.attenuation = verdicts::attenuation(&b.gradient_seeds, lr, c.vanishing_factor);
-    b.verdicts.saturation = verdicts::saturation(&b.gradient_seeds, lr, c.saturation_share);
+    let c = &b.config;
+    b.verdicts.attenuation = verdicts::attenuation(&b.gradient_seeds, c.vanishing_factor);
+    b.verdicts.saturation = verdicts::saturation(&b.gradient_seeds, c.saturation_share);
     b.verdicts.attenuation_site = [Moment::Initialisation, Moment::AfterTraining]
         .into_iter()
-        .filter_map(|m| verdicts::attenuation_site(&b.gradient_seeds, lr, m))
+        .filter_map(|m| verdicts::attenuation_site(&b.gradient_seeds, m))
         .collect();
     files.insert(
         files::PART_B.to_string(),

@@ -76,6 +76,12 @@ impl PartBConfig {
             .positive("learning_rate", self.learning_rate)
             .at_least("seeds", self.seeds, 1)
             .rates("sweep_learning_rates", &self.sweep_learning_rates)
+            .rule(
+                self.sweep_learning_rates.windows(2).all(|w| w[0] < w[1]),
+                "sweep_learning_rates",
+                format!("{:?}", self.sweep_learning_rates),
+                "must ascend without repeats",
+            )
             .at_least("sweep_iterations", self.sweep_iterations, 1)
             .counts("sweep_checkpoints", &self.sweep_checkpoints)
             .rule(

@@ -36,12 +36,13 @@ pub(super) fn sweep(
     );
     progress.advance(runs.len(), runs.len());
     let mut points = Vec::new();
-    for (&lr, result) in config.sweep_learning_rates.iter().zip(trained) {
+    for (rate, (&lr, result)) in config.sweep_learning_rates.iter().zip(trained).enumerate() {
         match result {
             Ok((_, history)) => {
                 for &c in &config.sweep_checkpoints {
                     if let Some(r) = history.get(c.saturating_sub(1)) {
                         points.push(SweepPoint {
+                            rate,
                             learning_rate: lr,
                             iterations: c,
                             loss: r.loss,
@@ -53,6 +54,7 @@ pub(super) fn sweep(
                 }
             }
             Err(TrainError::Diverged { step, .. }) => points.push(SweepPoint {
+                rate,
                 learning_rate: lr,
                 iterations: step,
                 loss: f64::NAN,

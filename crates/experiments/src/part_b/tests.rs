@@ -19,3 +19,19 @@ fn the_prior_entropy_is_that_of_the_class_shares() {
     // An absent class adds nothing.
     assert!((prior_entropy(&[0, 1], 3) - std::f64::consts::LN_2).abs() < 1e-15);
 }
+
+#[test]
+fn sweep_rates_must_ascend_without_repeats() {
+    // The sweep's runs are named by their rate's position, so a repeat or a descent would
+    // name two runs alike or out of order.
+    for rates in [vec![0.1, 0.1, 1.0], vec![1.0, 0.3]] {
+        let c = PartBConfig {
+            sweep_learning_rates: rates,
+            ..PartBConfig::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert!(e.contains("part_b.sweep_learning_rates"), "{e}");
+        assert!(e.contains("must ascend without repeats"), "{e}");
+    }
+    assert!(PartBConfig::default().validate().is_ok());
+}

@@ -162,21 +162,23 @@ pub fn hidden_layers_gain(relu: &SeedRuns, softmax: &SoftmaxRegression) -> Optio
 }
 
 /// Step or initialisation, from paired differences of final validation accuracy over the
-/// seeds the runs share; `None` when the study's run, a larger-step run or the scaled run
-/// is missing, or their seeds differ.
-pub fn remedy(runs: &[SeedRuns], study_learning_rate: f64) -> Option<RemedyVerdict> {
-    let sigmoid = |r: &&SeedRuns| r.activation == models::Activation::Sigmoid;
-    let position = |init: InitScheme, lr: f64| {
-        runs.iter()
-            .position(|r| sigmoid(&r) && r.init == init && r.learning_rate == lr)
-    };
-    let study = position(InitScheme::Study, study_learning_rate)?;
-    let scaled_init = position(InitScheme::SigmoidScaled, study_learning_rate)?;
+/// seeds the runs share. `study` and `scaled_init` are the positions in `runs` of the
+/// study's setting and of the study's rate from the scaled initialisation (the caller
+/// built `runs` and knows them; a learning rate is never a lookup key). `None` when either
+/// is not the run it should be, no larger-step run has an interval, or their seeds differ.
+pub fn remedy(runs: &[SeedRuns], (study, scaled_init): (usize, usize)) -> Option<RemedyVerdict> {
+    let sigmoid = |r: &SeedRuns| r.activation == models::Activation::Sigmoid;
+    let (s, c) = (runs.get(study)?, runs.get(scaled_init)?);
+    if !(sigmoid(s) && s.init == InitScheme::Study && sigmoid(c))
+        || c.init != InitScheme::SigmoidScaled
+    {
+        return None;
+    }
     let larger_step = runs
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            sigmoid(r) && r.init == InitScheme::Study && r.learning_rate > study_learning_rate
+            sigmoid(r) && r.init == InitScheme::Study && r.learning_rate > s.learning_rate
         })
         .filter_map(|(i, r)| Some((i, r.val_acc_interval?.mean)))
         .max_by(|a, b| a.1.total_cmp(&b.1))?
@@ -258,17 +260,12 @@ pub fn paired_ratio(a: (&[u64], &[f64]), b: (&[u64], &[f64])) -> Option<RatioInt
     paired_interval(&x, &y).map(RatioInterval::from_log)
 }
 
-/// The index in `seeds` of a setting at the study's learning rate and initialisation.
-fn study_setting(
-    seeds: &[GradientSeeds],
-    activation: Activation,
-    learning_rate: f64,
-) -> Option<usize> {
-    seeds.iter().position(|g| {
-        g.activation == activation
-            && g.init == InitScheme::Study
-            && g.learning_rate == learning_rate
-    })
+/// The index in `seeds` of the study's initialisation for `activation` (`gradient_seeds`
+/// holds the settings at the study's learning rate only, so no rate is compared).
+fn study_setting(seeds: &[GradientSeeds], activation: Activation) -> Option<usize> {
+    seeds
+        .iter()
+        .position(|g| g.activation == activation && g.init == InitScheme::Study)
 }
 
 /// How much of the output's error signal reaches sigmoid's first layer, against ReLU's.
@@ -318,13 +315,9 @@ pub struct AttenuationVerdict {
 /// ReLU's? From the runs at the study's setting over seeds: the signal at initialisation
 /// decides, the weight gradients over training are stated beside it. `None` when either
 /// activation's runs are missing, a seed diverged, or fewer than two seeds pair.
-pub fn attenuation(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    factor: f64,
-) -> Option<AttenuationVerdict> {
-    let relu = study_setting(seeds, Activation::Relu, study_learning_rate)?;
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+pub fn attenuation(seeds: &[GradientSeeds], factor: f64) -> Option<AttenuationVerdict> {
+    let relu = study_setting(seeds, Activation::Relu)?;
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let (r, s) = (&seeds[relu], &seeds[sigmoid]);
     let relative = paired_ratio(
         (&s.seeds, &s.weight_first_to_last),
@@ -394,12 +387,8 @@ pub struct SaturationVerdict {
 
 /// Saturation of sigmoid's hidden units at the end of the study's setting, over seeds;
 /// `None` without those runs, with a diverged seed, or with fewer than two seeds.
-pub fn saturation(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    threshold: f64,
-) -> Option<SaturationVerdict> {
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+pub fn saturation(seeds: &[GradientSeeds], threshold: f64) -> Option<SaturationVerdict> {
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let s = &seeds[sigmoid];
     let most: Vec<f64> = s
         .saturation_last
@@ -481,13 +470,9 @@ pub struct AttenuationSite {
 
 /// Each hidden layer's backward gain under sigmoid over ReLU's at the study's setting,
 /// paired by seed, at `moment`; `None` when either activation's runs are missing.
-pub fn attenuation_site(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    moment: Moment,
-) -> Option<AttenuationSite> {
-    let relu = study_setting(seeds, Activation::Relu, study_learning_rate)?;
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+pub fn attenuation_site(seeds: &[GradientSeeds], moment: Moment) -> Option<AttenuationSite> {
+    let relu = study_setting(seeds, Activation::Relu)?;
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let deltas = |g: &GradientSeeds| match moment {
         Moment::Initialisation => g.delta_start.clone(),
         Moment::AfterTraining => g.delta_end.clone(),

@@ -205,7 +205,8 @@ fn seed_ratio(cells: &[Q2Cell]) -> Option<(Interval, Interval)> {
     Some((log, ratio))
 }
 
-/// The shared and independent cells at each learning rate both modes ran, ascending.
+/// The shared and independent cells at each learning rate both modes ran (matched by the
+/// rate's position, `Q2Cell::rate`), ascending.
 fn pairs(cells: &[Q2Cell]) -> Vec<(f64, usize, usize)> {
     let mut out: Vec<(f64, usize, usize)> = cells
         .iter()
@@ -213,9 +214,7 @@ fn pairs(cells: &[Q2Cell]) -> Vec<(f64, usize, usize)> {
         .filter(|(_, c)| c.mode == "shared")
         .filter_map(|(si, s)| {
             let ii = cells.iter().position(|c| {
-                c.mode == "independent"
-                    && c.learning_rate == s.learning_rate
-                    && c.runs.len() == s.runs.len()
+                c.mode == "independent" && c.rate == s.rate && c.runs.len() == s.runs.len()
             })?;
             Some((s.learning_rate, si, ii))
         })

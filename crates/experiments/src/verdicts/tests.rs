@@ -96,33 +96,38 @@ fn the_remedy_follows_the_paired_differences() {
         step.clone(),
         same_as_study,
     ];
-    let v = remedy(&all, 0.1).unwrap();
+    let v = remedy(&all, (0, 3)).unwrap();
     assert_eq!((v.study, v.larger_step, v.scaled_init), (0, 2, 3));
     assert!((v.step_difference.mean - 0.2375).abs() < 1e-12);
     assert_eq!(v.init_difference.direction(), Direction::NotDetected);
     assert_eq!(v.finding, Remedy::StepSize);
 
     let all = [study.clone(), step.clone(), better_init.clone()];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Both);
+    assert_eq!(remedy(&all, (0, 2)).unwrap().finding, Remedy::Both);
     let all = [
         study.clone(),
         runs(STUDY, 1.0, &[0.56, 0.58, 0.56, 0.57]),
         better_init,
     ];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Initialisation);
+    assert_eq!(
+        remedy(&all, (0, 2)).unwrap().finding,
+        Remedy::Initialisation
+    );
     let flat = runs(STUDY, 1.0, &[0.57, 0.56, 0.58, 0.56]);
     let all = [
         study.clone(),
         flat,
         runs(SCALED, 0.1, &[0.56, 0.57, 0.56, 0.58]),
     ];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Neither);
+    assert_eq!(remedy(&all, (0, 2)).unwrap().finding, Remedy::Neither);
 
     // No scaled run, or seeds that do not pair: no verdict.
-    assert_eq!(remedy(&[study.clone(), step.clone()], 0.1), None);
+    // Positions that do not hold the scaled run: no verdict.
+    assert_eq!(remedy(&[study.clone(), step.clone()], (0, 1)), None);
+    assert_eq!(remedy(&[study.clone(), step.clone()], (0, 2)), None);
     let mut unpaired = runs(SCALED, 0.1, &[0.60, 0.61, 0.60, 0.62]);
     unpaired.seeds = vec![9, 10, 11, 12];
-    assert_eq!(remedy(&[study, step, unpaired], 0.1), None);
+    assert_eq!(remedy(&[study, step, unpaired], (0, 2)), None);
 }
 
 #[test]

@@ -45,11 +45,12 @@ minimum. The measurements below decide; the derivation is in Appendix A.",
     for paragraph in findings(w, q) {
         w.para(paragraph);
     }
-    let base = q.config.base_learning_rate;
+    let base = q.base_rate;
     if has_curve(q, base) {
+        let lr = q.rates[base];
         w.figure(
-            &q2_figure_name(base),
-            &format!("Training loss, shared against independent bias, learning rate {base}"),
+            &q2_figure_name(lr),
+            &format!("Training loss, shared against independent bias, learning rate {lr}"),
         );
     }
     w.figure(
@@ -112,8 +113,9 @@ pub(super) fn appendix(w: &mut Writer, r: &Results) {
         "Question 2: shared against independent bias at each learning rate, over seeds; the lowest loss reached is an attainable loss only where every seed converged {#tab:q2-grid}",
         &t,
     );
-    for &lr in &q.config.learning_rates {
-        if lr != q.config.base_learning_rate && has_curve(q, lr) {
+    for (k, &lr) in q.rates.iter().enumerate() {
+        let refined = q.cells.iter().any(|c| c.rate == k && c.refined);
+        if k != q.base_rate && !refined && has_curve(q, k) {
             w.figure(
                 &q2_figure_name(lr),
                 &format!(
@@ -124,31 +126,22 @@ pub(super) fn appendix(w: &mut Writer, r: &Results) {
     }
 }
 
-/// Whether some cell at `lr` has a mean loss curve to draw (the figures module draws one
-/// exactly then).
-fn has_curve(q: &Q2, lr: f64) -> bool {
+/// Whether some cell at the rate at position `rate` has a mean loss curve to draw (the
+/// figures module draws one exactly then).
+fn has_curve(q: &Q2, rate: usize) -> bool {
     q.cells.iter().any(|c| {
-        c.learning_rate == lr
-            && c.loss_curve.iter().all(|v| v.is_finite())
-            && !c.loss_curve.is_empty()
+        c.rate == rate && c.loss_curve.iter().all(|v| v.is_finite()) && !c.loss_curve.is_empty()
     })
 }
 
 /// One row per learning rate, both modes side by side: stable and converged seeds, mean
 /// iterations to the target, and the lowest loss reached.
 fn summary_table(q: &Q2) -> String {
-    let mut rates: Vec<f64> = q.cells.iter().map(|c| c.learning_rate).collect();
-    rates.sort_by(f64::total_cmp);
-    rates.dedup();
     let mut t = String::from(
         "| learning rate | stable seeds, S / I | converged, S / I | iterations to target, S / I | lowest loss, S / I |\n| ---: | ---: | ---: | ---: | ---: |\n",
     );
-    for lr in rates {
-        let cell = |mode: &str| {
-            q.cells
-                .iter()
-                .find(|c| c.mode == mode && c.learning_rate == lr)
-        };
+    for (k, &lr) in q.rates.iter().enumerate() {
+        let cell = |mode: &str| q.cells.iter().find(|c| c.mode == mode && c.rate == k);
         let (s, i) = (cell("shared"), cell("independent"));
         let both = |f: &dyn Fn(&experiments::q2::Q2Cell) -> String| {
             format!("{} / {}", s.map_or("—".into(), f), i.map_or("—".into(), f))
@@ -422,6 +415,8 @@ mod tests {
             config: Q2Config::default(),
             loss_target: 0.45,
             refined_learning_rates: vec![0.448, 0.669],
+            rates: vec![0.1, 0.3, 0.448, 0.669, 1.0],
+            base_rate: 0,
             cells: vec![],
             shared: headline(0.41),
             independent: headline(0.40),

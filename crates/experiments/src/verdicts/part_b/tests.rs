@@ -94,7 +94,7 @@ fn attenuation_is_vanishing_only_when_the_signal_at_the_start_is_below_the_facto
     // dilutes the attenuation; the verdict reads the start).
     let s = sigmoid(&[0.5, 0.62, 0.44, 0.56, 0.5], &no_saturation(5));
     let s = signal_share(s, &[0.09, 0.095, 0.085, 0.092, 0.088]);
-    let v = attenuation(&[r.clone(), s.clone()], LR, 0.5).unwrap();
+    let v = attenuation(&[r.clone(), s.clone()], 0.5).unwrap();
     assert_eq!((v.relu, v.sigmoid), (0, 1));
     assert!(v.signal_at_start.high < 0.5 && v.signal_at_start.geometric_mean > 0.1);
     assert!(
@@ -107,29 +107,32 @@ fn attenuation_is_vanishing_only_when_the_signal_at_the_start_is_below_the_facto
 
     // About 0.7 of ReLU's share: detectably smaller, not by the factor (found by activation).
     let s2 = signal_share(s.clone(), &[0.56, 0.58, 0.55, 0.57, 0.56]);
-    let v = attenuation(&[s2, r.clone()], LR, 0.5).unwrap();
+    let v = attenuation(&[s2, r.clone()], 0.5).unwrap();
     assert_eq!((v.relu, v.sigmoid), (1, 0), "found by activation");
     assert!(v.signal_at_start.high < 1.0 && v.signal_at_start.low > 0.5);
     assert_eq!(v.finding, Attenuation::Smaller);
 
     // Seed by seed either side of ReLU's: nothing detected, whatever the weight gradients say.
     let s3 = signal_share(s.clone(), &[0.9, 0.8, 0.79, 0.75, 0.85]);
-    let v = attenuation(&[r.clone(), s3], LR, 0.5).unwrap();
+    let v = attenuation(&[r.clone(), s3], 0.5).unwrap();
     assert_eq!(v.finding, Attenuation::NotDetected);
 
     // More than ReLU's everywhere: larger.
     let s4 = signal_share(s.clone(), &[1.6, 1.7, 1.5, 1.65, 1.6]);
     assert_eq!(
-        attenuation(&[r.clone(), s4], LR, 0.5).unwrap().finding,
+        attenuation(&[r.clone(), s4], 0.5).unwrap().finding,
         Attenuation::Larger
     );
 
     // A diverged seed, a missing activation or another learning rate: no verdict.
     let mut diverged = s.clone();
     diverged.weight_first_to_last[1] = f64::NAN;
-    assert_eq!(attenuation(&[r.clone(), diverged], LR, 0.5), None);
-    assert_eq!(attenuation(std::slice::from_ref(&r), LR, 0.5), None);
-    assert_eq!(attenuation(&[r, s], 0.3, 0.5), None);
+    assert_eq!(attenuation(&[r.clone(), diverged], 0.5), None);
+    assert_eq!(attenuation(std::slice::from_ref(&r), 0.5), None);
+    // Without a ReLU setting at the study's initialisation: no verdict.
+    let mut scaled = r.clone();
+    scaled.init = InitScheme::SigmoidScaled;
+    assert_eq!(attenuation(&[scaled, s], 0.5), None);
 }
 
 #[test]
@@ -142,7 +145,7 @@ fn saturation_is_negligible_only_when_the_whole_interval_is_below_the_threshold(
         vec![0.0, 0.01],
         vec![0.01, 0.02],
     ];
-    let v = saturation(&[r.clone(), sigmoid(&[0.5; 4], &low)], LR, 0.05).unwrap();
+    let v = saturation(&[r.clone(), sigmoid(&[0.5; 4], &low)], 0.05).unwrap();
     assert_eq!(v.sigmoid, 1);
     assert!((v.share.mean - 0.015).abs() < 1e-12);
     assert!((v.layers[0].unwrap().mean - 0.0075).abs() < 1e-12);
@@ -155,7 +158,7 @@ fn saturation_is_negligible_only_when_the_whole_interval_is_below_the_threshold(
         vec![0.0, 0.03],
         vec![0.07, 0.0],
     ];
-    let v = saturation(&[r.clone(), sigmoid(&[0.5; 4], &around)], LR, 0.05).unwrap();
+    let v = saturation(&[r.clone(), sigmoid(&[0.5; 4], &around)], 0.05).unwrap();
     assert!(v.share.contains(0.05));
     assert_eq!(v.finding, Saturation::Undetermined);
     let high = vec![
@@ -164,14 +167,14 @@ fn saturation_is_negligible_only_when_the_whole_interval_is_below_the_threshold(
         vec![0.35, 0.0],
         vec![0.3, 0.3],
     ];
-    let v = saturation(&[sigmoid(&[0.5; 4], &high)], LR, 0.05).unwrap();
+    let v = saturation(&[sigmoid(&[0.5; 4], &high)], 0.05).unwrap();
     assert_eq!(v.finding, Saturation::Notable);
 
     // A diverged seed has no shares: no verdict rather than a verdict from fewer seeds.
     let mut diverged = low.clone();
     diverged[2] = vec![];
-    assert_eq!(saturation(&[sigmoid(&[0.5; 4], &diverged)], LR, 0.05), None);
-    assert_eq!(saturation(&[r], LR, 0.05), None, "no sigmoid runs");
+    assert_eq!(saturation(&[sigmoid(&[0.5; 4], &diverged)], 0.05), None);
+    assert_eq!(saturation(&[r], 0.05), None, "no sigmoid runs");
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn the_site_names_the_layers_whose_gain_is_detectably_smaller() {
         .map(|k| vec![0.4, 0.5, 0.5 + 0.03 * (k as f64 - 2.0)])
         .collect();
     r.delta_end = r.delta_start.clone();
-    let v = attenuation_site(&[r.clone(), s.clone()], LR, Moment::Initialisation).unwrap();
+    let v = attenuation_site(&[r.clone(), s.clone()], Moment::Initialisation).unwrap();
     assert_eq!(v.layers.len(), 2);
     assert_eq!(v.smaller, vec![1]);
     assert!(v.larger.is_empty());
@@ -217,16 +220,16 @@ fn the_site_names_the_layers_whose_gain_is_detectably_smaller() {
             ]
         })
         .collect();
-    let v = attenuation_site(&[r.clone(), s.clone()], LR, Moment::AfterTraining).unwrap();
+    let v = attenuation_site(&[r.clone(), s.clone()], Moment::AfterTraining).unwrap();
     assert_eq!(v.moment, Moment::AfterTraining);
     assert!(v.smaller.is_empty() && v.larger.is_empty(), "{v:?}");
 
     // A diverged sigmoid seed (no signals after training): that moment has no intervals.
     s.delta_end[3] = vec![];
-    let v = attenuation_site(&[r.clone(), s.clone()], LR, Moment::AfterTraining).unwrap();
+    let v = attenuation_site(&[r.clone(), s.clone()], Moment::AfterTraining).unwrap();
     assert!(v.layers.iter().all(|g| g.relative.is_none()));
     assert!(v.smaller.is_empty() && v.first_to_last.is_none());
-    assert_eq!(attenuation_site(&[s], LR, Moment::Initialisation), None);
+    assert_eq!(attenuation_site(&[s], Moment::Initialisation), None);
 }
 
 #[test]

@@ -23,6 +23,9 @@ fn run(attainable: f64, to_target: Option<usize>, rise_share: f64) -> Q2Run {
 fn cell(mode: &str, lr: f64, runs: Vec<Q2Run>) -> Q2Cell {
     Q2Cell {
         mode: mode.to_string(),
+        // A position both modes' cells at one rate share (the rates here are multiples of
+        // a thousandth).
+        rate: (lr * 1000.0).round() as usize,
         learning_rate: lr,
         refined: false,
         stable: runs.iter().all(|r| r.stable),
