@@ -808,4 +808,60 @@ fn the_findings_open_the_report_and_follow_the_records() {
     assert!(block.contains("**Root cause: "), "{block}");
     assert!(block.contains("of the gradient attribution"));
     assert!(!block.contains("No collapse"));
+
+    // Without a collapse there is nothing to fix, whatever a mitigation scores.
+    let md = render_changed(&mut results, &mut files, |r| {
+        r.part_d.verdicts.collapse.finding = Collapse::NoCollapse;
+    });
+    let block = &md[md.find("## Findings").unwrap()..md.find("<!-- contents -->").unwrap()];
+    assert!(!block.contains("**The fix.**"), "{block}");
+}
+
+#[test]
+fn the_findings_answer_question_2_in_one_sentence() {
+    use experiments::verdicts::Comparison;
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let mut render_q2 = |change: &dyn Fn(&mut experiments::Q2)| {
+        change(&mut results.q2);
+        files.insert(
+            files::Q2.to_string(),
+            serde_json::to_value(&results.q2).unwrap(),
+        );
+        let rendered = render(&results).unwrap();
+        assert!(check(&rendered, &files).is_empty());
+        rendered
+            .markdown
+            .lines()
+            .find(|l| l.starts_with("- **One bias for both layers.**"))
+            .unwrap()
+            .to_string()
+    };
+    let line = render_q2(&|q| {
+        if let Some(s) = q.verdicts.speed.as_mut() {
+            s.finding = Comparison::Worse;
+        }
+    });
+    assert!(line.contains("Sharing it slows convergence"), "{line}");
+    let line = render_q2(&|q| {
+        if let Some(s) = q.verdicts.speed.as_mut() {
+            s.finding = Comparison::NotDetected;
+        }
+        if let Some(st) = q.verdicts.stability.as_mut() {
+            st.finding = Comparison::NotDetected;
+            st.seed_ratio = Some(experiments::interval::Interval {
+                mean: 0.82,
+                low: 0.64,
+                high: 1.04,
+                n: 10,
+            });
+            st.rules_out_halving = true;
+        }
+    });
+    assert!(
+        line.contains("makes no detected difference to speed"),
+        "{line}"
+    );
+    assert!(line.contains("0.64 to 1.04 times"), "{line}");
+    assert!(line.contains("which rules out a halving"), "{line}");
 }

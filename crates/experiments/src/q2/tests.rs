@@ -192,7 +192,10 @@ fn the_grid_must_ascend_and_the_base_rate_is_found_by_position() {
         ..Q2Config::default()
     };
     let e = c.validate().unwrap_err();
-    assert!(e.contains("q2.learning_rates") && e.contains("ascend"), "{e}");
+    assert!(
+        e.contains("q2.learning_rates") && e.contains("ascend"),
+        "{e}"
+    );
     let c = Q2Config::default();
     assert_eq!(c.base_position(), Some(0));
     let c = Q2Config {

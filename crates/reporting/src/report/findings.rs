@@ -99,8 +99,10 @@ fn part_d(w: &mut Writer, r: &Results) -> Vec<String> {
             cols.join(", ")
         ));
     }
+    // A fix only where there is a collapse to fix.
     if let Some(v) = &d.verdicts.best_over_seeds
         && v.finding == Direction::Higher
+        && d.verdicts.collapse.finding == Collapse::Collapse
     {
         let best = &d.mitigation_seeds[v.best];
         let what = match (best.name.as_str(), &d.root_cause.feature) {
@@ -196,35 +198,46 @@ fn part_b(w: &mut Writer, r: &Results) -> Vec<String> {
 fn q2(w: &mut Writer, r: &Results) -> Vec<String> {
     const F: &str = files::Q2;
     let v = &r.q2.verdicts;
-    let findings = [
-        ("speed", v.speed.as_ref().map(|s| s.finding)),
+    // Each measure's words when sharing does worse, does better, or the rates disagree.
+    let measures = [
+        (
+            "speed",
+            v.speed.as_ref().map(|s| s.finding),
+            ["slows convergence", "speeds convergence"],
+        ),
         (
             "attainable loss",
             v.attainable_loss.as_ref().map(|s| s.finding),
+            ["ends at a higher loss", "ends at a lower loss"],
         ),
         (
             "the largest stable learning rate",
             v.stability.as_ref().map(|s| s.finding),
+            [
+                "lowers the largest stable learning rate",
+                "raises the largest stable learning rate",
+            ],
         ),
-        ("smoothness", v.smoothness.as_ref().map(|s| s.finding)),
+        (
+            "smoothness",
+            v.smoothness.as_ref().map(|s| s.finding),
+            [
+                "makes the descent less smooth",
+                "makes the descent smoother",
+            ],
+        ),
     ];
-    let named = |want: Comparison| -> Vec<String> {
-        findings
-            .iter()
-            .filter(|(_, f)| *f == Some(want))
-            .map(|(n, _)| n.to_string())
-            .collect()
-    };
-    let none = named(Comparison::NotDetected);
+    let mut none = Vec::new();
     let mut parts = Vec::new();
-    for (c, words) in [
-        (Comparison::Worse, "does worse in"),
-        (Comparison::Better, "does better in"),
-        (Comparison::Mixed, "varies with the learning rate in"),
-    ] {
-        let list = named(c);
-        if !list.is_empty() {
-            parts.push(format!("{words} {}", and_list(&list)));
+    for (name, finding, [worse, better]) in measures {
+        match finding {
+            Some(Comparison::NotDetected) => none.push(name.to_string()),
+            Some(Comparison::Worse) => parts.push(worse.to_string()),
+            Some(Comparison::Better) => parts.push(better.to_string()),
+            Some(Comparison::Mixed) => {
+                parts.push(format!("varies in {name} with the learning rate"))
+            }
+            None => {}
         }
     }
     let head = match (parts.is_empty(), none.is_empty()) {

@@ -33,7 +33,7 @@ minimum. The measurements below decide; the derivation is in Appendix A.",
     let err = w.sci(q.grad_check.max_rel_error, F, "/grad_check/max_rel_error");
     w.para(format!(
         "Computed four ways at initialisation (by hand, by the tape, by finite differences and as the two-bias \
-         sum; @tab:grad-check), the gradient agrees to a relative difference of {err}."
+         sum; @tab:grad-check), the gradient's largest relative difference from the hand-written one is {err}."
     ));
 
     w.raw("### Does sharing change convergence?");
