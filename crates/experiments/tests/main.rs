@@ -3,5 +3,6 @@
 
 mod any_table;
 mod part_a;
+mod part_b_models;
 mod run_all;
 mod split;

@@ -92,8 +92,6 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let alt = format!("Class shares per level of {}", escape(column));
         w.figure(&format!("category_{column}"), &alt);
     }
-    w.figure("correlation_train", "Pearson correlation matrix, train");
-    w.figure("correlation_test", "Pearson correlation matrix, test");
 
     w.raw("### Does one column predict the label suspiciously well?");
     let d = &a.dominance;
@@ -159,7 +157,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         );
     }
     w.table(
-        "Numeric columns, train against test: KS statistic (asymptotic p-value, one significant figure) and relation to the label {#tab:shift-numeric}",
+        "Numeric columns, train against test: KS statistic (asymptotic p-value, one significant figure) and relation to the label, in the measure named, compared only with itself {#tab:shift-numeric}",
         &t,
     );
     let mut t = String::from(
@@ -180,17 +178,15 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "Categorical columns, train against test {#tab:shift-categorical}",
         &t,
     );
-    w.para(
-        "Each column's relation to the label is measured as its kind and the class order allow (the tables name \
-         the measure), so each column is compared only with itself, train against test."
-            .to_string(),
-    );
+
     relation_shifts(w, a);
 }
 
 /// Part A's table of one-column rules (the text states the flagged ones' numbers).
 pub(super) fn appendix(w: &mut Writer, r: &Results) {
     let a = &r.part_a;
+    w.figure("correlation_train", "Part A: Pearson correlation matrix, train");
+    w.figure("correlation_test", "Part A: Pearson correlation matrix, test");
     let mut t = String::from(
         "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
     );

@@ -84,12 +84,12 @@ $$
 S_i = \frac{1}{n_{\text{val}}}\sum_{r} \left\lvert \frac{\partial \ell_r}{\partial x_{r,i}} \right\rvert ,
 $$
 
-the middle identity because row $r$'s input enters only its own loss $\ell_r$. The attribution $S_i$ averages
-absolute values, so opposite effects do not cancel; a categorical column sums its one-hot features. By a
-first-order Taylor expansion a large $S_i$ means a small change of input $i$ moves the loss a lot: the model
-relies on it. The reading is local and blind where a unit is saturated or off, and it says what the model uses,
-not what causes the label, which is how it catches a shortcut; permutation importance, which needs no gradient,
-cross-checks it. The full derivation, shapes, pseudocode and tests are in Appendix A.",
+the middle identity because row $r$'s input enters only its own loss $\ell_r$. $S_i$ averages absolute values, so
+opposite effects do not cancel; a categorical column sums its one-hot features. By a first-order Taylor
+expansion, a large $S_i$ means a small change of input $i$ moves the loss a lot: the model relies on it. The
+reading is local, blind where a unit is saturated or off, and says what the model uses, not what causes the
+label, which is how it catches a shortcut; permutation importance cross-checks it without gradients. The full
+derivation, shapes, pseudocode and tests are in Appendix A.",
     );
 }
 

@@ -14,8 +14,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     w.raw("## Question 2: one bias shared by both layers");
     w.raw(
         r"With $Z_1 = XW + \mathbf{1}b$, $H = g(Z_1)$, $Z_2 = HU + \mathbf{1}b$ and $\hat{Y} = \operatorname{softmax}(Z_2)$,
-the bias $b$ reaches the loss along two paths, directly into $Z_2$ and through the hidden layer into $Z_1$, and the
-chain rule adds them:
+$b$ reaches the loss directly through $Z_2$ and through the hidden layer, and the chain rule adds both paths:
 
 $$
 \frac{\partial L}{\partial b} = \mathbf{1}^\top(\delta_1 + \delta_2),
@@ -25,10 +24,9 @@ $$
 \delta_1 = (\delta_2 U^\top) \odot g'(Z_1),
 $$
 
-the sum $\text{grad}(b_1) + \text{grad}(b_2)$ of the same network with two biases at $b_1 = b_2 = b$. A shared step
-is the two-bias network's step held to $b_1 = b_2$, with twice the step along the bias: the constraint cannot lower
-the best attainable loss, and the doubled step may lower the largest stable learning rate, by at most half near a
-minimum. The measurements below decide; the derivation is in Appendix A.",
+which is $\text{grad}(b_1) + \text{grad}(b_2)$ of the two-bias network at $b_1 = b_2 = b$. Sharing is that network held
+to $b_1 = b_2$, stepping twice as far along the bias: it cannot lower the best attainable loss, and may lower the
+largest stable learning rate, by at most half near a minimum (Appendix A).",
     );
     let err = w.sci(q.grad_check.max_rel_error, F, "/grad_check/max_rel_error");
     w.para(format!(
