@@ -13,6 +13,9 @@ pub use part_d::{Candidate, CandidateKind, ColumnRelation};
 /// One cell of the sigmoid learning-rate × iterations sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepPoint {
+    /// The position of its learning rate in `config.sweep_learning_rates`: the points of one
+    /// run share it.
+    pub rate: usize,
     /// Learning rate.
     pub learning_rate: f64,
     /// Iterations trained when read.
@@ -100,6 +103,9 @@ pub struct Q2Run {
 pub struct Q2Cell {
     /// `"shared"` or `"independent"`.
     pub mode: String,
+    /// The position of its learning rate in the record's `rates`: the two modes' cells at
+    /// one rate share it.
+    pub rate: usize,
     /// Learning rate.
     pub learning_rate: f64,
     /// Added by the refinement around a stability edge (not in the configured grid).
@@ -165,6 +171,43 @@ pub struct Q2Headline {
     pub first_unstable_learning_rate: Option<f64>,
 }
 
+/// Mean and standard deviation over initialisation seeds, per iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SeedBand {
+    /// Hidden activation.
+    pub activation: Activation,
+    /// The seeds used.
+    pub seeds: Vec<u64>,
+    /// Mean training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc_mean: Vec<f64>,
+    /// Standard deviation (ddof = 1) of training accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc_sd: Vec<f64>,
+    /// Mean validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc_mean: Vec<f64>,
+    /// Standard deviation of validation accuracy per iteration.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc_sd: Vec<f64>,
+    /// Final validation accuracy of each seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub final_val_acc: Vec<f64>,
+    /// Their mean.
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_val_acc_mean: f64,
+    /// Their standard deviation (ddof = 1).
+    #[serde(with = "crate::nan")]
+    #[schemars(with = "Option<f64>")]
+    pub final_val_acc_sd: f64,
+}
+
 /// Which initialisation a Part B run started from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -174,7 +217,7 @@ pub enum InitScheme {
     Study,
     /// Scaled for sigmoid: the same normal draws rescaled to Glorot's sd
     /// `gain · √(2/(fan_in + fan_out))` in every layer (`PartBConfig::sigmoid_init_gain`,
-    /// 4 by default, Glorot and Bengio's factor for sigmoid; `docs/derivations.md` § 5).
+    /// 4 by default, Glorot and Bengio's factor for sigmoid; `docs/derivations.md`, "A layer's backward gain").
     SigmoidScaled,
 }
 
@@ -205,6 +248,40 @@ pub struct SeedRuns {
     pub diverged: usize,
     /// Mean validation accuracy with its 95 % interval (`None` if a seed diverged or there
     /// are fewer than two seeds).
+    pub val_acc_interval: Option<Interval>,
+    /// Mean final training loss with its 95 % interval (`None` likewise).
+    pub loss_interval: Option<Interval>,
+}
+
+/// Part B(a)'s simple model: the softmax (multinomial logistic) regression, a network with
+/// no hidden layer, trained by the same hand-written engine for the same iterations at the
+/// same rate as the MLPs, from the same seeds: what the hidden layers add is the MLP's
+/// accuracy over this one's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SoftmaxRegression {
+    /// Learning rate (the study's).
+    pub learning_rate: f64,
+    /// Iterations of full-batch gradient descent (the study's).
+    pub iterations: usize,
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Final training-split accuracy per seed (`null` where the run diverged).
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub train_acc: Vec<f64>,
+    /// Final validation accuracy per seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub val_acc: Vec<f64>,
+    /// Final training loss per seed.
+    #[serde(with = "crate::nan::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
+    pub loss: Vec<f64>,
+    /// Seeds whose training diverged.
+    pub diverged: usize,
+    /// Mean training accuracy with its 95 % interval.
+    pub train_acc_interval: Option<Interval>,
+    /// Mean validation accuracy with its 95 % interval.
     pub val_acc_interval: Option<Interval>,
 }
 

@@ -53,7 +53,7 @@ impl Default for Q2Config {
             learning_rates: vec![0.1, 0.3, 1.0, 3.0, 10.0],
             base_learning_rate: 0.1,
             min_iterations: 300,
-            max_iterations: 1200,
+            max_iterations: 2000,
             convergence_window: 100,
             convergence_tolerance: 2e-3,
             seeds: 10,
@@ -69,6 +69,12 @@ impl Q2Config {
     pub fn validate(&self) -> Result<(), String> {
         crate::config_file::Checks::new("q2")
             .rates("learning_rates", &self.learning_rates)
+            .rule(
+                self.learning_rates.windows(2).all(|w| w[0] < w[1]),
+                "learning_rates",
+                format!("{:?}", self.learning_rates),
+                "must ascend without repeats",
+            )
             .positive("base_learning_rate", self.base_learning_rate)
             .rule(
                 self.learning_rates.contains(&self.base_learning_rate),
@@ -117,6 +123,16 @@ impl Q2Config {
     }
 }
 
+impl Q2Config {
+    /// The position of `base_learning_rate` in `learning_rates` (which `validate` requires
+    /// it to hold): every later lookup of the base rate is by this position, not by value.
+    pub fn base_position(&self) -> Option<usize> {
+        self.learning_rates
+            .iter()
+            .position(|&lr| lr == self.base_learning_rate)
+    }
+}
+
 /// `"shared"` or `"independent"`.
 pub fn mode_name(mode: BiasMode) -> &'static str {
     match mode {
@@ -154,6 +170,11 @@ pub struct Q2 {
     pub loss_target: f64,
     /// The learning rates added around the stability edges, ascending.
     pub refined_learning_rates: Vec<f64>,
+    /// Every learning rate both modes ran (the grid and the added rates), ascending: cells
+    /// name theirs by its position here (`Q2Cell::rate`).
+    pub rates: Vec<f64>,
+    /// The position in `rates` of the base learning rate.
+    pub base_rate: usize,
     /// Every (mode, learning rate) cell: the shared ones, then the independent ones, each
     /// by ascending learning rate.
     pub cells: Vec<Q2Cell>,
@@ -325,18 +346,31 @@ fn train_seed(
     Ok((run, evaluated.unwrap_or(net)))
 }
 
+/// One (mode, learning rate) group of runs before the loss target is known.
+struct Trained {
+    mode: BiasMode,
+    learning_rate: f64,
+    /// Added around a stability edge (not in the configured grid).
+    refined: bool,
+    /// The base learning rate (the headline's and the loss target's).
+    base: bool,
+    runs: Vec<SeedRun>,
+}
+
 /// Trains every (mode, learning rate, seed) run of `rates`, shared between the threads in
 /// rounds of one learning rate (both modes, interleaved by seed, so the threads get alike
 /// work); results in the order of `rates`, shared before independent, seeds ascending.
+/// `base` is the position in `rates` of the base learning rate, whose first seed's
+/// networks are saved.
 fn train_grid(
     prepared: &Prepared,
     config: &Q2Config,
     runtime: &Runtime,
-    rates: &[f64],
+    (rates, refined, base): (&[f64], bool, Option<usize>),
     seed: u64,
     progress: &mut dyn Progress,
     models: &mut Vec<NamedModel>,
-) -> Result<Vec<(BiasMode, f64, Vec<SeedRun>)>, ExperimentError> {
+) -> Result<Vec<Trained>, ExperimentError> {
     let modes = [BiasMode::Shared, BiasMode::Independent];
     let mut out = Vec::new();
     for (i, &lr) in rates.iter().enumerate() {
@@ -357,7 +391,7 @@ fn train_grid(
                 let (run, net) = trained[s * modes.len() + m]
                     .take()
                     .expect("one result per run")?;
-                if s == 0 && lr == config.base_learning_rate && run.diverged_at.is_none() {
+                if s == 0 && base == Some(i) && run.diverged_at.is_none() {
                     models.push(NamedModel::bias_net(
                         format!("q2_{}", mode_name(mode)),
                         &net,
@@ -366,7 +400,13 @@ fn train_grid(
                 }
                 runs.push(run);
             }
-            out.push((mode, lr, runs));
+            out.push(Trained {
+                mode,
+                learning_rate: lr,
+                refined,
+                base: base == Some(i),
+                runs,
+            });
         }
     }
     progress.advance(rates.len(), rates.len());
@@ -412,7 +452,7 @@ pub fn run_q2(
         prepared,
         config,
         runtime,
-        &config.learning_rates,
+        (&config.learning_rates, false, config.base_position()),
         seed,
         progress,
         &mut models,
@@ -421,28 +461,15 @@ pub fn run_q2(
     let base_loss = |mode: BiasMode| {
         let finished: Vec<f64> = raw
             .iter()
-            .filter(|(m, lr, _)| *m == mode && *lr == config.base_learning_rate)
-            .flat_map(|(_, _, runs)| runs.iter().filter(|r| r.diverged_at.is_none()))
+            .filter(|t| t.mode == mode && t.base)
+            .flat_map(|t| t.runs.iter().filter(|r| r.diverged_at.is_none()))
             .filter_map(|r| r.losses.get(config.min_iterations.max(1) - 1).copied())
             .collect();
         finished.iter().sum::<f64>() / finished.len() as f64
     };
     let loss_target = 1.01 * base_loss(BiasMode::Shared).max(base_loss(BiasMode::Independent));
-    let build = |raw: &[(BiasMode, f64, Vec<SeedRun>)], refined: &[f64]| {
-        let mut cells: Vec<Q2Cell> = raw
-            .iter()
-            .map(|(mode, lr, runs)| {
-                cell(*mode, *lr, refined.contains(lr), runs, loss_target, config)
-            })
-            .collect();
-        cells.sort_by(|a, b| {
-            (b.mode == "shared")
-                .cmp(&(a.mode == "shared"))
-                .then(a.learning_rate.total_cmp(&b.learning_rate))
-        });
-        cells
-    };
-    let refined_learning_rates = refinement(&build(&raw, &[]), config.edge_resolution);
+    let refined_learning_rates =
+        refinement(&cells(&raw, loss_target, config).0, config.edge_resolution);
     if !refined_learning_rates.is_empty() {
         progress.step(&format!(
             "Question 2: {} learning rates around the stability edges × {} seeds",
@@ -453,15 +480,15 @@ pub fn run_q2(
             prepared,
             config,
             runtime,
-            &refined_learning_rates,
+            (&refined_learning_rates, true, None),
             seed,
             progress,
             &mut models,
         )?);
     }
-    let cells = build(&raw, &refined_learning_rates);
-    let shared = headline(&cells, BiasMode::Shared, config);
-    let independent = headline(&cells, BiasMode::Independent, config);
+    let (cells, rates, base_rate) = cells(&raw, loss_target, config);
+    let shared = headline(&cells, BiasMode::Shared, base_rate);
+    let independent = headline(&cells, BiasMode::Independent, base_rate);
     let verdicts = crate::verdicts::q2(&cells);
     Ok((
         Q2 {
@@ -470,6 +497,8 @@ pub fn run_q2(
             config: config.clone(),
             loss_target,
             refined_learning_rates,
+            rates,
+            base_rate,
             cells,
             grad_check,
             verdicts,
@@ -478,13 +507,44 @@ pub fn run_q2(
     ))
 }
 
-/// One mode's headline from the cells: its numbers at the base learning rate and its
-/// stability edge.
-pub fn headline(cells: &[Q2Cell], mode: BiasMode, config: &Q2Config) -> Q2Headline {
+/// The cells of the trained groups, the shared ones then the independent ones, each by
+/// ascending learning rate; every rate tried, ascending; and the base rate's position among
+/// them. Both modes run every rate, so a cell's position among its mode's cells is its
+/// rate's position in that list: cells are matched by position, never by a float's value.
+fn cells(raw: &[Trained], loss_target: f64, config: &Q2Config) -> (Vec<Q2Cell>, Vec<f64>, usize) {
+    let mut out = Vec::new();
+    let mut rates = Vec::new();
+    let mut base_rate = 0;
+    for mode in [BiasMode::Shared, BiasMode::Independent] {
+        let mut groups: Vec<&Trained> = raw.iter().filter(|t| t.mode == mode).collect();
+        groups.sort_by(|a, b| a.learning_rate.total_cmp(&b.learning_rate));
+        for (k, t) in groups.iter().enumerate() {
+            if mode == BiasMode::Shared {
+                rates.push(t.learning_rate);
+                if t.base {
+                    base_rate = k;
+                }
+            }
+            let mut c = cell(
+                mode,
+                t.learning_rate,
+                t.refined,
+                &t.runs,
+                loss_target,
+                config,
+            );
+            c.rate = k;
+            out.push(c);
+        }
+    }
+    (out, rates, base_rate)
+}
+
+/// One mode's headline from the cells: its numbers at the base learning rate (the rate at
+/// position `base_rate`) and its stability edge.
+pub fn headline(cells: &[Q2Cell], mode: BiasMode, base_rate: usize) -> Q2Headline {
     let name = mode_name(mode);
-    let base = cells
-        .iter()
-        .find(|c| c.mode == name && c.learning_rate == config.base_learning_rate);
+    let base = cells.iter().find(|c| c.mode == name && c.rate == base_rate);
     let (largest_stable_learning_rate, first_unstable_learning_rate) =
         crate::verdicts::edge(cells, name);
     Q2Headline {
@@ -562,6 +622,7 @@ pub fn cell(
     let attainable: Vec<f64> = records.iter().map(|r| r.attainable_loss).collect();
     Q2Cell {
         mode: mode_name(mode).to_string(),
+        rate: 0,
         learning_rate: lr,
         refined,
         diverged_seeds: records.len() - finished.len(),

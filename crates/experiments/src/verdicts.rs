@@ -13,7 +13,7 @@ use crate::interval::{Direction, Interval, proportion_difference};
 
 mod part_a;
 mod part_b;
-pub use part_a::relation_shift_range;
+pub use part_a::{ChangeReading, change_reading, relation_shift_range};
 mod part_c;
 pub use part_c::{TopColumn, TopColumnVerdict, top_column};
 mod diagnosis;
@@ -35,7 +35,8 @@ mod q2;
 pub use part_b::{
     Attenuation, AttenuationSite, AttenuationVerdict, LayerGain, Moment, ProgressVerdict,
     RatioInterval, Remedy, RemedyVerdict, Saturation, SaturationVerdict, SigmoidProgress,
-    activation_gap, attenuation, attenuation_site, remedy, saturation, sigmoid_progress,
+    activation_gap, attenuation, attenuation_site, hidden_layers_gain, remedy, saturation,
+    sigmoid_progress,
 };
 pub use q2::{
     Comparison, LossAtRate, LossVerdict, Q2Verdicts, SmoothnessVerdict, SpeedVerdict,

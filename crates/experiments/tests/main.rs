@@ -4,6 +4,7 @@
 mod any_table;
 mod identifier;
 mod part_a;
+mod part_b_models;
 mod planted;
 mod q2_models;
 mod run_all;

@@ -424,3 +424,33 @@ fn without_a_class_order_the_label_relation_is_eta_and_cramers_v() {
     assert!(!a.correlation.contains_key("group"));
     assert!(!a.correlation["shade"].contains_key("group"));
 }
+
+#[test]
+fn fisher_and_zou_intervals_by_hand() {
+    use experiments::part_a::stats::{correlation_difference, fisher_interval};
+    // r = 0.5 over 28 pairs: atanh 0.5 ± 1.96 / 5.
+    let (low, high) = fisher_interval(0.5, 28).unwrap();
+    let z = 0.5f64.atanh();
+    let half = 1.959_963_984_540_054 / 5.0;
+    assert!((low - (z - half).tanh()).abs() < 1e-15);
+    assert!((high - (z + half).tanh()).abs() < 1e-15);
+    // Asymmetric near 1, symmetric at 0.
+    let (l, h) = fisher_interval(0.9, 100).unwrap();
+    assert!(0.9 - l > h - 0.9);
+    let (l0, h0) = fisher_interval(0.0, 100).unwrap();
+    assert!((l0 + h0).abs() < 1e-15);
+    assert_eq!(fisher_interval(0.5, 3), None);
+    assert_eq!(fisher_interval(1.0, 100), None);
+    // Zou's interval of a difference: with equal intervals around two equal correlations it
+    // is symmetric around zero, √2 times as wide as each half; it holds the difference.
+    let d = correlation_difference((0.0, (l0, h0)), (0.0, (l0, h0)));
+    assert!((d.0 + d.1).abs() < 1e-15);
+    assert!((d.1 - 2f64.sqrt() * h0).abs() < 1e-15);
+    let (a, b) = (0.875, -0.007);
+    let (ia, ib) = (
+        fisher_interval(a, 8_000).unwrap(),
+        fisher_interval(b, 7_000).unwrap(),
+    );
+    let (low, high) = correlation_difference((b, ib), (a, ia));
+    assert!(low < b - a && b - a < high && high < -0.8, "{low} {high}");
+}

@@ -56,6 +56,12 @@ fn the_leak_is_named_and_dropping_it_recovers_the_test_accuracy() {
             evidence.attribution_rank == 1 || evidence.permutation_rank == 1,
             "neither method ranks {leak} first: {evidence:?}"
         );
+        // The summary reads the column's shift as Part A does: one reading of one number.
+        assert_eq!(o.summary.part_d.root_cause.columns, [leak]);
+        assert_eq!(
+            evidence.shift.distribution_moved,
+            o.part_a.shift[leak].marginal_shift
+        );
         let d = &o.part_d.model;
         assert!(d.val_acc - d.test_acc > 0.15, "no collapse: {d:?}");
         assert_eq!(o.part_d.verdicts.collapse.finding, Collapse::Collapse);

@@ -99,7 +99,7 @@ proptest! {
     fn mlp_gradients_agree(
         seed in any::<u64>(),
         d in 1usize..4,
-        hidden in prop::collection::vec(1usize..5, 1..3),
+        hidden in prop::collection::vec(1usize..5, 0..3),
         k in 2usize..5,
         n in 1usize..7,
         act in activation(),

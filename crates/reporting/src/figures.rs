@@ -280,13 +280,11 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
         "validation accuracy (fraction)",
     )
     .y_range(0.0, 1.0);
-    let mut rates: Vec<f64> = b.sigmoid_sweep.iter().map(|p| p.learning_rate).collect();
-    rates.dedup();
-    for (i, lr) in rates.iter().enumerate() {
+    for (i, lr) in b.config.sweep_learning_rates.iter().enumerate() {
         let points: Vec<(f64, f64)> = b
             .sigmoid_sweep
             .iter()
-            .filter(|p| p.learning_rate == *lr && p.diverged_at.is_none())
+            .filter(|p| p.rate == i && p.diverged_at.is_none())
             .map(|p| (p.iterations as f64, p.val_acc))
             .collect();
         if !points.is_empty() {
@@ -297,13 +295,21 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
 
     for (run, evidence) in [&b.relu, &b.sigmoid].iter().zip(&b.gradients) {
         let name = crate::activation_label(evidence.activation);
+        // Sigmoid's flat units are saturated (g′ near zero on a tail), ReLU's inactive (g′ = 0).
+        let (flat, y2) = match evidence.activation {
+            models::Activation::Relu => ("inactive", "inactive hidden units (fraction, g′(z) = 0)"),
+            models::Activation::Sigmoid => (
+                "saturated",
+                "saturated hidden units (fraction, g′(z) < 0.01)",
+            ),
+        };
         let mut chart = LineChart::new(
             format!("Part B(b): mean |∂L/∂W| per layer, {name}"),
             "iteration",
             "mean absolute gradient (log scale)",
         )
         .log_y()
-        .y2_label("saturated hidden units (fraction, g′(z) < 0.01)")
+        .y2_label(y2)
         .y2_range(0.0, 1.0);
         let layers = run.history.first().map_or(0, |r| r.grad_mean_abs.len());
         for l in 0..layers {
@@ -319,7 +325,7 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
         for l in 0..hidden {
             chart = chart.series(
                 LineSeries::new(
-                    format!("saturated, hidden layer {}", l + 1),
+                    format!("{flat}, hidden layer {}", l + 1),
                     curve(&run.history, |r| r.saturation[l]),
                 )
                 .color(4 + l)
@@ -394,14 +400,18 @@ pub fn q2_figure_name(learning_rate: f64) -> String {
 }
 
 fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
-    for &lr in &q.config.learning_rates {
+    // The configured grid's rates (the added ones get no curve of their own), by position.
+    for (k, &lr) in q.rates.iter().enumerate() {
+        if q.cells.iter().any(|c| c.rate == k && c.refined) {
+            continue;
+        }
         let mut chart = LineChart::new(
             format!("Question 2: training loss at learning rate {lr} (mean over seeds)"),
             "iteration",
             "training loss (cross-entropy, nats)",
         );
         let mut any = false;
-        for (i, cell) in q.cells.iter().filter(|c| c.learning_rate == lr).enumerate() {
+        for (i, cell) in q.cells.iter().filter(|c| c.rate == k).enumerate() {
             if cell.loss_curve.iter().all(|v| v.is_finite()) && !cell.loss_curve.is_empty() {
                 let points = cell
                     .loss_curve
@@ -426,11 +436,9 @@ fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
             put(f, &q2_figure_name(lr), line_chart(&chart))?;
         }
     }
-    // Every rate either mode ran (the grid and the rates added around the edges).
-    let mut lrs: Vec<f64> = q.cells.iter().map(|c| c.learning_rate).collect();
-    lrs.sort_by(f64::total_cmp);
-    lrs.dedup();
-    let rates: Vec<String> = lrs
+    // Every rate both modes ran (the grid and the rates added around the edges).
+    let rates: Vec<String> = q
+        .rates
         .iter()
         .map(|lr| {
             let s = format!("{lr:.3}");
@@ -438,18 +446,18 @@ fn q2(f: &mut Figures, q: &Q2) -> Result<(), ReportError> {
         })
         .collect();
     let attainable = |mode: &str| -> Vec<f64> {
-        lrs.iter()
-            .map(|&lr| {
+        (0..q.rates.len())
+            .map(|k| {
                 q.cells
                     .iter()
-                    .find(|c| c.mode == mode && c.learning_rate == lr)
+                    .find(|c| c.mode == mode && c.rate == k)
                     .and_then(|c| c.attainable_loss)
                     .map_or(f64::NAN, |i| i.mean)
             })
             .collect()
     };
     let chart = BarChart::new(
-        "Question 2: attainable training loss per learning rate (mean over seeds; none where a seed diverged)",
+        "Question 2: lowest training loss reached per learning rate (mean over seeds; none where a seed diverged)",
         "learning rate",
         "lowest training loss reached (nats)",
         rates,

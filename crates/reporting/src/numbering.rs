@@ -1,8 +1,13 @@
-//! Figure and table numbers, and the cross-references that cite them.
+//! Section, figure and table numbers, and the cross-references that cite them.
 //!
 //! Numbers are assigned in the Markdown itself, so `report.md` and `report.html` carry the
 //! same ones. [`number`] walks the Markdown in reading order:
 //!
+//! - every level-2 heading is a section, numbered `N. ` and given the anchor `section-N`,
+//!   unless it carries the class `unnumbered` (`## Findings {.unnumbered}`); its label is
+//!   `sec:` and the slug of its text before the first colon (`## Part D: the held-out
+//!   test` is `sec:part-d`), and a citation of it reads `§N`, which a printed page shows
+//!   as well as a screen;
 //! - an image alone in its paragraph (`![alt](figures/loss.svg)`) is a figure: its alt text
 //!   becomes `Figure N. alt` and its label is `fig:` and the file stem (`fig:loss`);
 //! - every table is numbered: a paragraph `Table: caption` right before it becomes
@@ -16,11 +21,13 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-/// What a label names: a figure or a table, and its number.
+/// What a label names: a section, a figure or a table, and its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// `§N`.
+    Section(usize),
     /// `Figure N`.
     Figure(usize),
     /// `Table N`.
@@ -28,9 +35,10 @@ pub enum Target {
 }
 
 impl Target {
-    /// The text and anchor of a citation: `[Figure 3](#figure-3)`.
+    /// The text and anchor of a citation: `[Figure 3](#figure-3)`, `[§2](#section-2)`.
     pub fn link(self) -> String {
         match self {
+            Target::Section(n) => format!("[§{n}](#section-{n})"),
             Target::Figure(n) => format!("[Figure {n}](#figure-{n})"),
             Target::Table(n) => format!("[Table {n}](#table-{n})"),
         }
@@ -45,7 +53,9 @@ pub struct Numbers {
     pub markdown: String,
     /// Label (`fig:loss`, `tab:shapes`) → what it names.
     pub labels: BTreeMap<String, Target>,
-    /// How many figures and tables were numbered.
+    /// How many sections, figures and tables were numbered.
+    pub sections: usize,
+    /// See `sections`.
     pub figures: usize,
     /// See `figures`.
     pub tables: usize,
@@ -63,7 +73,7 @@ const CAPTION: &str = "Table:";
 pub fn number(markdown: &str) -> Numbers {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut labels = BTreeMap::new();
-    let (mut figures, mut tables) = (0, 0);
+    let (mut sections, mut figures, mut tables) = (0, 0, 0);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(markdown, crate::page::options())
         .into_offset_iter()
         .collect();
@@ -74,6 +84,39 @@ pub fn number(markdown: &str) -> Numbers {
     while i < events.len() {
         let (event, range) = &events[i];
         match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                id,
+                classes,
+                ..
+            }) if depth == 0 => {
+                let end = events[i..]
+                    .iter()
+                    .position(|(e, _)| matches!(e, Event::End(TagEnd::Heading(_))))
+                    .map_or(events.len(), |k| i + k);
+                if !classes.iter().any(|c| c.as_ref() == "unnumbered") {
+                    sections += 1;
+                    let text = heading_text(events[i + 1..end].iter().map(|(e, _)| e));
+                    let name = text.split(':').next().unwrap_or_default();
+                    let source = &markdown[range.clone()];
+                    let hashes = source.len() - source.trim_start_matches(['#', ' ']).len();
+                    edits.push((
+                        range.start + hashes..range.start + hashes,
+                        format!("{sections}. "),
+                    ));
+                    if id.is_none() {
+                        let line = range.start + source.trim_end().len();
+                        edits.push((line..line, format!(" {{#section-{sections}}}")));
+                        labels.insert(
+                            format!("sec:{}", crate::page::slug(name)),
+                            Target::Section(sections),
+                        );
+                    }
+                }
+                last_paragraph = None;
+                i = end + 1;
+                continue;
+            }
             Event::Start(Tag::Paragraph) if depth == 0 => {
                 if let Some((Event::Start(Tag::Image { dest_url, .. }), image)) = events.get(i + 1)
                     && let Some(end) = image_end(events.iter().map(|(e, _)| e), i + 1)
@@ -137,13 +180,14 @@ pub fn number(markdown: &str) -> Numbers {
     Numbers {
         markdown: out,
         labels,
+        sections,
         figures,
         tables,
     }
 }
 
 impl Numbers {
-    /// Replaces every `@fig:name` and `@tab:name` in `text` by its link (see
+    /// Replaces every `@sec:name`, `@fig:name` and `@tab:name` in `text` by its link (see
     /// [`Target::link`]).
     pub fn resolve(&self, text: &str) -> Result<String, UnknownLabel> {
         let mut out = String::with_capacity(text.len());
@@ -151,7 +195,9 @@ impl Numbers {
         while let Some(at) = rest.find('@') {
             out.push_str(&rest[..at]);
             let after = &rest[at + 1..];
-            let is_citation = after.starts_with("fig:") || after.starts_with("tab:");
+            let is_citation = ["sec:", "fig:", "tab:"]
+                .iter()
+                .any(|p| after.starts_with(p));
             if !is_citation {
                 out.push('@');
                 rest = after;
@@ -184,15 +230,13 @@ pub fn without_citations(text: &str) -> (String, Vec<Target>) {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
         let parsed = [
-            ("Figure", "figure", Target::Figure as fn(usize) -> Target),
-            ("Table", "table", Target::Table),
+            ("§", "section", Target::Section as fn(usize) -> Target),
+            ("Figure ", "figure", Target::Figure),
+            ("Table ", "table", Target::Table),
         ]
         .into_iter()
         .find_map(|(word, anchor, make)| {
-            let body = after
-                .strip_prefix('[')?
-                .strip_prefix(word)?
-                .strip_prefix(' ')?;
+            let body = after.strip_prefix('[')?.strip_prefix(word)?;
             let digits = body.find(|c: char| !c.is_ascii_digit())?;
             let n: usize = body[..digits].parse().ok()?;
             let link = format!("]({anchor}-{n})").replacen('(', "(#", 1);
@@ -212,6 +256,17 @@ pub fn without_citations(text: &str) -> (String, Vec<Target>) {
     }
     out.push_str(rest);
     (out, cited)
+}
+
+/// The plain text of a heading's inner events (math and attributes left out).
+fn heading_text<'a, 'e: 'a>(events: impl IntoIterator<Item = &'a Event<'e>>) -> String {
+    let mut s = String::new();
+    for e in events {
+        if let Event::Text(t) | Event::Code(t) = e {
+            s.push_str(t);
+        }
+    }
+    s
 }
 
 /// `figures/loss.svg` → `loss`.
@@ -257,18 +312,27 @@ pub(crate) fn image_end<'a, 'e: 'a>(
 mod tests {
     use super::*;
 
-    const MD: &str = "# T\n\nSee @fig:loss and @tab:classes.\n\n![Loss](figures/loss.svg)\n\n\
+    const MD: &str = "# T\n\n## Findings {.unnumbered}\n\n## Part A: data\n\n\
+                      See @fig:loss and @tab:classes.\n\n![Loss](figures/loss.svg)\n\n\
                       Table: Classes {#tab:classes}\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n\
-                      Text.\n\n| c |\n| --- |\n| 3 |\n\n![Second](figures/two.svg)\n";
+                      Text.\n\n## Part B(a): more\n\n| c |\n| --- |\n| 3 |\n\n![Second](figures/two.svg)\n";
 
     #[test]
     fn figures_and_tables_are_numbered_in_reading_order() {
         let n = number(MD);
-        assert_eq!((n.figures, n.tables), (2, 2));
+        assert_eq!((n.sections, n.figures, n.tables), (2, 2, 2));
+        assert!(n.markdown.contains("## Findings {.unnumbered}\n"));
+        assert!(n.markdown.contains("## 1. Part A: data {#section-1}\n"));
+        assert!(n.markdown.contains("## 2. Part B(a): more {#section-2}\n"));
+        assert_eq!(n.labels["sec:part-ba"], Target::Section(2));
+        assert_eq!(n.resolve("(@sec:part-a)").unwrap(), "([§1](#section-1))");
         assert!(n.markdown.contains("![Figure 1. Loss](figures/loss.svg)"));
         assert!(n.markdown.contains("![Figure 2. Second](figures/two.svg)"));
         assert!(n.markdown.contains("**Table 1.** Classes\n\n| a | b |"));
-        assert!(n.markdown.contains("Text.\n\n**Table 2.**\n\n| c |"));
+        assert!(
+            n.markdown
+                .contains("more {#section-2}\n\n**Table 2.**\n\n| c |")
+        );
         assert_eq!(n.labels["fig:two"], Target::Figure(2));
         assert_eq!(n.labels["tab:classes"], Target::Table(1));
         assert_eq!(
@@ -281,10 +345,13 @@ mod tests {
     #[test]
     fn citations_are_taken_out_for_the_prose_check() {
         let (rest, cited) = without_citations(
-            "as [Figure 12](#figure-12) and [Table 3](#table-3) show; [x](y) [Figure 2](#figure-9)",
+            "as [Figure 12](#figure-12) and [Table 3](#table-3) show (see [§4](#section-4)); [x](y) [Figure 2](#figure-9)",
         );
-        assert_eq!(rest, "as  and  show; [x](y) [Figure 2](#figure-9)");
-        assert_eq!(cited, vec![Target::Figure(12), Target::Table(3)]);
+        assert_eq!(rest, "as  and  show (see ); [x](y) [Figure 2](#figure-9)");
+        assert_eq!(
+            cited,
+            vec![Target::Figure(12), Target::Table(3), Target::Section(4)]
+        );
     }
 
     #[test]

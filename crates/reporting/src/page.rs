@@ -19,8 +19,10 @@ use pulldown_latex::{RenderConfig, Storage, push_mathml};
 
 /// Embedded stylesheet: a readable ~900 px column, styled tables, figures scaled to the
 /// column width; the MathML rules are those of pulldown-latex's `styles.css` (MIT) that
-/// its matrices and alignments need, without its web fonts; for print, A4 pages on which no figure, equation or caption is split
-/// from what it belongs to and tables shrink to the page width.
+/// its matrices and alignments need, without its web fonts; for print, A4 pages on which no
+/// figure, table, equation or caption is split from what it belongs to, tables shrink to the
+/// page width, and links read as what they name (section links are written `§N`, so a
+/// printed page shows where they lead).
 const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { max-width: 900px; margin: 2rem auto; padding: 0 1rem; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; line-height: 1.55; color: #1a1a1a; background: #fff; }
@@ -64,7 +66,7 @@ blockquote { border-left: 4px solid #ddd; margin-left: 0; padding-left: 1em; col
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; line-height: 1.4; }
   h1, h2, h3, h4, .table-caption { break-after: avoid; page-break-after: avoid; }
-  figure, math[display="block"], pre, blockquote, tr { break-inside: avoid; page-break-inside: avoid; }
+  figure, table, math[display="block"], pre, blockquote, tr, li { break-inside: avoid; page-break-inside: avoid; }
   figure svg { max-height: 125mm; }
   table { display: table; width: 100%; table-layout: auto; font-size: 7.5pt; overflow: visible; }
   thead { display: table-header-group; }
@@ -299,7 +301,7 @@ fn heading_text(events: &[Event<'_>]) -> String {
 
 /// `1.1 Softmax with cross-entropy:` → `11-softmax-with-cross-entropy`: lower-case letters
 /// and digits, words joined by single hyphens.
-fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {
@@ -332,14 +334,16 @@ impl Slugs {
     }
 }
 
-/// Inserts a nested contents list linking every heading below the title, right after the
-/// first level-1 heading (or at the top when there is none).
+/// Inserts a nested contents list linking every section and subsection (levels 2 and 3;
+/// deeper headings would make it longer than the page it guides): in place of the
+/// [`CONTENTS_MARKER`] when the Markdown holds one, else right after the first level-1
+/// heading (or at the top when there is none).
 fn insert_contents(events: &mut Vec<Event<'_>>) {
     let mut entries: Vec<(usize, String, String)> = Vec::new();
     let mut k = 0;
     while k < events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[k]
-            && *level != HeadingLevel::H1
+            && matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
         {
             let end = k + events[k..]
                 .iter()
@@ -384,12 +388,23 @@ fn insert_contents(events: &mut Vec<Event<'_>>) {
         nav.push_str("</li>\n</ul>\n");
     }
     nav.push_str("</nav>\n");
+    let marker = events
+        .iter()
+        .position(|e| matches!(e, Event::Html(h) if h.trim() == CONTENTS_MARKER));
+    if let Some(at) = marker {
+        events[at] = Event::Html(CowStr::from(nav));
+        return;
+    }
     let at = events
         .iter()
         .position(|e| matches!(e, Event::End(TagEnd::Heading(HeadingLevel::H1))))
         .map_or(0, |p| p + 1);
     events.insert(at, Event::Html(CowStr::from(nav)));
 }
+
+/// Where the report wants its contents list (an HTML comment, so `report.md` shows
+/// nothing there): after the findings, which must be the first thing a reader sees.
+pub const CONTENTS_MARKER: &str = "<!-- contents -->";
 
 /// Plain alt text of an image's inner events.
 fn alt_text(events: &[Event<'_>]) -> String {

@@ -1,6 +1,7 @@
 //! The report's text: the assignment's sections in order, each with its figures, tables
 //! and a short text whose every number is quoted from the results (see [`Quote`]).
 
+mod findings;
 mod part_a;
 mod part_b;
 mod part_c;
@@ -66,6 +67,12 @@ impl Writer {
         self.quote(format!("{:.1} points", 100.0 * value), value, file, pointer)
     }
 
+    /// A difference of two accuracies in points, without the unit (an interval's end,
+    /// after a mean that carries it).
+    fn bare_points(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
+        self.quote(format!("{:.1}", 100.0 * value), value, file, pointer)
+    }
+
     /// A number with `decimals` decimals.
     fn num(
         &mut self,
@@ -113,6 +120,19 @@ impl Writer {
     /// A count with thousands separators.
     fn count(&mut self, value: usize, file: &str, pointer: impl Into<String>) -> String {
         self.quote(thousands(value), value as f64, file, pointer)
+    }
+
+    /// A bulleted list of generated prose, one item a finding.
+    fn bullets(&mut self, items: Vec<String>) {
+        let mut list = String::new();
+        for item in items {
+            self.prose.push(item.clone());
+            list.push_str("- ");
+            list.push_str(&item);
+            list.push('\n');
+        }
+        self.md.push_str(&list);
+        self.md.push('\n');
     }
 
     /// A paragraph of generated prose.
@@ -279,6 +299,75 @@ fn difference(
     format!("{mean} ({direction}; confidence interval {low} to {high})")
 }
 
+/// A ratio in words a student reads at a glance, to stand before a possessive: "about half
+/// of" (0.55), "about a ninth of" (0.115), "about as much as" (0.9), "about twice" (2.1).
+/// Wording only: the ratio and its interval are quoted beside it.
+fn proportion(ratio: f64) -> &'static str {
+    const PARTS: [&str; 19] = [
+        "about half of",
+        "about a third of",
+        "about a quarter of",
+        "about a fifth of",
+        "about a sixth of",
+        "about a seventh of",
+        "about an eighth of",
+        "about a ninth of",
+        "about a tenth of",
+        "about an eleventh of",
+        "about a twelfth of",
+        "about a thirteenth of",
+        "about a fourteenth of",
+        "about a fifteenth of",
+        "about a sixteenth of",
+        "about a seventeenth of",
+        "about an eighteenth of",
+        "about a nineteenth of",
+        "about a twentieth of",
+    ];
+    const TIMES: [&str; 9] = [
+        "about twice",
+        "about three times",
+        "about four times",
+        "about five times",
+        "about six times",
+        "about seven times",
+        "about eight times",
+        "about nine times",
+        "about ten times",
+    ];
+    if !(ratio.is_finite() && ratio > 0.0) {
+        return "not comparable with";
+    }
+    if ratio < 1.0 {
+        match (1.0 / ratio).round() as usize {
+            0 | 1 => "about as much as",
+            n => PARTS
+                .get(n - 2)
+                .copied()
+                .unwrap_or("less than a twentieth of"),
+        }
+    } else {
+        match ratio.round() as usize {
+            0 | 1 => "about as much as",
+            n => TIMES.get(n - 2).copied().unwrap_or("more than ten times"),
+        }
+    }
+}
+
+/// A difference of accuracies over seeds, quoted from `{pointer}/mean`, `/low` and `/high`:
+/// `4.8 points (4.4 to 5.3)`.
+fn points_interval(
+    w: &mut Writer,
+    i: &experiments::interval::Interval,
+    file: &str,
+    pointer: &str,
+) -> String {
+    let mean = w.points(i.mean, file, format!("{pointer}/mean"));
+    let low = w.bare_points(i.low, file, format!("{pointer}/low"));
+    let high = w.bare_points(i.high, file, format!("{pointer}/high"));
+    format!("{mean} ({low} to {high})")
+}
+
 /// JSON-pointer escaping of one key.
 fn key(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
@@ -298,64 +387,67 @@ pub fn title(schema: &data::Schema) -> String {
     format!("{}: a verified study", title_name(schema))
 }
 
-/// Writes the whole report.
+/// Writes the whole report: the findings first, then the assignment's parts in order, then
+/// the appendix (the derivations in full, with the tests that check them, and the tables
+/// the text does not need).
 pub fn write(r: &Results, derivations: &str) -> Writer {
     let mut w = Writer::default();
-    let source = if r.summary.data.source == experiments::Source::Synthetic {
-        "**These results were computed on SYNTHETIC data** (no data files were given); run \
-         `cargo xtask all --data DIR` for the real files."
-    } else {
-        "Computed from the CSV files given on the command line."
-    };
     w.raw(&format!(
         "# {}: a verified study",
         escape(title_name(&r.part_a.schema))
     ));
-    w.raw(&format!(
-        "{source} Every number in this report is read from the results files beside it \
-         (`summary.json`, `eda.json`, `part_b.json`, `part_c.json`, `part_d.json`, `q2.json`); \
-         `cargo xtask report` redraws it from them."
-    ));
+    if r.summary.data.source == experiments::Source::Synthetic {
+        w.raw(
+            "**These results were computed on SYNTHETIC data** (no data files were given); run \
+             `cargo xtask all --data DIR` for the real files.",
+        );
+    }
+    findings::write(&mut w, r);
+    w.raw(crate::page::CONTENTS_MARKER);
+    w.raw(
+        "Every number here is read from the results files beside this report; `cargo xtask report` redraws it \
+         from them. Intervals are ninety-five per cent intervals over seeds unless a table says otherwise.",
+    );
     part_a::write(&mut w, r);
     part_b::write(&mut w, r);
-    let (c_a, q2_derivation) = split_derivations(derivations);
-    w.raw("## Part C(a): the gradient of the loss with respect to the inputs");
-    w.raw(&c_a);
+    part_c::write_input_gradient(&mut w);
     part_c::write(&mut w, r);
     part_d::write(&mut w, r);
-    q2::write(&mut w, r, &q2_derivation);
+    q2::write(&mut w, r);
+    appendix(&mut w, r, derivations);
     w
 }
 
-/// The derivations document split into its Part C(a) part (notation included) and its
-/// Question 2 part; headings are demoted one level to sit under the report's sections.
-fn split_derivations(doc: &str) -> (String, String) {
-    let body: Vec<&str> = doc.lines().skip_while(|l| !l.starts_with("## ")).collect();
-    let q2_start = body
-        .iter()
-        .position(|l| l.starts_with("## ") && l.contains("Question 2"))
-        .unwrap_or(body.len());
-    let tail_start = body
-        .iter()
-        .enumerate()
-        .skip(q2_start + 1)
-        .find(|(_, l)| l.starts_with("## "))
-        .map_or(body.len(), |(i, _)| i);
-    let demote = |lines: &[&str]| {
-        lines
-            .iter()
-            .map(|l| {
-                if l.starts_with('#') {
-                    format!("#{l}")
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let mut c = demote(&body[..q2_start]);
-    c.push_str("\n\nThe full derivations, with the tests that verify each result, are in `docs/derivations.md`.");
-    // The report's own section heading replaces the document's Question 2 heading.
-    (c, demote(&body[(q2_start + 1).min(tail_start)..tail_start]))
+/// The heading that ends the main text: everything before it is what a reader needs, and
+/// what its word count measures.
+pub const APPENDIX: &str = "## Appendix A: derivations {.unnumbered}";
+
+/// The appendix: the derivations document in full (its headings one level down, under
+/// the appendix's own), then the tables the main text cites but does not need.
+fn appendix(w: &mut Writer, r: &Results, derivations: &str) {
+    w.raw(APPENDIX);
+    let body: Vec<String> = derivations
+        .lines()
+        .skip_while(|l| !l.starts_with("## "))
+        .map(|l| {
+            if l.starts_with('#') {
+                format!("#{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    w.raw(&body.join("\n"));
+    w.raw("## Appendix B: further tables {.unnumbered}");
+    part_a::appendix(w, r);
+    part_b::appendix(w, r);
+    part_c::appendix(w, r);
+    q2::appendix(w, r);
+}
+
+/// The words of the report's main text (before the appendix), as `wc -w` counts them:
+/// tables and captions included.
+pub fn main_text_words(markdown: &str) -> usize {
+    let main = markdown.split(APPENDIX).next().unwrap_or(markdown);
+    main.split_whitespace().count()
 }

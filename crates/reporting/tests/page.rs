@@ -224,3 +224,22 @@ fn missing_figures_are_listed() {
         markdown_to_html("t", &md, &svgs)
     );
 }
+
+#[test]
+fn the_contents_go_where_the_marker_is_and_list_two_levels() {
+    let (svgs, md) = (
+        sample().1,
+        "# Title\n\n## Findings\n\n- one\n\n<!-- contents -->\n\n## Part A\n\n### Shift\n\n#### Detail\n",
+    );
+    let html = markdown_to_html("t", md, &svgs);
+    let nav = html
+        .find("<nav class=\"contents\"")
+        .expect("a contents list");
+    // After the findings, in place of the marker, which is gone.
+    assert!(nav > html.find("<li>one</li>").unwrap(), "{html}");
+    assert!(nav < html.find("<h2 id=\"part-a\">").unwrap());
+    assert!(!html.contains("<!-- contents -->"));
+    let nav = &html[nav..html.find("</nav>").unwrap()];
+    assert!(nav.contains("href=\"#shift\""));
+    assert!(!nav.contains("href=\"#detail\""), "{nav}");
+}

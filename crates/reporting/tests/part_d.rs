@@ -103,7 +103,7 @@ fn the_planted_leak_is_named_with_its_replay_and_its_fix() {
         "{md}"
     );
     assert!(
-        md.contains("The fix: retrained without `amenity_score`"),
+        md.contains("**The fix.** Retrained without `amenity_score`"),
         "{md}"
     );
     assert!(md.contains("### What the hidden layers add"));
@@ -223,7 +223,7 @@ fn the_findings_lines_quote_every_number() {
     assert!(lines.len() >= 4, "{lines:#?}");
     assert!(lines[0].contains("on validation"));
     assert!(lines[2].contains("amenity_score"), "{}", lines[2]);
-    assert!(lines[3].starts_with("The fix:"), "{}", lines[3]);
+    assert!(lines[3].starts_with("**The fix.**"), "{}", lines[3]);
     let (markdown, quotes, _) = w.finish();
     let text = lines.join("\n");
     for line in &lines {

@@ -80,6 +80,7 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
         let (_, cited) = without_citations(&unquoted(paragraph));
         for target in cited {
             let anchor = match target {
+                Target::Section(n) => format!("<h2 id=\"section-{n}\">"),
                 Target::Figure(n) => format!("<figure id=\"figure-{n}\">"),
                 Target::Table(n) => format!("<p class=\"table-caption\" id=\"table-{n}\">"),
             };
@@ -134,7 +135,13 @@ fn every_number_in_the_prose_is_the_value_in_the_results() {
         .pointer_mut(&q.pointer)
         .unwrap() = serde_json::json!(q.value + 0.5);
     let problems = check(&rendered, &lied);
-    assert_eq!(problems.len(), 1, "{problems:#?}");
+    // Every quote of that value is caught (the findings quote what the parts quote).
+    let same = rendered
+        .quotes
+        .iter()
+        .filter(|o| o.file == q.file && o.pointer == q.pointer)
+        .count();
+    assert_eq!(problems.len(), same, "{problems:#?}");
     assert!(problems[0].contains(&q.pointer), "{}", problems[0]);
 
     let mut moved = rendered.clone();
@@ -218,27 +225,41 @@ fn a_data_quality_paragraph_appears_only_with_findings() {
     );
 }
 
-/// Sets every sigmoid setting's per-seed validation accuracies (`pick` by setting) and
-/// recomputes Part B's verdicts from them, as the experiment would.
+/// Sets every sigmoid setting's per-seed validation accuracies (`pick` by setting), the
+/// study setting's training losses to `loss` and ReLU's accuracies to `relu`, and recomputes
+/// Part B's verdicts from them, as the experiment would.
 fn set_sigmoid_runs(
     results: &mut Results,
     files: &mut BTreeMap<String, Value>,
     pick: impl Fn(&experiments::part_b::SeedRuns) -> f64,
+    (loss, relu): (f64, f64),
 ) {
     use experiments::{interval::mean_interval, verdicts};
     let b = &mut results.part_b;
-    for r in &mut b.sigmoid_runs {
-        let level = pick(r);
-        // The seed-to-seed jitter grows with the level, so paired differences between two
-        // levels vary by seed (all-equal differences over a few seeds are not a finding).
-        r.val_acc = (0..r.seeds.len())
+    // The seed-to-seed jitter grows with the level, so paired differences between two
+    // levels vary by seed (all-equal differences over a few seeds are not a finding).
+    let jitter = |level: f64, n: usize| -> Vec<f64> {
+        (0..n)
             .map(|k| level + 0.002 * k as f64 * (1.0 + level))
-            .collect();
+            .collect()
+    };
+    for r in &mut b.sigmoid_runs {
+        r.val_acc = jitter(pick(r), r.seeds.len());
         r.val_acc_interval = mean_interval(&r.val_acc);
     }
-    b.verdicts.sigmoid_progress =
-        verdicts::sigmoid_progress(&b.sigmoid_runs, b.majority_share, b.config.stuck_margin);
-    b.verdicts.remedy = verdicts::remedy(&b.sigmoid_runs, b.config.learning_rate);
+    let study = &mut b.sigmoid_runs[0];
+    study.loss = jitter(loss, study.seeds.len());
+    study.loss_interval = mean_interval(&study.loss);
+    b.relu_runs.val_acc = jitter(relu, b.relu_runs.seeds.len());
+    b.relu_runs.val_acc_interval = mean_interval(&b.relu_runs.val_acc);
+    b.verdicts.sigmoid_progress = verdicts::sigmoid_progress(
+        (0, &b.sigmoid_runs[0]),
+        &b.relu_runs,
+        b.prior_entropy,
+        b.majority_share,
+        b.config.stuck_margin,
+    );
+    b.verdicts.remedy = verdicts::remedy(&b.sigmoid_runs, (0, b.sigmoid_runs.len() - 1));
     files.insert(
         files::PART_B.to_string(),
         serde_json::to_value(&results.part_b).unwrap(),
@@ -250,46 +271,139 @@ fn part_b_verdicts_change_their_words_with_the_measurements() {
     use experiments::part_b::InitScheme;
     let out = outputs();
     let (mut results, mut files) = results(&out);
-    let (majority, study_lr) = (
+    let (majority, study_lr, entropy) = (
         results.part_b.majority_share,
         results.part_b.config.learning_rate,
+        results.part_b.prior_entropy,
     );
-    // A larger step and the scaled initialisation both lift sigmoid well past the majority.
-    set_sigmoid_runs(&mut results, &mut files, |r| {
-        if r.init == InitScheme::SigmoidScaled || r.learning_rate > study_lr {
-            majority + 0.2
-        } else {
-            majority
-        }
-    });
-    let rendered = render(&results).unwrap();
-    assert!(check(&rendered, &files).is_empty());
-    let md = &rendered.markdown;
-    assert!(md.contains("sigmoid is not stuck"), "{md}");
-    assert!(md.contains("Both help"), "{md}");
-    assert!(!md.contains("within this budget sigmoid is stuck"));
+    let render_md = |results: &Results, files: &BTreeMap<String, Value>| {
+        let rendered = render(results).unwrap();
+        let problems = check(&rendered, files);
+        assert!(problems.is_empty(), "{problems:#?}");
+        rendered.markdown
+    };
+    // At the study's rate sigmoid stays at the majority share but its loss is below the
+    // class-prior entropy while ReLU learns: slow, not stuck. A larger step and the scaled
+    // initialisation both lift it well past the majority.
+    set_sigmoid_runs(
+        &mut results,
+        &mut files,
+        |r| {
+            if r.init == InitScheme::SigmoidScaled || r.learning_rate > study_lr {
+                majority + 0.2
+            } else {
+                majority
+            }
+        },
+        (entropy - 0.08, majority + 0.25),
+    );
+    let md = render_md(&results, &files);
+    assert!(md.contains("sigmoid is slow, not stuck"), "{md}");
+    assert!(
+        md.contains("below that of predicting the class shares alone"),
+        "{md}"
+    );
+    assert!(md.contains("Each change helps on its own"), "{md}");
+    assert!(md.contains("Whether the two add up was not tested"));
+    // The untested claims of the old wording are gone.
+    assert!(!md.contains("separately") && !md.contains("neither alone"));
+    assert!(!md.contains("sigmoid is stuck"));
 
-    // Every setting stays at the majority share: stuck, and neither change helps.
-    set_sigmoid_runs(&mut results, &mut files, |_| majority);
-    let rendered = render(&results).unwrap();
-    assert!(check(&rendered, &files).is_empty());
-    let md = &rendered.markdown;
-    assert!(md.contains("within this budget sigmoid is stuck"), "{md}");
+    // The loss stays at the entropy while ReLU learns: stuck; neither change helps.
+    set_sigmoid_runs(
+        &mut results,
+        &mut files,
+        |_| majority,
+        (entropy + 0.01, majority + 0.25),
+    );
+    let md = render_md(&results, &files);
+    assert!(
+        md.contains("At the study's setting sigmoid is stuck"),
+        "{md}"
+    );
     assert!(md.contains("Neither change is detected to help"), "{md}");
-    assert!(!md.contains("sigmoid is not stuck"));
+    assert!(
+        md.contains("sigmoid is stuck while ReLU learns"),
+        "findings: {md}"
+    );
+
+    // Random labels: ReLU does not learn either, so sigmoid is not called stuck.
+    set_sigmoid_runs(
+        &mut results,
+        &mut files,
+        |_| majority,
+        (entropy + 0.01, majority),
+    );
+    let md = render_md(&results, &files);
+    assert!(md.contains("neither activation learns"), "{md}");
+    assert!(!md.contains("sigmoid is stuck"), "{md}");
 
     // Only the larger step helps.
-    set_sigmoid_runs(&mut results, &mut files, |r| {
-        if r.learning_rate > study_lr {
-            majority + 0.2
-        } else {
-            majority
-        }
-    });
-    let md = render(&results).unwrap().markdown;
+    set_sigmoid_runs(
+        &mut results,
+        &mut files,
+        |r| {
+            if r.learning_rate > study_lr {
+                majority + 0.2
+            } else {
+                majority
+            }
+        },
+        (entropy - 0.08, majority + 0.25),
+    );
+    let md = render_md(&results, &files);
     assert!(
-        md.contains("the measurements point to the step size"),
+        md.contains("Only the larger step is detected to help"),
         "{md}"
+    );
+}
+
+#[test]
+fn part_b_states_its_seeds_models_and_initialisations_from_the_record() {
+    use experiments::interval::{mean_interval, paired_interval};
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let b = &mut results.part_b;
+    // The seeds quoted are the runs' own: seven here.
+    let seeds: Vec<u64> = (0..7).collect();
+    b.relu_runs.seeds = seeds.clone();
+    b.relu_runs.val_acc = (0..7).map(|k| 0.80 + 0.001 * k as f64).collect();
+    b.relu_runs.val_acc_interval = mean_interval(&b.relu_runs.val_acc);
+    b.softmax.seeds = seeds;
+    b.softmax.val_acc = (0..7).map(|k| 0.70 + 0.002 * (k % 3) as f64).collect();
+    b.softmax.val_acc_interval = mean_interval(&b.softmax.val_acc);
+    b.verdicts.hidden_layers_gain = paired_interval(&b.relu_runs.val_acc, &b.softmax.val_acc);
+    files.insert(
+        files::PART_B.to_string(),
+        serde_json::to_value(&results.part_b).unwrap(),
+    );
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    let md = &rendered.markdown;
+    assert!(md.contains("from 7 seeds"), "{md}");
+    assert!(md.contains("| softmax regression | none | 70."), "{md}");
+    assert!(md.contains("the hidden layers add 10."), "{md}");
+    assert!(md.contains("What the hidden layers add."), "findings: {md}");
+    // The initialisations differ by activation, and the text says so.
+    assert!(md.contains("LeCun's scale for sigmoid; He's"), "{md}");
+    assert!(md.contains("not at a matched scale"));
+    // Without a detected gain the text says so.
+    let b = &mut results.part_b;
+    b.softmax.val_acc = b.relu_runs.val_acc.iter().rev().copied().collect();
+    b.softmax.val_acc_interval = mean_interval(&b.softmax.val_acc);
+    b.verdicts.hidden_layers_gain = paired_interval(&b.relu_runs.val_acc, &b.softmax.val_acc);
+    files.insert(
+        files::PART_B.to_string(),
+        serde_json::to_value(&results.part_b).unwrap(),
+    );
+    let rendered = render(&results).unwrap();
+    assert!(check(&rendered, &files).is_empty());
+    assert!(
+        rendered
+            .markdown
+            .contains("what the hidden layers add is not detected"),
+        "{}",
+        rendered.markdown
     );
 }
 
@@ -348,12 +462,12 @@ fn set_gradient_seeds(
         .collect();
     g.delta_start = sigmoid_delta.clone();
     g.delta_end = sigmoid_delta;
-    let (lr, c) = (b.config.learning_rate, &b.config);
-    b.verdicts.attenuation = verdicts::attenuation(&b.gradient_seeds, lr, c.vanishing_factor);
-    b.verdicts.saturation = verdicts::saturation(&b.gradient_seeds, lr, c.saturation_share);
+    let c = &b.config;
+    b.verdicts.attenuation = verdicts::attenuation(&b.gradient_seeds, c.vanishing_factor);
+    b.verdicts.saturation = verdicts::saturation(&b.gradient_seeds, c.saturation_share);
     b.verdicts.attenuation_site = [Moment::Initialisation, Moment::AfterTraining]
         .into_iter()
-        .filter_map(|m| verdicts::attenuation_site(&b.gradient_seeds, lr, m))
+        .filter_map(|m| verdicts::attenuation_site(&b.gradient_seeds, m))
         .collect();
     files.insert(
         files::PART_B.to_string(),
@@ -365,19 +479,26 @@ fn set_gradient_seeds(
 fn part_b_gradient_verdicts_change_their_words_with_the_measurements() {
     let out = outputs();
     let (mut results, mut files) = results(&out);
-    // A fifth of ReLU's first-layer gradient, few saturated units, the loss at layer 1.
+    // A fifth of ReLU's signal at the first layer, few saturated units, the loss at layer 1.
     set_gradient_seeds(&mut results, &mut files, 0.2, 0.01, true);
     let rendered = render(&results).unwrap();
     let problems = check(&rendered, &files);
     assert!(problems.is_empty(), "{problems:#?}");
     let md = &rendered.markdown;
     assert!(
-        md.contains("detectably attenuated, by more than that factor"),
+        md.contains("The gradient vanishes on its way back through sigmoid's layers"),
         "{md}"
     );
-    assert!(md.contains("too few units sit on a flat tail"), "{md}");
+    // The verdict reads the signal at the start; the weight gradients over training are
+    // stated beside it.
     assert!(
-        md.contains("the attenuation sits at hidden layer 1"),
+        md.contains("sigmoid's first layer is about a fifth of ReLU's"),
+        "{md}"
+    );
+    assert!(md.contains("Averaged over the"), "{md}");
+    assert!(md.contains("Saturation is not the cause"), "{md}");
+    assert!(
+        md.contains("sigmoid passes back less than ReLU at hidden layer 1."),
         "{md}"
     );
     assert!(!md.contains("no hidden layer's gain is detectably smaller"));
@@ -389,16 +510,44 @@ fn part_b_gradient_verdicts_change_their_words_with_the_measurements() {
     assert!(problems.is_empty(), "{problems:#?}");
     let md = &rendered.markdown;
     assert!(
-        md.contains("no difference between the activations is detected"),
+        md.contains("No difference is detected between the share"),
         "{md}"
     );
-    assert!(md.contains("a notable share of units is saturated"), "{md}");
+    assert!(md.contains("about as much as ReLU's"), "{md}");
+    assert!(md.contains("Saturation adds to the attenuation"), "{md}");
     assert!(
         md.contains("no hidden layer's gain is detectably smaller under sigmoid"),
         "{md}"
     );
-    assert!(!md.contains("the attenuation sits at"));
-    assert!(!md.contains("Saturation is not the mechanism"));
+    assert!(!md.contains("passes back less than ReLU at"));
+    assert!(!md.contains("vanishes"));
+}
+
+#[test]
+fn relu_units_that_pass_nothing_back_are_inactive_and_sigmoid_units_saturated() {
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    for e in &mut results.part_b.gradients {
+        e.saturation_initial = vec![0.5, 0.25];
+    }
+    files.insert(
+        files::PART_B.to_string(),
+        serde_json::to_value(&results.part_b).unwrap(),
+    );
+    let md = render(&results).unwrap().markdown;
+    let row = |name: &str| {
+        md.lines()
+            .find(|l| l.starts_with(&format!("| {name} |")) && l.contains('%'))
+            .unwrap_or_else(|| panic!("no {name} row in {md}"))
+            .to_string()
+    };
+    assert!(
+        row("ReLU").contains("50.0%, 25.0% inactive"),
+        "{}",
+        row("ReLU")
+    );
+    assert!(!row("ReLU").contains("saturated"));
+    assert!(row("sigmoid").contains("50.0%, 25.0% saturated"));
 }
 
 #[test]
@@ -576,11 +725,11 @@ fn part_a_and_c_verdicts_change_their_words_with_the_measurements() {
         TopColumn::Agree
     );
     assert!(
-        md.contains("ranks") && md.contains("first too, and over"),
+        md.contains("ranks") && md.contains("first too: over"),
         "{md}"
     );
     assert!(md.contains("it costs detectably more than the runner-up"));
-    assert!(md.contains("not whether a model trained from another seed would"));
+    assert!(md.contains("not over models retrained from other seeds"));
     let md = render_changed(&mut results, &mut files, |r| shuffles(r, [0.0, 0.03]));
     assert_eq!(
         results.part_c.top_column.as_ref().unwrap().finding,
@@ -588,20 +737,134 @@ fn part_a_and_c_verdicts_change_their_words_with_the_measurements() {
     );
     assert!(md.contains("The order of the first two is not shown."));
     assert!(!md.contains("it costs detectably more than the runner-up"));
+    assert!(md.contains("not detectably more than the runner-up"));
 
     // Part A: the measure is named per row and in the sentence on a changed relation.
     let md = render_changed(&mut results, &mut files, |_| {});
     assert!(md.contains("| Pearson r |"));
     assert!(
-        md.contains("measured by its Pearson correlation with the class index"),
+        md.contains("its Pearson correlation with the class index is"),
         "{md}"
     );
-    assert!(md.contains("exactly the same columns are flagged for any threshold above"));
+    assert!(md.contains("the same columns are flagged for any threshold above"));
+    // A flagged change comes with its interval, and the reading follows it.
+    assert!(
+        md.contains("the whole interval lies past the 0.20 that counts as a change"),
+        "{md}"
+    );
+    assert!(md.contains("Fisher's z, and Zou's method for the change"));
+    assert!(!md.contains("gives no interval"));
+    let md = render_changed(&mut results, &mut files, |r| {
+        for s in r.part_a.shift.values_mut() {
+            if s.label_relation_shift {
+                s.label_corr_change_reading = Some(experiments::verdicts::ChangeReading::Straddles);
+            }
+        }
+    });
+    assert!(md.contains("so the change is not firm"), "{md}");
     let md = render_changed(&mut results, &mut files, |r| {
         for s in r.part_a.shift.values_mut() {
             s.measure = experiments::part_a::RelationMeasure::CorrelationRatioOnClass;
+            s.label_corr_train_interval = None;
+            s.label_corr_test_interval = None;
+            s.label_corr_change_interval = None;
+            s.label_corr_change_reading = None;
         }
     });
     assert!(md.contains("| η of values on class |"));
-    assert!(md.contains("measured by its correlation ratio η of the values on the class"));
+    assert!(md.contains("its correlation ratio η of the values on the class is"));
+    // η has no closed-form interval here, and the text says so.
+    assert!(md.contains("this measure has no closed-form interval here"));
+}
+
+#[test]
+fn the_findings_open_the_report_and_follow_the_records() {
+    use experiments::verdicts::Collapse;
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let md = render_changed(&mut results, &mut files, |_| {});
+    // The findings come first: after the title, before the contents and Part A.
+    let findings = md.find("## Findings").unwrap();
+    let contents = md.find(reporting::page::CONTENTS_MARKER).unwrap();
+    let part_a = md.find("## 1. Part A").unwrap();
+    assert!(findings < contents && contents < part_a, "{md}");
+    let block = &md[findings..contents];
+    assert!(block.contains("Sigmoid against ReLU"), "{block}");
+    assert!(block.contains("One bias for both layers"), "{block}");
+    assert!(block.contains("[§"), "links to sections: {block}");
+
+    // A collapse with a root cause: the block names both, with their numbers.
+    let md = render_changed(&mut results, &mut files, |r| {
+        let d = &mut r.part_d;
+        d.verdicts.collapse.finding = Collapse::Collapse;
+        d.verdicts.root_cause.finding = experiments::verdicts::Diagnosis::Shortcut;
+        d.verdicts.root_cause.columns = vec![d.root_cause.evidence[0].shift.column.clone()];
+    });
+    let block = &md[md.find("## Findings").unwrap()..md.find("<!-- contents -->").unwrap()];
+    assert!(
+        block.contains("**The model collapses on test.**"),
+        "{block}"
+    );
+    assert!(block.contains("of always predicting the most frequent class"));
+    assert!(block.contains("**Root cause: "), "{block}");
+    assert!(!block.contains("No collapse"));
+
+    // Without a collapse there is nothing to fix, whatever a mitigation scores.
+    let md = render_changed(&mut results, &mut files, |r| {
+        let v = &mut r.part_d.verdicts;
+        v.collapse.finding = Collapse::NoCollapse;
+        v.root_cause.finding = experiments::verdicts::Diagnosis::NoCollapse;
+        v.root_cause.columns.clear();
+    });
+    let block = &md[md.find("## Findings").unwrap()..md.find("<!-- contents -->").unwrap()];
+    assert!(!block.contains("**The fix.**"), "{block}");
+}
+
+#[test]
+fn the_findings_answer_question_2_in_one_sentence() {
+    use experiments::verdicts::Comparison;
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let mut render_q2 = |change: &dyn Fn(&mut experiments::Q2)| {
+        change(&mut results.q2);
+        files.insert(
+            files::Q2.to_string(),
+            serde_json::to_value(&results.q2).unwrap(),
+        );
+        let rendered = render(&results).unwrap();
+        assert!(check(&rendered, &files).is_empty());
+        rendered
+            .markdown
+            .lines()
+            .find(|l| l.starts_with("- **One bias for both layers.**"))
+            .unwrap()
+            .to_string()
+    };
+    let line = render_q2(&|q| {
+        if let Some(s) = q.verdicts.speed.as_mut() {
+            s.finding = Comparison::Worse;
+        }
+    });
+    assert!(line.contains("Sharing it slows convergence"), "{line}");
+    let line = render_q2(&|q| {
+        if let Some(s) = q.verdicts.speed.as_mut() {
+            s.finding = Comparison::NotDetected;
+        }
+        if let Some(st) = q.verdicts.stability.as_mut() {
+            st.finding = Comparison::NotDetected;
+            st.seed_ratio = Some(experiments::interval::Interval {
+                mean: 0.82,
+                low: 0.64,
+                high: 1.04,
+                n: 10,
+            });
+            st.rules_out_halving = true;
+        }
+    });
+    assert!(
+        line.contains("makes no detected difference to speed"),
+        "{line}"
+    );
+    assert!(line.contains("0.64 to 1.04 times"), "{line}");
+    assert!(line.contains("which rules out a halving"), "{line}");
 }

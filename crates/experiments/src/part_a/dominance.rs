@@ -165,13 +165,6 @@ pub(super) fn dominance(
     Dominance {
         same_verdict_above,
         same_verdict_up_to,
-        measure: format!(
-            "share of the majority baseline's validation errors removed by the best \
-             one-column rule (numeric: {} quantile bins fitted on the training split, \
-             categorical: one group per level; missing values a group of their own; \
-             majority class per group)",
-            config.bins
-        ),
         threshold: config.dominance_error_reduction,
         bins: config.bins,
         baseline_class,

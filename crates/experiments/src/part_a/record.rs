@@ -82,8 +82,6 @@ pub struct OneColumnRule {
 /// The dominance check: which single column predicts the label suspiciously well.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Dominance {
-    /// What is measured, in words (quoted by the report).
-    pub measure: String,
     /// The threshold on `error_reduction`.
     pub threshold: f64,
     /// Quantile bins per numeric column.
@@ -186,6 +184,29 @@ pub struct NumericShift {
     pub marginal_shift: bool,
     /// |change of label correlation| past its threshold.
     pub label_relation_shift: bool,
+    /// Fisher's z 95 % interval of `label_corr_train` (Pearson's r only: η has none here).
+    #[serde(default)]
+    pub label_corr_train_interval: Option<Bounds>,
+    /// The same for `label_corr_test`.
+    #[serde(default)]
+    pub label_corr_test_interval: Option<Bounds>,
+    /// 95 % interval of `label_corr_change`, from the two Fisher intervals (Zou's method;
+    /// train and test are independent samples).
+    #[serde(default)]
+    pub label_corr_change_interval: Option<Bounds>,
+    /// Where that interval lies against the change threshold.
+    #[serde(default)]
+    pub label_corr_change_reading: Option<crate::verdicts::ChangeReading>,
+}
+
+/// The two ends of a 95 % interval around an estimate that is not a mean (a correlation,
+/// a difference of correlations).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Bounds {
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
 }
 
 /// Train-versus-test shift of one categorical column.

@@ -5,7 +5,8 @@ use data::Table;
 use std::collections::BTreeMap;
 
 use super::{
-    CategoricalShift, NumericShift, PartAConfig, RelationMeasure, label_values, shares, stats,
+    Bounds, CategoricalShift, NumericShift, PartAConfig, RelationMeasure, label_values, shares,
+    stats,
 };
 
 /// `b − a` when both are defined.
@@ -60,7 +61,28 @@ pub(super) fn numeric_shift(
             let spearman = |x: &[f64], y: &[f64]| {
                 if ordered { stats::spearman(x, y) } else { None }
             };
+            // Fisher's z intervals exist for Pearson's r only.
+            let fisher = |x: &[f64], y: &[f64], r: Option<f64>| {
+                let r = r.filter(|_| ordered)?;
+                Some((r, stats::fisher_interval(r, stats::complete_count(x, y))?))
+            };
+            let (train_ci, test_ci) = (
+                fisher(a, &y_train, label_corr_train),
+                fisher(b, &y_test, label_corr_test),
+            );
+            let change_ci = train_ci
+                .zip(test_ci)
+                .map(|(tr, te)| stats::correlation_difference(te, tr));
+            let bounds = |b: (f64, f64)| Bounds {
+                low: b.0,
+                high: b.1,
+            };
             let s = NumericShift {
+                label_corr_train_interval: train_ci.map(|c| bounds(c.1)),
+                label_corr_test_interval: test_ci.map(|c| bounds(c.1)),
+                label_corr_change_interval: change_ci.map(bounds),
+                label_corr_change_reading: change_ci
+                    .map(|c| crate::verdicts::change_reading(c, config.shift_label_corr)),
                 ks: ks.map(|k| k.0),
                 ks_p_value: ks.map(|k| k.1),
                 mean_train: mean(a),

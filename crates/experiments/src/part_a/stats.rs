@@ -87,6 +87,43 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     pearson_complete(&a, &b)
 }
 
+/// Rows where both `x` and `y` are present: the `n` of [`pearson`].
+pub fn complete_count(x: &[f64], y: &[f64]) -> usize {
+    x.iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .count()
+}
+
+/// The standard normal quantile at 0.975: two-sided 95 % intervals.
+const Z_975: f64 = 1.959_963_984_540_054;
+
+/// Fisher's z interval of a Pearson correlation `r` over `n` complete pairs:
+/// `tanh(atanh r ± z₀.₉₇₅ / √(n − 3))`, as `(low, high)`; `None` for `n ≤ 3` or `|r| = 1`.
+pub fn fisher_interval(r: f64, n: usize) -> Option<(f64, f64)> {
+    if n <= 3 || r.is_nan() || r.abs() >= 1.0 {
+        return None;
+    }
+    let (z, half) = (r.atanh(), Z_975 / ((n - 3) as f64).sqrt());
+    Some(((z - half).tanh(), (z + half).tanh()))
+}
+
+/// The 95 % interval of `r1 − r2`, two correlations of independent samples, from their
+/// Fisher intervals (Zou, "Toward using confidence intervals to compare correlations",
+/// Psychological Methods 2007): each end moves from the difference by the root of the
+/// squared distances to the two intervals' matching ends, so the interval is as asymmetric
+/// as the correlations' own near ±1.
+pub fn correlation_difference(
+    (r1, (l1, u1)): (f64, (f64, f64)),
+    (r2, (l2, u2)): (f64, (f64, f64)),
+) -> (f64, f64) {
+    let d = r1 - r2;
+    (
+        d - ((r1 - l1).powi(2) + (u2 - r2).powi(2)).sqrt(),
+        d + ((u1 - r1).powi(2) + (r2 - l2).powi(2)).sqrt(),
+    )
+}
+
 /// Ranks 1..=n of the values (all present), ties sharing the average of their ranks.
 pub fn average_ranks(x: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..x.len()).collect();

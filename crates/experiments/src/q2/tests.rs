@@ -124,26 +124,28 @@ fn a_cell_counts_seeds_and_gives_an_interval_only_when_every_seed_finished() {
     assert!(i.low < 0.3 && i.high > 0.4);
 }
 
-fn stable_cell(mode: BiasMode, lr: f64, stable: bool) -> Q2Cell {
+fn stable_cell(mode: BiasMode, (rate, lr): (usize, f64), stable: bool) -> Q2Cell {
     let losses: &[f64] = if stable {
         &[1.0, 0.9, 0.8, 0.7, 0.6]
     } else {
         &[1.0, 1.1, 1.2, 1.3, 1.4]
     };
     let runs = [run(losses, true, 0.5), run(losses, true, 0.5)];
-    cell(mode, lr, false, &runs, 0.75, &config())
+    let mut c = cell(mode, lr, false, &runs, 0.75, &config());
+    c.rate = rate;
+    c
 }
 
 #[test]
 fn the_headline_reads_the_base_rate_and_the_edge() {
-    let c = config();
+    // The base rate is found by its position (0 here), never by its value.
     let cells = [
-        stable_cell(BiasMode::Shared, 0.1, true),
-        stable_cell(BiasMode::Shared, 1.0, true),
-        stable_cell(BiasMode::Shared, 3.0, false),
-        stable_cell(BiasMode::Independent, 0.1, false),
+        stable_cell(BiasMode::Shared, (0, 0.1), true),
+        stable_cell(BiasMode::Shared, (1, 1.0), true),
+        stable_cell(BiasMode::Shared, (2, 3.0), false),
+        stable_cell(BiasMode::Independent, (0, 0.1), false),
     ];
-    let h = headline(&cells, BiasMode::Shared, &c);
+    let h = headline(&cells, BiasMode::Shared, 0);
     assert!((h.final_loss - 0.6).abs() < 1e-12);
     assert_eq!(
         (h.seeds_reaching_target, h.iterations_to_target),
@@ -151,7 +153,7 @@ fn the_headline_reads_the_base_rate_and_the_edge() {
     );
     assert_eq!(h.largest_stable_learning_rate, Some(1.0));
     assert_eq!(h.first_unstable_learning_rate, Some(3.0));
-    let h = headline(&cells, BiasMode::Independent, &c);
+    let h = headline(&cells, BiasMode::Independent, 0);
     assert_eq!(h.largest_stable_learning_rate, None);
     assert_eq!(h.first_unstable_learning_rate, Some(0.1));
 }
@@ -159,11 +161,11 @@ fn the_headline_reads_the_base_rate_and_the_edge() {
 #[test]
 fn refinement_fills_each_edge_to_the_resolution_on_both_modes() {
     let cells = [
-        stable_cell(BiasMode::Shared, 0.3, true),
-        stable_cell(BiasMode::Shared, 1.0, false),
-        stable_cell(BiasMode::Independent, 0.3, true),
-        stable_cell(BiasMode::Independent, 1.0, true),
-        stable_cell(BiasMode::Independent, 3.0, false),
+        stable_cell(BiasMode::Shared, (1, 0.3), true),
+        stable_cell(BiasMode::Shared, (2, 1.0), false),
+        stable_cell(BiasMode::Independent, (1, 0.3), true),
+        stable_cell(BiasMode::Independent, (2, 1.0), true),
+        stable_cell(BiasMode::Independent, (3, 3.0), false),
     ];
     let added = refinement(&cells, 1.5);
     // 0.3 → 1 (×3.33) needs 3 steps, 1 → 3 (×3) needs 3 steps: 2 rates inside each.
@@ -175,10 +177,30 @@ fn refinement_fills_each_edge_to_the_resolution_on_both_modes() {
     }
     // An edge already resolved, or only bounded below, adds nothing.
     let cells = [
-        stable_cell(BiasMode::Shared, 1.0, true),
-        stable_cell(BiasMode::Shared, 1.5, false),
-        stable_cell(BiasMode::Independent, 1.0, true),
-        stable_cell(BiasMode::Independent, 1.5, true),
+        stable_cell(BiasMode::Shared, (2, 1.0), true),
+        stable_cell(BiasMode::Shared, (9, 1.5), false),
+        stable_cell(BiasMode::Independent, (2, 1.0), true),
+        stable_cell(BiasMode::Independent, (9, 1.5), true),
     ];
     assert!(refinement(&cells, 1.5).is_empty());
+}
+
+#[test]
+fn the_grid_must_ascend_and_the_base_rate_is_found_by_position() {
+    let c = Q2Config {
+        learning_rates: vec![0.3, 0.1, 1.0],
+        ..Q2Config::default()
+    };
+    let e = c.validate().unwrap_err();
+    assert!(
+        e.contains("q2.learning_rates") && e.contains("ascend"),
+        "{e}"
+    );
+    let c = Q2Config::default();
+    assert_eq!(c.base_position(), Some(0));
+    let c = Q2Config {
+        base_learning_rate: 1.0,
+        ..Q2Config::default()
+    };
+    assert_eq!(c.base_position(), Some(2));
 }

@@ -4,6 +4,8 @@
 //! record also keeps the range of thresholds that flag exactly the same columns: a verdict
 //! that survives any threshold in a wide range is firm, one at the edge of it is not.
 
+use serde::{Deserialize, Serialize};
+
 /// The thresholds that flag exactly the columns flagged now, from each column's
 /// |change| of label relation (`None` where undefined) and whether it is flagged
 /// (|change| ≥ threshold): `(above, up_to)`, the same columns are flagged for every
@@ -20,9 +22,43 @@ pub fn relation_shift_range(changes: &[(Option<f64>, bool)]) -> (Option<f64>, Op
     (of(false).reduce(f64::max), of(true).reduce(f64::min))
 }
 
+/// Where the 95 % interval of a change of label relation lies against the change
+/// threshold: the verdict "the relation changes" is firm only when the whole interval is
+/// past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReading {
+    /// The whole interval lies at or past the threshold, on one side of zero.
+    Beyond,
+    /// The whole interval lies within the threshold on both sides.
+    Within,
+    /// The interval reaches both inside and past the threshold.
+    Straddles,
+}
+
+/// How the interval `(low, high)` of a change reads against `threshold` (a magnitude).
+pub fn change_reading((low, high): (f64, f64), threshold: f64) -> ChangeReading {
+    if low >= threshold || high <= -threshold {
+        ChangeReading::Beyond
+    } else if low > -threshold && high < threshold {
+        ChangeReading::Within
+    } else {
+        ChangeReading::Straddles
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_firm_only_when_its_whole_interval_is_past_the_threshold() {
+        assert_eq!(change_reading((-0.89, -0.87), 0.2), ChangeReading::Beyond);
+        assert_eq!(change_reading((0.25, 0.4), 0.2), ChangeReading::Beyond);
+        assert_eq!(change_reading((-0.05, 0.03), 0.2), ChangeReading::Within);
+        assert_eq!(change_reading((-0.25, -0.1), 0.2), ChangeReading::Straddles);
+        assert_eq!(change_reading((-0.3, 0.3), 0.2), ChangeReading::Straddles);
+    }
 
     #[test]
     fn the_range_runs_from_the_largest_unflagged_change_to_the_smallest_flagged_one() {

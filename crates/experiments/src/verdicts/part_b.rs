@@ -10,33 +10,48 @@
 use models::Activation;
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{GradientSeeds, InitScheme, SeedRuns};
+use crate::evidence::{GradientSeeds, InitScheme, SeedBand, SeedRuns, SoftmaxRegression};
 use crate::interval::{
-    Direction, Interval, non_negative_interval, paired_interval, proportion_difference,
-    proportion_interval,
+    Direction, Interval, mean_interval, non_negative_interval, paired_interval,
+    proportion_difference, proportion_interval,
 };
 
-/// Is sigmoid stuck, or only slow? Read from the sigmoid runs over seeds.
+/// Is sigmoid stuck, or only slow, at the study's own setting?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SigmoidProgress {
-    /// Some learning rate's whole 95 % interval of validation accuracy lies above the
-    /// majority share plus the margin: sigmoid learns within the budget with that step.
+    /// Sigmoid's whole 95 % interval of validation accuracy lies above the majority share
+    /// plus the margin: it learns within the budget.
+    Learns,
+    /// Its accuracy does not clear that line, but its training loss falls below the
+    /// class-prior entropy on every seed's interval (what predicting the class shares alone
+    /// scores): it has learned something from the features, slowly, while ReLU learns.
     Slow,
-    /// Every learning rate's whole interval lies below the majority share plus the margin.
+    /// Neither its accuracy nor its loss shows learning, while ReLU, from the same seeds,
+    /// learns: stuck.
     Stuck,
-    /// Neither: the intervals straddle the line, more seeds would be needed.
+    /// ReLU does not learn either at this setting (its interval does not clear the line):
+    /// the data or the budget give nothing to learn, and nothing is said of sigmoid.
+    NeitherLearns,
+    /// The intervals straddle their lines: more seeds would be needed.
     Undetermined,
 }
 
-/// The sweep verdict and what it was drawn from.
+/// The "stuck or slow" verdict and what it was drawn from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProgressVerdict {
-    /// Index into `sigmoid_runs` of the deciding run: the study-initialised sigmoid run
-    /// whose interval has the highest lower end.
-    pub best: usize,
-    /// Its validation accuracy over seeds.
+    /// Index into `sigmoid_runs` of the study's setting (its rate, its initialisation).
+    pub study: usize,
+    /// Sigmoid's validation accuracy over seeds there.
     pub val_acc: Interval,
+    /// ReLU's, from the same seeds at the same setting.
+    pub relu_val_acc: Interval,
+    /// The class-prior entropy minus sigmoid's final training loss, over seeds: above
+    /// zero, the network predicts better than the class shares alone.
+    pub loss_below_prior: Interval,
+    /// The class-prior entropy of the training split (nats): the loss of predicting every
+    /// row's class shares.
+    pub prior_entropy: f64,
     /// The majority share of validation.
     pub majority_share: f64,
     /// Margin over the majority share a run needs to count as learning.
@@ -45,33 +60,41 @@ pub struct ProgressVerdict {
     pub finding: SigmoidProgress,
 }
 
-/// Slow, stuck or undetermined from the study-initialised sigmoid runs with an interval
-/// (a run with a diverged seed has none and does not count); `None` if there is none.
+/// Stuck or slow at the study's setting, from sigmoid's runs there (`sigmoid`) and ReLU's
+/// from the same seeds (`relu`); `None` when either has no interval (a diverged seed, fewer
+/// than two seeds) or their seeds differ. A verdict on sigmoid needs ReLU to learn: on
+/// labels nothing can learn, "stuck" would blame the activation for the data.
 pub fn sigmoid_progress(
-    runs: &[SeedRuns],
+    (study, sigmoid): (usize, &SeedRuns),
+    relu: &SeedRuns,
+    prior_entropy: f64,
     majority_share: f64,
     margin: f64,
 ) -> Option<ProgressVerdict> {
+    if sigmoid.seeds != relu.seeds {
+        return None;
+    }
     let line = majority_share + margin;
-    let candidates: Vec<(usize, Interval)> = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.activation == models::Activation::Sigmoid && r.init == InitScheme::Study)
-        .filter_map(|(i, r)| Some((i, r.val_acc_interval?)))
-        .collect();
-    let &(best, val_acc) = candidates
-        .iter()
-        .max_by(|a, b| a.1.low.total_cmp(&b.1.low))?;
+    let (val_acc, relu_val_acc) = (sigmoid.val_acc_interval?, relu.val_acc_interval?);
+    let below: Vec<f64> = sigmoid.loss.iter().map(|l| prior_entropy - l).collect();
+    let loss_below_prior = mean_interval(&below)?;
     let finding = if val_acc.low > line {
+        SigmoidProgress::Learns
+    } else if relu_val_acc.low <= line {
+        SigmoidProgress::NeitherLearns
+    } else if loss_below_prior.low > 0.0 {
         SigmoidProgress::Slow
-    } else if candidates.iter().all(|(_, i)| i.high < line) {
+    } else if val_acc.high < line {
         SigmoidProgress::Stuck
     } else {
         SigmoidProgress::Undetermined
     };
     Some(ProgressVerdict {
-        best,
+        study,
         val_acc,
+        relu_val_acc,
+        loss_below_prior,
+        prior_entropy,
         majority_share,
         margin,
         finding,
@@ -114,7 +137,7 @@ pub struct RemedyVerdict {
 /// ReLU minus sigmoid in final validation accuracy, paired by seed: the bands train both
 /// activations from the same seeds, so the pairing removes what the seed does to both.
 /// `None` unless there is exactly one band per activation, on the same seeds.
-pub fn activation_gap(bands: &[crate::part_b::SeedBand]) -> Option<Interval> {
+pub fn activation_gap(bands: &[SeedBand]) -> Option<Interval> {
     use models::Activation;
     let find = |a: Activation| {
         let mut it = bands.iter().filter(move |b| b.activation == a);
@@ -130,22 +153,35 @@ pub fn activation_gap(bands: &[crate::part_b::SeedBand]) -> Option<Interval> {
     proportion_difference(&relu.final_val_acc, &sigmoid.final_val_acc)
 }
 
+/// What the hidden layers add: ReLU's MLP minus the softmax regression in final
+/// validation accuracy, paired by seed (both trained the same way from the same seeds; a
+/// seed's two runs share the validation rows, not their initial weights). `None` when the
+/// seeds differ or fewer than two pairs finished.
+pub fn hidden_layers_gain(relu: &SeedRuns, softmax: &SoftmaxRegression) -> Option<Interval> {
+    if relu.seeds != softmax.seeds {
+        return None;
+    }
+    paired_interval(&relu.val_acc, &softmax.val_acc)
+}
+
 /// Step or initialisation, from paired differences of final validation accuracy over the
-/// seeds the runs share; `None` when the study's run, a larger-step run or the scaled run
-/// is missing, or their seeds differ.
-pub fn remedy(runs: &[SeedRuns], study_learning_rate: f64) -> Option<RemedyVerdict> {
-    let sigmoid = |r: &&SeedRuns| r.activation == models::Activation::Sigmoid;
-    let position = |init: InitScheme, lr: f64| {
-        runs.iter()
-            .position(|r| sigmoid(&r) && r.init == init && r.learning_rate == lr)
-    };
-    let study = position(InitScheme::Study, study_learning_rate)?;
-    let scaled_init = position(InitScheme::SigmoidScaled, study_learning_rate)?;
+/// seeds the runs share. `study` and `scaled_init` are the positions in `runs` of the
+/// study's setting and of the study's rate from the scaled initialisation (the caller
+/// built `runs` and knows them; a learning rate is never a lookup key). `None` when either
+/// is not the run it should be, no larger-step run has an interval, or their seeds differ.
+pub fn remedy(runs: &[SeedRuns], (study, scaled_init): (usize, usize)) -> Option<RemedyVerdict> {
+    let sigmoid = |r: &SeedRuns| r.activation == models::Activation::Sigmoid;
+    let (s, c) = (runs.get(study)?, runs.get(scaled_init)?);
+    if !(sigmoid(s) && s.init == InitScheme::Study && sigmoid(c))
+        || c.init != InitScheme::SigmoidScaled
+    {
+        return None;
+    }
     let larger_step = runs
         .iter()
         .enumerate()
         .filter(|(_, r)| {
-            sigmoid(r) && r.init == InitScheme::Study && r.learning_rate > study_learning_rate
+            sigmoid(r) && r.init == InitScheme::Study && r.learning_rate > s.learning_rate
         })
         .filter_map(|(i, r)| Some((i, r.val_acc_interval?.mean)))
         .max_by(|a, b| a.1.total_cmp(&b.1))?
@@ -227,25 +263,20 @@ pub fn paired_ratio(a: (&[u64], &[f64]), b: (&[u64], &[f64])) -> Option<RatioInt
     paired_interval(&x, &y).map(RatioInterval::from_log)
 }
 
-/// The index in `seeds` of a setting at the study's learning rate and initialisation.
-fn study_setting(
-    seeds: &[GradientSeeds],
-    activation: Activation,
-    learning_rate: f64,
-) -> Option<usize> {
-    seeds.iter().position(|g| {
-        g.activation == activation
-            && g.init == InitScheme::Study
-            && g.learning_rate == learning_rate
-    })
+/// The index in `seeds` of the study's initialisation for `activation` (`gradient_seeds`
+/// holds the settings at the study's learning rate only, so no rate is compared).
+fn study_setting(seeds: &[GradientSeeds], activation: Activation) -> Option<usize> {
+    seeds
+        .iter()
+        .position(|g| g.activation == activation && g.init == InitScheme::Study)
 }
 
-/// Sigmoid's first-layer weight gradient, relative to the output layer's, against ReLU's.
+/// How much of the output's error signal reaches sigmoid's first layer, against ReLU's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Attenuation {
-    /// The whole interval of sigmoid's ratio over ReLU's lies below the factor: the first
-    /// layer's gradient is detectably attenuated by more than that factor under sigmoid.
+    /// The whole interval of sigmoid's share over ReLU's lies below the factor: the signal
+    /// vanishes on its way back, by more than that factor relative to ReLU.
     Vanishing,
     /// The whole interval lies below 1 but not wholly below the factor: detectably smaller,
     /// not detectably by the factor.
@@ -263,35 +294,44 @@ pub struct AttenuationVerdict {
     pub relu: usize,
     /// Index of sigmoid at the study's setting.
     pub sigmoid: usize,
-    /// ReLU's first-to-last weight-gradient ratio, mean over its seeds.
+    /// At initialisation, the share of the output layer's error signal that reaches the
+    /// first layer (mean |δ_1| / mean |δ_L|), sigmoid's over ReLU's, paired by seed: the
+    /// verdict's evidence. Measured before any update, it is free of what training does to
+    /// the weights and of the size of the layers' inputs.
+    pub signal_at_start: RatioInterval,
+    /// ReLU's first-to-last weight-gradient ratio averaged over the iterations, mean over
+    /// its seeds.
     pub relu_ratio: Interval,
     /// Sigmoid's.
     pub sigmoid_ratio: Interval,
-    /// Sigmoid's ratio over ReLU's, paired by seed.
+    /// Sigmoid's weight-gradient ratio over ReLU's, paired by seed: stated beside the
+    /// verdict, since averaging over training dilutes the attenuation at the start and a
+    /// weight gradient also scales with the layer's input.
     pub relative: RatioInterval,
     /// The factor "vanishing" needs (`PartBConfig::vanishing_factor`).
     pub factor: f64,
-    /// The verdict.
+    /// The verdict, from `signal_at_start`.
     pub finding: Attenuation,
 }
 
-/// Does sigmoid's first-layer weight gradient vanish relative to ReLU's? From the runs at
-/// the study's setting over seeds; `None` when either activation's runs are missing, a seed
-/// diverged, or fewer than two seeds pair.
-pub fn attenuation(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    factor: f64,
-) -> Option<AttenuationVerdict> {
-    let relu = study_setting(seeds, Activation::Relu, study_learning_rate)?;
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+/// Does the error signal vanish on its way back to sigmoid's first layer, relative to
+/// ReLU's? From the runs at the study's setting over seeds: the signal at initialisation
+/// decides, the weight gradients over training are stated beside it. `None` when either
+/// activation's runs are missing, a seed diverged, or fewer than two seeds pair.
+pub fn attenuation(seeds: &[GradientSeeds], factor: f64) -> Option<AttenuationVerdict> {
+    let relu = study_setting(seeds, Activation::Relu)?;
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let (r, s) = (&seeds[relu], &seeds[sigmoid]);
     let relative = paired_ratio(
         (&s.seeds, &s.weight_first_to_last),
         (&r.seeds, &r.weight_first_to_last),
     )?;
-    let finding = match relative.direction() {
-        Direction::Lower if relative.high < factor => Attenuation::Vanishing,
+    let signal_at_start = paired_ratio(
+        (&s.seeds, &signal_share(&s.delta_start)),
+        (&r.seeds, &signal_share(&r.delta_start)),
+    )?;
+    let finding = match signal_at_start.direction() {
+        Direction::Lower if signal_at_start.high < factor => Attenuation::Vanishing,
         Direction::Lower => Attenuation::Smaller,
         Direction::Higher => Attenuation::Larger,
         Direction::NotDetected => Attenuation::NotDetected,
@@ -299,12 +339,25 @@ pub fn attenuation(
     Some(AttenuationVerdict {
         relu,
         sigmoid,
+        signal_at_start,
         relu_ratio: non_negative_interval(&r.weight_first_to_last)?,
         sigmoid_ratio: non_negative_interval(&s.weight_first_to_last)?,
         relative,
         factor,
         finding,
     })
+}
+
+/// Per seed, mean |δ_1| / mean |δ_L| (`NaN` where a seed has no measurement, which no
+/// interval takes).
+fn signal_share(deltas: &[Vec<f64>]) -> Vec<f64> {
+    deltas
+        .iter()
+        .map(|d| match (d.first(), d.last()) {
+            (Some(a), Some(b)) => a / b,
+            _ => f64::NAN,
+        })
+        .collect()
 }
 
 /// Are sigmoid's hidden units saturated at the end of training?
@@ -337,12 +390,8 @@ pub struct SaturationVerdict {
 
 /// Saturation of sigmoid's hidden units at the end of the study's setting, over seeds;
 /// `None` without those runs, with a diverged seed, or with fewer than two seeds.
-pub fn saturation(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    threshold: f64,
-) -> Option<SaturationVerdict> {
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+pub fn saturation(seeds: &[GradientSeeds], threshold: f64) -> Option<SaturationVerdict> {
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let s = &seeds[sigmoid];
     let most: Vec<f64> = s
         .saturation_last
@@ -424,13 +473,9 @@ pub struct AttenuationSite {
 
 /// Each hidden layer's backward gain under sigmoid over ReLU's at the study's setting,
 /// paired by seed, at `moment`; `None` when either activation's runs are missing.
-pub fn attenuation_site(
-    seeds: &[GradientSeeds],
-    study_learning_rate: f64,
-    moment: Moment,
-) -> Option<AttenuationSite> {
-    let relu = study_setting(seeds, Activation::Relu, study_learning_rate)?;
-    let sigmoid = study_setting(seeds, Activation::Sigmoid, study_learning_rate)?;
+pub fn attenuation_site(seeds: &[GradientSeeds], moment: Moment) -> Option<AttenuationSite> {
+    let relu = study_setting(seeds, Activation::Relu)?;
+    let sigmoid = study_setting(seeds, Activation::Sigmoid)?;
     let deltas = |g: &GradientSeeds| match moment {
         Moment::Initialisation => g.delta_start.clone(),
         Moment::AfterTraining => g.delta_end.clone(),
@@ -456,11 +501,7 @@ pub fn attenuation_site(
             }
         })
         .collect();
-    let through = |x: &[f64]| Some(x.first()? / x.last()?);
-    let first_to_last = paired_ratio(
-        (s_seeds, &per_seed(&s, &through)),
-        (r_seeds, &per_seed(&r, &through)),
-    );
+    let first_to_last = paired_ratio((s_seeds, &signal_share(&s)), (r_seeds, &signal_share(&r)));
     let named = |d: Direction| -> Vec<usize> {
         layers
             .iter()

@@ -111,6 +111,10 @@ pub struct StabilityVerdict {
     /// edge is not located in either mode (stable at every rate tried, or at none).
     #[serde(default)]
     pub seed_ratio: Option<Interval>,
+    /// `seed_ratio`'s whole interval lies above one half: the shared bias does not halve the
+    /// largest stable rate, the most the derivation allows near a minimum.
+    #[serde(default)]
+    pub rules_out_halving: bool,
     /// From `seed_ratio`: `Worse` when its whole interval lies below 1 (the shared bias's
     /// edge is lower, seed by seed), `Better` above 1, else `NotDetected`. The pooled edges
     /// above move with a single seed and decide nothing.
@@ -201,7 +205,8 @@ fn seed_ratio(cells: &[Q2Cell]) -> Option<(Interval, Interval)> {
     Some((log, ratio))
 }
 
-/// The shared and independent cells at each learning rate both modes ran, ascending.
+/// The shared and independent cells at each learning rate both modes ran (matched by the
+/// rate's position, `Q2Cell::rate`), ascending.
 fn pairs(cells: &[Q2Cell]) -> Vec<(f64, usize, usize)> {
     let mut out: Vec<(f64, usize, usize)> = cells
         .iter()
@@ -209,9 +214,7 @@ fn pairs(cells: &[Q2Cell]) -> Vec<(f64, usize, usize)> {
         .filter(|(_, c)| c.mode == "shared")
         .filter_map(|(si, s)| {
             let ii = cells.iter().position(|c| {
-                c.mode == "independent"
-                    && c.learning_rate == s.learning_rate
-                    && c.runs.len() == s.runs.len()
+                c.mode == "independent" && c.rate == s.rate && c.runs.len() == s.runs.len()
             })?;
             Some((s.learning_rate, si, ii))
         })
@@ -283,6 +286,7 @@ pub fn q2(cells: &[Q2Cell]) -> Q2Verdicts {
                 resolution,
                 resolves_factor_two: resolution.is_some_and(|r| r < 2.0),
                 seed_ratio: ratio.map(|(_, r)| r),
+                rules_out_halving: ratio.is_some_and(|(_, r)| r.low > 0.5),
                 finding,
             })
         }

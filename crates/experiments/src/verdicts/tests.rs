@@ -17,34 +17,69 @@ fn runs(init: InitScheme, learning_rate: f64, val_acc: &[f64]) -> SeedRuns {
         loss: vec![1.0; val_acc.len()],
         diverged: val_acc.iter().filter(|v| v.is_nan()).count(),
         val_acc_interval: crate::interval::mean_interval(val_acc),
+        loss_interval: None,
     }
 }
 
 const STUDY: InitScheme = InitScheme::Study;
 const SCALED: InitScheme = InitScheme::SigmoidScaled;
 
+/// A setting's runs with training losses `loss` (one per seed).
+fn with_loss(mut r: SeedRuns, loss: &[f64]) -> SeedRuns {
+    r.loss = loss.to_vec();
+    r.loss_interval = crate::interval::mean_interval(loss);
+    r
+}
+
 #[test]
-fn sigmoid_is_slow_only_when_a_whole_interval_clears_the_majority_by_the_margin() {
-    // lr 1.0: mean 0.70, interval about 0.69..0.71, clear of 0.56 + 0.05.
-    let sweep = [
-        runs(STUDY, 0.1, &[0.56, 0.56, 0.57]),
-        runs(STUDY, 1.0, &[0.70, 0.69, 0.71]),
-        runs(STUDY, 3.0, &[0.9, f64::NAN, 0.9]),
-        runs(SCALED, 0.1, &[0.95, 0.95, 0.96]),
-    ];
-    let v = sigmoid_progress(&sweep, 0.56, 0.05).unwrap();
-    assert_eq!(v.best, 1, "the diverged and the scaled runs do not count");
+fn sigmoid_is_called_stuck_only_where_relu_learns_and_slow_when_its_loss_beats_the_priors() {
+    const ENTROPY: f64 = 1.11;
+    let relu_learns = SeedRuns {
+        activation: Activation::Relu,
+        ..runs(STUDY, 0.1, &[0.80, 0.82, 0.81, 0.815])
+    };
+    let at_majority = [0.56, 0.56, 0.561, 0.56];
+    // The cause of "slow" planted: accuracy at the majority, loss below the priors' entropy.
+    let slow = with_loss(runs(STUDY, 0.1, &at_majority), &[1.03, 1.06, 1.05, 1.04]);
+    let v = sigmoid_progress((0, &slow), &relu_learns, ENTROPY, 0.56, 0.05).unwrap();
     assert_eq!(v.finding, SigmoidProgress::Slow);
-    // Every interval below 0.70 + 0.05: stuck.
-    let v = sigmoid_progress(&sweep, 0.70, 0.05).unwrap();
+    assert!((v.loss_below_prior.mean - 0.065).abs() < 1e-12);
+    assert_eq!(v.study, 0);
+    // The cause of "stuck" planted: the loss stays at the entropy while ReLU learns.
+    let stuck = with_loss(runs(STUDY, 0.1, &at_majority), &[1.11, 1.112, 1.109, 1.111]);
+    let v = sigmoid_progress((0, &stuck), &relu_learns, ENTROPY, 0.56, 0.05).unwrap();
     assert_eq!(v.finding, SigmoidProgress::Stuck);
-    // A mean above the line whose interval reaches below it decides nothing.
-    let wide = [runs(STUDY, 1.0, &[0.50, 0.90, 0.70])];
-    let v = sigmoid_progress(&wide, 0.56, 0.05).unwrap();
-    assert!(v.val_acc.mean > 0.61 && v.val_acc.low < 0.61);
+    // Another cause planted (random labels): ReLU learns nothing either, so sigmoid is
+    // not called stuck.
+    let relu_flat = SeedRuns {
+        activation: Activation::Relu,
+        ..runs(STUDY, 0.1, &[0.56, 0.561, 0.559, 0.56])
+    };
+    let v = sigmoid_progress((0, &stuck), &relu_flat, ENTROPY, 0.56, 0.05).unwrap();
+    assert_eq!(v.finding, SigmoidProgress::NeitherLearns);
+    // No problem: sigmoid learns.
+    let learns = with_loss(runs(STUDY, 0.1, &[0.70, 0.69, 0.71, 0.70]), &[0.6; 4]);
+    let v = sigmoid_progress((0, &learns), &relu_learns, ENTROPY, 0.56, 0.05).unwrap();
+    assert_eq!(v.finding, SigmoidProgress::Learns);
+    // Intervals across both lines decide nothing.
+    let wide = with_loss(
+        runs(STUDY, 0.1, &[0.50, 0.80, 0.60, 0.58]),
+        &[1.0, 1.2, 1.1, 1.15],
+    );
+    let v = sigmoid_progress((0, &wide), &relu_learns, ENTROPY, 0.56, 0.05).unwrap();
     assert_eq!(v.finding, SigmoidProgress::Undetermined);
-    assert_eq!(sigmoid_progress(&sweep[2..3], 0.5, 0.05), None);
-    assert_eq!(sigmoid_progress(&[], 0.5, 0.05), None);
+    // A diverged seed or seeds that do not pair: no verdict.
+    let diverged = with_loss(runs(STUDY, 0.1, &[0.56, f64::NAN, 0.56, 0.56]), &[1.0; 4]);
+    assert_eq!(
+        sigmoid_progress((0, &diverged), &relu_learns, ENTROPY, 0.56, 0.05),
+        None
+    );
+    let mut unpaired = relu_learns.clone();
+    unpaired.seeds = vec![7, 8, 9, 10];
+    assert_eq!(
+        sigmoid_progress((0, &slow), &unpaired, ENTROPY, 0.56, 0.05),
+        None
+    );
 }
 
 #[test]
@@ -61,33 +96,38 @@ fn the_remedy_follows_the_paired_differences() {
         step.clone(),
         same_as_study,
     ];
-    let v = remedy(&all, 0.1).unwrap();
+    let v = remedy(&all, (0, 3)).unwrap();
     assert_eq!((v.study, v.larger_step, v.scaled_init), (0, 2, 3));
     assert!((v.step_difference.mean - 0.2375).abs() < 1e-12);
     assert_eq!(v.init_difference.direction(), Direction::NotDetected);
     assert_eq!(v.finding, Remedy::StepSize);
 
     let all = [study.clone(), step.clone(), better_init.clone()];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Both);
+    assert_eq!(remedy(&all, (0, 2)).unwrap().finding, Remedy::Both);
     let all = [
         study.clone(),
         runs(STUDY, 1.0, &[0.56, 0.58, 0.56, 0.57]),
         better_init,
     ];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Initialisation);
+    assert_eq!(
+        remedy(&all, (0, 2)).unwrap().finding,
+        Remedy::Initialisation
+    );
     let flat = runs(STUDY, 1.0, &[0.57, 0.56, 0.58, 0.56]);
     let all = [
         study.clone(),
         flat,
         runs(SCALED, 0.1, &[0.56, 0.57, 0.56, 0.58]),
     ];
-    assert_eq!(remedy(&all, 0.1).unwrap().finding, Remedy::Neither);
+    assert_eq!(remedy(&all, (0, 2)).unwrap().finding, Remedy::Neither);
 
     // No scaled run, or seeds that do not pair: no verdict.
-    assert_eq!(remedy(&[study.clone(), step.clone()], 0.1), None);
+    // Positions that do not hold the scaled run: no verdict.
+    assert_eq!(remedy(&[study.clone(), step.clone()], (0, 1)), None);
+    assert_eq!(remedy(&[study.clone(), step.clone()], (0, 2)), None);
     let mut unpaired = runs(SCALED, 0.1, &[0.60, 0.61, 0.60, 0.62]);
     unpaired.seeds = vec![9, 10, 11, 12];
-    assert_eq!(remedy(&[study, step, unpaired], 0.1), None);
+    assert_eq!(remedy(&[study, step, unpaired], (0, 2)), None);
 }
 
 #[test]
@@ -159,8 +199,8 @@ fn overfitting_and_class_mix_rules() {
     assert_eq!(class_mix(0.02, 0.02).finding, ClassMix::Shifted);
 }
 
-fn band(activation: Activation, seeds: &[u64], final_val_acc: &[f64]) -> crate::part_b::SeedBand {
-    crate::part_b::SeedBand {
+fn band(activation: Activation, seeds: &[u64], final_val_acc: &[f64]) -> crate::evidence::SeedBand {
+    crate::evidence::SeedBand {
         activation,
         seeds: seeds.to_vec(),
         train_acc_mean: vec![],

@@ -159,8 +159,8 @@ fn textbook(case: &Case) -> (PassStats, TwoLayerGrads) {
             let d1 = (0..k).map(|c| d2[c] * case.u[(j, c)]).sum::<f64>() * slope;
             g.b1[j] += d1;
             g.b2[j] += d2[j];
-            for c in 0..k {
-                g.u[(j, c)] += h[j] * d2[c];
+            for (c, d2c) in d2.iter().enumerate() {
+                g.u[(j, c)] += h[j] * d2c;
             }
             for l in 0..d {
                 g.w[(l, j)] += case.x[(r, l)] * d1;

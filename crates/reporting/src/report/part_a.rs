@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use experiments::part_a::Kind;
+use experiments::verdicts::ChangeReading;
 
 use super::*;
 
@@ -77,9 +78,9 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
             escape(&a.schema.class_name(big))
         };
         w.para(format!(
-            "The classes are imbalanced: the largest class outnumbers the smallest by {ratio} to one, and \
-             predicting the largest class ({big_class}) for every row is right {big_share} of the time in \
-             train — the accuracy any model must beat (@tab:classes, @fig:class_distribution)."
+            "The largest class outnumbers the smallest by {ratio} to one; predicting the largest ({big_class}) \
+             for every row is right {big_share} of the time in train, the accuracy any model must beat \
+             (@tab:classes, @fig:class_distribution)."
         ));
     }
     w.figure("class_distribution", "Class shares in train and test");
@@ -91,14 +92,12 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let alt = format!("Class shares per level of {}", escape(column));
         w.figure(&format!("category_{column}"), &alt);
     }
-    w.figure("correlation_train", "Pearson correlation matrix, train");
-    w.figure("correlation_test", "Pearson correlation matrix, test");
 
     w.raw("### Does one column predict the label suspiciously well?");
     let d = &a.dominance;
     let threshold = w.num(d.threshold, 2, F, "/dominance/threshold");
     let baseline = w.pct(d.baseline_accuracy, F, "/dominance/baseline_accuracy");
-    let measure = w.record_text(&d.measure);
+    let bins = w.count(d.bins, F, "/dominance/bins");
     let range = threshold_range(
         w,
         (d.same_verdict_above, d.same_verdict_up_to),
@@ -106,31 +105,11 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "/dominance/same_verdict_up_to",
     );
     w.para(format!(
-        "Measure: {measure}. A column is flagged when this reaches {threshold}. The majority baseline scores \
-         {baseline} on validation (@tab:dominance). The threshold was set by hand while the study was developed on \
-         the data set it was built for, not derived from a test, so the verdict is only as firm as its margin: \
-         exactly the same columns are flagged for {range}."
+        "A column is flagged when the best rule reading it alone ({bins} quantile bins or one group per level, \
+         the majority class of each) removes at least {threshold} of the validation errors of the majority \
+         baseline, which scores {baseline} (@tab:dominance). The threshold is set by hand; the same columns are \
+         flagged for {range}."
     ));
-    let mut t = String::from(
-        "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
-    );
-    for rule in &d.rules {
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} | {} | {} |",
-            w.name(&rule.column),
-            pct_cell(rule.validation_accuracy),
-            fmt(rule.error_reduction, 3),
-            rule.uncertainty_coefficient
-                .map_or("—".into(), |u| fmt(u, 3)),
-            rule.test_accuracy.map_or("—".into(), pct_cell),
-            if rule.dominant { "**yes**" } else { "no" }
-        );
-    }
-    w.table(
-        "One-column rules: validation accuracy, error reduction against the majority baseline, uncertainty coefficient {#tab:dominance}",
-        &t,
-    );
     for (i, rule) in d.rules.iter().enumerate().filter(|(_, r)| r.dominant) {
         let reduction = w.num(
             rule.error_reduction,
@@ -153,7 +132,8 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         let column = w.name(&rule.column);
         let kind = dominance_kind(&r.part_d, &rule.column);
         w.para(format!(
-            "{column} alone removes {reduction} of the baseline's errors: a one-column rule reaches {val} on validation.{test}{kind}"
+            "{column} alone predicts the label suspiciously well: its rule removes {reduction} of the baseline's \
+             errors, reaching {val} on validation.{test}{kind}"
         ));
     }
     if a.dominant_features.is_empty() {
@@ -177,7 +157,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         );
     }
     w.table(
-        "Numeric columns, train against test: Kolmogorov–Smirnov statistic and relation to the label. The p-value is the asymptotic formula's, to one significant figure (conservative under the ties of rounded values) {#tab:shift-numeric}",
+        "Numeric columns, train against test: KS statistic (asymptotic p-value, one significant figure) and relation to the label, in the measure named, compared only with itself {#tab:shift-numeric}",
         &t,
     );
     let mut t = String::from(
@@ -195,18 +175,44 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         );
     }
     w.table(
-        "Categorical columns, train against test: change of level shares and relation to the label {#tab:shift-categorical}",
+        "Categorical columns, train against test {#tab:shift-categorical}",
         &t,
     );
-    w.para(
-        "The measure of a column's relation to the label depends on its kind and on whether the classes are \
-         ordered: with ordered classes, Pearson's r with the class index (numeric) or the correlation ratio η of \
-         the class index on the levels (categorical); without an order, the correlation ratio η of the values on \
-         the class (numeric) or Cramér's V (categorical). The measures are not like for like across kinds, so each \
-         column is compared only with itself, train against test."
-            .to_string(),
-    );
+
     relation_shifts(w, a);
+}
+
+/// Part A's table of one-column rules (the text states the flagged ones' numbers).
+pub(super) fn appendix(w: &mut Writer, r: &Results) {
+    let a = &r.part_a;
+    w.figure(
+        "correlation_train",
+        "Part A: Pearson correlation matrix, train",
+    );
+    w.figure(
+        "correlation_test",
+        "Part A: Pearson correlation matrix, test",
+    );
+    let mut t = String::from(
+        "| column | validation accuracy | error reduction | uncertainty coefficient | same rule on test | flagged |\n| --- | ---: | ---: | ---: | ---: | :---: |\n",
+    );
+    for rule in &a.dominance.rules {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} |",
+            w.name(&rule.column),
+            pct_cell(rule.validation_accuracy),
+            fmt(rule.error_reduction, 3),
+            rule.uncertainty_coefficient
+                .map_or("—".into(), |u| fmt(u, 3)),
+            rule.test_accuracy.map_or("—".into(), pct_cell),
+            if rule.dominant { "**yes**" } else { "no" }
+        );
+    }
+    w.table(
+        "Part A: one-column rules fitted on the training split, scored on validation and test {#tab:dominance}",
+        &t,
+    );
 }
 
 /// The columns whose relation to the label changes between train and test, each with its
@@ -245,12 +251,68 @@ fn relation_shifts(w: &mut Writer, a: &experiments::PartA) {
         let (Some(tr), Some(te), Some(d)) = (train, test, change) else {
             continue;
         };
+        let numeric = a.shift.get(column);
         let tr = w.num(tr, 3, F, format!("{p}/label_corr_train"));
         let te = w.num(te, 3, F, format!("{p}/label_corr_test"));
         let d = w.num(d, 3, F, format!("{p}/label_corr_change"));
+        let mut bounds = |name: &str, b: Option<experiments::part_a::Bounds>| {
+            b.map(|b| {
+                let low = w.num(b.low, 3, F, format!("{p}/{name}/low"));
+                let high = w.num(b.high, 3, F, format!("{p}/{name}/high"));
+                format!(" ({low} to {high})")
+            })
+            .unwrap_or_default()
+        };
+        let tr_ci = bounds(
+            "label_corr_train_interval",
+            numeric.and_then(|s| s.label_corr_train_interval),
+        );
+        let te_ci = bounds(
+            "label_corr_test_interval",
+            numeric.and_then(|s| s.label_corr_test_interval),
+        );
+        let change = match (
+            numeric.and_then(|s| s.label_corr_change_interval),
+            numeric.and_then(|s| s.label_corr_change_reading),
+        ) {
+            (Some(b), Some(reading)) => {
+                let ci = bounds("label_corr_change_interval", Some(b));
+                let verdict = match reading {
+                    ChangeReading::Beyond => format!(
+                        "the whole interval lies past the {threshold} that counts as a change"
+                    ),
+                    ChangeReading::Straddles => format!(
+                        "the interval reaches inside the {threshold} that counts as a change, so the change is not firm"
+                    ),
+                    ChangeReading::Within => {
+                        format!(
+                            "the whole interval lies within the {threshold} that counts as a change"
+                        )
+                    }
+                };
+                format!(
+                    "a change of {d}{ci}: {verdict} (intervals by Fisher's z, and Zou's method for the change)"
+                )
+            }
+            _ => format!(
+                "a change of {d}, past the {threshold} that counts as a change (this measure has no closed-form \
+                 interval here)"
+            ),
+        };
+        let marginal = match numeric {
+            Some(s) if s.marginal_shift => {
+                let ks = s.ks.map(|k| w.num(k, 3, F, format!("{p}/ks")));
+                let th = w.num(th.ks, 2, F, "/shift_thresholds/ks");
+                ks.map(|ks| {
+                    format!(" Its own distribution moves too: a KS statistic of {ks}, past the {th} that counts as a shift.")
+                })
+                .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
         w.para(format!(
-            "{name}'s relation to the label, measured by its {}, is {tr} in train and {te} in test: a change of \
-             {d}, past the {threshold} that counts as a change (@tab:shift-numeric, @tab:shift-categorical).",
+            "{name}'s relation to the label changes: its {} is {tr} in train{tr_ci} and {te} in test{te_ci}, \
+             {change} (@tab:shift-numeric).{marginal}",
             signed_name(measure)
         ));
     }
@@ -269,9 +331,7 @@ fn relation_shifts(w: &mut Writer, a: &experiments::PartA) {
         "Only the columns above change their relation to the label by"
     };
     w.para(format!(
-        "{flagged} {threshold} or more. That threshold was set by hand while the study was developed on the data set \
-         it was built for, not derived from a test, and one table pair gives no interval for a change: the verdict \
-         is as firm as its margin, and exactly the same columns are flagged for {range}."
+        "{flagged} {threshold} or more; set by hand, that threshold flags the same columns for {range}."
     ));
 }
 

@@ -1,9 +1,10 @@
-//! Part B(a) and B(b): sigmoid against ReLU, the sweep, and the gradient magnitudes.
+//! Part B(a) and B(b): sigmoid against ReLU (and the softmax regression beside them),
+//! stuck or slow, and the gradient magnitudes per layer. Each verdict is one plain
+//! sentence; its test, threshold and interval follow in brackets or in a table.
 
 use std::fmt::Write as _;
 
-use experiments::interval::Direction;
-use experiments::interval::Interval;
+use experiments::interval::{Direction, Interval};
 use experiments::part_b::{InitScheme, PartB};
 use experiments::verdicts::{
     Attenuation, AttenuationSite, Moment, RatioInterval, Remedy, Saturation, SigmoidProgress,
@@ -12,128 +13,81 @@ use experiments::verdicts::{
 use super::*;
 use crate::activation_label;
 
+const F: &str = files::PART_B;
+
 pub(super) fn write(w: &mut Writer, r: &Results) {
     let b = &r.part_b;
-    const F: &str = files::PART_B;
     w.raw("## Part B(a): sigmoid against ReLU, from scratch");
     let iters = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
     let lr = w.num(b.config.learning_rate, 2, F, "/config/learning_rate");
-    let rt = w.pct(b.relu.train_acc, F, "/relu/train_acc");
-    let rv = w.pct(b.relu.val_acc, F, "/relu/val_acc");
-    let st = w.pct(b.sigmoid.train_acc, F, "/sigmoid/train_acc");
-    let sv = w.pct(b.sigmoid.val_acc, F, "/sigmoid/val_acc");
-    let maj = w.pct(b.majority_share, F, "/majority_share");
+    let n = w.count(b.relu_runs.seeds.len(), F, "/relu_runs/val_acc_interval/n");
+    let widths = hidden_widths(w, b);
     w.para(format!(
-        "The network is written out by hand (forward pass, backward pass and update, no autodiff) and trained by \
-         full-batch gradient descent for {iters} iterations at learning rate {lr}. With ReLU it reaches {rt} on the \
-         training split and {rv} on validation; with sigmoid, {st} and {sv}, against a majority share of {maj} (@fig:part_b_accuracy)."
+        "The network ({widths}) is written out by hand, with no autodiff, and trained by full-batch gradient \
+         descent for {iters} iterations at learning rate {lr} from {n} seeds (@tab:models, @fig:part_b_seeds)."
     ));
+    w.table(
+        "Validation accuracy after the study's iterations, over seeds: mean (95 % interval) {#tab:models}",
+        &models_table(b),
+    );
+    comparison(w, b);
     w.figure(
         "part_b_accuracy",
-        "Accuracy per iteration, ReLU and sigmoid, train and validation",
+        "Accuracy per iteration, ReLU and sigmoid, train and validation, the protocol's seed",
     );
-    if let [relu, sigmoid] = b.seeds.as_slice() {
-        let n = w.num(b.config.seeds as f64, 0, F, "/config/seeds");
-        let rm = w.pct(relu.final_val_acc_mean, F, "/seeds/0/final_val_acc_mean");
-        let rs = w.pct(relu.final_val_acc_sd, F, "/seeds/0/final_val_acc_sd");
-        let sm = w.pct(sigmoid.final_val_acc_mean, F, "/seeds/1/final_val_acc_mean");
-        let ss = w.pct(sigmoid.final_val_acc_sd, F, "/seeds/1/final_val_acc_sd");
-        let gap = match &b.verdicts.activation_gap {
-            Some(d) => {
-                let text = difference(w, d, F, "/verdicts/activation_gap");
-                let reading = match d.direction() {
-                    experiments::interval::Direction::NotDetected => {
-                        "no gap between the activations is detected over these seeds"
-                    }
-                    _ => "the gap holds seed by seed, not only for the protocol's seed",
-                };
-                format!(" ReLU minus sigmoid, paired by seed: {text}; {reading}.")
-            }
-            None => " The seeds cannot be paired, so no difference is claimed.".to_string(),
-        };
-        w.para(format!(
-            "Over {n} initialisation seeds the final validation accuracy is {rm} ± {rs} with ReLU and {sm} ± {ss} with \
-             sigmoid (mean ± standard deviation, @fig:part_b_seeds).{gap}"
-        ));
-    }
     w.figure(
         "part_b_seeds",
         "Validation accuracy over seeds, mean and one standard deviation",
     );
     w.raw("### Is sigmoid stuck, or only slow?");
     progress(w, b);
-    let mut t = String::from(
-        "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
-    );
-    for p in &b.sigmoid_sweep {
-        match p.diverged_at {
-            Some(at) => {
-                let _ = writeln!(t, "| {} | diverged at {at} | — | — |", p.learning_rate);
-            }
-            None => {
-                let _ = writeln!(
-                    t,
-                    "| {} | {} | {} | {} |",
-                    p.learning_rate,
-                    p.iterations,
-                    fmt(p.loss, 4),
-                    pct_cell(p.val_acc)
-                );
-            }
-        }
-    }
     w.table(
-        "Sigmoid over learning rates and iteration budgets, one seed (the protocol's): an illustration, no verdict is drawn from it {#tab:sweep}",
-        &t,
-    );
-    w.table(
-        "Final validation accuracy over seeds, each run for the study's iterations: mean and 95 % Student-t confidence interval over seeds {#tab:sigmoid-seeds}",
+        "Sigmoid after the study's iterations, over seeds: mean (95 % interval) {#tab:sigmoid-seeds}",
         &runs_table(b),
     );
     w.figure(
         "part_b_sweep",
-        "Sigmoid validation accuracy by learning rate and iterations, one seed (the protocol's)",
+        "Sigmoid validation accuracy by learning rate and iterations, one seed",
     );
 
     w.raw("## Part B(b): gradient magnitudes per layer");
-    let mut t = String::from(
-        "| activation | mean abs dW1, first iteration | mean abs dW2, first iteration | mean abs dW1 / dW2 over training | mean abs dW1 / dW3 over training | saturated units at start (layer 1, 2) | at end |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
-    );
-    for e in &b.gradients {
-        let sat = |v: &[f64]| {
-            v.iter()
-                .map(|s| pct_cell(*s))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            activation_label(e.activation),
-            e.initial.first().map_or("—".into(), |v| format!("{v:.2e}")),
-            e.initial.get(1).map_or("—".into(), |v| format!("{v:.2e}")),
-            fmt(e.w1_to_w2_ratio, 3),
-            fmt(e.first_to_last_ratio, 3),
-            sat(&e.saturation_initial),
-            sat(&e.saturation_last),
-        );
-    }
     w.table(
-        "Mean absolute weight gradient per layer and share of saturated units, on the protocol's seed alone (one run per activation; the verdicts below come from the runs over seeds) {#tab:gradients}",
-        &t,
+        "Mean absolute weight gradients and flat hidden units (sigmoid: saturated, g′ < 0.01; ReLU: inactive, g′ = 0), one seed {#tab:gradients}",
+        &gradients_table(b),
     );
-    gradients(w, b);
-    signals(w, b);
+    attenuation(w, b);
+    saturation(w, b);
     site(w, b);
     remedy(w, b);
     w.figure(
         "part_b_gradients_relu",
-        "Gradient magnitudes per layer, ReLU, the protocol's seed",
+        "Gradient magnitudes per layer and inactive units, ReLU, the protocol's seed",
     );
     w.figure(
         "part_b_gradients_sigmoid",
-        "Gradient magnitudes per layer and saturation, sigmoid, the protocol's seed",
+        "Gradient magnitudes per layer and saturated units, sigmoid, the protocol's seed",
     );
+}
+
+/// Part B's tables that support the text but are not needed to follow it: the single-seed
+/// sweep and the backward signal per layer.
+pub(super) fn appendix(w: &mut Writer, r: &Results) {
+    let b = &r.part_b;
+    sweep_table(w, b);
+    gains_table(w, b);
+    signals(w, b);
+}
+
+/// `d → 32 → 16 → K`, with the hidden widths quoted: the network as configured.
+fn hidden_widths(w: &mut Writer, b: &PartB) -> String {
+    let widths: Vec<String> = (0..b.config.hidden.len())
+        .map(|l| w.count(b.config.hidden[l], F, format!("/config/hidden/{l}")))
+        .collect();
+    match widths.as_slice() {
+        [] => "no hidden layer".to_string(),
+        [one] => format!("one hidden layer of {one} units"),
+        _ => format!("hidden layers of {} units", and_list(&widths)),
+    }
 }
 
 fn init_label(init: InitScheme) -> &'static str {
@@ -158,88 +112,283 @@ fn interval_cell(i: &Option<Interval>, scale: f64, decimals: usize, unit: &str) 
     }
 }
 
+/// The softmax regression beside the two MLPs, each trained the same way.
+fn models_table(b: &PartB) -> String {
+    let hidden = b
+        .config
+        .hidden
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sigmoid = b
+        .sigmoid_runs
+        .first()
+        .and_then(|r| r.val_acc_interval)
+        .filter(|_| b.sigmoid_runs[0].seeds == b.relu_runs.seeds);
+    let mut t =
+        String::from("| model | hidden units | validation accuracy |\n| --- | --- | ---: |\n");
+    let _ = writeln!(
+        t,
+        "| softmax regression | none | {} |",
+        interval_cell(&b.softmax.val_acc_interval, 100.0, 1, "%")
+    );
+    let _ = writeln!(
+        t,
+        "| MLP, sigmoid | {hidden} | {} |",
+        interval_cell(&sigmoid, 100.0, 1, "%")
+    );
+    let _ = writeln!(
+        t,
+        "| MLP, ReLU | {hidden} | {} |",
+        interval_cell(&b.relu_runs.val_acc_interval, 100.0, 1, "%")
+    );
+    t
+}
+
+/// ReLU against sigmoid and against the softmax regression, each paired by seed, with the
+/// initialisations they start from.
+fn comparison(w: &mut Writer, b: &PartB) {
+    let v = &b.verdicts;
+    let relu = b
+        .relu_runs
+        .val_acc_interval
+        .map(|i| w.pct(i.mean, F, "/relu_runs/val_acc_interval/mean"));
+    let Some(relu) = relu else {
+        w.para(
+            "A ReLU seed diverged or too few seeds ran, so the models are not compared over seeds."
+                .to_string(),
+        );
+        return;
+    };
+    let sigmoid = match (&v.activation_gap, b.seeds.get(1)) {
+        (Some(d), Some(band)) => {
+            let sm = w.pct(band.final_val_acc_mean, F, "/seeds/1/final_val_acc_mean");
+            let maj = w.pct(b.majority_share, F, "/majority_share");
+            let gap = w.points(d.mean, F, "/verdicts/activation_gap/mean");
+            let low = w.bare_points(d.low, F, "/verdicts/activation_gap/low");
+            let high = w.bare_points(d.high, F, "/verdicts/activation_gap/high");
+            match d.direction() {
+                Direction::Higher => format!(
+                    " Sigmoid reaches {sm}, the majority share being {maj}: {gap} ({low} to {high}) below ReLU, \
+                     paired by seed."
+                ),
+                Direction::Lower => format!(
+                    " Sigmoid reaches {sm}, the majority share being {maj}: above ReLU, by minus {gap} ({low} to \
+                     {high}), paired by seed."
+                ),
+                Direction::NotDetected => format!(
+                    " Sigmoid reaches {sm}, the majority share being {maj}: no difference from ReLU is detected \
+                     ({gap}; {low} to {high}, paired by seed)."
+                ),
+            }
+        }
+        _ => " The sigmoid seeds do not pair with ReLU's, so the two are not compared.".to_string(),
+    };
+    let softmax = match (&v.hidden_layers_gain, b.softmax.val_acc_interval) {
+        (Some(d), Some(s)) => {
+            let sm = w.pct(s.mean, F, "/softmax/val_acc_interval/mean");
+            let gain = w.points(d.mean, F, "/verdicts/hidden_layers_gain/mean");
+            let low = w.bare_points(d.low, F, "/verdicts/hidden_layers_gain/low");
+            let high = w.bare_points(d.high, F, "/verdicts/hidden_layers_gain/high");
+            let verdict = match d.direction() {
+                Direction::Higher => format!("the hidden layers add {gain} ({low} to {high})"),
+                Direction::Lower => {
+                    format!(
+                        "the hidden layers cost {gain} with the sign reversed ({low} to {high})"
+                    )
+                }
+                Direction::NotDetected => {
+                    format!("what the hidden layers add is not detected ({gain}; {low} to {high})")
+                }
+            };
+            format!(
+                " A softmax regression, the model without hidden layers, reaches {sm}: {verdict}."
+            )
+        }
+        _ => String::new(),
+    };
+    w.para(format!(
+        "ReLU reaches {relu} on validation.{sigmoid}{softmax} Each activation starts from its usual \
+         initialisation (LeCun's scale for sigmoid; He's, twice the variance, for ReLU), so the two are compared as \
+         commonly set up, not at a matched scale."
+    ));
+}
+
 fn runs_table(b: &PartB) -> String {
     let mut t = String::from(
-        "| initialisation | learning rate | iterations | seeds | diverged | validation accuracy |\n| --- | ---: | ---: | ---: | ---: | ---: |\n",
+        "| initialisation | learning rate | diverged seeds | validation accuracy | training loss |\n| --- | ---: | ---: | ---: | ---: |\n",
     );
     for r in &b.sigmoid_runs {
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             init_label(r.init),
             r.learning_rate,
-            r.iterations,
-            r.seeds.len(),
             r.diverged,
-            interval_cell(&r.val_acc_interval, 100.0, 1, "%")
+            interval_cell(&r.val_acc_interval, 100.0, 1, "%"),
+            interval_cell(&r.loss_interval, 1.0, 3, "")
         );
     }
     t
 }
 
-/// The "stuck or slow" verdict over seeds.
+/// The "stuck or slow" verdict at the study's setting.
 fn progress(w: &mut Writer, b: &PartB) {
-    const F: &str = files::PART_B;
     let Some(v) = &b.verdicts.sigmoid_progress else {
         w.para(
-            "No sigmoid setting finished on every seed, so the runs over seeds give no verdict on whether sigmoid \
-             is stuck."
+            "A seed diverged at the study's setting or the seeds do not pair, so no verdict is drawn on whether \
+             sigmoid is stuck."
                 .to_string(),
         );
         return;
     };
-    let i = v.best;
-    let r = &b.sigmoid_runs[i];
-    let p = "/verdicts/sigmoid_progress/val_acc";
-    let n = w.count(
-        r.seeds.len(),
-        F,
-        format!("/sigmoid_runs/{i}/val_acc_interval/n"),
+    const P: &str = "/verdicts/sigmoid_progress";
+    let acc = w.pct(v.val_acc.mean, F, format!("{P}/val_acc/mean"));
+    let relu = w.pct(v.relu_val_acc.mean, F, format!("{P}/relu_val_acc/mean"));
+    let maj = w.pct(v.majority_share, F, format!("{P}/majority_share"));
+    let entropy = w.num(v.prior_entropy, 3, F, format!("{P}/prior_entropy"));
+    let n = w.count(v.val_acc.n, F, format!("{P}/val_acc/n"));
+    let margin = w.points(v.margin, F, format!("{P}/margin"));
+    let test = format!(
+        "over {n} seeds, learning is an accuracy interval above the majority share plus {margin}, or a loss \
+         interval below the {entropy} nats of predicting the class shares alone"
     );
-    let it = w.num(
-        r.iterations as f64,
-        0,
-        F,
-        format!("/sigmoid_runs/{i}/iterations"),
-    );
-    let lr = w.num(
-        r.learning_rate,
-        2,
-        F,
-        format!("/sigmoid_runs/{i}/learning_rate"),
-    );
-    let [mean, low, high] = w.interval_ends(&v.val_acc, F, p, Writer::pct);
-    let maj = w.pct(
-        v.majority_share,
-        F,
-        "/verdicts/sigmoid_progress/majority_share",
-    );
-    let margin = w.points(v.margin, F, "/verdicts/sigmoid_progress/margin");
-    let verdict = match v.finding {
-        SigmoidProgress::Slow => format!(
-            "The whole interval lies above the majority share ({maj}) plus a margin of {margin}: sigmoid is not \
-             stuck; with this step it learns within the study's budget."
+    let below = |w: &mut Writer| {
+        let [d, low, high] = w.interval_ends(
+            &v.loss_below_prior,
+            F,
+            &format!("{P}/loss_below_prior"),
+            three_decimals,
+        );
+        format!("{d} nats ({low} to {high}) below that of predicting the class shares alone")
+    };
+    let text = match v.finding {
+        SigmoidProgress::Learns => format!(
+            "At the study's setting sigmoid learns: {acc} on validation, against a majority share of {maj} ({test})."
         ),
+        SigmoidProgress::Slow => {
+            let below = below(w);
+            format!(
+                "At the study's setting sigmoid is slow, not stuck. Its validation accuracy stays at {acc}, the \
+                 majority share being {maj}, but its training loss ends {below}: it has begun to learn from the \
+                 features, while ReLU reaches {relu} ({test}). Larger steps learn within the same budget \
+                 (@tab:sigmoid-seeds)."
+            )
+        }
         SigmoidProgress::Stuck => format!(
-            "Even this, the best setting, stays below the majority share ({maj}) plus a margin of {margin}, as does \
-             every other rate: within this budget sigmoid is stuck."
+            "At the study's setting sigmoid is stuck: its validation accuracy stays at {acc} and its training loss \
+             does not go below that of predicting the class shares alone, while ReLU, from the same seeds, reaches \
+             {relu} ({test})."
+        ),
+        SigmoidProgress::NeitherLearns => format!(
+            "At the study's setting neither activation learns: ReLU, from the same seeds, reaches only {relu} \
+             against a majority share of {maj}, so the data give these networks nothing to learn within the \
+             budget and nothing is said of sigmoid ({test})."
         ),
         SigmoidProgress::Undetermined => format!(
-            "The interval reaches below the majority share ({maj}) plus a margin of {margin}, and no rate's interval \
-             lies wholly above it: these seeds do not decide whether sigmoid is stuck or slow."
+            "At the study's setting these seeds do not decide whether sigmoid learns: its validation accuracy is \
+             {acc} against a majority share of {maj}, and its loss is not clearly below that of predicting the \
+             class shares ({test})."
         ),
     };
-    w.para(format!(
-        "Over {n} seeds of {it} iterations each, the study-initialised sigmoid setting with the highest lower \
-         confidence bound is learning rate {lr}: {mean} on validation (confidence interval {low} to {high}; \
-         @tab:sigmoid-seeds). {verdict} The sweep over longer budgets (@tab:sweep, @fig:part_b_sweep) is \
-         one seed, the protocol's: it illustrates how single runs go on, and no verdict is drawn from it."
-    ));
+    w.para(text);
 }
 
-/// The backward signal per layer (Part B(b)), measured apart from the activations.
+/// The single-seed sweep over longer budgets (an illustration; no verdict is drawn from it).
+fn sweep_table(w: &mut Writer, b: &PartB) {
+    let mut t = String::from(
+        "| learning rate | iterations | training loss | validation accuracy |\n| ---: | ---: | ---: | ---: |\n",
+    );
+    for p in &b.sigmoid_sweep {
+        match p.diverged_at {
+            Some(at) => {
+                let _ = writeln!(t, "| {} | diverged at {at} | — | — |", p.learning_rate);
+            }
+            None => {
+                let _ = writeln!(
+                    t,
+                    "| {} | {} | {} | {} |",
+                    p.learning_rate,
+                    p.iterations,
+                    fmt(p.loss, 4),
+                    pct_cell(p.val_acc)
+                );
+            }
+        }
+    }
+    w.table(
+        "Part B(a): sigmoid over learning rates and iteration budgets, one seed (the protocol's): an illustration, no verdict is drawn from it {#tab:sweep}",
+        &t,
+    );
+}
+
+/// Table 8's columns follow the network's depth: the first iteration's gradient of each
+/// layer, the first layer's over each later layer's over training, and each hidden layer's
+/// flat units.
+fn gradients_table(b: &PartB) -> String {
+    let layers = b
+        .gradients
+        .iter()
+        .map(|e| e.initial.len())
+        .max()
+        .unwrap_or(0);
+    let mut head = String::from("| activation |");
+    let mut rule = String::from("| --- |");
+    for l in 1..=layers {
+        let _ = write!(head, " mean abs dW{l}, first iteration |");
+        rule.push_str(" ---: |");
+    }
+    if layers > 2 {
+        let _ = write!(head, " mean abs dW1 / dW2 over training |");
+        rule.push_str(" ---: |");
+    }
+    if layers > 1 {
+        let _ = write!(head, " mean abs dW1 / dW{layers} over training |");
+        rule.push_str(" ---: |");
+    }
+    head.push_str(" flat units at start, per hidden layer | at end |");
+    rule.push_str(" ---: | ---: |");
+    let mut t = format!("{head}\n{rule}\n");
+    for e in &b.gradients {
+        let kind = match e.activation {
+            models::Activation::Relu => "inactive",
+            models::Activation::Sigmoid => "saturated",
+        };
+        let flat = |v: &[f64]| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                let cells: Vec<String> = v.iter().map(|s| pct_cell(*s)).collect();
+                format!("{} {kind}", cells.join(", "))
+            }
+        };
+        let _ = write!(t, "| {} |", activation_label(e.activation));
+        for l in 0..layers {
+            let _ = write!(
+                t,
+                " {} |",
+                e.initial.get(l).map_or("—".into(), |v| format!("{v:.2e}"))
+            );
+        }
+        if layers > 2 {
+            let _ = write!(t, " {} |", fmt(e.w1_to_w2_ratio, 3));
+        }
+        if layers > 1 {
+            let _ = write!(t, " {} |", fmt(e.first_to_last_ratio, 3));
+        }
+        let _ = writeln!(
+            t,
+            " {} | {} |",
+            flat(&e.saturation_initial),
+            flat(&e.saturation_last)
+        );
+    }
+    t
+}
+
+/// The backward signal per layer, apart from the layer's input (appendix).
 fn signals(w: &mut Writer, b: &PartB) {
-    const F: &str = files::PART_B;
     let layers = b.signals.first().map_or(0, |s| s.delta.len());
     if layers == 0 {
         return;
@@ -273,7 +422,7 @@ fn signals(w: &mut Writer, b: &PartB) {
         t.push('\n');
     }
     w.table(
-        "The backward signal per layer, apart from the layer's input: mean |δ| of each row's own loss per layer, one layer's backward gain (the ratio of neighbouring layers' mean |δ|), and the mean absolute input of each layer; mean and 95 % confidence interval over seeds {#tab:signals}",
+        "Part B(b): the backward signal per layer, apart from the layer's input: mean |δ| of each row's own loss per layer, one layer's backward gain (the ratio of neighbouring layers' mean |δ|), and the mean absolute input of each layer; mean and 95 % confidence interval over seeds {#tab:signals}",
         &t,
     );
     let find = |activation, init, iteration: usize| {
@@ -306,33 +455,19 @@ fn signals(w: &mut Writer, b: &PartB) {
     };
     w.para(format!(
         "Measured directly (@tab:signals), the backward gain of each hidden layer at initialisation, from the first \
-         layer up — the mean |δ| of a layer over that of the layer above, with its confidence interval over seeds — \
-         is {gs} under sigmoid from the study's initialisation, {gr} under ReLU, and {gc} under sigmoid from the \
-         initialisation scaled for sigmoid. Under sigmoid each layer multiplies the signal passing back by its \
-         derivative, at most one quarter, times its weights; the scaled initialisation enlarges the weights."
+         layer up, is {gs} under sigmoid from the study's initialisation, {gr} under ReLU, and {gc} under sigmoid \
+         from the initialisation scaled for sigmoid. Under sigmoid each layer multiplies the signal passing back by \
+         its derivative, at most one quarter, times its weights; the scaled initialisation enlarges the weights."
     ));
 }
 
-/// Step size or initialisation: the paired comparison over seeds.
+/// Step size or initialisation: each change against the study's setting, paired by seed.
 fn remedy(w: &mut Writer, b: &PartB) {
-    const F: &str = files::PART_B;
     let Some(v) = &b.verdicts.remedy else {
         return;
     };
-    let (study, step) = (&b.sigmoid_runs[v.study], &b.sigmoid_runs[v.larger_step]);
+    let step = &b.sigmoid_runs[v.larger_step];
     let n = w.count(v.step_difference.n, F, "/verdicts/remedy/step_difference/n");
-    let it = w.num(
-        study.iterations as f64,
-        0,
-        F,
-        format!("/sigmoid_runs/{}/iterations", v.study),
-    );
-    let lr = w.num(
-        study.learning_rate,
-        2,
-        F,
-        format!("/sigmoid_runs/{}/learning_rate", v.study),
-    );
     let lr2 = w.num(
         step.learning_rate,
         2,
@@ -345,29 +480,21 @@ fn remedy(w: &mut Writer, b: &PartB) {
         F,
         "/config/sigmoid_init_gain",
     );
-    let ds = difference(w, &v.step_difference, F, "/verdicts/remedy/step_difference");
-    let di = difference(w, &v.init_difference, F, "/verdicts/remedy/init_difference");
+    let ds = points_interval(w, &v.step_difference, F, "/verdicts/remedy/step_difference");
+    let di = points_interval(w, &v.init_difference, F, "/verdicts/remedy/init_difference");
+    let step_text = format!("rate {lr2} changes validation accuracy by {ds}");
+    let init_text = format!(
+        "Glorot's initialisation times {gain} (sigmoid's slope at zero times the weight scale about one) by {di}"
+    );
     let verdict = match v.finding {
-        Remedy::StepSize => {
-            "The larger step helps and the scaled initialisation is not detected to: the measurements point to the \
-             step size."
-        }
-        Remedy::Initialisation => {
-            "The scaled initialisation helps and the larger step is not detected to: the measurements point to the \
-             initialisation."
-        }
-        Remedy::Both => {
-            "Both help: at the study's settings, sigmoid's slow start is a matter of the step size and, \
-             separately, of the initial weight scale; neither alone is the whole story."
-        }
-        Remedy::Neither => "Neither change is detected to help within this budget.",
+        Remedy::Both => "Each change helps on its own",
+        Remedy::StepSize => "Only the larger step is detected to help",
+        Remedy::Initialisation => "Only the scaled initialisation is detected to help",
+        Remedy::Neither => "Neither change is detected to help within this budget",
     };
     w.para(format!(
-        "**A larger step or a different initialisation?** Both were tried from the same {n} seeds for {it} \
-         iterations, and compared seed by seed with the study's setting (learning rate {lr}, the study's \
-         initialisation). Learning rate {lr2} changes validation accuracy by {ds}. Glorot's initialisation times \
-         {gain}, scaled so that the sigmoid's slope at zero times the weight scale is about one (`docs/derivations.md`), \
-         changes it by {di} at the study's rate. {verdict}"
+        "**A larger step or a different initialisation?** {verdict}: from the same {n} seeds and budget, paired \
+         with the study's setting, a learning {step_text}, and {init_text}. Whether the two add up was not tested."
     ));
 }
 
@@ -382,7 +509,6 @@ fn and_list(items: &[String]) -> String {
 
 /// A ratio's geometric mean and interval ends, quoted.
 fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> (String, String, String) {
-    const F: &str = files::PART_B;
     (
         w.num(r.geometric_mean, 3, F, format!("{pointer}/geometric_mean")),
         w.num(r.low, 3, F, format!("{pointer}/low")),
@@ -390,103 +516,122 @@ fn ratio(w: &mut Writer, r: &RatioInterval, pointer: &str) -> (String, String, S
     )
 }
 
-/// A mean with its interval, quoted: `0.145 (0.140 to 0.150)`.
-fn mean_with_interval(w: &mut Writer, i: &Interval, pointer: &str) -> String {
-    let [m, low, high] = w.interval_ends(i, files::PART_B, pointer, three_decimals);
-    format!("{m} ({low} to {high})")
-}
-
 /// [`Writer::num`] with three decimals, as B(b)'s ratios and gains are written.
 fn three_decimals(w: &mut Writer, value: f64, file: &str, pointer: String) -> String {
     w.num(value, 3, file, pointer)
 }
 
-/// B(b)'s weight-gradient verdicts over seeds: attenuation of the first layer and
-/// saturation.
-fn gradients(w: &mut Writer, b: &PartB) {
-    const F: &str = files::PART_B;
-    if let [relu, sig, ..] = b.gradients.as_slice()
-        && let (Some(&s1), Some(&r1)) = (sig.initial.first(), relu.initial.first())
-    {
-        let s1 = w.sci(s1, F, "/gradients/1/initial/0");
-        let r1 = w.sci(r1, F, "/gradients/0/initial/0");
-        w.para(format!(
-            "On the protocol's seed alone (@tab:gradients), the mean absolute gradient of the first-layer weights \
-             at the first iteration is {s1} with sigmoid and {r1} with ReLU. The verdicts below come from the \
-             runs over seeds."
-        ));
-    }
-    match &b.verdicts.attenuation {
-        Some(v) => {
-            const P: &str = "/verdicts/attenuation";
-            let n = w.count(v.relative.n, F, format!("{P}/relative/n"));
-            let it = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
-            let s = mean_with_interval(w, &v.sigmoid_ratio, &format!("{P}/sigmoid_ratio"));
-            let r = mean_with_interval(w, &v.relu_ratio, &format!("{P}/relu_ratio"));
-            let (g, low, high) = ratio(w, &v.relative, &format!("{P}/relative"));
-            let mut factor = || w.num(v.factor, 2, F, format!("{P}/factor"));
-            let verdict = match v.finding {
-                Attenuation::Vanishing => format!(
-                    "The whole interval lies below {}: under sigmoid the first layer's weight gradient is \
-                     detectably attenuated, by more than that factor, relative to ReLU's.",
-                    factor()
-                ),
-                Attenuation::Smaller => format!(
-                    "The whole interval lies below one but not wholly below {}: sigmoid's first layer gets \
-                     detectably less, not detectably by that factor.",
-                    factor()
-                ),
-                Attenuation::NotDetected => {
-                    "The interval contains one: no difference between the activations is detected.".to_string()
-                }
-                Attenuation::Larger => "The whole interval lies above one: sigmoid's first layer gets relatively \
-                                        more than ReLU's."
-                    .to_string(),
-            };
-            w.para(format!(
-                "Over the {n} seeds both activations ran at the study's setting, the first layer's weight gradient \
-                 relative to the output layer's, averaged over the {it} iterations, is {s} under sigmoid and {r} \
-                 under ReLU (mean and confidence interval). Paired by seed, sigmoid's is {g} times ReLU's \
-                 (confidence interval {low} to {high}; the geometric mean of the per-seed ratios, its interval \
-                 from that of their logarithms). {verdict} A \
-                 weight gradient multiplies the layer's input by its backward signal, so this ratio mixes the two; \
-                 the backward signal alone is measured below."
-            ));
-        }
-        None => w.para(
+/// Does the error signal vanish on its way back through sigmoid's layers? The signal at
+/// the start decides; the weight gradients over training are stated beside it.
+fn attenuation(w: &mut Writer, b: &PartB) {
+    let Some(v) = &b.verdicts.attenuation else {
+        w.para(
             "The runs over seeds do not pair (a seed diverged, or there are fewer than two), so no verdict on the \
-             first layer's attenuation is drawn."
+             first layer's gradient is drawn."
                 .to_string(),
-        ),
-    }
-    if let Some(v) = &b.verdicts.saturation {
-        const P: &str = "/verdicts/saturation";
-        let n = w.count(v.share.n, F, format!("{P}/share/n"));
-        let [m, low, high] = w.interval_ends(&v.share, F, &format!("{P}/share"), Writer::pct);
-        let t = w.pct(v.threshold, F, format!("{P}/threshold"));
-        let verdict = match v.finding {
-            Saturation::Negligible => {
-                "The whole interval lies below that line: too few units sit on a flat tail for saturation to be the \
-                 mechanism of the attenuation."
-            }
-            Saturation::Notable => {
-                "The whole interval lies at or above that line: a notable share of units is saturated, and \
-                 saturation adds to the attenuation."
-            }
-            Saturation::Undetermined => {
-                "The interval straddles that line: these seeds do not decide whether saturation matters."
-            }
-        };
-        w.para(format!(
-            "After training, sigmoid's most saturated hidden layer has {m} of its units with a derivative below one \
-             hundredth (mean over {n} seeds, confidence interval {low} to {high}); saturation counts as negligible \
-             below {t} (the configuration's `saturation_share`). {verdict}"
-        ));
-    }
+        );
+        return;
+    };
+    const P: &str = "/verdicts/attenuation";
+    let s = &v.signal_at_start;
+    let about = proportion(s.geometric_mean);
+    let (g, low, high) = ratio(w, s, &format!("{P}/signal_at_start"));
+    let n = w.count(s.n, F, format!("{P}/signal_at_start/n"));
+    let factor = w.num(v.factor, 2, F, format!("{P}/factor"));
+    let head = match v.finding {
+        Attenuation::Vanishing => "The gradient vanishes on its way back through sigmoid's layers.",
+        Attenuation::Smaller => {
+            "Sigmoid's first layer receives less of the gradient than ReLU's, though not by the factor that \
+             counts as vanishing."
+        }
+        Attenuation::NotDetected => {
+            "No difference is detected between the share of the gradient that reaches sigmoid's first layer and \
+             ReLU's."
+        }
+        Attenuation::Larger => "Sigmoid's first layer receives more of the gradient than ReLU's.",
+    };
+    let r = &v.relative;
+    let about_w = proportion(r.geometric_mean);
+    let it = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
+    let (gw, loww, highw) = ratio(w, r, &format!("{P}/relative"));
+    w.para(format!(
+        "{head} At the start, the share of the output's error signal that reaches sigmoid's first layer is {about} \
+         ReLU's ({g} times; {low} to {high} over {n} paired seeds; vanishing means below {factor}). Averaged over \
+         the {it} iterations, the first layer's weight gradient relative to the output layer's is {about_w} \
+         ReLU's ({gw} times; {loww} to {highw}): the average dilutes the start, and a weight gradient also scales \
+         with its layer's input (@tab:gradients)."
+    ));
 }
 
-/// Where the attenuation sits: each hidden layer's gain, sigmoid over ReLU, paired by seed.
+/// Saturation at the end of training, over seeds.
+fn saturation(w: &mut Writer, b: &PartB) {
+    let Some(v) = &b.verdicts.saturation else {
+        return;
+    };
+    const P: &str = "/verdicts/saturation";
+    let n = w.count(v.share.n, F, format!("{P}/share/n"));
+    let [m, low, high] = w.interval_ends(&v.share, F, &format!("{P}/share"), Writer::pct);
+    let t = w.pct(v.threshold, F, format!("{P}/threshold"));
+    let numbers = format!(
+        "after training, {m} ({low} to {high}, {n} seeds) of the units of sigmoid's most saturated layer have \
+         a derivative below one hundredth; negligible is below {t}"
+    );
+    w.para(match v.finding {
+        Saturation::Negligible => format!(
+            "Saturation is not the cause: {numbers}. The signal shrinks through unsaturated units, each passing \
+             back at most a quarter (its derivative) times its weights."
+        ),
+        Saturation::Notable => format!(
+            "Saturation adds to the attenuation: {numbers}. Saturated units pass back almost nothing."
+        ),
+        Saturation::Undetermined => {
+            format!("These seeds do not decide whether saturation matters: {numbers}.")
+        }
+    });
+}
+
+/// Where the attenuation sits, in words (the gains are in the appendix's table): the
+/// hidden layers whose gain is detectably smaller under sigmoid, per moment.
 fn site(w: &mut Writer, b: &PartB) {
+    let sites = &b.verdicts.attenuation_site;
+    if sites.is_empty() {
+        return;
+    }
+    // The same layers at both moments read as one sentence.
+    let alike = matches!(sites.as_slice(), [a, b] if a.smaller == b.smaller
+        && !a.smaller.is_empty() && a.larger.is_empty() && b.larger.is_empty());
+    let sentences: Vec<String> = if alike {
+        let it = w.num(b.config.iterations as f64, 0, F, "/config/iterations");
+        let named: Vec<String> = (0..sites[0].smaller.len())
+            .map(|i| {
+                w.count(
+                    sites[0].smaller[i],
+                    F,
+                    format!("/verdicts/attenuation_site/0/smaller/{i}"),
+                )
+            })
+            .collect();
+        let layers = if named.len() == 1 { "layer" } else { "layers" };
+        vec![format!(
+            "at initialisation and after {it} iterations alike, sigmoid passes back less than ReLU at hidden \
+             {layers} {}.",
+            and_list(&named)
+        )]
+    } else {
+        sites
+            .iter()
+            .enumerate()
+            .map(|(k, s)| site_sentence(w, b, k, s))
+            .collect()
+    };
+    w.para(format!(
+        "Layer by layer, comparing each hidden layer's backward gain (@tab:gains): {}",
+        sentences.join(" ")
+    ));
+}
+
+/// Each hidden layer's backward gain, sigmoid over ReLU, paired by seed (appendix).
+fn gains_table(w: &mut Writer, b: &PartB) {
     let sites = &b.verdicts.attenuation_site;
     let Some(layers) = sites.first().map(|s| s.layers.len()) else {
         return;
@@ -513,18 +658,9 @@ fn site(w: &mut Writer, b: &PartB) {
         let _ = writeln!(t, " {} |", cell(&s.first_to_last));
     }
     w.table(
-        "Where the attenuation sits: each hidden layer's backward gain under sigmoid over ReLU's, paired by seed at the study's setting (geometric mean of the per-seed ratios and 95 % confidence interval; below 1: sigmoid's layer passes back less) {#tab:gains}",
+        "Part B(b): each hidden layer's backward gain (mean |δ| passed back over mean |δ| received), sigmoid over ReLU, paired by seed: geometric mean (95 % interval) {#tab:gains}",
         &t,
     );
-    let sentences: Vec<String> = sites
-        .iter()
-        .enumerate()
-        .map(|(k, s)| site_sentence(w, b, k, s))
-        .collect();
-    w.para(format!(
-        "@tab:gains pairs each hidden layer's backward gain under sigmoid with ReLU's, seed by seed. {}",
-        sentences.join(" ")
-    ));
 }
 
 fn moment_label(moment: Moment, iterations: usize) -> String {
@@ -534,70 +670,37 @@ fn moment_label(moment: Moment, iterations: usize) -> String {
     }
 }
 
-/// One moment's finding: the layers whose gain is detectably smaller, larger, or neither,
-/// each named from the record.
+/// One moment's finding: the hidden layers whose gain is detectably smaller (their ratios
+/// are in the table), or that none is.
 fn site_sentence(w: &mut Writer, b: &PartB, k: usize, s: &AttenuationSite) -> String {
-    const F: &str = files::PART_B;
     let p = format!("/verdicts/attenuation_site/{k}");
     let when = match s.moment {
-        Moment::Initialisation => "At initialisation".to_string(),
+        Moment::Initialisation => "at initialisation".to_string(),
         Moment::AfterTraining => format!(
-            "After {} iterations",
+            "after {} iterations",
             w.num(b.config.iterations as f64, 0, F, "/config/iterations")
         ),
     };
-    let mut clauses = Vec::new();
-    for (direction, words) in [
-        (Direction::Lower, "detectably smaller"),
-        (Direction::NotDetected, "not detectably different"),
-        (Direction::Higher, "detectably larger"),
-    ] {
-        let named: Vec<String> = s
-            .layers
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.direction == direction)
-            .map(|(j, g)| {
-                let layer = w.count(g.layer, F, format!("{p}/layers/{j}/layer"));
-                match &g.relative {
-                    Some(r) => {
-                        let (g, low, high) = ratio(w, r, &format!("{p}/layers/{j}/relative"));
-                        format!(
-                            "layer {layer} ({g} times ReLU's, confidence interval {low} to {high})"
-                        )
-                    }
-                    None => format!("layer {layer} (the seeds do not pair)"),
-                }
-            })
-            .collect();
-        if !named.is_empty() {
-            clauses.push(format!("{words} at {}", and_list(&named)));
-        }
-    }
-    let finding = if s.smaller.is_empty() {
-        "no hidden layer's gain is detectably smaller under sigmoid".to_string()
+    let named: Vec<String> = (0..s.smaller.len())
+        .map(|i| w.count(s.smaller[i], F, format!("{p}/smaller/{i}")))
+        .collect();
+    let larger = if s.larger.is_empty() {
+        ""
     } else {
-        let named: Vec<String> = (0..s.smaller.len())
-            .map(|i| w.count(s.smaller[i], F, format!("{p}/smaller/{i}")))
-            .collect();
+        " Some layer passes back detectably more than ReLU's."
+    };
+    let sentence = if named.is_empty() {
+        format!("{when}, no hidden layer's gain is detectably smaller under sigmoid.{larger}")
+    } else {
         let layers = if named.len() == 1 { "layer" } else { "layers" };
         format!(
-            "the attenuation sits at hidden {layers} {}",
+            "{when}, sigmoid passes back less than ReLU at hidden {layers} {}.{larger}",
             and_list(&named)
         )
     };
-    let through = match &s.first_to_last {
-        Some(r) => {
-            let (g, low, high) = ratio(w, r, &format!("{p}/first_to_last"));
-            format!(
-                " From the output back to the first layer, sigmoid keeps {g} times the share of the signal that \
-                 ReLU keeps (confidence interval {low} to {high})."
-            )
-        }
-        None => String::new(),
-    };
-    format!(
-        "{when}, sigmoid's backward gain is {}: {finding}.{through}",
-        clauses.join("; ")
-    )
+    if k == 0 {
+        sentence
+    } else {
+        crate::figures::capitalised(&sentence)
+    }
 }

@@ -266,11 +266,17 @@ pub fn findings(w: &mut Writer, r: &Results) -> Vec<String> {
     } else {
         "against"
     };
+    let lead = match (v.root_cause.finding, v.collapse.finding) {
+        (Diagnosis::NotLearned, _) => "**The model did not learn.**",
+        (_, Collapse::Collapse) => "**The model collapses on test.**",
+        (_, Collapse::NoCollapse) => "**No collapse on test.**",
+        (_, Collapse::TooFewRows) => "**Too few test rows to judge a collapse.**",
+    };
     out.push(match v.root_cause.finding {
-        Diagnosis::NotLearned => verdict_sentence(w, d),
+        Diagnosis::NotLearned => format!("{lead} {}", verdict_sentence(w, d).replace("**", "")),
         _ => format!(
-            "The model scores {va} on validation and {te} on test, {below} the {maj} of always predicting the \
-             most frequent class (@fig:part_d_sets)."
+            "{lead} The model scores {va} on validation and {te} on test, {below} the {maj} of always \
+             predicting the most frequent class (@fig:part_d_sets)."
         ),
     });
     let ct = w.pct(
@@ -285,11 +291,20 @@ pub fn findings(w: &mut Writer, r: &Results) -> Vec<String> {
         Confidence::Matches => "about as sure as it is right",
     };
     out.push(format!(
-        "On test the model gives its answer a probability of {ct} on average and is right {at} of the time: \
+        "**Confidence on test.** On test the model gives its answer a probability of {ct} on average and is right {at} of the time: \
          {sure} (@fig:part_d_reliability)."
     ));
-    if v.root_cause.finding != Diagnosis::NotLearned {
-        let mut sentence = verdict_sentence(w, d).replace("**", "");
+    // The first line already says there is no collapse, or too few rows to judge one.
+    let nothing_to_explain = matches!(
+        v.root_cause.finding,
+        Diagnosis::NotLearned | Diagnosis::NoCollapse | Diagnosis::TooFewRows
+    );
+    if !nothing_to_explain {
+        let mut sentence = verdict_sentence(w, d);
+        // A named cause leads with its own bold verdict; the others get one.
+        if !sentence.starts_with("**") {
+            sentence = format!("**No root cause named.** {sentence}");
+        }
         if let Some(e) = strongest_evidence(w, d) {
             sentence.push(' ');
             sentence.push_str(&e);
@@ -378,7 +393,7 @@ fn fix_sentence(w: &mut Writer, d: &PartD) -> Option<String> {
                 None => String::new(),
             };
             Some(format!(
-                "The fix: retrained without {cols}, the model scores {acc} on test{gap} (@tab:fix)."
+                "**The fix.** Retrained without {cols}, the model scores {acc} on test{gap} (@tab:fix)."
             ))
         }
         Diagnosis::ClassMix => {

@@ -8,12 +8,59 @@ use experiments::verdicts::Comparison;
 use super::*;
 use crate::figures::q2_figure_name;
 
-pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
+pub(super) fn write(w: &mut Writer, r: &Results) {
     let q = &r.q2;
     const F: &str = files::Q2;
     w.raw("## Question 2: one bias shared by both layers");
-    w.raw(derivation);
-    w.raw("### The gradient check at initialisation");
+    w.raw(
+        r"With $Z_1 = XW + \mathbf{1}b$, $H = g(Z_1)$, $Z_2 = HU + \mathbf{1}b$ and $\hat{Y} = \operatorname{softmax}(Z_2)$,
+$b$ reaches the loss directly through $Z_2$ and through the hidden layer, and the chain rule adds both paths:
+
+$$
+\frac{\partial L}{\partial b} = \mathbf{1}^\top(\delta_1 + \delta_2),
+\qquad
+\delta_2 = \tfrac{1}{n}(\hat{Y} - Y),
+\qquad
+\delta_1 = (\delta_2 U^\top) \odot g'(Z_1),
+$$
+
+which is $\text{grad}(b_1) + \text{grad}(b_2)$ of the two-bias network at $b_1 = b_2 = b$. Sharing is that network held
+to $b_1 = b_2$, stepping twice as far along the bias: it cannot lower the best attainable loss, and may lower the
+largest stable learning rate, by at most half near a minimum (Appendix A).",
+    );
+    let err = w.sci(q.grad_check.max_rel_error, F, "/grad_check/max_rel_error");
+    w.para(format!(
+        "Computed four ways at initialisation (by hand, by the tape, by finite differences and as the two-bias \
+         sum; @tab:grad-check), the gradient's largest relative difference from the hand-written one is {err}."
+    ));
+
+    w.raw("### Does sharing change convergence?");
+    method(w, q);
+    w.table(
+        "Shared (S) against independent (I) bias at each learning rate, over seeds; the full table is in Appendix B {#tab:q2-summary}",
+        &summary_table(q),
+    );
+    for paragraph in findings(w, q) {
+        w.para(paragraph);
+    }
+    let base = q.base_rate;
+    if has_curve(q, base) {
+        let lr = q.rates[base];
+        w.figure(
+            &q2_figure_name(lr),
+            &format!("Training loss, shared against independent bias, learning rate {lr}"),
+        );
+    }
+    w.figure(
+        "q2_attainable_loss",
+        "Lowest training loss reached per learning rate, mean over seeds",
+    );
+}
+
+/// Question 2's tables and figures the text cites but does not need: the gradient check
+/// per component, every cell, and the loss curves at the other rates.
+pub(super) fn appendix(w: &mut Writer, r: &Results) {
+    let q = &r.q2;
     let mut t = String::from(
         "| component | hand-written | tape | finite differences | twin: dL/db1 + dL/db2 |\n| ---: | ---: | ---: | ---: | ---: |\n",
     );
@@ -26,18 +73,11 @@ pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
         );
     }
     w.table(
-        "The shared bias's gradient at initialisation, computed four ways {#tab:grad-check}",
+        "Question 2: the shared bias's gradient at initialisation on the training split, computed four ways {#tab:grad-check}",
         &t,
     );
-    let err = w.sci(g.max_rel_error, F, "/grad_check/max_rel_error");
-    w.para(format!(
-        "The largest relative difference between the hand-written gradient and the other three is {err} (@tab:grad-check)."
-    ));
-
-    w.raw("### Does sharing change convergence?");
-    method(w, q);
     let mut t = String::from(
-        "| bias | learning rate | stable seeds | diverged seeds | converged seeds | attainable loss (mean, 95 % interval) | share of the judged iterations with a loss rise (mean) | seeds reaching target | iterations to target (mean of those) | validation accuracy |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| bias | learning rate | stable seeds | diverged seeds | converged seeds | lowest loss reached (mean, 95 % interval) | share of the judged iterations with a loss rise (mean) | seeds reaching target | iterations to target (mean of those) | validation accuracy |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for c in &q.cells {
         let n = c.runs.len();
@@ -68,28 +108,55 @@ pub(super) fn write(w: &mut Writer, r: &Results, derivation: &str) {
         );
     }
     w.table(
-        "Shared against independent bias at each learning rate, over seeds {#tab:q2-grid}",
+        "Question 2: shared against independent bias at each learning rate, over seeds; the lowest loss reached is an attainable loss only where every seed converged {#tab:q2-grid}",
         &t,
     );
-    for paragraph in findings(w, q) {
-        w.para(paragraph);
-    }
-    for &lr in &q.config.learning_rates {
-        if q.cells.iter().any(|c| {
-            c.learning_rate == lr
-                && c.loss_curve.iter().all(|v| v.is_finite())
-                && !c.loss_curve.is_empty()
-        }) {
+    for (k, &lr) in q.rates.iter().enumerate() {
+        let refined = q.cells.iter().any(|c| c.rate == k && c.refined);
+        if k != q.base_rate && !refined && has_curve(q, k) {
             w.figure(
                 &q2_figure_name(lr),
-                &format!("Training loss, shared against independent bias, learning rate {lr}"),
+                &format!(
+                    "Question 2: training loss, shared against independent bias, learning rate {lr}"
+                ),
             );
         }
     }
-    w.figure(
-        "q2_attainable_loss",
-        "Attainable training loss per learning rate",
+}
+
+/// Whether some cell at the rate at position `rate` has a mean loss curve to draw (the
+/// figures module draws one exactly then).
+fn has_curve(q: &Q2, rate: usize) -> bool {
+    q.cells.iter().any(|c| {
+        c.rate == rate && c.loss_curve.iter().all(|v| v.is_finite()) && !c.loss_curve.is_empty()
+    })
+}
+
+/// One row per learning rate, both modes side by side: stable and converged seeds, mean
+/// iterations to the target, and the lowest loss reached.
+fn summary_table(q: &Q2) -> String {
+    let mut t = String::from(
+        "| learning rate | stable seeds, S / I | converged, S / I | iterations to target, S / I | lowest loss, S / I |\n| ---: | ---: | ---: | ---: | ---: |\n",
     );
+    for (k, &lr) in q.rates.iter().enumerate() {
+        let cell = |mode: &str| q.cells.iter().find(|c| c.mode == mode && c.rate == k);
+        let (s, i) = (cell("shared"), cell("independent"));
+        let both = |f: &dyn Fn(&experiments::q2::Q2Cell) -> String| {
+            format!("{} / {}", s.map_or("—".into(), f), i.map_or("—".into(), f))
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} |",
+            rate(lr),
+            both(&|c| c.stable_seeds.to_string()),
+            both(&|c| c.converged_seeds.to_string()),
+            both(&|c| c
+                .iterations_to_target_mean
+                .map_or("—".into(), |v| fmt(v, 0))),
+            both(&|c| c.attainable_loss.map_or("—".into(), |i| fmt(i.mean, 4))),
+        );
+    }
+    t
 }
 
 /// A learning rate to three significant digits, without trailing zeros (`0.448`, `10`).
@@ -118,7 +185,7 @@ fn quote_interval(
     let f = files::Q2;
     let [mean, low, high] = w.interval_ends(i, f, pointer, |w, v, f, p| w.num(v, decimals, f, p));
     let n = w.num(i.n as f64, 0, f, format!("{pointer}/n"));
-    format!("{mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds)")
+    format!("{mean} ({low} to {high}, {n} paired seeds)")
 }
 
 /// How the runs were made and judged.
@@ -139,10 +206,7 @@ fn method(w: &mut Writer, q: &Q2) {
     let res = w.num(c.edge_resolution, 2, F, "/config/edge_resolution");
     let target = w.num(q.loss_target, 4, F, "/loss_target");
     let added = if q.refined_learning_rates.is_empty() {
-        format!(
-            "No rates had to be added around the stability edges: neighbouring rates there already differ by at \
-             most a factor {res}, or no edge lies inside the grid."
-        )
+        format!("no rates were needed at the stability edges for neighbours within a factor {res}")
     } else {
         let list: Vec<String> = (0..q.refined_learning_rates.len())
             .map(|i| {
@@ -154,76 +218,44 @@ fn method(w: &mut Writer, q: &Q2) {
             })
             .collect();
         format!(
-            "Around each network's stability edge, rates were added ({}) so that neighbouring rates there differ \
-             by at most a factor {res}.",
+            "rates {} were added at the stability edges for neighbours within a factor {res}",
             list.join(", ")
         )
     };
+    let base = quote_rate(w, c.base_learning_rate, "/config/base_learning_rate");
+    let min2 = w.num(c.min_iterations as f64, 0, F, "/config/min_iterations");
     w.para(format!(
-        "Both networks are trained by full-batch gradient descent from the same {seeds} initialisations (seed by \
-         seed, both start from the same weights, so their runs are pairs) at each learning rate of the grid. \
-         {added} Every run trains {min} iterations, on which its stability is judged: it is stable when it \
-         does not diverge, ends them below its initial loss, and its loss rose in at most {rise} of them, so \
-         oscillation counts as instability. An unstable run stops there; a stable one goes on until its lowest \
-         loss has improved by less than {tol} over the last {window} iterations (it has converged) or until {max} \
-         iterations (it has not). Differences are shared minus \
-         independent, paired by seed, with ninety-five per cent Student-t intervals; an interval that contains zero means no \
-         difference was detected, not that there is none. The loss target for the speed comparison is {target}."
+        "Both networks train by full-batch gradient descent from the same {seeds} initialisations (pairs), at \
+         each rate of a grid; {added}. A run is stable when, over its first {min} iterations, it does not \
+         diverge, ends below its initial loss and rises in at most {rise} of them; a stable run goes on until its \
+         lowest loss improves by less than {tol} over {window} iterations (converged) or {max} iterations. The \
+         speed target, {target}, is the worse of the two networks' mean losses after {min2} iterations at rate \
+         {base}, plus one per cent: a loss both reach, so the iterations to it say which gets there first. \
+         Differences are shared minus independent, paired by seed."
     ));
 }
 
-/// The verdict paragraphs, each worded from its typed verdict and quoting its interval.
+/// The verdict paragraphs, each a plain sentence worded from its typed verdict, then the
+/// interval it was drawn from.
 fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
     const F: &str = files::Q2;
     let v = &q.verdicts;
     let mut out = Vec::new();
-    let base = quote_rate(w, q.config.base_learning_rate, "/config/base_learning_rate");
-    let sl = w.num(q.shared.final_loss, 4, F, "/shared/final_loss");
-    let il = w.num(q.independent.final_loss, 4, F, "/independent/final_loss");
-    let converged = |w: &mut Writer, mode: &str| {
-        q.cells
-            .iter()
-            .position(|c| c.mode == mode && c.learning_rate == q.config.base_learning_rate)
-            .map(|k| {
-                let c = &q.cells[k];
-                let done = w.num(
-                    c.converged_seeds as f64,
-                    0,
-                    F,
-                    format!("/cells/{k}/converged_seeds"),
-                );
-                let n = w.num(c.runs.len() as f64, 0, F, "/config/seeds");
-                format!("{done} of {n}")
-            })
-    };
-    let caveat = match (converged(w, "shared"), converged(w, "independent")) {
-        (Some(s), Some(i)) => format!(
-            " Runs there stop at convergence or at the cap ({s} shared and {i} independent runs converged), so \
-             these means describe where the runs stopped; they are not a comparison, which the paired intervals \
-             below make."
-        ),
-        _ => String::new(),
-    };
-    out.push(format!(
-        "At learning rate {base} the mean final training loss is {sl} with the shared bias and {il} with \
-         independent biases (@tab:q2-grid, @fig:q2_attainable_loss).{caveat}"
-    ));
     out.push(match &v.speed {
         Some(sp) => {
             let lr = quote_rate(w, sp.learning_rate, "/verdicts/speed/learning_rate");
             let d = quote_interval(w, &sp.difference, 1, "/verdicts/speed/difference");
             let verdict = match sp.finding {
-                Comparison::Worse => "the shared network needs more iterations: sharing slows convergence",
-                Comparison::Better => "the shared network needs fewer iterations: sharing speeds convergence",
-                _ => "no difference in speed detected",
+                Comparison::Worse => "Sharing slows convergence",
+                Comparison::Better => "Sharing speeds convergence",
+                _ => "No difference in speed is detected",
             };
             format!(
-                "Speed: at learning rate {lr}, the smallest where every seed of both networks reaches the target, \
-                 the iterations to the target differ by {d}: {verdict}."
+                "**Speed.** {verdict}: at rate {lr}, the smallest where every seed of both reaches the target, the \
+                 iterations to it differ by {d}."
             )
         }
-        None => "Speed: at no learning rate did every seed of both networks reach the target, so speed is not \
-                 compared."
+        None => "**Speed** is not compared: at no learning rate did every seed of both networks reach the target."
             .to_string(),
     });
     out.push(match &v.attainable_loss {
@@ -235,35 +267,28 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
                 .map(|(k, r)| {
                     let p = format!("/verdicts/attainable_loss/rates/{k}");
                     let lr = quote_rate(w, r.learning_rate, format!("{p}/learning_rate"));
-                    let d = quote_interval(w, &r.difference, 4, &format!("{p}/difference"));
+                    let d = quote_interval(w, &r.difference, 5, &format!("{p}/difference"));
                     format!("{d} at learning rate {lr}")
                 })
                 .collect();
             let verdict = match loss.finding {
                 Comparison::Worse => {
-                    "the shared bias ends higher at the same rate (at least once, and never lower). This is \
-                     consistent with the derivation, which predicts only that sharing cannot lower the best \
-                     attainable loss (shared ≥ independent); it is not a confirmation, since no outcome but a \
-                     reliably lower shared loss could have contradicted that prediction"
+                    "The shared bias ends higher, consistent with the derivation (sharing cannot lower the best \
+                     attainable loss) without confirming it, since only a lower shared loss could contradict it"
                 }
                 Comparison::Better => {
-                    "the shared bias ends lower at the same rate (at least once, and never higher). This contradicts \
-                     the derivation's expectation that independent biases reach an equal or lower loss given \
-                     enough iterations (the networks are not convex, so runs may settle in different minima)"
+                    "The shared bias ends lower, which contradicts the derivation's expectation (the networks \
+                     are not convex, so runs may settle in different minima)"
                 }
-                Comparison::Mixed => {
-                    "the shared bias ends higher at some rates and lower at others: no consistent effect"
-                }
+                Comparison::Mixed => "The shared bias ends higher at some rates and lower at others",
                 Comparison::NotDetected => {
-                    "no difference in attainable loss detected. This is consistent with the derivation, which \
-                     predicts only shared ≥ independent, and it is not a confirmation: only a reliably lower \
-                     shared loss (an interval wholly below zero) would have contradicted it"
+                    "No difference in attainable loss is detected, consistent with the derivation (sharing cannot \
+                     lower it) without confirming it"
                 }
             };
             format!(
-                "Attainable loss, the lowest training loss a run reaches, compared at the same learning rate and \
-                 only where every run of both networks converged and stayed stable: shared minus independent is {}; \
-                 {verdict}.",
+                "**Attainable loss.** {verdict}: where every run of both converged and stayed stable, the lowest \
+                 losses differ by {}.",
                 rates.join("; ")
             )
         }
@@ -275,38 +300,28 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
                 "/config/max_iterations",
             );
             format!(
-                "Attainable loss: at no learning rate did every run of both networks converge within {max} \
-                 iterations and stay stable, so attainable loss is not compared."
+                "**Attainable loss** is not compared: at no learning rate did every run of both networks converge \
+                 within {max} iterations and stay stable, so the lowest losses reached say where the runs stopped, \
+                 not where they would settle."
             )
         }
     });
     if let Some(st) = &v.stability {
         let p = "/verdicts/stability";
-        let edge = |w: &mut Writer, at: f64, next: Option<f64>, name: &str| {
-            let at = quote_rate(w, at, format!("{p}/{name}"));
-            match next {
-                Some(n) => {
-                    let n = quote_rate(w, n, format!("{p}/{name}_unstable"));
-                    format!("{at} (the next rate tried, {n}, is not stable)")
-                }
-                None => format!("{at} (the largest rate tried, so only a lower bound)"),
-            }
-        };
-        let s = edge(w, st.shared, st.shared_unstable, "shared");
-        let i = edge(w, st.independent, st.independent_unstable, "independent");
+        let s = quote_rate(w, st.shared, format!("{p}/shared"));
+        let i = quote_rate(w, st.independent, format!("{p}/independent"));
         let resolution = match st.resolution {
             Some(r) if st.resolves_factor_two => format!(
-                "the edges are located to within a factor {}, fine enough to resolve a change by a factor of two",
+                "on a grid fine enough to see a halving, neighbours within a factor {}",
                 w.num(r, 2, F, format!("{p}/resolution"))
             ),
             Some(r) => format!(
-                "the edges are located only to within a factor {}, too coarse to resolve a change by a factor of two",
+                "on a grid too coarse to see a halving, neighbours a factor {} apart",
                 w.num(r, 2, F, format!("{p}/resolution"))
             ),
-            None => "at least one edge lies beyond the grid, so a change by a factor of two may go unseen"
-                .to_string(),
+            None => "with an edge beyond the grid, so a halving may go unseen".to_string(),
         };
-        let seeds = match &st.seed_ratio {
+        let text = match &st.seed_ratio {
             Some(ratio) => {
                 let [mean, low, high] = w.interval_ends(
                     ratio,
@@ -316,28 +331,28 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
                 );
                 let n = w.num(ratio.n as f64, 0, F, format!("{p}/seed_ratio/n"));
                 let verdict = match st.finding {
-                    Comparison::Worse => {
-                        "sharing lowers the largest stable learning rate, a direction the derivation allows (it \
-                         bounds the change at a factor two near a minimum)"
-                    }
+                    Comparison::Worse => "Sharing lowers the largest stable learning rate",
                     Comparison::Better => {
-                        "sharing raises the largest stable learning rate, which the derivation does not predict"
+                        "Sharing raises the largest stable learning rate, which the derivation does not predict"
                     }
-                    _ => "no difference in the largest stable learning rate detected",
+                    _ => "No difference in the largest stable learning rate is detected",
+                };
+                let halving = if st.rules_out_halving {
+                    "so a halving, the most the derivation allows, is ruled out"
+                } else {
+                    "so a halving, the most the derivation allows, is not ruled out"
                 };
                 format!(
-                    "Seed by seed, each network's own largest stable rate, shared over independent, has a geometric \
-                     mean ratio of {mean} (ninety-five per cent interval {low} to {high}, {n} paired seeds): {verdict}."
+                    "**Stability.** {verdict}: seed by seed, the shared network's largest stable rate is {mean} \
+                     times the independent one's ({low} to {high}, {n} paired seeds), {halving}."
                 )
             }
-            None => "Some seed is stable at every rate tried in one network (or at none), so its own edge is not \
-                     located and the edges are not compared seed by seed: no verdict on stability is drawn."
+            None => "**Stability** is not compared seed by seed: some seed is stable at every rate tried in one \
+                     network, or at none, so its own edge is not located."
                 .to_string(),
         };
         out.push(format!(
-            "Stability: the largest learning rate at and below which every rate tried is stable for every seed \
-             is {s} with the shared bias and {i} with independent biases; {resolution}. Those pooled edges move \
-             with a single seed's run, so they decide nothing alone. {seeds}"
+            "{text} (Pooled, every seed is stable up to rate {s} shared and {i} independent, {resolution}.)"
         ));
     }
     if let Some(sm) = &v.smoothness {
@@ -345,13 +360,13 @@ fn findings(w: &mut Writer, q: &Q2) -> Vec<String> {
         let lr = quote_rate(w, sm.learning_rate, format!("{p}/learning_rate"));
         let d = quote_interval(w, &sm.difference, 3, &format!("{p}/difference"));
         let verdict = match sm.finding {
-            Comparison::Worse => "sharing makes the descent less smooth",
-            Comparison::Better => "sharing makes the descent smoother",
-            _ => "no difference in smoothness detected",
+            Comparison::Worse => "Sharing makes the descent less smooth",
+            Comparison::Better => "Sharing makes the descent smoother",
+            _ => "No difference in smoothness is detected",
         };
         out.push(format!(
-            "Smoothness: at learning rate {lr}, the smallest where a loss rises and no run diverged, the share of \
-             iterations whose loss rose differs by {d}: {verdict}."
+            "**Smoothness.** {verdict}: at rate {lr}, the smallest where a loss rises and none diverges, the \
+             share of rising iterations differs by {d}."
         ));
     }
     out
@@ -398,6 +413,8 @@ mod tests {
             config: Q2Config::default(),
             loss_target: 0.45,
             refined_learning_rates: vec![0.448, 0.669],
+            rates: vec![0.1, 0.3, 0.448, 0.669, 1.0],
+            base_rate: 0,
             cells: vec![],
             shared: headline(0.41),
             independent: headline(0.40),
@@ -439,6 +456,7 @@ mod tests {
                         high: 1.1,
                         n: 10,
                     }),
+                    rules_out_halving: true,
                     finding: Comparison::NotDetected,
                 }),
                 smoothness: None,
@@ -456,38 +474,40 @@ mod tests {
     #[test]
     fn the_wording_follows_the_measured_differences() {
         let (detected, quotes) = text(&record(interval(40.0, 10.0), interval(0.01, 0.004)));
-        assert!(detected.contains("sharing slows convergence"), "{detected}");
-        assert!(detected.contains(
-            "differ by 40.0 (ninety-five per cent interval 30.0 to 50.0, 10 paired seeds)"
-        ));
-        assert!(detected.contains("the shared bias ends higher"));
+        assert!(detected.contains("Sharing slows convergence"), "{detected}");
+        assert!(detected.contains("differ by 40.0 (30.0 to 50.0, 10 paired seeds)"));
+        assert!(detected.contains("The shared bias ends higher"));
         assert!(detected.contains("consistent with the derivation"));
-        assert!(detected.contains("not a confirmation"));
-        assert!(!detected.contains("no difference in speed detected"));
+        assert!(detected.contains("without confirming it"));
+        assert!(detected.starts_with("**Speed.**"));
+        assert!(!detected.contains("No difference in speed is detected"));
         assert!(quotes.iter().any(|q| q.pointer
             == "/verdicts/attainable_loss/rates/0/difference/low"
             && q.value == 0.01 - 0.004));
 
         let (not_detected, _) = text(&record(interval(5.0, 30.0), interval(0.003, 0.008)));
-        assert!(not_detected.contains("no difference in speed detected"));
-        assert!(
-            not_detected.contains("differ by 5.0 (ninety-five per cent interval -25.0 to 35.0")
-        );
-        assert!(not_detected.contains("no difference in attainable loss detected"));
+        assert!(not_detected.contains("No difference in speed is detected"));
+        assert!(not_detected.contains("differ by 5.0 (-25.0 to 35.0"));
+        assert!(not_detected.contains("No difference in attainable loss is detected"));
         assert!(!not_detected.contains("slows"));
         assert_ne!(detected, not_detected);
 
         let (lower, _) = text(&record(interval(-40.0, 10.0), interval(-0.01, 0.004)));
-        assert!(lower.contains("sharing speeds convergence"));
+        assert!(lower.contains("Sharing speeds convergence"));
         assert!(lower.contains("contradicts the derivation"));
 
-        // Without converged pairs there is no loss comparison, and the text says so.
+        // Without converged pairs there is no loss comparison, and the text says so; the
+        // word "attainable" then names only what is not compared.
         let mut open = record(interval(40.0, 10.0), interval(0.01, 0.004));
         open.verdicts.attainable_loss = None;
         open.verdicts.speed = None;
         let (open, _) = text(&open);
-        assert!(open.contains("attainable loss is not compared"));
-        assert!(open.contains("speed is not compared"));
+        assert!(
+            open.contains("**Attainable loss** is not compared"),
+            "{open}"
+        );
+        assert!(open.contains("not where they would settle"));
+        assert!(open.contains("**Speed** is not compared"));
     }
 
     #[test]
@@ -495,22 +515,26 @@ mod tests {
         let mut q = record(interval(40.0, 10.0), interval(0.01, 0.004));
         let (undetected, _) = text(&q);
         assert!(
-            undetected.contains(
-                "geometric mean ratio of 0.80 (ninety-five per cent interval 0.60 to 1.10"
-            )
+            undetected
+                .contains("largest stable rate is 0.80 times the independent one's (0.60 to 1.10")
         );
-        assert!(undetected.contains("no difference in the largest stable learning rate detected"));
-        assert!(undetected.contains("decide nothing alone"));
+        assert!(
+            undetected.contains("No difference in the largest stable learning rate is detected")
+        );
+        assert!(undetected.contains("so a halving, the most the derivation allows, is ruled out"));
+        assert!(undetected.contains("(Pooled, every seed is stable up to rate"));
         let st = q.verdicts.stability.as_mut().unwrap();
         st.seed_ratio = Some(Interval {
             mean: 0.7,
-            low: 0.6,
+            low: 0.45,
             high: 0.8,
             n: 10,
         });
+        st.rules_out_halving = false;
         st.finding = Comparison::Worse;
         let (lower, quotes) = text(&q);
-        assert!(lower.contains("sharing lowers the largest stable learning rate"));
+        assert!(lower.contains("Sharing lowers the largest stable learning rate"));
+        assert!(lower.contains("is not ruled out"));
         assert!(
             quotes
                 .iter()
@@ -519,8 +543,8 @@ mod tests {
         q.verdicts.stability.as_mut().unwrap().seed_ratio = None;
         q.verdicts.stability.as_mut().unwrap().finding = Comparison::NotDetected;
         let (none, _) = text(&q);
-        assert!(none.contains("no verdict on stability is drawn"));
-        assert!(!none.contains("sharing lowers"));
+        assert!(none.contains("**Stability** is not compared seed by seed"));
+        assert!(!none.contains("Sharing lowers"));
     }
 
     #[test]

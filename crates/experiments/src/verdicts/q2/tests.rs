@@ -23,6 +23,9 @@ fn run(attainable: f64, to_target: Option<usize>, rise_share: f64) -> Q2Run {
 fn cell(mode: &str, lr: f64, runs: Vec<Q2Run>) -> Q2Cell {
     Q2Cell {
         mode: mode.to_string(),
+        // A position both modes' cells at one rate share (the rates here are multiples of
+        // a thousandth).
+        rate: (lr * 1000.0).round() as usize,
         learning_rate: lr,
         refined: false,
         stable: runs.iter().all(|r| r.stable),
@@ -174,6 +177,9 @@ fn stability_is_judged_seed_by_seed_not_on_the_pooled_edges() {
     assert!((r.mean - (logs.iter().sum::<f64>() / 4.0).exp()).abs() < 1e-12);
     assert!(r.high < 1.0);
     assert_eq!(st.finding, Comparison::Worse);
+    // Lower, and these four seeds leave an interval reaching below one half: a halving is
+    // not ruled out.
+    assert!(r.low < 0.5 && !st.rules_out_halving, "{r:?}");
 
     // The pooled edges differ the same way (one seed is unstable at 0.45 in shared), but
     // seed by seed the edges go both ways: nothing is detected.
@@ -187,7 +193,10 @@ fn stability_is_judged_seed_by_seed_not_on_the_pooled_edges() {
     // The mirror image: shared higher on every seed.
     let mut higher = edged("shared", &GRID, [0.45, 0.67, 0.45, 0.67]);
     higher.extend(edged("independent", &GRID, [0.3, 0.3, 0.3, 0.45]));
-    assert_eq!(q2(&higher).stability.unwrap().finding, Comparison::Better);
+    let st = q2(&higher).stability.unwrap();
+    assert_eq!(st.finding, Comparison::Better);
+    // The whole interval above one: a halving is ruled out.
+    assert!(st.rules_out_halving);
 }
 
 #[test]
