@@ -40,6 +40,16 @@ pub struct Writer {
     prose: Vec<String>,
 }
 
+/// `value` with `decimals` decimals, without a minus sign on a value that rounds to zero
+/// (`-0.0004` reads `0.0`, not `-0.0`).
+fn fixed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 impl Writer {
     fn quote(
         &mut self,
@@ -59,18 +69,28 @@ impl Writer {
 
     /// A fraction as a percentage with one decimal.
     fn pct(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
-        self.quote(format!("{:.1}%", 100.0 * value), value, file, pointer)
+        self.quote(
+            format!("{}%", fixed(100.0 * value, 1)),
+            value,
+            file,
+            pointer,
+        )
     }
 
     /// A difference of two accuracies (fractions) in percentage points.
     fn points(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
-        self.quote(format!("{:.1} points", 100.0 * value), value, file, pointer)
+        self.quote(
+            format!("{} points", fixed(100.0 * value, 1)),
+            value,
+            file,
+            pointer,
+        )
     }
 
     /// A difference of two accuracies in points, without the unit (an interval's end,
     /// after a mean that carries it).
     fn bare_points(&mut self, value: f64, file: &str, pointer: impl Into<String>) -> String {
-        self.quote(format!("{:.1}", 100.0 * value), value, file, pointer)
+        self.quote(fixed(100.0 * value, 1), value, file, pointer)
     }
 
     /// A number with `decimals` decimals.
@@ -81,7 +101,7 @@ impl Writer {
         file: &str,
         pointer: impl Into<String>,
     ) -> String {
-        self.quote(format!("{value:.decimals$}"), value, file, pointer)
+        self.quote(fixed(value, decimals), value, file, pointer)
     }
 
     /// A number in scientific notation.
@@ -442,6 +462,7 @@ fn appendix(w: &mut Writer, r: &Results, derivations: &str) {
     part_a::appendix(w, r);
     part_b::appendix(w, r);
     part_c::appendix(w, r);
+    part_d::appendix(w, r);
     q2::appendix(w, r);
 }
 
@@ -450,4 +471,18 @@ fn appendix(w: &mut Writer, r: &Results, derivations: &str) {
 pub fn main_text_words(markdown: &str) -> usize {
     let main = markdown.split(APPENDIX).next().unwrap_or(markdown);
     main.split_whitespace().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed;
+
+    #[test]
+    fn a_value_that_rounds_to_zero_has_no_minus_sign() {
+        assert_eq!(fixed(-0.0004, 1), "0.0");
+        assert_eq!(fixed(-0.0, 2), "0.00");
+        assert_eq!(fixed(-0.06, 1), "-0.1");
+        assert_eq!(fixed(-10.0, 0), "-10");
+        assert_eq!(fixed(0.25, 1), "0.2");
+    }
 }

@@ -14,31 +14,24 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let train = w.count(a.rows.train, F, "/rows/train");
     let test = w.count(a.rows.test, F, "/rows/test");
     let label = w.name(&a.label);
+    let cats = a
+        .features
+        .iter()
+        .filter(|f| f.kind == Kind::Categorical)
+        .map(|f| w.name(&f.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let nums = a
+        .features
+        .iter()
+        .filter(|f| f.kind != Kind::Categorical)
+        .map(|f| w.name(&f.name))
+        .collect::<Vec<_>>()
+        .join(", ");
     w.para(format!(
-        "The training file has {train} rows and the test file {test}. Each row has the feature columns below and \
-         the label {label}."
+        "The training file has {train} rows and the test file {test}. Each row has the label {label} and the feature \
+         columns {cats} (categorical) and {nums} (numeric); missing values per column are in @tab:columns."
     ));
-    let mut t = String::from(
-        "| column | kind | missing in train | missing in test |\n| --- | --- | ---: | ---: |\n",
-    );
-    for f in &a.features {
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} |",
-            w.name(&f.name),
-            if f.kind == Kind::Categorical {
-                "categorical"
-            } else {
-                "numeric"
-            },
-            a.missing.get(&f.name).copied().unwrap_or(0),
-            a.missing_test.get(&f.name).copied().unwrap_or(0)
-        );
-    }
-    w.table(
-        "Feature columns, their kind and missing values in train and test {#tab:columns}",
-        &t,
-    );
     data_quality(w, a);
     let classes = class_names(&a.schema);
     let mut t = String::from(
@@ -185,6 +178,27 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
 /// Part A's table of one-column rules (the text states the flagged ones' numbers).
 pub(super) fn appendix(w: &mut Writer, r: &Results) {
     let a = &r.part_a;
+    let mut t = String::from(
+        "| column | kind | missing in train | missing in test |\n| --- | --- | ---: | ---: |\n",
+    );
+    for f in &a.features {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} |",
+            w.name(&f.name),
+            if f.kind == Kind::Categorical {
+                "categorical"
+            } else {
+                "numeric"
+            },
+            a.missing.get(&f.name).copied().unwrap_or(0),
+            a.missing_test.get(&f.name).copied().unwrap_or(0)
+        );
+    }
+    w.table(
+        "Part A: feature columns, their kind and missing values in train and test {#tab:columns}",
+        &t,
+    );
     w.figure(
         "correlation_train",
         "Part A: Pearson correlation matrix, train",

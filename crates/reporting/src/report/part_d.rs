@@ -450,7 +450,7 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     };
     let seeds = collapse_over_seeds(w, d);
     w.para(format!(
-        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set (@fig:part_d_sets). \
+        "Part C's model scores {tr} on the training split, {va} on validation and {te} on the held-out test set (@fig:part_d_sets; per class, @tab:test-classes). \
          {finding}{seeds}"
     ));
     training(w, d);
@@ -459,23 +459,6 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "The same model on train, validation and test",
     );
     w.figure("part_d_confusion", "Confusion matrix on test");
-    let classes = class_names(&r.part_a.schema);
-    let mut t =
-        String::from("| class | test rows | precision | recall |\n| --- | ---: | ---: | ---: |\n");
-    for (k, name) in classes.iter().enumerate() {
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} |",
-            escape(name),
-            d.test_confusion.support[k],
-            pct_cell(d.test_confusion.precision[k]),
-            pct_cell(d.test_confusion.recall[k])
-        );
-    }
-    w.table(
-        "Test rows, precision and recall per class {#tab:test-classes}",
-        &t,
-    );
 
     w.raw("### The root cause, from evidence");
     let sentence = verdict_sentence(w, d);
@@ -494,8 +477,32 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     duplicates(w, d);
     fix(w, d);
     simple_models(w, d);
+}
 
-    w.raw("### Mitigations, each measured on test");
+/// Part D's tables the main text cites but does not need: every replayed candidate, the
+/// evidence per column, and each mitigation on the protocol's seed and over seeds.
+pub(super) fn appendix(w: &mut Writer, r: &Results) {
+    let d = &r.part_d;
+    let classes = class_names(&r.part_a.schema);
+    let mut t =
+        String::from("| class | test rows | precision | recall |\n| --- | ---: | ---: | ---: |\n");
+    for (k, name) in classes.iter().enumerate() {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} |",
+            escape(name),
+            d.test_confusion.support[k],
+            pct_cell(d.test_confusion.precision[k]),
+            pct_cell(d.test_confusion.recall[k])
+        );
+    }
+    w.table(
+        "Part D: test rows, precision and recall per class {#tab:test-classes}",
+        &t,
+    );
+    replay_table(w, d);
+    evidence_table(w, d);
+    w.raw("### Part D: mitigations, each measured on test");
     let mut t = String::from(
         "| mitigation | what changed | train | validation | test |\n| --- | --- | ---: | ---: | ---: |\n",
     );
@@ -530,6 +537,109 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
         "Validation and test accuracy of each mitigation",
     );
     over_seeds(w, d);
+}
+
+/// The replay's table, every candidate (Appendix B; the main text shows its figure).
+fn replay_table(w: &mut Writer, d: &PartD) {
+    let Some(replay) = &d.replay else {
+        return;
+    };
+    let mut t = String::from(
+        "| change replayed | columns | accuracy it predicts, % (95 % interval) | test accuracy, % | reproduces the fall | share of the gap explained |\n| --- | --- | ---: | ---: | :---: | ---: |\n",
+    );
+    for c in &replay.candidates {
+        let kind = match c.kind {
+            CandidateKind::ClassMix => "class mix",
+            CandidateKind::Column => "one column",
+            CandidateKind::Columns => "columns together",
+            CandidateKind::Everything => "every column at once",
+        };
+        let columns = match c.kind {
+            CandidateKind::ClassMix => "—".to_string(),
+            CandidateKind::Everything => "all".to_string(),
+            _ => c
+                .columns
+                .iter()
+                .map(|n| code(n))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let acc = match &c.accuracy {
+            Some(i) => interval_cell(i),
+            None => "—".to_string(),
+        };
+        let share = if c.gap_share.abs() < 0.005 {
+            "0%".to_string()
+        } else if c.gap_share.is_finite() {
+            format!("{:.0}%", 100.0 * c.gap_share)
+        } else {
+            "—".to_string()
+        };
+        let _ = writeln!(
+            t,
+            "| {kind} | {columns} | {acc} | {} | {} | {share} |",
+            pct_cell(replay.test_acc),
+            if c.reproduces { "**yes**" } else { "no" }
+        );
+    }
+    w.table(
+        "Part D: each candidate change replayed on the validation rows: the test accuracy it predicts (validation accuracy plus the replay's effect over its null, mean and 95 % Welch interval over the draws), beside the real one {#tab:replay}",
+        &t,
+    );
+}
+
+/// The evidence per column and how to read it (Appendix B).
+fn evidence_table(w: &mut Writer, d: &PartD) {
+    let mut t = String::from(
+        "| column | share of attribution | accuracy lost when shuffled, points | label relation measure | label relation, train | label relation, test | distribution shift | change | predicts the label alone (Part A) | accuracy with it replayed, % |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- | ---: |\n",
+    );
+    for e in &d.root_cause.evidence {
+        let replayed = d
+            .replay
+            .iter()
+            .flat_map(|r| &r.candidates)
+            .find(|c| c.kind == CandidateKind::Column && c.columns == [e.shift.column.clone()])
+            .map_or("—".to_string(), |c| fmt(100.0 * c.accuracy_mean(), 1));
+        let change = match e.change {
+            ColumnChange::Stable => "stable",
+            ColumnChange::DistributionShift => "distribution shift",
+            ColumnChange::RelationWeakens => "relation weakens",
+            ColumnChange::RelationBreaks => "**relation breaks**",
+            ColumnChange::Undetermined => "undetermined",
+        };
+        let dominant = match e.dominance {
+            None => "no",
+            Some(Dominance::Shortcut) => "yes: a shortcut",
+            Some(Dominance::StrongFeature) => "yes: a strong feature",
+            Some(Dominance::IdentifierLeak) => "yes: an identifier leak",
+            Some(Dominance::Undetermined) => "yes",
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} | {change} | {dominant} | {replayed} |",
+            w.name(&e.shift.column),
+            pct_cell(e.attribution_share),
+            fmt(100.0 * e.permutation_drop, 1),
+            e.shift.measure.short(),
+            fmt(e.shift.relation_train, 3),
+            fmt(e.shift.relation_test, 3),
+            fmt(e.shift.distribution_shift, 3),
+        );
+    }
+    w.table(
+        "Part D: the evidence per column beside the replay {#tab:root-cause}",
+        &t,
+    );
+    let ratio = w.pct(d.config.break_ratio, F, "/config/break_ratio");
+    let hold = w.pct(d.config.hold_ratio, F, "/config/hold_ratio");
+    w.para(format!(
+        "Label relation is each column's own measure from Part A (named per row; with ordered classes the absolute \
+         Pearson correlation with the class index or the correlation ratio η, without an order η of the values on \
+         the class or Cramér's V), so a column is compared only with itself, train against test; distribution \
+         shift is the Kolmogorov–Smirnov statistic or the total variation distance of the level shares. A relation \
+         breaks below {ratio} of its train strength and weakens below {hold}; a column whose distribution moves \
+         while its relation holds is a distribution shift, which is never called a shortcut."
+    ));
 }
 
 /// Whether Part C's model was trained to the end.
@@ -576,48 +686,6 @@ fn replay(w: &mut Writer, d: &PartD) {
     let Some(replay) = &d.replay else {
         return;
     };
-    let mut t = String::from(
-        "| change replayed | columns | accuracy it predicts, % (95 % interval) | test accuracy, % | reproduces the fall | share of the gap explained |\n| --- | --- | ---: | ---: | :---: | ---: |\n",
-    );
-    for c in &replay.candidates {
-        let kind = match c.kind {
-            CandidateKind::ClassMix => "class mix",
-            CandidateKind::Column => "one column",
-            CandidateKind::Columns => "columns together",
-            CandidateKind::Everything => "every column at once",
-        };
-        let columns = match c.kind {
-            CandidateKind::ClassMix => "—".to_string(),
-            CandidateKind::Everything => "all".to_string(),
-            _ => c
-                .columns
-                .iter()
-                .map(|n| code(n))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let acc = match &c.accuracy {
-            Some(i) => interval_cell(i),
-            None => "—".to_string(),
-        };
-        let share = if c.gap_share.abs() < 0.005 {
-            "0%".to_string()
-        } else if c.gap_share.is_finite() {
-            format!("{:.0}%", 100.0 * c.gap_share)
-        } else {
-            "—".to_string()
-        };
-        let _ = writeln!(
-            t,
-            "| {kind} | {columns} | {acc} | {} | {} | {share} |",
-            pct_cell(replay.test_acc),
-            if c.reproduces { "**yes**" } else { "no" }
-        );
-    }
-    w.table(
-        "Each candidate change replayed on the validation rows: the test accuracy it predicts (validation accuracy plus the replay's effect over its null, mean and 95 % Welch interval over the draws), beside the real one {#tab:replay}",
-        &t,
-    );
     w.figure(
         "part_d_replay",
         "The accuracy each replayed change predicts, against the test accuracy",
@@ -635,16 +703,13 @@ fn replay(w: &mut Writer, d: &PartD) {
     );
     let mix = w.pct(replay.class_mix_accuracy, F, "/replay/class_mix_accuracy");
     w.para(format!(
-        "Each candidate is a change from validation to test, replayed alone on copies of the validation rows and \
-         scored by the trained model, over {n} random draws (@tab:replay, @fig:part_d_replay; nothing is retrained). \
-         The class mix resamples the rows to the test set's class shares (in closed form, the sum over classes of \
-         test share times validation recall: {mix}). A column, or a set of columns, takes its values from a test row \
-         of the same class, so its relation to the label becomes test's while every other column stays. Each such \
-         draw is paired with its null, the same draw from validation's own rows of the class, which removes what \
-         taking a value out of its row costs by itself; every column at once takes whole test rows. A candidate \
-         reproduces the fall when the accuracy it predicts is within {tol} of the test accuracy or it explains at \
-         least {share} of the gap; the root cause is the first that does, in the order of the table (a set only \
-         when no single column does)."
+        "Each candidate change from validation to test is replayed alone on copies of the validation rows and \
+         scored by the trained model, over {n} random draws, nothing retrained (@tab:replay, @fig:part_d_replay). \
+         The class mix resamples the rows to test's class shares ({mix} in closed form); a column or set takes its \
+         values from a test row of the same class, minus its null (the same draw from validation's own rows); \
+         every column at once takes whole test rows. A candidate reproduces the fall within {tol} of the test \
+         accuracy or when it explains {share} of the gap; the root cause is the first that does, in the table's \
+         order."
     ));
     if let Some(conf) = &d.verdicts.root_cause.confinement
         && d.verdicts.root_cause.names_columns()
@@ -706,56 +771,6 @@ fn tenths(x: f64) -> String {
 
 /// The evidence per column: attribution, relations, distribution shift, change, replay.
 fn evidence(w: &mut Writer, d: &PartD) {
-    let mut t = String::from(
-        "| column | share of attribution | accuracy lost when shuffled, points | label relation measure | label relation, train | label relation, test | distribution shift | change | predicts the label alone (Part A) | accuracy with it replayed, % |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- | ---: |\n",
-    );
-    for e in &d.root_cause.evidence {
-        let replayed = d
-            .replay
-            .iter()
-            .flat_map(|r| &r.candidates)
-            .find(|c| c.kind == CandidateKind::Column && c.columns == [e.shift.column.clone()])
-            .map_or("—".to_string(), |c| fmt(100.0 * c.accuracy_mean(), 1));
-        let change = match e.change {
-            ColumnChange::Stable => "stable",
-            ColumnChange::DistributionShift => "distribution shift",
-            ColumnChange::RelationWeakens => "relation weakens",
-            ColumnChange::RelationBreaks => "**relation breaks**",
-            ColumnChange::Undetermined => "undetermined",
-        };
-        let dominant = match e.dominance {
-            None => "no",
-            Some(Dominance::Shortcut) => "yes: a shortcut",
-            Some(Dominance::StrongFeature) => "yes: a strong feature",
-            Some(Dominance::IdentifierLeak) => "yes: an identifier leak",
-            Some(Dominance::Undetermined) => "yes",
-        };
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} | {} | {} | {} | {change} | {dominant} | {replayed} |",
-            w.name(&e.shift.column),
-            pct_cell(e.attribution_share),
-            fmt(100.0 * e.permutation_drop, 1),
-            e.shift.measure.short(),
-            fmt(e.shift.relation_train, 3),
-            fmt(e.shift.relation_test, 3),
-            fmt(e.shift.distribution_shift, 3),
-        );
-    }
-    w.table(
-        "The evidence per column beside the replay {#tab:root-cause}",
-        &t,
-    );
-    let ratio = w.pct(d.config.break_ratio, F, "/config/break_ratio");
-    let hold = w.pct(d.config.hold_ratio, F, "/config/hold_ratio");
-    w.para(format!(
-        "Label relation is each column's own measure from Part A (named per row; with ordered classes the absolute \
-         Pearson correlation with the class index or the correlation ratio η, without an order η of the values on \
-         the class or Cramér's V), so a column is compared only with itself, train against test; distribution \
-         shift is the Kolmogorov–Smirnov statistic or the total variation distance of the level shares. A relation \
-         breaks below {ratio} of its train strength and weakens below {hold}; a column whose distribution moves \
-         while its relation holds is a distribution shift, which is never called a shortcut."
-    ));
     if let Some(i) = d.verdicts.root_cause.columns.first().and_then(|c| {
         d.root_cause
             .evidence
@@ -770,7 +785,7 @@ fn evidence(w: &mut Writer, d: &PartD) {
         w.para(format!(
             "The model's gradients point at {col} {ar} of the columns ({share} of the attribution) and shuffling it \
              costs {drop} of validation accuracy ({pr} among the columns): the model leans on the column the replay \
-             names.",
+             names (@tab:root-cause).",
             ar = ordinal(e.attribution_rank),
             pr = ordinal(e.permutation_rank)
         ));
