@@ -312,7 +312,7 @@ pub fn findings(w: &mut Writer, r: &Results) -> Vec<String> {
         let sentence = sentence.trim_end().trim_end_matches('.');
         // The replay table exists only when the model learned enough to replay.
         out.push(match d.replay {
-            Some(_) => format!("{sentence} (@tab:replay)."),
+            Some(_) => format!("{sentence} (@fig:part_d_replay, @tab:replay)."),
             None => format!("{sentence}."),
         });
     }
