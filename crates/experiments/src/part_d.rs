@@ -19,6 +19,7 @@ use crate::verdicts::{
 
 mod calibration;
 mod duplicates;
+mod evaluation;
 mod evidence;
 mod mitigations;
 pub mod replay;
@@ -26,6 +27,7 @@ mod run;
 
 pub use calibration::{Calibration, ReliabilityBin, calibration};
 pub use duplicates::{DuplicateCount, Duplicates, duplicates};
+pub use evaluation::Evaluation;
 pub use evidence::{
     ColumnDistribution, ColumnEvidence, ColumnShift, Confusion, RootCause, column_distribution,
     column_evidence, column_shifts, confusion,
@@ -35,7 +37,7 @@ pub use mitigations::{
     class_mix_correction,
 };
 pub use replay::Replay;
-pub use run::{Evaluation, Inputs, run_part_d};
+pub use run::{Inputs, run_part_d};
 
 /// How Part D judges and mitigates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -30,3 +30,12 @@ pub fn clear_upper_state() {
         avx._mm256_zeroupper();
     }
 }
+
+/// Column `j` of a matrix with contiguous columns (a `Mat`, or a row range of one) as a slice.
+#[inline]
+pub fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+    m.col(j)
+        .try_as_col_major()
+        .expect("columns are contiguous")
+        .as_slice()
+}

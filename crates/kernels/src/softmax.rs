@@ -19,7 +19,7 @@
 use faer::{MatMut, MatRef};
 
 use crate::math::exp;
-use crate::sweeps::col;
+use crate::matmul::col;
 
 /// `max[i] = max_j z[i, j]` over the columns of `z` (`f64::max`: the first column, then
 /// each later one).

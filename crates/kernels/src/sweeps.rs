@@ -62,14 +62,7 @@ macro_rules! with_rule {
     };
 }
 
-/// Column `j` of a matrix with contiguous columns (a `Mat`, or a row range of one) as a slice.
-#[inline]
-pub fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
-    m.col(j)
-        .try_as_col_major()
-        .expect("columns are contiguous")
-        .as_slice()
-}
+pub use crate::matmul::col;
 
 /// Writes (`Replace`) or adds (`Add`) `f(a, b)` elementwise into `dst`.
 #[inline(always)]

@@ -9,7 +9,8 @@ use tape::{Tape, Var};
 
 use crate::batch::Batch;
 use crate::blocks::{Partials, Run, rows_per_block};
-use crate::error::{Invalid, Quantity, TrainError, check_class_weights, check_data, check_network};
+use crate::checks::{check_class_weights, check_data, check_network};
+use crate::error::{Invalid, Quantity, TrainError};
 use crate::evaluate::logits_correct;
 use crate::gradients::Gradients;
 use crate::mlp::{LossOptions, Mlp};

@@ -27,8 +27,9 @@ use kernels::{Kernel, Saturation, matmul_into as matmul, vectorize_kernel};
 use rand_chacha::ChaCha8Rng;
 
 use crate::blocks::{Partials, Run, rows_per_block};
+use crate::checks::{check_class_weights, check_data, check_network};
 use crate::dropout::DropoutDraw;
-use crate::error::{TrainError, check_class_weights, check_data, check_network};
+use crate::error::TrainError;
 use crate::forward::{Blocks, row_factors, view, view_mut};
 use crate::gradients::Gradients;
 use crate::mlp::{Activation, LossOptions, Mlp};

@@ -18,7 +18,8 @@ use kernels::small::{self, PassStats, TwoLayer, TwoLayerGrads};
 use serde::{Deserialize, Serialize};
 use tape::Tape;
 
-use crate::error::{Invalid, Parameter, Quantity, TrainError, validate};
+use crate::checks::validate;
+use crate::error::{Invalid, Parameter, Quantity, TrainError};
 use crate::gradients::mean_abs;
 use crate::mlp::{Dense, Init, Mlp, init_dense};
 use crate::train::Record;

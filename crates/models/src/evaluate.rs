@@ -6,7 +6,8 @@ use kernels::softmax::exp_rows;
 use kernels::{Kernel, Saturation, vectorize_kernel};
 
 use crate::blocks::CHUNK;
-use crate::error::{Invalid, check_class_weights, check_data, check_network};
+use crate::checks::{check_class_weights, check_data, check_network};
+use crate::error::Invalid;
 use crate::forward::{Blocks, row_factors, view_mut};
 use crate::mlp::{LossOptions, Mlp};
 use crate::parallel::{default_threads, in_parallel, runs};

@@ -25,6 +25,7 @@ mod backprop;
 mod batch;
 mod bias_net;
 mod blocks;
+mod checks;
 mod dropout;
 mod error;
 mod evaluate;

@@ -119,7 +119,7 @@ pub fn number(markdown: &str) -> Numbers {
             }
             Event::Start(Tag::Paragraph) if depth == 0 => {
                 if let Some((Event::Start(Tag::Image { dest_url, .. }), image)) = events.get(i + 1)
-                    && let Some(end) = image_end(events.iter().map(|(e, _)| e), i + 1)
+                    && let Some(end) = crate::page::image_end(events.iter().map(|(e, _)| e), i + 1)
                     && matches!(
                         events.get(end + 1),
                         Some((Event::End(TagEnd::Paragraph), _))
@@ -284,28 +284,6 @@ fn split_label(text: &str) -> (&str, Option<&str>) {
         return (text[..open].trim_end(), Some(label));
     }
     (text, None)
-}
-
-/// Index of the `End(Image)` matching the `Start(Image)` at `start` (the event at position
-/// `start` of `events`); shared with the page writer, which walks bare events.
-pub(crate) fn image_end<'a, 'e: 'a>(
-    events: impl IntoIterator<Item = &'a Event<'e>>,
-    start: usize,
-) -> Option<usize> {
-    let mut depth = 0usize;
-    for (k, e) in events.into_iter().enumerate().skip(start) {
-        match e {
-            Event::Start(Tag::Image { .. }) => depth += 1,
-            Event::End(TagEnd::Image) => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return Some(k);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::numbering::image_end;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{RenderConfig, Storage, push_mathml};
@@ -468,4 +467,26 @@ fn math_html(tex: &str, display: bool) -> String {
             escape(tex)
         ),
     }
+}
+
+/// Index of the `End(Image)` matching the `Start(Image)` at `start` (the event at position
+/// `start` of `events`); shared with the numbering, which walks events paired with their offsets.
+pub(crate) fn image_end<'a, 'e: 'a>(
+    events: impl IntoIterator<Item = &'a Event<'e>>,
+    start: usize,
+) -> Option<usize> {
+    let mut depth = 0usize;
+    for (k, e) in events.into_iter().enumerate().skip(start) {
+        match e {
+            Event::Start(Tag::Image { .. }) => depth += 1,
+            Event::End(TagEnd::Image) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }

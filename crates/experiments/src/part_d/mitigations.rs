@@ -5,7 +5,7 @@
 use models::{LossOptions, Mlp};
 use serde::{Deserialize, Serialize};
 
-use super::run::{evaluate, model_error};
+use super::evaluation::{evaluate, model_error};
 use super::{Evaluation, PartDConfig, SeedAccuracies};
 use crate::interval::{Interval, proportion_difference, proportion_interval};
 use crate::part_c::{PartCConfig, train_tape_mlp};
