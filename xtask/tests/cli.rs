@@ -409,7 +409,7 @@ fn the_synthetic_fixture_is_what_the_generator_writes() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn eda_on_the_real_data_finds_the_leak() {
     let dir = std::env::var("DATA_DIR")
         .expect("DATA_DIR names the real data's folder (e.g. ../shared/data)");

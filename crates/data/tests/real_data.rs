@@ -50,7 +50,7 @@ fn class_counts(t: &Table) -> Vec<usize> {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn train_has_the_documented_shape() {
     let Some(t) = load("train.csv") else { return };
     assert_eq!(t.n_rows(), 41_348);
@@ -69,7 +69,7 @@ fn train_has_the_documented_shape() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn test_file_loads_complete() {
     let Some(t) = load("test.csv") else { return };
     assert_eq!(t.n_rows(), 7_297);
@@ -77,7 +77,7 @@ fn test_file_loads_complete() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn the_preprocessor_fitted_on_the_train_split_encodes_test() {
     let (Some(train), Some(test)) = (load("train.csv"), load("test.csv")) else {
         return;
@@ -104,7 +104,7 @@ fn the_preprocessor_fitted_on_the_train_split_encodes_test() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn imputation_values_match_an_independent_computation() {
     let Some(t) = load("train.csv") else { return };
     let p = Preprocessor::fit(
@@ -130,7 +130,7 @@ fn imputation_values_match_an_independent_computation() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn the_inferred_schema_of_the_listings_files_is_the_shipped_one() {
     let Some(dir) = data_dir() else { return };
     let (train, test) = (dir.join("train.csv"), dir.join("test.csv"));

@@ -336,7 +336,7 @@ fn synthetic_leak_elsewhere_is_named() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn real_data_shows_the_leak() {
     let dir = std::env::var("DATA_DIR")
         .expect("DATA_DIR names the real data's folder (e.g. ../shared/data)");

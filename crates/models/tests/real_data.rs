@@ -68,7 +68,7 @@ fn full_batch(engine: Engine) -> TrainConfig {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn part_b_relu_learns_and_sigmoid_stalls() {
     let Some((tr, va)) = designs() else { return };
     // Per-class rounding of the stratified split gives 33,079 + 8,269 rather than 33,078 + 8,270.
@@ -109,7 +109,7 @@ fn part_b_relu_learns_and_sigmoid_stalls() {
 }
 
 #[test]
-#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace -- --include-ignored"]
+#[ignore = "reads the real data: DATA_DIR=../shared/data cargo test --workspace --release -- --include-ignored"]
 fn part_c_minibatch_tape_reaches_080() {
     let Some((tr, va)) = designs() else { return };
     let cfg = TrainConfig {
