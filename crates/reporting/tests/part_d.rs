@@ -233,3 +233,49 @@ fn the_findings_lines_quote_every_number() {
     let problems = verify(&quotes, &[], &(markdown + &text), &files(&r));
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn mitigations_whose_paired_difference_holds_zero_say_no_difference_is_detected() {
+    use experiments::interval::Interval;
+    let holds_zero = Interval {
+        mean: 0.002,
+        low: -0.001,
+        high: 0.004,
+        n: 10,
+    };
+    let helps = Interval {
+        mean: 0.2,
+        low: 0.1,
+        high: 0.3,
+        n: 10,
+    };
+    let names = |r: &Results| -> Vec<String> {
+        r.part_d.mitigation_seeds[1..]
+            .iter()
+            .map(|m| format!("`{}`", m.name))
+            .collect()
+    };
+    let r = results();
+    let all = names(&r);
+    // Every mitigation alike: each is named, once.
+    let md = markdown(|r| {
+        for m in &mut r.part_d.mitigation_seeds[1..] {
+            m.test_difference = Some(holds_zero);
+        }
+    });
+    let sentence = format!(
+        "{}: for each, no difference from the original model is detected on test.",
+        all.join(", ")
+    );
+    assert!(md.contains(&sentence), "{md}");
+    // None alike: no such sentence.
+    let md = markdown(|r| {
+        for m in &mut r.part_d.mitigation_seeds[1..] {
+            m.test_difference = Some(helps);
+        }
+    });
+    assert!(
+        !md.contains("no difference from the original model is detected"),
+        "{md}"
+    );
+}

@@ -157,9 +157,30 @@ pub(super) fn over_seeds(w: &mut Writer, d: &PartD) {
         }
         _ => String::new(),
     };
+    // The mitigations whose paired difference from the original holds zero.
+    let alike: Vec<String> = d
+        .mitigation_seeds
+        .iter()
+        .filter(|m| {
+            m.test_difference
+                .is_some_and(|i| i.direction() == Direction::NotDetected)
+        })
+        .map(|m| format!("`{}`", m.name))
+        .collect();
+    let alike = match alike.len() {
+        0 => String::new(),
+        1 => format!(
+            " {}: no difference from the original model is detected on test.",
+            alike[0]
+        ),
+        _ => format!(
+            " {}: for each, no difference from the original model is detected on test.",
+            alike.join(", ")
+        ),
+    };
     w.para(format!(
         "Over {n} seeds (@tab:mitigation-seeds), `{}` has the highest mean test accuracy; paired with the original \
-         model trained from the same seed it changes test accuracy by {over}: {verdict}.{runner}",
+         model trained from the same seed it changes test accuracy by {over}: {verdict}.{runner}{alike}",
         best.name
     ));
 }
