@@ -26,33 +26,42 @@ pub(crate) fn exp_fused(x: f64) -> f64 {
     exp_with(x, f64::mul_add)
 }
 
+/// `1.5 · 2⁵²`: adding it rounds to an integer, which lands in the low mantissa bits.
+pub(crate) const SHIFT: f64 = 6_755_399_441_055_744.0;
+/// `log₂ e`.
+pub(crate) const LOG2E: f64 = std::f64::consts::LOG2_E;
+/// fdlibm's split of ln 2: `LN2_HI` has 32 significant bits, so `k · LN2_HI` is exact for
+/// |k| < 2^21.
+pub(crate) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+/// The rest of ln 2.
+pub(crate) const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+/// The Taylor polynomial of `e^r` on the reduced range, Horner from `1/13!`.
+pub(crate) const TAYLOR_LEAD: f64 = 1.0 / 6_227_020_800.0;
+/// The rest of its coefficients, `1/12!` down to `1`.
+pub(crate) const TAYLOR: [f64; 13] = [
+    1.0 / 479_001_600.0,
+    1.0 / 39_916_800.0,
+    1.0 / 3_628_800.0,
+    1.0 / 362_880.0,
+    1.0 / 40_320.0,
+    1.0 / 5_040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    0.5,
+    1.0,
+    1.0,
+];
+
 /// The body of [`exp`] with the Horner step `p·r + c` given.
 #[inline(always)]
 fn exp_with(x: f64, step: impl Fn(f64, f64, f64) -> f64) -> f64 {
-    const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-    const LOG2E: f64 = std::f64::consts::LOG2_E;
-    // fdlibm's split: LN2_HI has 32 significant bits, so k·LN2_HI is exact for |k| < 2^21.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     let x = x.clamp(-746.0, 710.0);
     let k = (x * LOG2E + SHIFT) - SHIFT;
     let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 6_227_020_800.0;
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
+    let mut p = TAYLOR_LEAD;
+    for c in TAYLOR {
         p = step(p, r, c);
     }
     // 2^j for an integral j in [-1022, 1023], from the bits of j + 1023 + SHIFT.

@@ -10,8 +10,7 @@
 //! leaves in the low bits of `x·log₂e + 1.5·2⁵²`. With `mul_add` in the reduction and
 //! the Horner steps: 21 instructions a vector.
 
-/// `1.5 · 2⁵²`: adding it rounds to an integer, which lands in the low mantissa bits.
-const SHIFT: f64 = 6_755_399_441_055_744.0;
+use crate::math::{LN2_HI, LN2_LO, LOG2E, SHIFT, TAYLOR, TAYLOR_LEAD};
 
 /// The floor of the argument: `e^−708 ≈ 3.3·10⁻³⁰⁸` is still a normal number, so `2^k`
 /// needs no second factor.
@@ -23,31 +22,13 @@ const FLOOR: f64 = -708.0;
 /// `mul_add` throughout, so its bits are the same on every CPU, vectorised or not.
 #[inline(always)]
 pub(super) fn exp_nonpositive(x: f64) -> f64 {
-    const LOG2E: f64 = std::f64::consts::LOG2_E;
-    // fdlibm's split of ln 2 (`k · LN2_HI` is exact for |k| < 2^21).
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     // `x < FLOOR` is false for NaN, which passes on.
     let x = if x < FLOOR { FLOOR } else { x };
     let t = x.mul_add(LOG2E, SHIFT);
     let k = t - SHIFT;
     let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
-    let mut p: f64 = 1.0 / 6_227_020_800.0;
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
+    let mut p: f64 = TAYLOR_LEAD;
+    for c in TAYLOR {
         p = p.mul_add(r, c);
     }
     // The low bits of `t` hold `k` (two's complement, |k| ≤ 1022): `2^k` has the exponent

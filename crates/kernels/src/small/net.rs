@@ -21,8 +21,9 @@ pub(super) const GROUPS_PER_LOG: usize = 32;
 /// Rows per `ln` of the normalisers' product.
 pub(super) const ROWS_PER_LOG: usize = GROUPS_PER_LOG * LANES;
 
-/// `g′(z1)` below this counts a hidden unit as saturated (sigmoid) or inactive (ReLU).
-pub(super) const SATURATED_SLOPE: f64 = 0.01;
+/// `g′(z1)` below this counts a hidden unit as saturated (sigmoid) or inactive (ReLU): the
+/// study's threshold, [`crate::Saturation::STUDY`].
+pub(super) const SATURATED_SLOPE: f64 = crate::Saturation::STUDY.max_slope;
 
 /// A borrowed two-layer softmax network `ŷ = softmax(g(x W + b1) U + b2)`, hidden width =
 /// classes = `k`.
