@@ -193,7 +193,7 @@ fn line_chart_odd_data() {
         .series(LineSeries::new("s", curve(5, |x| x / 5.0)).secondary());
     line_chart(&only_secondary).unwrap();
     let mut tiny = LineChart::new("tiny", "x", "y").series(LineSeries::new("a", curve(3, |x| x)));
-    tiny.size = (10, 10);
+    tiny.frame.size = (10, 10);
     assert!(matches!(
         line_chart(&tiny),
         Err(ChartError::InvalidSpec { .. })
