@@ -50,7 +50,7 @@ fn small_bar_chart_snapshot() {
     .series(BarSeries::new("seed mean", vec![0.58, 0.54]))
     .value_labels(2)
     .reference("majority baseline", 0.31);
-    spec.size = (400, 300);
+    spec.frame.size = (400, 300);
     check_snapshot("small_bar", &bar_chart(&spec).expect("draws"));
 }
 
@@ -62,6 +62,6 @@ fn small_line_chart_snapshot() {
                 .band(vec![0.05, 0.04, 0.03]),
         )
         .series(LineSeries::new("validation", vec![(0.0, 1.45), (1.0, 1.2), (2.0, 1.1)]).dashed());
-    spec.size = (400, 300);
+    spec.frame.size = (400, 300);
     check_snapshot("small_line", &line_chart(&spec).expect("draws"));
 }

@@ -5,11 +5,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    DESC_SIZE, DrawResult, FONT, INK, LABEL_SIZE, LegendEntry, Swatch, category_height,
-    check_range, color, contrast_text, dashed_path, draw_x_categories, fmt_fixed, fmt_num, invalid,
-    line_height, render, safe_axis, text_style, text_width, tick_fmt, wrap,
+    DrawResult, INK, LABEL_SIZE, LegendEntry, Swatch, category_height, check_range, color,
+    contrast_text, dashed_path, draw_x_categories, fmt_fixed, fmt_num, invalid, line_height,
+    safe_axis, text_style, text_width, tick_fmt, wrap,
 };
-use super::{ChartError, DEFAULT_SIZE, Result};
+use super::frame::{AxisText, Frame, chart_builder, render, style_mesh};
+use super::{ChartError, Result};
 
 /// One series of a [`BarChart`]: one value per category.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +46,9 @@ pub struct ReferenceLine {
 /// Spec of a grouped bar chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {
-    /// Chart title.
-    pub title: String,
-    /// Label of the category axis, e.g. `"model"`.
-    pub category_label: String,
-    /// Label of the value axis with units, e.g. `"accuracy (fraction)"`.
-    pub value_label: String,
+    /// Title, category-axis label (`x_label`, e.g. `"model"`), value-axis label with
+    /// units (`y_label`, e.g. `"accuracy (fraction)"`) and size.
+    pub frame: Frame,
     /// Category names, in drawing order (left to right, or top to bottom when horizontal).
     pub categories: Vec<String>,
     /// Series; several series are grouped side by side within each category.
@@ -66,8 +64,6 @@ pub struct BarChart {
     pub reference_lines: Vec<ReferenceLine>,
     /// Fixed value-axis range; `None` fits the data and always includes 0.
     pub value_range: Option<(f64, f64)>,
-    /// Canvas size in pixels.
-    pub size: (u32, u32),
 }
 
 impl BarChart {
@@ -79,9 +75,7 @@ impl BarChart {
         categories: Vec<String>,
     ) -> Self {
         Self {
-            title: title.into(),
-            category_label: category_label.into(),
-            value_label: value_label.into(),
+            frame: Frame::new(title, category_label, value_label),
             categories,
             series: Vec::new(),
             horizontal: false,
@@ -89,7 +83,6 @@ impl BarChart {
             value_decimals: 2,
             reference_lines: Vec::new(),
             value_range: None,
-            size: DEFAULT_SIZE,
         }
     }
 
@@ -137,7 +130,7 @@ const REF_COLORS: [RGBColor; 3] = [INK, RGBColor(213, 94, 0), RGBColor(204, 121,
 /// categories or a fixed range is not increasing; [`ChartError::NoData`] when there are
 /// no categories or no finite value.
 pub fn bar_chart(spec: &BarChart) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     let n = spec.categories.len();
     for s in &spec.series {
         if s.values.len() != n {
@@ -154,10 +147,10 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
     check_range(title, "value", spec.value_range)?;
     let values = spec.series.iter().flat_map(|s| s.values.iter().copied());
     let Some((vmin, vmax)) = super::common::finite_extent(values) else {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     };
     if n == 0 {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     }
     let refs: Vec<&ReferenceLine> = spec
         .reference_lines
@@ -172,14 +165,10 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
         (0.0, 1.0)
     };
     let m = spec.series.len().max(1);
-    let (w, h) = (spec.size.0 as i32, spec.size.1 as i32);
+    let (w, h) = (spec.frame.size.0 as i32, spec.frame.size.1 as i32);
 
     // Category label room: horizontal charts list names down the left side.
-    let cat_desc = if spec.category_label.is_empty() {
-        0
-    } else {
-        30
-    };
+    let cat_desc = if spec.frame.x_label.is_empty() { 0 } else { 30 };
     let max_side = (w as f64 * 0.42) as i32;
     let side_w = spec
         .categories
@@ -257,29 +246,16 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
         }
     }
 
-    render(title, spec.size, &legend, |root, area| -> DrawResult {
+    render(&spec.frame, &legend, |root, area| -> DrawResult {
         let nf = n as f64;
-        let mut builder = ChartBuilder::on(area);
-        builder
-            .margin_top(8)
-            .margin_bottom(6)
-            .margin_left(10)
-            .margin_right(30);
+        let mut builder = chart_builder(area);
         if spec.horizontal {
             builder
                 .x_label_area_size(58)
                 .y_label_area_size(side_w + 14 + cat_desc);
         } else {
             builder
-                .x_label_area_size(
-                    cat_h
-                        + 14
-                        + if spec.category_label.is_empty() {
-                            0
-                        } else {
-                            32
-                        },
-                )
+                .x_label_area_size(spec.frame.category_band(cat_h))
                 .y_label_area_size(84);
         }
         // Value axis is y (vertical) or x (horizontal); categories sit at integers.
@@ -291,25 +267,18 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
         let mut chart = builder.build_cartesian_2d(xr, yr)?;
         let value_fmt = tick_fmt(lo, hi);
         let mut mesh = chart.configure_mesh();
-        mesh.label_style((FONT, LABEL_SIZE).into_font().color(&INK))
-            .axis_desc_style((FONT, DESC_SIZE).into_font().color(&BLACK))
-            .bold_line_style(BLACK.mix(0.08))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK);
+        style_mesh(&mut mesh, AxisText::Chart);
+        spec.frame.describe(&mut mesh, spec.horizontal);
         if spec.horizontal {
             mesh.y_labels(0)
                 .disable_y_mesh()
                 .x_labels(8)
-                .x_label_formatter(&value_fmt)
-                .x_desc(spec.value_label.as_str())
-                .y_desc(spec.category_label.as_str());
+                .x_label_formatter(&value_fmt);
         } else {
             mesh.x_labels(0)
                 .disable_x_mesh()
                 .y_labels(8)
-                .y_label_formatter(&value_fmt)
-                .y_desc(spec.value_label.as_str())
-                .x_desc(spec.category_label.as_str());
+                .y_label_formatter(&value_fmt);
         }
         mesh.draw()?;
 
@@ -410,12 +379,9 @@ pub fn bar_chart(spec: &BarChart) -> Result<String> {
 /// Spec of 100 % stacked bars: one bar per category, one segment per class.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StackedBars {
-    /// Chart title.
-    pub title: String,
-    /// Label of the category axis, e.g. `"room type"`.
-    pub category_label: String,
-    /// Label of the share axis, e.g. `"share of listings"`.
-    pub value_label: String,
+    /// Title, category-axis label (`x_label`, e.g. `"room type"`), share-axis label
+    /// (`y_label`, e.g. `"share of listings"`) and size.
+    pub frame: Frame,
     /// Category names, left to right.
     pub categories: Vec<String>,
     /// Class names, bottom to top; also the legend.
@@ -425,8 +391,6 @@ pub struct StackedBars {
     pub shares: Vec<Vec<f64>>,
     /// Write the percentage inside segments tall enough to hold it.
     pub percent_labels: bool,
-    /// Canvas size in pixels.
-    pub size: (u32, u32),
 }
 
 impl StackedBars {
@@ -440,14 +404,11 @@ impl StackedBars {
         shares: Vec<Vec<f64>>,
     ) -> Self {
         Self {
-            title: title.into(),
-            category_label: category_label.into(),
-            value_label: value_label.into(),
+            frame: Frame::new(title, category_label, value_label),
             categories,
             classes,
             shares,
             percent_labels: true,
-            size: DEFAULT_SIZE,
         }
     }
 }
@@ -457,11 +418,11 @@ impl StackedBars {
 /// Errors: [`ChartError::InvalidSpec`] when the matrix shape disagrees with the names or a
 /// share is negative; [`ChartError::NoData`] when there is no category or no class.
 pub fn stacked_bars(spec: &StackedBars) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     let n = spec.categories.len();
     let k = spec.classes.len();
     if n == 0 || k == 0 {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     }
     if spec.shares.len() != n {
         return Err(invalid(
@@ -480,7 +441,7 @@ pub fn stacked_bars(spec: &StackedBars) -> Result<String> {
             return Err(invalid(title, format!("row {i} has a negative share")));
         }
     }
-    let w = spec.size.0 as i32;
+    let w = spec.frame.size.0 as i32;
     let slot = ((w - 124) / n as i32 - 6).max(20);
     let cat_h = category_height(&spec.categories, slot);
     let legend: Vec<LegendEntry> = spec
@@ -492,37 +453,19 @@ pub fn stacked_bars(spec: &StackedBars) -> Result<String> {
             swatch: Swatch::Fill(color(j)),
         })
         .collect();
-    render(title, spec.size, &legend, |root, area| -> DrawResult {
+    render(&spec.frame, &legend, |root, area| -> DrawResult {
         let nf = n as f64;
-        let mut chart = ChartBuilder::on(area)
-            .margin_top(8)
-            .margin_bottom(6)
-            .margin_left(10)
-            .margin_right(30)
-            .x_label_area_size(
-                cat_h
-                    + 14
-                    + if spec.category_label.is_empty() {
-                        0
-                    } else {
-                        32
-                    },
-            )
+        let mut chart = chart_builder(area)
+            .x_label_area_size(spec.frame.category_band(cat_h))
             .y_label_area_size(84)
             .build_cartesian_2d(-0.5..nf - 0.5, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_labels(0)
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh, AxisText::Chart);
+        spec.frame.describe(&mut mesh, false);
+        mesh.x_labels(0)
             .disable_x_mesh()
             .y_labels(6)
             .y_label_formatter(&|v| fmt_num(*v))
-            .y_desc(spec.value_label.as_str())
-            .x_desc(spec.category_label.as_str())
-            .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
-            .axis_desc_style((FONT, DESC_SIZE).into_font().color(&BLACK))
-            .bold_line_style(BLACK.mix(0.08))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
             .draw()?;
         let bw = 0.35;
         for (i, row) in spec.shares.iter().enumerate() {

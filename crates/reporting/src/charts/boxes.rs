@@ -4,10 +4,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    DESC_SIZE, DrawResult, FONT, INK, LABEL_SIZE, LegendEntry, Swatch, category_height, color,
-    draw_x_categories, finite_extent, invalid, pad_range, render, text_style, tick_fmt,
+    DrawResult, INK, LABEL_SIZE, LegendEntry, Swatch, category_height, color, draw_x_categories,
+    finite_extent, invalid, pad_range, text_style, tick_fmt,
 };
-use super::{ChartError, DEFAULT_SIZE, Result};
+use super::frame::{AxisText, Frame, panel_builder, render, style_mesh};
+use super::{ChartError, Result};
 
 /// A five-number summary: whisker ends, quartiles and median, precomputed by the caller
 /// (whiskers may be the extremes or e.g. the 1st/99th percentiles; say which in the title).
@@ -52,14 +53,14 @@ pub struct BoxPanel {
 /// Spec of a grid of box-plot panels sharing the same groups (e.g. the price classes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxPlots {
-    /// Figure title.
-    pub title: String,
+    /// Figure title and size; its axis labels are unused, each panel has its own y label.
+    pub frame: Frame,
     /// Group names, left to right in every panel; also the legend.
     pub groups: Vec<String>,
     /// The panels, laid out row by row (1–3 per row up to 9 panels, then 4 per row).
+    /// (1–3 per row up to 9 panels, then 4 per row; give the frame more height for more
+    /// than 6 panels.)
     pub panels: Vec<BoxPanel>,
-    /// Canvas size in pixels; give more height for more than 6 panels.
-    pub size: (u32, u32),
     /// Draw a panel on a log10(1 + x) axis when its data are non-negative and heavily
     /// skewed (the largest whisker at least [`SKEW_RATIO`] times the largest third
     /// quartile), so the boxes are not squashed flat by a long tail. The panel's y label
@@ -75,10 +76,9 @@ impl BoxPlots {
     /// A spec of the default size.
     pub fn new(title: impl Into<String>, groups: Vec<String>, panels: Vec<BoxPanel>) -> Self {
         Self {
-            title: title.into(),
+            frame: Frame::titled(title),
             groups,
             panels,
-            size: DEFAULT_SIZE,
             log_when_skewed: false,
         }
     }
@@ -122,7 +122,7 @@ pub(crate) fn grid(n: usize) -> (usize, usize) {
 /// group count or a summary is out of order (min ≤ q1 ≤ median ≤ q3 ≤ max);
 /// [`ChartError::NoData`] when no panel has a finite summary.
 pub fn box_plots(spec: &BoxPlots) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     let g = spec.groups.len();
     for p in &spec.panels {
         if p.summaries.len() != g {
@@ -154,7 +154,7 @@ pub fn box_plots(spec: &BoxPlots) -> Result<String> {
             .iter()
             .any(|p| p.summaries.iter().any(FiveNumber::is_finite))
     {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     }
     let legend: Vec<LegendEntry> = if g > 1 {
         spec.groups
@@ -169,10 +169,10 @@ pub fn box_plots(spec: &BoxPlots) -> Result<String> {
         Vec::new()
     };
     let (rows, cols) = grid(spec.panels.len());
-    let panel_w = spec.size.0 as i32 / cols as i32;
+    let panel_w = spec.frame.size.0 as i32 / cols as i32;
     let slot = ((panel_w - 90) / g as i32 - 4).max(16);
     let cat_h = category_height(&spec.groups, slot);
-    render(title, spec.size, &legend, |root, area| -> DrawResult {
+    render(&spec.frame, &legend, |root, area| -> DrawResult {
         let cells = area.split_evenly((rows, cols));
         for (panel, cell) in spec.panels.iter().zip(cells.iter()) {
             let log = spec.log_when_skewed && skewed(panel);
@@ -211,28 +211,18 @@ fn draw_panel(
         panel.y_label.clone()
     };
     let gf = g as f64;
-    let mut chart = ChartBuilder::on(cell)
-        .caption(
-            panel.title.as_str(),
-            (FONT, DESC_SIZE).into_font().color(&BLACK),
-        )
-        .margin(6)
+    let mut chart = panel_builder(cell, &panel.title)
         .margin_right(14)
         .x_label_area_size(cat_h + 12)
-        .y_label_area_size(78)
         .build_cartesian_2d(-0.5..gf - 0.5, lo..hi)?;
-    chart
-        .configure_mesh()
-        .x_labels(0)
+    let y_fmt = tick_fmt(lo, hi);
+    let mut mesh = chart.configure_mesh();
+    style_mesh(&mut mesh, AxisText::Panel);
+    mesh.x_labels(0)
         .disable_x_mesh()
         .y_labels(if log { 0 } else { 5 })
-        .y_label_formatter(&tick_fmt(lo, hi))
+        .y_label_formatter(&y_fmt)
         .y_desc(y_label.as_str())
-        .label_style((FONT, LABEL_SIZE - 1.0).into_font().color(&INK))
-        .axis_desc_style((FONT, LABEL_SIZE).into_font().color(&BLACK))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(TRANSPARENT)
-        .axis_style(INK)
         .draw()?;
     if log {
         // Ticks at 0, 1, 10, 100, … (plotted at log10(1 + v)), with light grid lines.

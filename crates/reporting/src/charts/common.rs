@@ -19,12 +19,12 @@ pub(crate) const DESC_SIZE: f64 = 19.0;
 /// Tick label and legend size.
 pub(crate) const LABEL_SIZE: f64 = 17.0;
 /// Height of one legend row in pixels.
-const LEGEND_ROW: i32 = 24;
+pub(crate) const LEGEND_ROW: i32 = 24;
 /// Grey used for axes text and reference lines.
 pub(crate) const INK: RGBColor = RGBColor(40, 40, 40);
 
 /// A drawing failure inside a chart body; turned into [`ChartError::Drawing`] with the
-/// chart's title by [`render`], so every `?` inside drawing code stays short.
+/// chart's title by [`super::frame::render`], so every `?` inside drawing code stays short.
 #[derive(Debug)]
 pub(crate) struct DrawFail(pub(crate) String);
 
@@ -34,7 +34,7 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawF
     }
 }
 
-/// Result of drawing code inside [`render`].
+/// Result of drawing code inside [`super::frame::render`].
 pub(crate) type DrawResult = std::result::Result<(), DrawFail>;
 
 /// Palette colour for series `i`, cycling when there are more series than colours.
@@ -62,20 +62,6 @@ pub(crate) fn invalid(title: &str, reason: impl Into<String>) -> ChartError {
         title: title.to_owned(),
         reason: reason.into(),
     }
-}
-
-/// Rejects canvases too small to lay out a title, legend and axes.
-pub(crate) fn check_size(title: &str, size: (u32, u32)) -> Result<()> {
-    if size.0 < 200 || size.1 < 150 || size.0 > 10_000 || size.1 > 10_000 {
-        return Err(invalid(
-            title,
-            format!(
-                "canvas {}×{} outside 200×150 ..= 10000×10000",
-                size.0, size.1
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// A text style at plotters size `size`, anchored at (`h`, `v`).
@@ -303,7 +289,7 @@ pub(crate) struct LegendEntry {
 
 /// Lays legend entries into centred rows no wider than `width`; returns rows of
 /// (entry index, entry width).
-fn legend_rows(entries: &[LegendEntry], width: i32) -> Vec<Vec<(usize, i32)>> {
+pub(crate) fn legend_rows(entries: &[LegendEntry], width: i32) -> Vec<Vec<(usize, i32)>> {
     let mut rows: Vec<Vec<(usize, i32)>> = Vec::new();
     let mut row_w = 0;
     for (i, e) in entries.iter().enumerate() {
@@ -373,68 +359,8 @@ pub(crate) fn dashed_path(area: &Area<'_>, pts: &[(i32, i32)], style: ShapeStyle
     Ok(())
 }
 
-/// Draws the title and legend, then hands the remaining body area to `body`, and
-/// returns the finished SVG. All charts go through here so they share one look.
-pub(crate) fn render(
-    title: &str,
-    size: (u32, u32),
-    legend: &[LegendEntry],
-    body: impl FnOnce(&Area<'_>, &Area<'_>) -> DrawResult,
-) -> Result<String> {
-    check_size(title, size)?;
-    let mut svg = String::new();
-    let outcome = (|| -> DrawResult {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE)?;
-        let w = size.0 as i32;
-        // Title, wrapped if it is wider than the canvas.
-        let title_lines = wrap_balanced(title, w - 40, TITLE_SIZE);
-        let mut y = 10;
-        for line in &title_lines {
-            root.draw(&Text::new(
-                line.clone(),
-                (w / 2, y),
-                text_style(TITLE_SIZE, BLACK, HPos::Center, VPos::Top),
-            ))?;
-            y += line_height(TITLE_SIZE);
-        }
-        y += 6;
-        // Legend rows under the title, outside the plot so they never hide data.
-        for row in legend_rows(legend, w) {
-            let total: i32 = row.iter().map(|(_, rw)| rw).sum::<i32>() - 22;
-            let mut x = (w - total) / 2;
-            let cy = y + LEGEND_ROW / 2;
-            for (i, rw) in row {
-                let e = &legend[i];
-                draw_swatch(&root, e.swatch, x, cy)?;
-                root.draw(&Text::new(
-                    e.name.clone(),
-                    (x + 36, cy),
-                    text_style(LABEL_SIZE, INK, HPos::Left, VPos::Center),
-                ))?;
-                x += rw;
-            }
-            y += LEGEND_ROW;
-        }
-        if !legend.is_empty() {
-            y += 4;
-        }
-        let (_, area) = root.split_vertically(y);
-        body(&root, &area)?;
-        root.present()?;
-        Ok(())
-    })();
-    match outcome {
-        Ok(()) => Ok(svg),
-        Err(DrawFail(reason)) => Err(ChartError::Drawing {
-            title: title.to_owned(),
-            reason,
-        }),
-    }
-}
-
 /// Draws one legend sample whose left edge is at `x`, vertically centred on `cy`.
-fn draw_swatch(root: &Area<'_>, swatch: Swatch, x: i32, cy: i32) -> DrawResult {
+pub(crate) fn draw_swatch(root: &Area<'_>, swatch: Swatch, x: i32, cy: i32) -> DrawResult {
     match swatch {
         Swatch::Line {
             color,

@@ -5,11 +5,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    DESC_SIZE, DrawResult, FONT, INK, LABEL_SIZE, category_height, check_range, contrast_text,
-    draw_x_categories, fmt_fixed, fmt_num, invalid, line_height, render, text_style, text_width,
-    wrap,
+    DrawResult, INK, LABEL_SIZE, category_height, check_range, contrast_text, draw_x_categories,
+    fmt_fixed, fmt_num, invalid, line_height, text_style, text_width, wrap,
 };
-use super::{ChartError, DEFAULT_SIZE, Result};
+use super::frame::{AxisText, Frame, chart_builder, render, style_mesh};
+use super::{ChartError, Result};
 
 /// How values map to colours.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,12 +33,9 @@ pub enum ColorScale {
 /// Spec of a heatmap: `values[row][column]`, row 0 drawn at the top.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heatmap {
-    /// Chart title.
-    pub title: String,
-    /// Label under the columns, e.g. `"predicted class"`.
-    pub x_label: String,
-    /// Label beside the rows, e.g. `"true class"`.
-    pub y_label: String,
+    /// Title, label under the columns (`x_label`, e.g. `"predicted class"`), label
+    /// beside the rows (`y_label`, e.g. `"true class"`) and size.
+    pub frame: Frame,
     /// Row names, top to bottom.
     pub row_labels: Vec<String>,
     /// Column names, left to right.
@@ -51,8 +48,6 @@ pub struct Heatmap {
     pub value_decimals: usize,
     /// Title of the colour bar, e.g. `"Pearson r"` or `"count"`.
     pub scale_label: String,
-    /// Canvas size in pixels.
-    pub size: (u32, u32),
 }
 
 impl Heatmap {
@@ -63,16 +58,13 @@ impl Heatmap {
         values: Vec<Vec<f64>>,
     ) -> Self {
         Self {
-            title: title.into(),
-            x_label: String::new(),
-            y_label: String::new(),
+            frame: Frame::titled(title),
             row_labels: labels.clone(),
             col_labels: labels,
             values,
             scale: ColorScale::Diverging { limit: 1.0 },
             value_decimals: 2,
             scale_label: "Pearson r".to_owned(),
-            size: DEFAULT_SIZE,
         }
     }
 
@@ -84,9 +76,7 @@ impl Heatmap {
         counts: Vec<Vec<f64>>,
     ) -> Self {
         Self {
-            title: title.into(),
-            x_label: "predicted class".to_owned(),
-            y_label: "true class".to_owned(),
+            frame: Frame::new(title, "predicted class", "true class"),
             row_labels: classes.clone(),
             col_labels: classes,
             values: counts,
@@ -96,7 +86,6 @@ impl Heatmap {
             },
             value_decimals: 0,
             scale_label: "count".to_owned(),
-            size: DEFAULT_SIZE,
         }
     }
 }
@@ -189,7 +178,7 @@ fn bar_ticks(scale: &Resolved) -> Vec<f64> {
 /// the scale bounds are not usable; [`ChartError::NoData`] for an empty matrix or one with
 /// no finite value.
 pub fn heatmap(spec: &Heatmap) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     let (nr, nc) = (spec.row_labels.len(), spec.col_labels.len());
     if spec.values.len() != nr {
         return Err(invalid(
@@ -207,7 +196,7 @@ pub fn heatmap(spec: &Heatmap) -> Result<String> {
     }
     let Some((dmin, dmax)) = super::common::finite_extent(spec.values.iter().flatten().copied())
     else {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     };
     let scale = match spec.scale {
         ColorScale::Diverging { limit } => {
@@ -235,7 +224,7 @@ pub fn heatmap(spec: &Heatmap) -> Result<String> {
             }
         }
     };
-    let (w, _) = (spec.size.0 as i32, spec.size.1 as i32);
+    let w = spec.frame.size.0 as i32;
     let max_side = (w as f64 * 0.3) as i32;
     let side_w = spec
         .row_labels
@@ -243,32 +232,23 @@ pub fn heatmap(spec: &Heatmap) -> Result<String> {
         .map(|c| text_width(c, LABEL_SIZE).min(max_side))
         .max()
         .unwrap_or(0);
-    let y_desc = if spec.y_label.is_empty() { 0 } else { 30 };
+    let y_desc = if spec.frame.y_label.is_empty() { 0 } else { 30 };
     let bar_room = 110;
     let plot_w = w - side_w - y_desc - bar_room - 30;
     let slot = (plot_w / nc as i32 - 4).max(20);
     let cat_h = category_height(&spec.col_labels, slot);
 
-    render(title, spec.size, &[], |root, area| -> DrawResult {
+    render(&spec.frame, &[], |root, area| -> DrawResult {
         let (ncf, nrf) = (nc as f64, nr as f64);
-        let mut chart = ChartBuilder::on(area)
-            .margin_top(8)
-            .margin_bottom(6)
-            .margin_left(10)
+        let mut chart = chart_builder(area)
             .margin_right(bar_room)
-            .x_label_area_size(cat_h + 14 + if spec.x_label.is_empty() { 0 } else { 32 })
+            .x_label_area_size(spec.frame.category_band(cat_h))
             .y_label_area_size(side_w + 14 + y_desc)
             .build_cartesian_2d(0.0..ncf, 0.0..nrf)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(0)
-            .y_labels(0)
-            .x_desc(spec.x_label.as_str())
-            .y_desc(spec.y_label.as_str())
-            .axis_desc_style((FONT, DESC_SIZE).into_font().color(&BLACK))
-            .axis_style(INK)
-            .draw()?;
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh, AxisText::Chart);
+        spec.frame.describe(&mut mesh, false);
+        mesh.disable_mesh().x_labels(0).y_labels(0).draw()?;
         let p00 = chart.backend_coord(&(0.0, nrf));
         let p11 = chart.backend_coord(&(ncf, 0.0));
         let cell_w = (p11.0 - p00.0) / nc as i32;

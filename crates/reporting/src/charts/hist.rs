@@ -4,11 +4,9 @@
 use plotters::prelude::*;
 
 use super::boxes::grid;
-use super::common::{
-    DESC_SIZE, DrawResult, FONT, INK, LABEL_SIZE, LegendEntry, Swatch, color, invalid, render,
-    safe_axis, tick_fmt,
-};
-use super::{ChartError, DEFAULT_SIZE, Result};
+use super::common::{DrawResult, LegendEntry, Swatch, color, invalid, safe_axis, tick_fmt};
+use super::frame::{AxisText, Frame, panel_builder, render, style_mesh};
+use super::{ChartError, Result};
 
 /// One distribution: a value (count or share) per bin.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,18 +41,13 @@ pub struct HistPanel {
 /// Spec of side-by-side histogram panels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Histograms {
-    /// Figure title.
-    pub title: String,
-    /// x-axis label with units, shared by all panels.
-    pub x_label: String,
-    /// y-axis label, e.g. `"share of class"` or `"listings"`.
-    pub y_label: String,
+    /// Figure title, axis labels shared by all panels (x with units; y e.g.
+    /// `"share of class"` or `"listings"`) and size.
+    pub frame: Frame,
     /// The panels (two for a train/test pair), laid out in a grid.
     pub panels: Vec<HistPanel>,
     /// One y range for all panels so heights compare across them.
     pub shared_y: bool,
-    /// Canvas size in pixels.
-    pub size: (u32, u32),
 }
 
 impl Histograms {
@@ -66,12 +59,9 @@ impl Histograms {
         panels: Vec<HistPanel>,
     ) -> Self {
         Self {
-            title: title.into(),
-            x_label: x_label.into(),
-            y_label: y_label.into(),
+            frame: Frame::new(title, x_label, y_label),
             panels,
             shared_y: true,
-            size: DEFAULT_SIZE,
         }
     }
 }
@@ -82,7 +72,7 @@ impl Histograms {
 /// a series' length is not `edges.len() - 1`, or a value is negative;
 /// [`ChartError::NoData`] when there is no panel with a bin and a finite value.
 pub fn histograms(spec: &Histograms) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     for p in &spec.panels {
         if p.edges.len() < 2
             || p.edges.iter().any(|e| !e.is_finite())
@@ -127,7 +117,7 @@ pub fn histograms(spec: &Histograms) -> Result<String> {
         .filter_map(panel_max)
         .fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))));
     let Some(global) = global else {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     };
     // Names in first-seen order fix each distribution's colour across panels.
     let mut names: Vec<&str> = Vec::new();
@@ -149,7 +139,7 @@ pub fn histograms(spec: &Histograms) -> Result<String> {
         Vec::new()
     };
     let (rows, cols) = grid(spec.panels.len());
-    render(title, spec.size, &legend, |root, area| -> DrawResult {
+    render(&spec.frame, &legend, |root, area| -> DrawResult {
         let cells = area.split_evenly((rows, cols));
         for (p, cell) in spec.panels.iter().zip(cells.iter()) {
             let top = if spec.shared_y {
@@ -163,29 +153,18 @@ pub fn histograms(spec: &Histograms) -> Result<String> {
             };
             let (x0, x1) = safe_axis(p.edges[0], p.edges[p.edges.len() - 1]);
             let (_, top) = safe_axis(0.0, top);
-            let mut chart = ChartBuilder::on(cell)
-                .caption(
-                    p.title.as_str(),
-                    (FONT, DESC_SIZE).into_font().color(&BLACK),
-                )
-                .margin(6)
+            let mut chart = panel_builder(cell, &p.title)
                 .margin_right(18)
                 .x_label_area_size(52)
-                .y_label_area_size(78)
                 .build_cartesian_2d(x0..x1, 0.0..top)?;
-            chart
-                .configure_mesh()
-                .x_labels(6)
+            let (x_fmt, y_fmt) = (tick_fmt(x0, x1), tick_fmt(0.0, top));
+            let mut mesh = chart.configure_mesh();
+            style_mesh(&mut mesh, AxisText::Panel);
+            spec.frame.describe(&mut mesh, false);
+            mesh.x_labels(6)
                 .y_labels(6)
-                .x_label_formatter(&tick_fmt(x0, x1))
-                .y_label_formatter(&tick_fmt(0.0, top))
-                .x_desc(spec.x_label.as_str())
-                .y_desc(spec.y_label.as_str())
-                .label_style((FONT, LABEL_SIZE - 1.0).into_font().color(&INK))
-                .axis_desc_style((FONT, LABEL_SIZE).into_font().color(&BLACK))
-                .bold_line_style(BLACK.mix(0.08))
-                .light_line_style(TRANSPARENT)
-                .axis_style(INK)
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
                 .draw()?;
             for s in &p.series {
                 let k = names.iter().position(|n| *n == s.name).unwrap_or(0);

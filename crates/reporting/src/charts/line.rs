@@ -4,10 +4,11 @@
 use plotters::prelude::*;
 
 use super::common::{
-    DESC_SIZE, DrawResult, FONT, INK, LABEL_SIZE, LegendEntry, Swatch, check_range, color,
-    dashed_path, fmt_log_tick, invalid, pad_range, render, safe_axis, text_style, tick_fmt,
+    DrawResult, INK, LABEL_SIZE, LegendEntry, Swatch, check_range, color, dashed_path,
+    fmt_log_tick, invalid, pad_range, safe_axis, text_style, tick_fmt,
 };
-use super::{ChartError, DEFAULT_SIZE, Result};
+use super::frame::{AxisText, Frame, render, style_mesh, style_secondary};
+use super::{ChartError, Result};
 use plotters::style::text_anchor::{HPos, VPos};
 
 /// One named curve of a [`LineChart`].
@@ -82,12 +83,9 @@ impl LineSeries {
 /// second panel; it appears only when some series is marked `secondary`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineChart {
-    /// Chart title.
-    pub title: String,
-    /// x-axis label with units, e.g. `"epoch"`.
-    pub x_label: String,
-    /// Left y-axis label with units, e.g. `"mean |∂L/∂W1| (log scale)"`.
-    pub y_label: String,
+    /// Title, x-axis label with units (e.g. `"epoch"`), left y-axis label with units
+    /// (e.g. `"mean |∂L/∂W1| (log scale)"`) and size.
+    pub frame: Frame,
     /// Right y-axis label, used when a series is `secondary`.
     pub y2_label: String,
     /// Log10 scale on the left axis; non-positive values are skipped.
@@ -100,8 +98,6 @@ pub struct LineChart {
     pub y2_range: Option<(f64, f64)>,
     /// The curves.
     pub series: Vec<LineSeries>,
-    /// Canvas size in pixels.
-    pub size: (u32, u32),
 }
 
 impl LineChart {
@@ -112,16 +108,13 @@ impl LineChart {
         y_label: impl Into<String>,
     ) -> Self {
         Self {
-            title: title.into(),
-            x_label: x_label.into(),
-            y_label: y_label.into(),
+            frame: Frame::new(title, x_label, y_label),
             y2_label: String::new(),
             log_y: false,
             x_range: None,
             y_range: None,
             y2_range: None,
             series: Vec::new(),
-            size: DEFAULT_SIZE,
         }
     }
 
@@ -250,7 +243,7 @@ fn extent(spec: &LineChart, pick: bool, log: bool) -> Option<(f64, f64)> {
 /// [`ChartError::InvalidSpec`] when a band's length differs from its series' or a fixed
 /// range is not increasing (or not positive on a log axis).
 pub fn line_chart(spec: &LineChart) -> Result<String> {
-    let title = spec.title.as_str();
+    let title = spec.frame.title.as_str();
     for s in &spec.series {
         if let Some(b) = &s.band
             && b.len() != s.points.len()
@@ -284,10 +277,10 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
     let y1_ext = extent(spec, false, log);
     let y2_ext = extent(spec, true, false);
     if y1_ext.is_none() && y2_ext.is_none() {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     }
     let Some((x0, x1)) = spec.x_range.or(x_ext) else {
-        return Err(ChartError::NoData(spec.title.clone()));
+        return Err(ChartError::NoData(spec.frame.title.clone()));
     };
     let (x0, x1) = safe_axis(x0, x1);
     let (y0, y1) = match (y_fixed, y1_ext) {
@@ -341,7 +334,7 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
     } else {
         9
     };
-    render(title, spec.size, &legend, |root, area| -> DrawResult {
+    render(&spec.frame, &legend, |root, area| -> DrawResult {
         let mut builder = ChartBuilder::on(area);
         builder
             .margin_left(10)
@@ -363,29 +356,22 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
         } else {
             7
         };
-        chart
-            .configure_mesh()
-            .x_labels(x_ticks)
+        let x_fmt = tick_fmt(x0, x1);
+        let mut mesh = chart.configure_mesh();
+        style_mesh(&mut mesh, AxisText::Chart);
+        spec.frame.describe(&mut mesh, false);
+        mesh.x_labels(x_ticks)
             .y_labels(y_labels)
-            .x_label_formatter(&tick_fmt(x0, x1))
+            .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
-            .x_desc(spec.x_label.as_str())
-            .y_desc(spec.y_label.as_str())
-            .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
-            .axis_desc_style((FONT, DESC_SIZE).into_font().color(&BLACK))
-            .bold_line_style(BLACK.mix(0.08))
-            .light_line_style(TRANSPARENT)
-            .axis_style(INK)
             .draw()?;
         if has_secondary {
-            chart
-                .configure_secondary_axes()
-                .y_labels(7)
-                .y_label_formatter(&tick_fmt(s0, s1))
+            let y2_fmt = tick_fmt(s0, s1);
+            let mut axes = chart.configure_secondary_axes();
+            style_secondary(&mut axes);
+            axes.y_labels(7)
+                .y_label_formatter(&y2_fmt)
                 .y_desc(spec.y2_label.as_str())
-                .label_style((FONT, LABEL_SIZE).into_font().color(&INK))
-                .axis_desc_style((FONT, DESC_SIZE).into_font().color(&BLACK))
-                .axis_style(INK)
                 .draw()?;
         }
         let in_x = |x: f64| x >= x0 && x <= x1;

@@ -6,8 +6,9 @@
 //! any record to any chart, and a figure can be redrawn without retraining.
 //!
 //! Shared conventions:
-//! - Canvas 800×500 by default ([`DEFAULT_SIZE`]); every spec has a `size` field.
-//! - A title on every chart; axis labels are given by the caller, units included.
+//! - Every spec holds a [`Frame`]: title, axis labels (given by the caller, units
+//!   included) and canvas size, 800×500 by default ([`DEFAULT_SIZE`]); the frame is drawn
+//!   in one place for every chart kind.
 //! - A legend strip sits between the title and the plot whenever there is more than one
 //!   series, so it never hides data.
 //! - Colours come from the Okabe–Ito palette ([`PALETTE`]), which stays distinguishable
@@ -19,12 +20,14 @@
 mod bars;
 mod boxes;
 mod common;
+mod frame;
 mod heat;
 mod hist;
 mod line;
 
 pub use bars::{BarChart, BarSeries, ReferenceLine, StackedBars, bar_chart, stacked_bars};
 pub use boxes::{BoxPanel, BoxPlots, FiveNumber, SKEW_RATIO, box_plots};
+pub use frame::Frame;
 pub use heat::{ColorScale, Heatmap, heatmap};
 pub use hist::{HistPanel, HistSeries, Histograms, histograms};
 pub use line::{LineChart, LineSeries, line_chart};
