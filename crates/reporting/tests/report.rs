@@ -868,3 +868,25 @@ fn the_findings_answer_question_2_in_one_sentence() {
     assert!(line.contains("0.64 to 1.04 times"), "{line}");
     assert!(line.contains("which rules out a halving"), "{line}");
 }
+
+#[test]
+fn the_column_sentence_names_only_the_kinds_the_table_has() {
+    use experiments::part_a::Kind;
+    let out = outputs();
+    let (mut results, mut files) = results(&out);
+    let md = render_changed(&mut results, &mut files, |_| {});
+    assert!(md.contains("(categorical) and "), "{md}");
+    assert!(md.contains("(numeric); missing values"), "{md}");
+    // Only numeric columns: no empty categorical list is written.
+    let md = render_changed(&mut results, &mut files, |r| {
+        for f in &mut r.part_a.features {
+            f.kind = Kind::Numeric;
+        }
+    });
+    let line = md
+        .lines()
+        .find(|l| l.contains("Each row has the label"))
+        .unwrap();
+    assert!(!line.contains("categorical"), "{line}");
+    assert!(line.contains("(numeric); missing values"), "{line}");
+}

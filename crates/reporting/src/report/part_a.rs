@@ -14,23 +14,23 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let train = w.count(a.rows.train, F, "/rows/train");
     let test = w.count(a.rows.test, F, "/rows/test");
     let label = w.name(&a.label);
-    let cats = a
-        .features
-        .iter()
-        .filter(|f| f.kind == Kind::Categorical)
-        .map(|f| w.name(&f.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let nums = a
-        .features
-        .iter()
-        .filter(|f| f.kind != Kind::Categorical)
-        .map(|f| w.name(&f.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // Each kind named only when the table has columns of it.
+    let kinds: Vec<String> = [(true, "categorical"), (false, "numeric")]
+        .into_iter()
+        .filter_map(|(categorical, kind)| {
+            let names: Vec<String> = a
+                .features
+                .iter()
+                .filter(|f| (f.kind == Kind::Categorical) == categorical)
+                .map(|f| w.name(&f.name))
+                .collect();
+            (!names.is_empty()).then(|| format!("{} ({kind})", names.join(", ")))
+        })
+        .collect();
     w.para(format!(
         "The training file has {train} rows and the test file {test}. Each row has the label {label} and the feature \
-         columns {cats} (categorical) and {nums} (numeric); missing values per column are in @tab:columns."
+         columns {}; missing values per column are in @tab:columns.",
+        kinds.join(" and ")
     ));
     data_quality(w, a);
     let classes = class_names(&a.schema);
