@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use experiments::interval::{Direction, Interval};
 use experiments::part_d::{Candidate, CandidateKind, Mitigation, MitigationKind, PartD};
 use experiments::verdicts::{
-    ClassMix, Collapse, ColumnChange, Confidence, ConfinementFinding, Diagnosis, Dominance,
-    Duplication, GapOverSeeds, Training,
+    ClassMix, Collapse, ColumnChange, Confidence, Confinement, ConfinementFinding, Diagnosis,
+    Dominance, Duplication, GapOverSeeds, Training,
 };
 
 use super::*;
@@ -25,6 +25,15 @@ use sections::*;
 use tables::*;
 use wording::*;
 pub use wording::{duplicate_warnings, findings, verdict_line};
+
+/// The confinement check's column relation to the label, train and test, quoted.
+fn confinement_relations(w: &mut Writer, conf: &Confinement) -> (String, String) {
+    let p = "/verdicts/root_cause/confinement";
+    (
+        w.num(conf.relation_train, 2, F, format!("{p}/relation_train")),
+        w.num(conf.relation_test, 2, F, format!("{p}/relation_test")),
+    )
+}
 
 /// `1` → `"first"`, …; ranks past the tenth read `"below the tenth"`.
 pub fn ordinal(rank: usize) -> &'static str {

@@ -86,18 +86,7 @@ pub(super) fn replay(w: &mut Writer, d: &PartD) {
         let text = match (conf.finding, conf.column.as_deref()) {
             (ConfinementFinding::Confined, Some(other)) => {
                 let other = w.name(other);
-                let rt = w.num(
-                    conf.relation_train,
-                    2,
-                    F,
-                    "/verdicts/root_cause/confinement/relation_train",
-                );
-                let rs = w.num(
-                    conf.relation_test,
-                    2,
-                    F,
-                    "/verdicts/root_cause/confinement/relation_test",
-                );
+                let (rt, rs) = confinement_relations(w, conf);
                 format!(
                     "The change is confined to {cols}: {other}, the column the model relies on most besides, keeps its \
                      relation to the label ({rt} in train, {rs} in test, at least the {hold} of its train strength \

@@ -99,18 +99,7 @@ pub(super) fn verdict_sentence(w: &mut Writer, d: &PartD) -> String {
                     let p = predicted(w, i, c);
                     let cols = names(w, &c.columns);
                     let other = w.name(conf.column.as_deref().unwrap_or_default());
-                    let rt = w.num(
-                        conf.relation_train,
-                        2,
-                        F,
-                        "/verdicts/root_cause/confinement/relation_train",
-                    );
-                    let rs = w.num(
-                        conf.relation_test,
-                        2,
-                        F,
-                        "/verdicts/root_cause/confinement/relation_test",
-                    );
+                    let (rt, rs) = confinement_relations(w, conf);
                     format!(
                         "**The relation between the inputs and the label changed as a whole** (label noise or a \
                          changed labelling policy: a concept shift). Replaying {cols} alone brings the accuracy \
@@ -153,39 +142,37 @@ pub fn duplicate_warnings(d: &PartD) -> Vec<String> {
 pub(super) fn duplicate_sentences(w: &mut Writer, d: &PartD) -> Vec<String> {
     let v = &d.verdicts.duplicates;
     let dup = &d.duplicates;
+    let sets = [
+        (
+            v.test,
+            "train_test",
+            &dup.train_test,
+            "test",
+            "training row",
+        ),
+        (
+            v.validation,
+            "train_validation",
+            &dup.train_validation,
+            "validation",
+            "training-split row",
+        ),
+    ];
     let mut out = Vec::new();
-    if v.test == Duplication::Warned {
+    for (verdict, key, count, set, source) in sets {
+        if verdict != Duplication::Warned {
+            continue;
+        }
         let max = w.pct(v.max_share, F, "/verdicts/duplicates/max_share");
-        let n = w.count(
-            dup.train_test.features,
-            F,
-            "/duplicates/train_test/features",
-        );
+        let n = w.count(count.features, F, format!("/duplicates/{key}/features"));
         let share = w.pct(
-            dup.train_test.features_share,
+            count.features_share,
             F,
-            "/duplicates/train_test/features_share",
+            format!("/duplicates/{key}/features_share"),
         );
         out.push(format!(
-            "Duplicated rows: {n} test rows ({share}, at least the {max} warned of) repeat the features of a \
-             training row, so the test score partly measures memory, not generalisation."
-        ));
-    }
-    if v.validation == Duplication::Warned {
-        let max = w.pct(v.max_share, F, "/verdicts/duplicates/max_share");
-        let n = w.count(
-            dup.train_validation.features,
-            F,
-            "/duplicates/train_validation/features",
-        );
-        let share = w.pct(
-            dup.train_validation.features_share,
-            F,
-            "/duplicates/train_validation/features_share",
-        );
-        out.push(format!(
-            "Duplicated rows: {n} validation rows ({share}, at least the {max} warned of) repeat the features of a \
-             training-split row, so the validation score partly measures memory, not generalisation."
+            "Duplicated rows: {n} {set} rows ({share}, at least the {max} warned of) repeat the features of a \
+             {source}, so the {set} score partly measures memory, not generalisation."
         ));
     }
     out
