@@ -28,6 +28,6 @@ pub mod softmax;
 pub mod sweeps;
 
 pub use activation::{Activation, Saturation};
-pub use math::{exp, sigmoid};
+pub use math::{exp, exp_fused, sigmoid};
 pub use matmul::{clear_upper_state, matmul_into};
 pub use simd::{Kernel, vectorize, vectorize_kernel};

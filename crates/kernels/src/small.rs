@@ -13,7 +13,7 @@
 //! in registers (all of them at once did not fit in the 32 vector registers). The kernel
 //! is compiled once per width `k ≤ MAX_WIDTH` (a const generic, so the loops over units
 //! unroll) and written on a small lane-vector trait: pulp's AVX-512 `f64x8` where the CPU
-//! has it, lane arrays under [`crate::vectorize`] (AVX2) elsewhere. Wider networks run the
+//! has it, lane arrays compiled for AVX2 and FMA elsewhere. Wider networks run the
 //! plain [`reference`], which computes the same bits row by row.
 //!
 //! Determinism: each lane keeps its own partial sums over the row groups in row order, and
@@ -36,9 +36,9 @@ mod kernel;
 mod lanes;
 mod net;
 pub mod reference;
-#[cfg(test)]
-mod tests;
 
+pub use exp::exp_nonpositive;
+pub use kernel::Path;
 pub use net::{LANES, MAX_WIDTH, PassStats, TwoLayer, TwoLayerGrads};
 
 /// Buffers reused from pass to pass (sized on first use), and the last backward pass's
@@ -67,6 +67,15 @@ impl Workspace {
     /// An empty workspace; the first pass sizes it.
     pub fn new() -> Self {
         Workspace::default()
+    }
+
+    /// An empty workspace whose passes run the compiled form `path`: the tests check that
+    /// every form gives the same bits, and a benchmark can time each.
+    pub fn on_path(path: Path) -> Self {
+        Workspace {
+            path,
+            ..Workspace::default()
+        }
     }
 
     /// The gradients of the last [`Workspace::pass`] with `backward`.

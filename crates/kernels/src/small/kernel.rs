@@ -18,13 +18,13 @@ const CHUNK: usize = GROUPS_PER_LOG;
 /// Which compiled form of the pass runs: the CPU's best, or one chosen by the tests that
 /// every form gives the same bits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) enum Path {
-    /// AVX-512 vectors where the CPU has them, else lane arrays under pulp's widest
-    /// dispatch.
+pub enum Path {
+    /// AVX-512 vectors where the CPU has them, else lane arrays compiled for AVX2 and FMA
+    /// where it has those, else lane arrays in the baseline instruction set.
     #[default]
     Best,
-    /// Lane arrays compiled for AVX2 and FMA, the path of CPUs without AVX-512 (the best
-    /// path where the CPU lacks AVX2).
+    /// Lane arrays compiled for AVX2 and FMA, the path of CPUs without AVX-512 (the
+    /// baseline form where the CPU lacks AVX2).
     Avx2,
     /// Lane arrays in the baseline instruction set, no dispatch (`mul_add` is then a
     /// library call).
@@ -165,9 +165,9 @@ fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
     kernel: Kernel<'_, '_, K, RELU, BACKWARD>,
     path: Path,
 ) -> (Totals<K>, [[Lanes; K]; K]) {
-    if path == Path::Baseline {
-        return kernel.run(Portable);
-    }
+    // Three compiled forms per (K, activation, direction), no more: pulp's `Arch::dispatch`
+    // would compile the kernel once for every level it knows, and those copies made this
+    // crate the slowest to build in the workspace (132 s against 40 s alone, 2 cores).
     #[cfg(target_arch = "x86_64")]
     {
         if path == Path::Best
@@ -181,7 +181,7 @@ fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
                 },
             );
         }
-        if path == Path::Avx2
+        if matches!(path, Path::Best | Path::Avx2)
             && let Some(simd) = pulp::x86::V3::try_new()
         {
             return pulp::Simd::vectorize(
@@ -192,11 +192,18 @@ fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
                 },
             );
         }
+        kernel.run(Portable)
     }
-    pulp::Arch::new().dispatch(With {
-        kernel,
-        backend: Portable,
-    })
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        if path == Path::Baseline {
+            return kernel.run(Portable);
+        }
+        pulp::Arch::new().dispatch(With {
+            kernel,
+            backend: Portable,
+        })
+    }
 }
 
 /// A pass's inputs and buffers, run by [`dispatch`].

@@ -3,9 +3,8 @@
 
 use faer::Mat;
 
-use super::kernel::Path;
-use super::{PassStats, TwoLayer, TwoLayerGrads, Workspace, reference};
-use crate::Activation;
+use kernels::Activation;
+use kernels::small::{PassStats, Path, TwoLayer, TwoLayerGrads, Workspace, reference};
 
 /// Every compiled form of the fused pass: AVX-512 (or the widest dispatch where the CPU
 /// lacks it), AVX2 with FMA, and the baseline instruction set.
@@ -59,10 +58,7 @@ impl Case {
     }
 
     fn pass(&self, path: Path, backward: bool) -> (PassStats, TwoLayerGrads) {
-        let mut ws = Workspace {
-            path,
-            ..Workspace::new()
-        };
+        let mut ws = Workspace::on_path(path);
         let stats = ws.pass(&self.net(), self.x.as_ref(), &self.y, backward);
         (stats, ws.grads().clone())
     }
