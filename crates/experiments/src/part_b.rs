@@ -11,7 +11,7 @@ mod train;
 
 pub use config::PartBConfig;
 pub use record::{ActivationRun, PartB, PartBVerdicts};
-pub use train::{activation_name, train_config, train_mlp, train_mlps};
+pub use train::{train_config, train_mlp, train_mlps};
 
 pub use crate::evidence::{
     GradientEvidence, GradientSeeds, InitScheme, SeedBand, SeedRuns, SignalEvidence,
@@ -64,7 +64,7 @@ pub fn run_part_b(
         )
         .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
         models.push(NamedModel::mlp(
-            format!("part_b_{}", activation_name(activation)),
+            format!("part_b_{}", activation.name()),
             &mlp,
             prepared,
         ));

@@ -31,10 +31,7 @@ fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
         prepared.validation.y.as_slice(),
     );
     for run in [&b.relu, &b.sigmoid] {
-        let name = format!(
-            "part_b_{}",
-            experiments::part_b::activation_name(run.activation)
-        );
+        let name = format!("part_b_{}", run.activation.name());
         let model = models.iter().find(|m| m.name == name).unwrap();
         // Through the file's text, as a reader gets it.
         let text = serde_json::to_string(&model.file).unwrap();

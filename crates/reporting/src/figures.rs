@@ -335,10 +335,7 @@ fn part_b(f: &mut Figures, b: &PartB) -> Result<(), ReportError> {
         }
         put(
             f,
-            &format!(
-                "part_b_gradients_{}",
-                crate::activation_file(evidence.activation)
-            ),
+            &format!("part_b_gradients_{}", evidence.activation.name()),
             line_chart(&chart),
         )?;
     }

@@ -162,14 +162,6 @@ pub fn activation_label(activation: Activation) -> &'static str {
     }
 }
 
-/// `relu` or `sigmoid`, for file names.
-pub fn activation_file(activation: Activation) -> &'static str {
-    match activation {
-        Activation::Relu => "relu",
-        Activation::Sigmoid => "sigmoid",
-    }
-}
-
 /// A rendered report: Markdown, HTML, figures, and the numbers its prose quotes.
 #[derive(Debug, Clone)]
 pub struct Rendered {

@@ -139,11 +139,3 @@ pub(super) fn softmax_regression(
         loss,
     })
 }
-
-/// `"relu"` or `"sigmoid"`, as in file names.
-pub fn activation_name(activation: Activation) -> &'static str {
-    match activation {
-        Activation::Relu => "relu",
-        Activation::Sigmoid => "sigmoid",
-    }
-}
