@@ -6,3 +6,4 @@ mod page;
 mod part_d;
 mod report;
 mod snapshot;
+mod study;

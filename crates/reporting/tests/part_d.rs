@@ -3,35 +3,18 @@
 //! checked quote, and the terminal line and the Findings lines say what the report says.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use data::synth::{SynthConfig, generate};
+use experiments::files;
 use experiments::part_d::CandidateKind;
 use experiments::verdicts::{
     Confidence, Confinement, ConfinementFinding, Diagnosis, Duplication, Training,
 };
-use experiments::{Config, Outputs, Runtime, Silent, Source, files, run_all};
+
+use crate::study::outputs;
 use reporting::report::part_d::{duplicate_warnings, findings, verdict_line};
 use reporting::report::{Writer, unquoted, verify};
 use reporting::{Results, render};
 use serde_json::Value;
-
-/// One synthetic run with the default leak, shared by the tests.
-fn outputs() -> &'static Outputs {
-    static OUT: OnceLock<Outputs> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let (train, test) = generate(&SynthConfig::new(3_000, 600, 11)).unwrap();
-        run_all(
-            &train,
-            &test,
-            Source::Synthetic,
-            &Config::quick(11),
-            &Runtime::default(),
-            &mut Silent,
-        )
-        .unwrap()
-    })
-}
 
 fn json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap()

@@ -10,7 +10,7 @@ use super::{check, outputs, render_changed, results};
 fn the_findings_open_the_report_and_follow_the_records() {
     use experiments::verdicts::Collapse;
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let md = render_changed(&mut results, &mut files, |_| {});
     // The findings come first: after the title, before the contents and Part A.
     let findings = md.find("## Findings").unwrap();
@@ -53,7 +53,7 @@ fn the_findings_open_the_report_and_follow_the_records() {
 fn the_findings_answer_question_2_in_one_sentence() {
     use experiments::verdicts::Comparison;
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let mut render_q2 = |change: &dyn Fn(&mut experiments::Q2)| {
         change(&mut results.q2);
         files.insert(

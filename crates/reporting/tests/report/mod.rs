@@ -11,11 +11,12 @@ mod quotes;
 
 use std::collections::BTreeMap;
 
-use data::synth::{SynthConfig, generate};
-use experiments::{Config, Outputs, Runtime, Silent, Source, files, run_all};
+use experiments::{Outputs, files};
 use reporting::report::verify;
 use reporting::{Rendered, Results, render};
 use serde_json::Value;
+
+use crate::study::outputs;
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> (T, Value) {
     let text = serde_json::to_string(value).unwrap();
@@ -23,19 +24,6 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> (
         serde_json::from_str(&text).unwrap(),
         serde_json::from_str(&text).unwrap(),
     )
-}
-
-fn outputs() -> Outputs {
-    let (train, test) = generate(&SynthConfig::new(3_000, 600, 11)).unwrap();
-    run_all(
-        &train,
-        &test,
-        Source::Synthetic,
-        &Config::quick(11),
-        &Runtime::default(),
-        &mut Silent,
-    )
-    .unwrap()
 }
 
 /// The records read back as the report reads them from files, with their JSON.

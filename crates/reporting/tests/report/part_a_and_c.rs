@@ -10,7 +10,7 @@ use super::{check, outputs, render_changed, results};
 #[test]
 fn a_data_quality_paragraph_appears_only_with_findings() {
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let rendered = render(&results).unwrap();
     assert!(!rendered.markdown.contains("Data quality"));
     let finding = data::OutOfRange {
@@ -39,7 +39,7 @@ fn a_data_quality_paragraph_appears_only_with_findings() {
 fn part_a_and_c_verdicts_change_their_words_with_the_measurements() {
     use experiments::verdicts::{TopColumn, top_column};
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     // Part C: the first column clear of the others on every shuffle, then within the noise.
     let shuffles = |results: &mut Results, first: [f64; 2]| {
         let c = &mut results.part_c;
@@ -120,7 +120,7 @@ fn part_a_and_c_verdicts_change_their_words_with_the_measurements() {
 fn the_column_sentence_names_only_the_kinds_the_table_has() {
     use experiments::part_a::Kind;
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let md = render_changed(&mut results, &mut files, |_| {});
     assert!(md.contains("(categorical) and "), "{md}");
     assert!(md.contains("(numeric); missing values"), "{md}");

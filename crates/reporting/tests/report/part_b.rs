@@ -55,7 +55,7 @@ fn set_sigmoid_runs(
 fn part_b_verdicts_change_their_words_with_the_measurements() {
     use experiments::part_b::InitScheme;
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let (majority, study_lr, entropy) = (
         results.part_b.majority_share,
         results.part_b.config.learning_rate,
@@ -147,7 +147,7 @@ fn part_b_verdicts_change_their_words_with_the_measurements() {
 fn part_b_states_its_seeds_models_and_initialisations_from_the_record() {
     use experiments::interval::{mean_interval, paired_interval};
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let b = &mut results.part_b;
     // The seeds quoted are the runs' own: seven here.
     let seeds: Vec<u64> = (0..7).collect();
@@ -263,7 +263,7 @@ fn set_gradient_seeds(
 #[test]
 fn part_b_gradient_verdicts_change_their_words_with_the_measurements() {
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     // A fifth of ReLU's signal at the first layer, few saturated units, the loss at layer 1.
     set_gradient_seeds(&mut results, &mut files, 0.2, 0.01, true);
     let rendered = render(&results).unwrap();
@@ -311,7 +311,7 @@ fn part_b_gradient_verdicts_change_their_words_with_the_measurements() {
 #[test]
 fn relu_units_that_pass_nothing_back_are_inactive_and_sigmoid_units_saturated() {
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     for e in &mut results.part_b.gradients {
         e.saturation_initial = vec![0.5, 0.25];
     }

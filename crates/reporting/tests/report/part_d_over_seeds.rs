@@ -13,7 +13,7 @@ use super::{check, outputs, render_changed, results};
 fn the_mitigation_verdict_changes_its_words_with_the_measurements() {
     use experiments::interval::{mean_interval, paired_interval};
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let set = |results: &mut Results, files: &mut BTreeMap<String, Value>, gain: f64| {
         let d = &mut results.part_d;
         let original = d.mitigation_seeds[0].test_acc.clone();
@@ -57,7 +57,7 @@ fn part_d_verdicts_over_seeds_change_their_words_with_the_measurements() {
     use experiments::interval::paired_interval;
     use experiments::verdicts::{class_weighting, collapse_over_seeds, overfitting_over_seeds};
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     // Every seed's training accuracy is its validation accuracy plus `gap[seed]`.
     let gaps = |results: &mut Results, gap: &dyn Fn(usize) -> f64| {
         let d = &mut results.part_d;

@@ -12,7 +12,7 @@ use super::{check, outputs, results};
 #[test]
 fn every_number_in_the_prose_is_the_value_in_the_results() {
     let out = outputs();
-    let (results, files) = results(&out);
+    let (results, files) = results(out);
     let rendered = render(&results).unwrap();
     assert!(
         rendered.quotes.len() > 30,
@@ -119,7 +119,7 @@ fn cells(line: &str) -> usize {
 #[test]
 fn strings_from_the_data_are_escaped_for_markdown_and_html() {
     let out = outputs();
-    let (mut results, mut files) = results(&out);
+    let (mut results, mut files) = results(out);
     let evil = "room_type=<script>alert(1)</script> | *bold* _it_ `tick`\nnext";
     results.part_c.attribution[0].feature = evil.to_string();
     results.part_c.columns[0].column = "<b>col|umn</b>".to_string();
