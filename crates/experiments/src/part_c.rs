@@ -5,7 +5,7 @@
 use data::Design;
 use data::rng::{Stream, stream};
 use faer::Mat;
-use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig};
+use models::{Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +113,7 @@ impl PartCConfig {
             engine: Engine::Tape,
             threads,
             saturation: models::Saturation::STUDY,
+            evaluate: Evaluate::EveryStep,
         }
     }
 }

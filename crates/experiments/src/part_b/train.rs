@@ -3,7 +3,7 @@
 
 use data::rng::{Stream, stream};
 use models::{
-    Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
+    Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
 };
 
 use super::PartBConfig;
@@ -23,6 +23,7 @@ pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainCo
         engine: Engine::HandWritten,
         threads,
         saturation: models::Saturation::STUDY,
+        evaluate: Evaluate::EveryStep,
     }
 }
 
