@@ -88,7 +88,7 @@ pub fn run_part_b(
         config,
         runtime,
         (Activation::Relu, InitScheme::Study, config.learning_rate),
-        &interval_seeds,
+        (&interval_seeds, band_seeds.len()),
         progress,
     )?;
     progress.step(&format!(
@@ -100,7 +100,7 @@ pub fn run_part_b(
         config,
         runtime,
         (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
-        &interval_seeds,
+        (&interval_seeds, band_seeds.len()),
         progress,
     )?;
     let seeds = vec![
@@ -139,7 +139,7 @@ pub fn run_part_b(
             config,
             runtime,
             setting,
-            &interval_seeds,
+            (&interval_seeds, 0),
             progress,
         )?;
         groups.push((setting, runs));
@@ -159,7 +159,7 @@ pub fn run_part_b(
         config,
         runtime,
         setting,
-        &interval_seeds,
+        (&interval_seeds, 0),
         progress,
     )?;
     groups.push((setting, scaled));
