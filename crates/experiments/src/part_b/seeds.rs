@@ -13,10 +13,12 @@ use crate::prepare::Prepared;
 use crate::stats::mean_sd;
 use crate::{ExperimentError, Progress, Runtime};
 
-/// One run of [`runs_over_seeds`]: its history (or why it stopped) and the backward
-/// signals at initialisation and at the end.
+/// One run of [`runs_over_seeds`]: its history (or why it stopped), the trained network
+/// and the backward signals at initialisation and at the end.
 pub(super) struct Outcome {
-    history: Result<Vec<Record>, TrainError>,
+    pub(super) history: Result<Vec<Record>, TrainError>,
+    /// The network as the run left it (the one its last record measured).
+    pub(super) mlp: Mlp,
     start: Option<signals::LayerSignals>,
     end: Option<signals::LayerSignals>,
 }
@@ -26,7 +28,7 @@ pub(super) struct Outcome {
 /// the backward signals before and after. A diverged run is kept as its error.
 ///
 /// The runs of the first `banded` seeds measure accuracy at every iteration (a band's
-/// curves read them); the others only at the last, which is all [`summarise`] and
+/// curves read them, and at the study's setting the first is the protocol run); the others only at the last, which is all [`summarise`] and
 /// [`per_seed`] read of them (their losses and gradients are kept at every iteration).
 pub(super) fn runs_over_seeds(
     prepared: &Prepared,
@@ -80,7 +82,7 @@ pub(super) fn runs_over_seeds(
         runtime.threads,
     );
     let mut outcomes = Vec::new();
-    for ((job, history), start) in jobs.iter().zip(histories).zip(starts) {
+    for ((job, history), start) in jobs.into_iter().zip(histories).zip(starts) {
         let end = match &history {
             Ok(_) => signals::measure(&job.mlp, x, y),
             Err(TrainError::Diverged { .. }) => None,
@@ -93,6 +95,7 @@ pub(super) fn runs_over_seeds(
         };
         outcomes.push(Outcome {
             history,
+            mlp: job.mlp,
             start,
             end,
         });
