@@ -442,7 +442,11 @@ fn full_batch_train_acc(
 ) -> Result<f64, ExperimentError> {
     let b = &config.part_b;
     progress.step("Part D: Part B's full-batch ReLU network, the training verdict's reference");
-    let cfg = part_b::train_config(b.learning_rate, b.iterations, runtime.threads);
+    // Only the last record is read.
+    let cfg = models::TrainConfig {
+        evaluate: models::Evaluate::last_only(),
+        ..part_b::train_config(b.learning_rate, b.iterations, runtime.threads)
+    };
     let (_, history) = part_b::train_mlp(
         prepared,
         &b.hidden,

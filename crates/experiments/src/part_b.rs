@@ -17,7 +17,7 @@ pub use crate::evidence::{
     GradientEvidence, GradientSeeds, InitScheme, SeedBand, SeedRuns, SignalEvidence,
     SoftmaxRegression, SweepPoint,
 };
-use models::{Activation, Init, Record};
+use models::{Activation, Record};
 
 use crate::prepare::{Prepared, majority};
 use crate::verdicts::{self, Moment};
@@ -46,63 +46,51 @@ pub fn run_part_b(
     runtime: &Runtime,
     progress: &mut dyn Progress,
 ) -> Result<(PartB, Vec<NamedModel>), ExperimentError> {
-    let cfg = train_config(config.learning_rate, config.iterations, runtime.threads);
-    let mut runs = Vec::new();
-    let mut models = Vec::new();
-    for activation in [Activation::Relu, Activation::Sigmoid] {
-        progress.step(&format!(
-            "Part B(a): {activation:?} MLP, {} iterations",
-            config.iterations
-        ));
-        let (mlp, history) = train_mlp(
-            prepared,
-            &config.hidden,
-            activation,
-            &cfg,
-            Init::Study,
-            seed,
-        )
-        .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
-        models.push(NamedModel::mlp(
-            format!("part_b_{}", activation.name()),
-            &mlp,
-            prepared,
-        ));
-        runs.push(run(history, activation));
-    }
-    let sigmoid = runs.pop().expect("two runs");
-    let relu = runs.pop().expect("two runs");
-
     let band_seeds: Vec<u64> = (0..config.seeds as u64).map(|k| seed + k).collect();
     let interval_seeds: Vec<u64> = (0..config.seeds.max(config.interval_seeds) as u64)
         .map(|k| seed + k)
         .collect();
     // ReLU runs over the verdicts' seeds too, so B(b) pairs it with sigmoid seed by seed;
     // its band takes the first `seeds` of them.
-    progress.step(&format!(
-        "Part B(a): Relu over {} seeds",
-        interval_seeds.len()
-    ));
-    let relu_runs = runs_over_seeds(
-        prepared,
-        config,
-        runtime,
-        (Activation::Relu, InitScheme::Study, config.learning_rate),
-        &interval_seeds,
-        progress,
-    )?;
-    progress.step(&format!(
-        "Part B(a): Sigmoid over {} seeds",
-        interval_seeds.len()
-    ));
-    let sigmoid_runs = runs_over_seeds(
-        prepared,
-        config,
-        runtime,
-        (Activation::Sigmoid, InitScheme::Study, config.learning_rate),
-        &interval_seeds,
-        progress,
-    )?;
+    let mut runs_at_study_setting = Vec::new();
+    for activation in [Activation::Relu, Activation::Sigmoid] {
+        progress.step(&format!(
+            "Part B(a): {activation:?} over {} seeds",
+            interval_seeds.len()
+        ));
+        runs_at_study_setting.push(runs_over_seeds(
+            prepared,
+            config,
+            runtime,
+            (activation, InitScheme::Study, config.learning_rate),
+            (&interval_seeds, band_seeds.len()),
+            progress,
+        )?);
+    }
+    let sigmoid_runs = runs_at_study_setting.pop().expect("two settings");
+    let relu_runs = runs_at_study_setting.pop().expect("two settings");
+    // The protocol runs are the bands' first runs: the protocol seed at the study's
+    // setting, trained once (`runs_over_seeds` gives what `train_mlp` would).
+    let mut models = Vec::new();
+    let mut protocol = Vec::new();
+    for (activation, runs) in [
+        (Activation::Relu, &relu_runs),
+        (Activation::Sigmoid, &sigmoid_runs),
+    ] {
+        let first = &runs[0];
+        let history = first
+            .history
+            .clone()
+            .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
+        models.push(NamedModel::mlp(
+            format!("part_b_{}", activation.name()),
+            &first.mlp,
+            prepared,
+        ));
+        protocol.push(run(history, activation));
+    }
+    let sigmoid = protocol.pop().expect("two runs");
+    let relu = protocol.pop().expect("two runs");
     let seeds = vec![
         seed_band(config, Activation::Relu, &band_seeds, &relu_runs)?,
         seed_band(config, Activation::Sigmoid, &band_seeds, &sigmoid_runs)?,
@@ -139,7 +127,7 @@ pub fn run_part_b(
             config,
             runtime,
             setting,
-            &interval_seeds,
+            (&interval_seeds, 0),
             progress,
         )?;
         groups.push((setting, runs));
@@ -159,7 +147,7 @@ pub fn run_part_b(
         config,
         runtime,
         setting,
-        &interval_seeds,
+        (&interval_seeds, 0),
         progress,
     )?;
     groups.push((setting, scaled));

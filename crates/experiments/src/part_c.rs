@@ -5,7 +5,7 @@
 use data::Design;
 use data::rng::{Stream, stream};
 use faer::Mat;
-use models::{Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig};
+use models::{Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +113,7 @@ impl PartCConfig {
             engine: Engine::Tape,
             threads,
             saturation: models::Saturation::STUDY,
+            evaluate: Evaluate::EveryStep,
         }
     }
 }
@@ -175,7 +176,8 @@ pub struct PartC {
     pub top_column: Option<crate::verdicts::TopColumnVerdict>,
 }
 
-/// Trains Part C's model with PyTorch's initialisation through the tape.
+/// Trains Part C's model with PyTorch's initialisation through the tape, measuring every
+/// epoch.
 pub(crate) fn train_tape_mlp(
     prepared: &Prepared,
     config: &PartCConfig,
@@ -185,11 +187,39 @@ pub(crate) fn train_tape_mlp(
     seed: u64,
 ) -> Result<(Mlp, Vec<Record>), ExperimentError> {
     let cfg = config.train_config_for(prepared.train.y.len(), loss, dropout, runtime.threads);
+    train_tape(prepared, config, &cfg, seed)
+}
+
+/// [`train_tape_mlp`] for a caller that reads only the trained network and its last record
+/// (Part D's retrainings, the protocol): the other epochs' accuracies are not measured,
+/// which saves a forward over the training and the validation rows per epoch; the weights
+/// and the last record are the same bits.
+pub(crate) fn train_tape_last(
+    prepared: &Prepared,
+    config: &PartCConfig,
+    runtime: &Runtime,
+    loss: LossOptions,
+    dropout: f64,
+    seed: u64,
+) -> Result<(Mlp, Option<Record>), ExperimentError> {
+    let cfg = TrainConfig {
+        evaluate: Evaluate::last_only(),
+        ..config.train_config_for(prepared.train.y.len(), loss, dropout, runtime.threads)
+    };
+    train_tape(prepared, config, &cfg, seed).map(|(mlp, history)| (mlp, history.last().cloned()))
+}
+
+fn train_tape(
+    prepared: &Prepared,
+    config: &PartCConfig,
+    cfg: &TrainConfig,
+    seed: u64,
+) -> Result<(Mlp, Vec<Record>), ExperimentError> {
     train_mlp(
         prepared,
         &config.hidden,
         config.activation,
-        &cfg,
+        cfg,
         Init::PyTorch,
         seed,
     )

@@ -4,11 +4,11 @@
 //! importance, mitigations or Question 2: this is the work the speed target is set on.
 
 use data::{PreprocessOptions, Table};
-use models::{Activation, Init, LossOptions};
+use models::{Activation, Evaluate, Init, LossOptions, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::part_b::{train_config, train_mlp};
-use crate::part_c::{FeatureScore, gradient_attribution, train_tape_mlp};
+use crate::part_c::{FeatureScore, gradient_attribution, train_tape_last};
 use crate::{Config, ExperimentError, Prepared, Progress, Runtime};
 
 /// Accuracy of a model after its last training iteration.
@@ -50,7 +50,11 @@ pub fn run_protocol(
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;
-    let cfg = train_config(b.learning_rate, b.iterations, runtime.threads);
+    // The protocol reads each run's last record only.
+    let cfg = TrainConfig {
+        evaluate: Evaluate::last_only(),
+        ..train_config(b.learning_rate, b.iterations, runtime.threads)
+    };
     let mut part_b = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {
         progress.step(&format!("Part B(a): {activation:?} MLP"));
@@ -59,7 +63,7 @@ pub fn run_protocol(
         part_b.push(accuracy(history.last()));
     }
     progress.step("Part C(b): tape MLP and gradient attribution");
-    let (mlp, history) = train_tape_mlp(
+    let (mlp, last) = train_tape_last(
         &prepared,
         &config.part_c,
         runtime,
@@ -74,7 +78,7 @@ pub fn run_protocol(
     Ok(Protocol {
         relu: part_b[0],
         sigmoid: part_b[1],
-        tape: accuracy(history.last()),
+        tape: accuracy(last.as_ref()),
         tape_test: test_acc,
         attribution: prepared
             .validation

@@ -66,3 +66,44 @@ fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
         assert_eq!(correct as f64 / yv.len() as f64, run.val_acc, "{name}");
     }
 }
+
+/// The protocol runs are taken from the bands' first runs (the protocol seed at the study's
+/// setting) rather than trained again: they must be exactly what a run of their own gives,
+/// history and weights.
+#[test]
+fn the_protocol_runs_are_those_a_run_of_their_own_gives() {
+    let (train, test) = generate(&SynthConfig::new(2_000, 400, 11)).unwrap();
+    let config = Config::quick(11);
+    let (record, models) = run_part(
+        Part::B,
+        &train,
+        &test,
+        &config,
+        &Runtime::default(),
+        &mut Silent,
+    )
+    .unwrap();
+    let PartRecord::B(b) = record else {
+        panic!("Part B returns its own record")
+    };
+    let split = split(&train, &config).unwrap();
+    let prepared = Prepared::new(&train, &test, &split, &Default::default()).unwrap();
+    let p = &config.part_b;
+    let cfg = experiments::part_b::train_config(p.learning_rate, p.iterations, 1);
+    for run in [&b.relu, &b.sigmoid] {
+        let (mlp, history) = experiments::part_b::train_mlp(
+            &prepared,
+            &p.hidden,
+            run.activation,
+            &cfg,
+            models::Init::Study,
+            config.seed,
+        )
+        .unwrap();
+        assert_eq!(history.len(), p.iterations);
+        assert_eq!(run.history, history, "{:?}: history", run.activation);
+        let name = format!("part_b_{}", run.activation.name());
+        let model = models.iter().find(|m| m.name == name).unwrap();
+        assert_eq!(model.file.to_mlp().unwrap(), mlp, "{name}: weights");
+    }
+}

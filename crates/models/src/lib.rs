@@ -48,4 +48,4 @@ pub use kernels::Saturation;
 pub use many::{TrainJob, train_many};
 pub use mlp::{Activation, Dense, Init, LossOptions, Mlp, class_weights};
 pub use parallel::{default_threads, map_in_parallel};
-pub use train::{Engine, Record, TrainConfig, train};
+pub use train::{Engine, Evaluate, Record, TrainConfig, train};

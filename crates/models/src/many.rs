@@ -121,6 +121,7 @@ mod tests {
                 engine: Engine::HandWritten,
                 threads: 1,
                 saturation: kernels::Saturation::STUDY,
+                evaluate: crate::Evaluate::EveryStep,
             },
             seed: 40 + k as u64,
         })

@@ -48,8 +48,46 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Which hidden units the records count as saturated ([`Record::saturation`]).
     pub saturation: Saturation,
+    /// At which steps the records measure accuracy and saturation ([`Evaluate`]).
+    pub evaluate: Evaluate,
 }
 
+/// At which steps a run measures its accuracies and saturation.
+///
+/// Validation accuracy costs a forward pass over the validation rows at every step it is
+/// taken (and minibatch training also a forward over the training rows); a caller that
+/// reads only some steps' numbers saves those passes by naming the steps. Skipping a
+/// measurement changes nothing else: the weights, the losses and the gradient magnitudes
+/// are the same bits, and so is every number at a measured step. A skipped step's record
+/// has NaN accuracies and NaN saturation shares.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Evaluate {
+    /// Every step.
+    #[default]
+    EveryStep,
+    /// The listed steps (from 1) and always the last, so that the final record measures
+    /// the network the run leaves behind. A step beyond the run's steps is ignored.
+    At(Vec<usize>),
+}
+
+impl Evaluate {
+    /// Only the last step: for a caller that reads only the final accuracies.
+    pub fn last_only() -> Self {
+        Evaluate::At(Vec::new())
+    }
+
+    /// Whether step `step` (from 1) of a run of `steps` steps is measured.
+    pub fn includes(&self, step: usize, steps: usize) -> bool {
+        match self {
+            Evaluate::EveryStep => true,
+            Evaluate::At(listed) => step == steps || listed.contains(&step),
+        }
+    }
+}
+
+// At a step that `TrainConfig::evaluate` skips, `train_acc`, `val_acc` and every
+// `saturation` share are NaN: not measured. (A plain comment: the doc comment is the
+// results files' schema, and no file the study writes holds a skipped step.)
 /// One row of the training history.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct Record {
@@ -79,7 +117,8 @@ pub struct Record {
 /// `data::rng::stream(seed, Stream::Shuffle)`, each record measuring the network after its
 /// epoch (so again the one left in `mlp` after the last). Dropout masks come from `Stream::Dropout`
 /// (the same masks for both engines). Same inputs and seed → bit-identical weights and
-/// history.
+/// history. A record's accuracies and saturation are measured only at the steps
+/// `cfg.evaluate` names (and the last); nothing else depends on it.
 ///
 /// # Errors
 /// [`TrainError::Diverged`] as soon as a loss or gradient is not finite (the weights are
@@ -271,13 +310,17 @@ impl Trainer {
         let mut unused = Mat::zeros(0, 0);
         for step in 1..=cfg.steps {
             let (loss, correct) = self.gradient(mlp, x, None, &mut unused, y, cfg, step)?;
-            let mut train_acc = correct as f64 / y.len() as f64;
-            let mut saturation = self.saturation.clone();
-            if cfg.dropout > 0.0 {
-                train_acc = self.eval.accuracy(mlp, x, y);
-                self.eval.saturation_into(mlp, y.len(), &mut saturation);
-            }
-            let val_acc = self.eval.accuracy(mlp, xv, yv);
+            let (train_acc, saturation, val_acc) = if cfg.evaluate.includes(step, cfg.steps) {
+                let mut train_acc = correct as f64 / y.len() as f64;
+                let mut saturation = self.saturation.clone();
+                if cfg.dropout > 0.0 {
+                    train_acc = self.eval.accuracy(mlp, x, y);
+                    self.eval.saturation_into(mlp, y.len(), &mut saturation);
+                }
+                (train_acc, saturation, self.eval.accuracy(mlp, xv, yv))
+            } else {
+                not_measured(self.saturation.len())
+            };
             history.push(Record {
                 step,
                 loss,
@@ -356,6 +399,10 @@ impl Trainer {
                     history.push(record(done, checked));
                     side = Some(eval);
                 }
+                if !cfg.evaluate.includes(epoch, cfg.steps) {
+                    history.push(record(trained, not_measured(n_layers - 1)));
+                    continue;
+                }
                 match side.take() {
                     Some(mut eval) if epoch < cfg.steps => {
                         let snapshot = mlp.clone();
@@ -402,6 +449,12 @@ fn evaluate_epoch(
     eval.saturation_into(mlp, y.len(), &mut saturation);
     let val_acc = eval.accuracy(mlp, xv, yv);
     (train_acc, saturation, val_acc)
+}
+
+/// What a record holds at a step [`TrainConfig::evaluate`] skips, for `hidden` hidden
+/// layers.
+fn not_measured(hidden: usize) -> Checked {
+    (f64::NAN, vec![f64::NAN; hidden], f64::NAN)
 }
 
 /// An epoch's history row.

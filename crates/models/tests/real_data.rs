@@ -64,6 +64,7 @@ fn full_batch(engine: Engine) -> TrainConfig {
         engine,
         threads: 2,
         saturation: Saturation::STUDY,
+        evaluate: models::Evaluate::EveryStep,
     }
 }
 
@@ -121,6 +122,7 @@ fn part_c_minibatch_tape_reaches_080() {
         engine: Engine::Tape,
         threads: 2,
         saturation: Saturation::STUDY,
+        evaluate: models::Evaluate::EveryStep,
     };
     let h = run(&tr, &va, Activation::Relu, Init::PyTorch, &cfg);
     let last = h.last().unwrap();

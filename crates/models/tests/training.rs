@@ -37,6 +37,7 @@ fn config(engine: Engine, batch_size: Option<usize>, dropout: f64) -> TrainConfi
         engine,
         threads: 2,
         saturation: Saturation::STUDY,
+        evaluate: models::Evaluate::EveryStep,
     }
 }
 
@@ -86,6 +87,62 @@ fn same_seed_gives_bit_identical_weights_and_histories() {
             let mut other = fresh(Activation::Relu);
             train(&mut other, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 10).unwrap();
             assert_ne!(other, runs[0].0);
+        }
+    }
+}
+
+/// Measuring only some steps (`TrainConfig::evaluate`) changes nothing but the skipped
+/// records' accuracies and saturation: the same weights, the same losses and gradient
+/// magnitudes at every step, and the same bits at the measured steps and the last; every
+/// engine, full batch and minibatch, with and without dropout, on one thread and on two
+/// (where a minibatch run evaluates on a second thread).
+#[test]
+fn measuring_only_checkpoints_gives_the_same_weights_and_the_same_measured_records() {
+    let (x, y) = learnable(900, 21);
+    let (xv, yv) = learnable(200, 22);
+    let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    for engine in [Engine::HandWritten, Engine::Tape] {
+        for batch in [None, Some(128)] {
+            for dropout in [0.0, 0.2] {
+                for threads in [1, 2] {
+                    let what = format!("{engine:?} {batch:?} dropout {dropout} threads {threads}");
+                    let run = |evaluate: models::Evaluate| {
+                        let cfg = TrainConfig {
+                            threads,
+                            evaluate,
+                            ..config(engine, batch, dropout)
+                        };
+                        let mut m = fresh(Activation::Sigmoid);
+                        let h =
+                            train(&mut m, (x.as_ref(), &y), (xv.as_ref(), &yv), &cfg, 5).unwrap();
+                        (m, h)
+                    };
+                    let (every_mlp, every) = run(models::Evaluate::EveryStep);
+                    // Step 9 is past the run's 8 steps; the last (8) is measured anyway.
+                    let (some_mlp, some) = run(models::Evaluate::At(vec![2, 5, 9]));
+                    let (last_mlp, last) = run(models::Evaluate::last_only());
+                    assert_eq!(every_mlp, some_mlp, "{what}: weights");
+                    assert_eq!(every_mlp, last_mlp, "{what}: weights");
+                    for (h, measured) in [(&some, vec![2, 5, 8]), (&last, vec![8])] {
+                        assert_eq!(h.len(), every.len(), "{what}");
+                        for (r, e) in h.iter().zip(&every) {
+                            assert_eq!(r.step, e.step);
+                            assert_eq!(r.loss.to_bits(), e.loss.to_bits(), "{what}");
+                            assert_eq!(bits(&r.grad_mean_abs), bits(&e.grad_mean_abs), "{what}");
+                            assert_eq!(r.saturation.len(), e.saturation.len(), "{what}");
+                            if measured.contains(&r.step) {
+                                assert_eq!(r.train_acc.to_bits(), e.train_acc.to_bits(), "{what}");
+                                assert_eq!(r.val_acc.to_bits(), e.val_acc.to_bits(), "{what}");
+                                assert_eq!(bits(&r.saturation), bits(&e.saturation), "{what}");
+                                assert!(e.val_acc.is_finite() && e.train_acc.is_finite());
+                            } else {
+                                assert!(r.train_acc.is_nan() && r.val_acc.is_nan(), "{what}");
+                                assert!(r.saturation.iter().all(|s| s.is_nan()), "{what}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! after, summarised as bands, final values and the per-seed values B(b) pairs.
 
 use data::rng::{Stream, stream};
-use models::{Activation, Init, Mlp, Record, TrainError, TrainJob};
+use models::{Activation, Evaluate, Init, Mlp, Record, TrainConfig, TrainError, TrainJob};
 
 use super::gradients::first_to_last_ratio;
 use super::{PartBConfig, signals, train_config};
@@ -13,10 +13,12 @@ use crate::prepare::Prepared;
 use crate::stats::mean_sd;
 use crate::{ExperimentError, Progress, Runtime};
 
-/// One run of [`runs_over_seeds`]: its history (or why it stopped) and the backward
-/// signals at initialisation and at the end.
+/// One run of [`runs_over_seeds`]: its history (or why it stopped), the trained network
+/// and the backward signals at initialisation and at the end.
 pub(super) struct Outcome {
-    history: Result<Vec<Record>, TrainError>,
+    pub(super) history: Result<Vec<Record>, TrainError>,
+    /// The network as the run left it (the one its last record measured).
+    pub(super) mlp: Mlp,
     start: Option<signals::LayerSignals>,
     end: Option<signals::LayerSignals>,
 }
@@ -24,19 +26,24 @@ pub(super) struct Outcome {
 /// Trains one setting `(activation, initialisation, learning rate)` for
 /// `config.iterations` from each seed (the same initial draws as [`train_mlp`]), measuring
 /// the backward signals before and after. A diverged run is kept as its error.
+///
+/// The runs of the first `banded` seeds measure accuracy at every iteration (a band's
+/// curves read them, and at the study's setting the first is the protocol run); the others only at the last, which is all [`summarise`] and
+/// [`per_seed`] read of them (their losses and gradients are kept at every iteration).
 pub(super) fn runs_over_seeds(
     prepared: &Prepared,
     config: &PartBConfig,
     runtime: &Runtime,
     (activation, init, learning_rate): (Activation, InitScheme, f64),
-    seeds: &[u64],
+    (seeds, banded): (&[u64], usize),
     progress: &mut dyn Progress,
 ) -> Result<Vec<Outcome>, ExperimentError> {
     let cfg = train_config(learning_rate, config.iterations, runtime.threads);
     let (x, y) = (prepared.train.x.as_ref(), &prepared.train.y[..]);
     let mut jobs: Vec<TrainJob> = seeds
         .iter()
-        .map(|&s| {
+        .enumerate()
+        .map(|(k, &s)| {
             let mut mlp = Mlp::new(
                 prepared.train.x.ncols(),
                 &config.hidden,
@@ -48,9 +55,17 @@ pub(super) fn runs_over_seeds(
             if init == InitScheme::SigmoidScaled {
                 signals::scale_for_sigmoid(&mut mlp, config.sigmoid_init_gain);
             }
+            let evaluate = if k < banded {
+                Evaluate::EveryStep
+            } else {
+                Evaluate::last_only()
+            };
             TrainJob {
                 mlp,
-                cfg: cfg.clone(),
+                cfg: TrainConfig {
+                    evaluate,
+                    ..cfg.clone()
+                },
                 seed: s,
             }
         })
@@ -67,7 +82,7 @@ pub(super) fn runs_over_seeds(
         runtime.threads,
     );
     let mut outcomes = Vec::new();
-    for ((job, history), start) in jobs.iter().zip(histories).zip(starts) {
+    for ((job, history), start) in jobs.into_iter().zip(histories).zip(starts) {
         let end = match &history {
             Ok(_) => signals::measure(&job.mlp, x, y),
             Err(TrainError::Diverged { .. }) => None,
@@ -80,6 +95,7 @@ pub(super) fn runs_over_seeds(
         };
         outcomes.push(Outcome {
             history,
+            mlp: job.mlp,
             start,
             end,
         });

@@ -1,7 +1,7 @@
 //! The sigmoid sweep over learning rates and longer budgets, on the protocol's seed alone: an
 //! illustration (no verdict is drawn from it).
 
-use models::{Activation, Init, TrainConfig, TrainError};
+use models::{Activation, Evaluate, Init, TrainConfig, TrainError};
 
 use super::{PartBConfig, train_config, train_mlps};
 use crate::evidence::SweepPoint;
@@ -16,14 +16,16 @@ pub(super) fn sweep(
     progress: &mut dyn Progress,
 ) -> Result<Vec<SweepPoint>, ExperimentError> {
     // The learning rates train side by side; the results are those of one run after another.
+    // Only the checkpoints' records are read, so only they measure validation accuracy.
     let runs: Vec<(TrainConfig, u64)> = config
         .sweep_learning_rates
         .iter()
         .map(|&lr| {
-            (
-                train_config(lr, config.sweep_iterations, runtime.threads),
-                seed,
-            )
+            let cfg = TrainConfig {
+                evaluate: Evaluate::At(config.sweep_checkpoints.clone()),
+                ..train_config(lr, config.sweep_iterations, runtime.threads)
+            };
+            (cfg, seed)
         })
         .collect();
     progress.advance(0, runs.len());

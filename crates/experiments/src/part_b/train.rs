@@ -3,7 +3,7 @@
 
 use data::rng::{Stream, stream};
 use models::{
-    Activation, Engine, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
+    Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
 };
 
 use super::PartBConfig;
@@ -12,7 +12,8 @@ use crate::interval::proportion_interval;
 use crate::prepare::Prepared;
 use crate::{ExperimentError, Runtime};
 
-/// Full-batch gradient descent through the hand-written backward pass.
+/// Full-batch gradient descent through the hand-written backward pass, measuring every
+/// iteration.
 pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainConfig {
     TrainConfig {
         learning_rate,
@@ -23,6 +24,7 @@ pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainCo
         engine: Engine::HandWritten,
         threads,
         saturation: models::Saturation::STUDY,
+        evaluate: Evaluate::EveryStep,
     }
 }
 
@@ -100,7 +102,11 @@ pub(super) fn softmax_regression(
     runtime: &Runtime,
     seeds: &[u64],
 ) -> Result<SoftmaxRegression, ExperimentError> {
-    let cfg = train_config(config.learning_rate, config.iterations, runtime.threads);
+    // Only the last record is read.
+    let cfg = TrainConfig {
+        evaluate: Evaluate::last_only(),
+        ..train_config(config.learning_rate, config.iterations, runtime.threads)
+    };
     let runs: Vec<(TrainConfig, u64)> = seeds.iter().map(|&s| (cfg.clone(), s)).collect();
     // The activation has no unit to act on: there is no hidden layer.
     let trained = train_mlps(

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::evaluation::{evaluate, model_error};
 use super::{Evaluation, PartDConfig, SeedAccuracies};
 use crate::interval::{Interval, proportion_difference, proportion_interval};
-use crate::part_c::{PartCConfig, train_tape_mlp};
+use crate::part_c::{PartCConfig, train_tape_last};
 use crate::prepare::{Prepared, accuracy};
 use crate::{ExperimentError, Progress, Runtime};
 
@@ -123,7 +123,7 @@ impl<'a> Setup<'a> {
                 (p, LossOptions::default(), self.config.dropout)
             }
         };
-        let (mlp, _) = train_tape_mlp(data, c, self.runtime, loss, dropout, seed)?;
+        let (mlp, _) = train_tape_last(data, c, self.runtime, loss, dropout, seed)?;
         Ok((mlp, data))
     }
 }
@@ -152,7 +152,7 @@ pub(super) fn over_seeds(
         );
     }
     for (done, &s) in seeds.iter().enumerate().skip(1) {
-        let (mlp, _) = train_tape_mlp(
+        let (mlp, _) = train_tape_last(
             setup.prepared,
             setup.part_c_config,
             setup.runtime,
@@ -291,7 +291,7 @@ pub(super) fn simple_models(
         let mut acc = Vec::with_capacity(mlp.seeds.len());
         for (done, &s) in mlp.seeds.iter().enumerate() {
             let (model, _) =
-                train_tape_mlp(data, &linear, setup.runtime, LossOptions::default(), 0.0, s)?;
+                train_tape_last(data, &linear, setup.runtime, LossOptions::default(), 0.0, s)?;
             acc.push(evaluate(&model, data)?);
             progress.advance(done + 1, mlp.seeds.len());
         }

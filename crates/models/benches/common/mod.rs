@@ -48,6 +48,7 @@ impl Problem {
             engine,
             threads,
             saturation: models::Saturation::STUDY,
+            evaluate: models::Evaluate::EveryStep,
         };
         let mut m = self.mlp.clone();
         let start = Instant::now();
