@@ -3,14 +3,21 @@
 //! loss to the last bits of summation order.
 
 use data::synth::{SynthConfig, generate};
-use experiments::{Config, Part, PartRecord, Prepared, Runtime, Silent, run_part, split};
+use experiments::{
+    Config, NamedModel, Part, PartB, PartRecord, Prepared, Runtime, Silent, run_part, split,
+};
 use models::LossOptions;
 use models::file::ModelFile;
 
-#[test]
-fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
-    let (train, test) = generate(&SynthConfig::new(3_000, 600, 7)).unwrap();
-    let config = Config::quick(7);
+/// Part B alone on a synthetic table of `rows` training and `test_rows` test rows, the quick
+/// study with `seed`: its record, its models, the prepared data it ran on and its config.
+fn part_b_alone(
+    rows: usize,
+    test_rows: usize,
+    seed: u64,
+) -> (Box<PartB>, Vec<NamedModel>, Prepared, Config) {
+    let (train, test) = generate(&SynthConfig::new(rows, test_rows, seed)).unwrap();
+    let config = Config::quick(seed);
     let (record, models) = run_part(
         Part::B,
         &train,
@@ -25,6 +32,12 @@ fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
     };
     let split = split(&train, &config).unwrap();
     let prepared = Prepared::new(&train, &test, &split, &Default::default()).unwrap();
+    (b, models, prepared, config)
+}
+
+#[test]
+fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
+    let (b, models, prepared, _) = part_b_alone(3_000, 600, 7);
     let (x, y) = (prepared.train.x.as_ref(), prepared.train.y.as_slice());
     let (xv, yv) = (
         prepared.validation.x.as_ref(),
@@ -72,22 +85,7 @@ fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
 /// history and weights.
 #[test]
 fn the_protocol_runs_are_those_a_run_of_their_own_gives() {
-    let (train, test) = generate(&SynthConfig::new(2_000, 400, 11)).unwrap();
-    let config = Config::quick(11);
-    let (record, models) = run_part(
-        Part::B,
-        &train,
-        &test,
-        &config,
-        &Runtime::default(),
-        &mut Silent,
-    )
-    .unwrap();
-    let PartRecord::B(b) = record else {
-        panic!("Part B returns its own record")
-    };
-    let split = split(&train, &config).unwrap();
-    let prepared = Prepared::new(&train, &test, &split, &Default::default()).unwrap();
+    let (b, models, prepared, config) = part_b_alone(2_000, 400, 11);
     let p = &config.part_b;
     let cfg = experiments::part_b::train_config(p.learning_rate, p.iterations, 1);
     for run in [&b.relu, &b.sigmoid] {
