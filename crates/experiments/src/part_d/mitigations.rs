@@ -151,24 +151,44 @@ pub(super) fn over_seeds(
                 .collect(),
         );
     }
-    for (done, &s) in seeds.iter().enumerate().skip(1) {
-        let (mlp, _) = train_tape_last(
-            setup.prepared,
-            setup.part_c_config,
-            setup.runtime,
-            LossOptions::default(),
-            0.0,
-            s,
-        )?;
-        let e = evaluate(&mlp, setup.prepared)?;
-        acc[0].push((e.train_acc, e.val_acc, e.test_acc));
-        for (j, &kind) in kinds.iter().enumerate() {
-            let (mlp, data) = setup.train(kind, s)?;
-            let e = evaluate(&mlp, data)?;
-            acc[j + 1].push((e.train_acc, e.val_acc, e.test_acc));
-        }
-        progress.advance(done + 1, n);
+    // Every retraining is independent: both threads take whole trainings (one thread
+    // each, which gives the same bits as any thread count), in place of one training at
+    // a time whose minibatch steps keep a single thread busy.
+    let jobs: Vec<(u64, Option<MitigationKind>)> = seeds[1..]
+        .iter()
+        .flat_map(|&s| std::iter::once((s, None)).chain(kinds.iter().map(move |&k| (s, Some(k)))))
+        .collect();
+    let one_thread = Runtime::with_threads(1);
+    let alone = Setup {
+        runtime: &one_thread,
+        ..*setup
+    };
+    let results = models::map_in_parallel(&jobs, setup.runtime.threads, |&(s, kind)| {
+        let (mlp, data) = match kind {
+            None => (
+                train_tape_last(
+                    alone.prepared,
+                    alone.part_c_config,
+                    alone.runtime,
+                    LossOptions::default(),
+                    0.0,
+                    s,
+                )?
+                .0,
+                alone.prepared,
+            ),
+            Some(kind) => alone.train(kind, s)?,
+        };
+        let e = evaluate(&mlp, data)?;
+        Ok::<_, ExperimentError>((e.train_acc, e.val_acc, e.test_acc))
+    });
+    for (result, &(_, kind)) in results.into_iter().zip(&jobs) {
+        let j = kind.map_or(0, |k| {
+            1 + kinds.iter().position(|&x| x == k).expect("a kind")
+        });
+        acc[j].push(result?);
     }
+    progress.advance(n, n);
     let names = std::iter::once("original").chain(kinds.iter().map(|k| k.name()));
     let original: Vec<f64> = acc[0].iter().map(|a| a.2).collect();
     Ok(names
@@ -288,13 +308,16 @@ pub(super) fn simple_models(
         let Some(mlp) = mitigation_seeds.iter().find(|m| m.name == mlp_name) else {
             continue;
         };
-        let mut acc = Vec::with_capacity(mlp.seeds.len());
-        for (done, &s) in mlp.seeds.iter().enumerate() {
+        // One seed per thread at a time, as in `over_seeds`.
+        let one_thread = Runtime::with_threads(1);
+        let acc = models::map_in_parallel(&mlp.seeds, setup.runtime.threads, |&s| {
             let (model, _) =
-                train_tape_last(data, &linear, setup.runtime, LossOptions::default(), 0.0, s)?;
-            acc.push(evaluate(&model, data)?);
-            progress.advance(done + 1, mlp.seeds.len());
-        }
+                train_tape_last(data, &linear, &one_thread, LossOptions::default(), 0.0, s)?;
+            evaluate(&model, data)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+        progress.advance(mlp.seeds.len(), mlp.seeds.len());
         let test_acc: Vec<f64> = acc.iter().map(|e| e.test_acc).collect();
         let name = if dropped.is_empty() {
             "softmax_regression".to_string()
