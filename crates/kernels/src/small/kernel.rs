@@ -36,9 +36,10 @@ pub enum Path {
 pub(super) struct Buffers {
     /// `W` row-major (`l · k + j`), read as broadcast scalars.
     w: Vec<f64>,
-    /// The chunk's inputs, `CHUNK` lane groups per feature (`l · CHUNK + g`), zero-padded
-    /// past the last row.
-    x: Vec<V>,
+    /// The last chunk's inputs when it is not full: `CHUNK · LANES` rows per feature
+    /// (`l · CHUNK · LANES + r`), zero-padded past the last row. Full chunks are read in
+    /// place.
+    x: Vec<f64>,
     /// Per-lane partial sums of `∂L/∂W`, `l · k + j`.
     dw: Vec<V>,
 }
@@ -59,7 +60,7 @@ impl Buffers {
         self.w.clear();
         self.w
             .extend((0..d).flat_map(|l| (0..k).map(move |j| net.w[(l, j)])));
-        self.x.resize(d * CHUNK, V::ZERO);
+        self.x.resize(d * CHUNK * LANES, 0.0);
         self.dw.clear();
         self.dw.resize(if backward { d * k } else { 0 }, V::ZERO);
         macro_rules! dispatch {
@@ -129,6 +130,14 @@ impl Buffers {
             saturated: lane_sum(&sums.saturated) as usize,
         }
     }
+}
+
+/// Lane group `g` of a chunk's column: its rows `g · LANES..(g + 1) · LANES`.
+#[inline(always)]
+fn group_of(column: &[f64], g: usize) -> [f64; LANES] {
+    column[g * LANES..(g + 1) * LANES]
+        .try_into()
+        .expect("a whole lane group")
 }
 
 /// The network's parameters as the lane loops read them.
@@ -212,7 +221,7 @@ struct Kernel<'k, 'a, const K: usize, const RELU: bool, const BACKWARD: bool> {
     x: MatRef<'k, f64>,
     y: &'k [f64],
     /// [`Buffers::x`].
-    xs: &'k mut [V],
+    xs: &'k mut [f64],
     /// [`Buffers::dw`].
     dw: &'k mut [V],
 }
@@ -275,27 +284,42 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
         for r0 in (0..n).step_by(CHUNK * LANES) {
             let rows = (n - r0).min(CHUNK * LANES);
             let groups = rows.div_ceil(LANES);
-            for l in 0..d {
-                let column = &crate::sweeps::col(x, l)[r0..r0 + rows];
-                let dst = &mut xs[l * CHUNK..l * CHUNK + groups];
-                let src = column.chunks_exact(LANES);
-                let tail = src.remainder();
-                for (v, src) in dst.iter_mut().zip(src) {
-                    v.0.copy_from_slice(src);
+            // The chunk's rows of each feature: in place when the chunk is full (a copy
+            // was a fifth of the pass, the design streaming from memory with nothing to
+            // overlap it), else a zero-padded copy.
+            let cols: Vec<&[f64]> = if rows == CHUNK * LANES {
+                (0..d)
+                    .map(|l| &crate::sweeps::col(x, l)[r0..r0 + rows])
+                    .collect()
+            } else {
+                for l in 0..d {
+                    let dst = &mut xs[l * CHUNK * LANES..(l + 1) * CHUNK * LANES];
+                    dst[..rows].copy_from_slice(&crate::sweeps::col(x, l)[r0..r0 + rows]);
+                    dst[rows..].fill(0.0);
                 }
-                if !tail.is_empty() {
-                    dst[groups - 1] = V::load(tail, 0.0);
-                }
+                xs.chunks_exact(CHUNK * LANES).collect()
+            };
+            let full = rows / LANES;
+            let mut g = 0;
+            // Two full groups an iteration, so that their two long chains of dependent
+            // operations (the forward, the `exp`, the division, the backward) can overlap.
+            while g + 2 <= full {
+                let at = r0 + g * LANES;
+                let y0 = b.load_lanes(V::load(&y[at..at + LANES], -1.0).0);
+                let y1 = b.load_lanes(V::load(&y[at + LANES..at + 2 * LANES], -1.0).0);
+                s.group::<RELU, BACKWARD, true>(b, &cols, g, p, y0, LANES, &mut chunk);
+                s.group::<RELU, BACKWARD, true>(b, &cols, g + 1, p, y1, LANES, &mut chunk);
+                g += 2;
             }
-            for g in 0..groups {
+            for g in g..groups {
                 let valid = rows - g * LANES;
                 // Past the last row the label is −1, no class.
                 let labels = &y[r0 + g * LANES..r0 + g * LANES + valid.min(LANES)];
                 let yv = b.load_lanes(V::load(labels, -1.0).0);
                 if valid >= LANES {
-                    s.group::<RELU, BACKWARD, true>(b, xs, g, p, yv, LANES, &mut chunk);
+                    s.group::<RELU, BACKWARD, true>(b, &cols, g, p, yv, LANES, &mut chunk);
                 } else {
-                    s.group::<RELU, BACKWARD, false>(b, xs, g, p, yv, valid, &mut chunk);
+                    s.group::<RELU, BACKWARD, false>(b, &cols, g, p, yv, valid, &mut chunk);
                 }
             }
             if groups == CHUNK {
@@ -303,7 +327,7 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
             }
             if BACKWARD {
                 chunk.outer_u(b, &mut du, groups);
-                chunk.outer_w(b, xs, dw, d, groups);
+                chunk.outer_w(b, &cols, dw, d, groups);
             }
         }
         s.flush_log(b);
@@ -358,7 +382,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
     /// `∂L/∂W += xᵀ δ1` over the chunk's `groups` (`x` as in [`Buffers::x`]): four
     /// features at a time when `K ≤ 4` (16 sums in registers), else two, then one at a time.
     #[inline(always)]
-    fn outer_w(&self, b: B, x: &[V], dw: &mut [V], d: usize, groups: usize) {
+    fn outer_w(&self, b: B, x: &[&[f64]], dw: &mut [V], d: usize, groups: usize) {
         let wide = if K <= 4 { 4 } else { 2 };
         let mut l0 = 0;
         while l0 + wide <= d {
@@ -376,12 +400,19 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
 
     /// [`Chunk::outer_w`] for the features `l0..l0 + T`.
     #[inline(always)]
-    fn outer_w_tile<const T: usize>(&self, b: B, x: &[V], dw: &mut [V], l0: usize, groups: usize) {
+    fn outer_w_tile<const T: usize>(
+        &self,
+        b: B,
+        x: &[&[f64]],
+        dw: &mut [V],
+        l0: usize,
+        groups: usize,
+    ) {
         let mut acc: [[B::V; K]; T] =
             std::array::from_fn(|t| std::array::from_fn(|j| b.load_lanes(dw[(l0 + t) * K + j].0)));
         for g in 0..groups {
             for (t, row) in acc.iter_mut().enumerate() {
-                let xl = b.load_lanes(x[(l0 + t) * CHUNK + g].0);
+                let xl = b.load_lanes(group_of(x[l0 + t], g));
                 for (a, &d1) in row.iter_mut().zip(&self.d1[g]) {
                     *a = b.mul_add(xl, d1, *a);
                 }
@@ -415,7 +446,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
     fn group<const RELU: bool, const BACKWARD: bool, const FULL: bool>(
         &mut self,
         b: B,
-        x: &[V],
+        x: &[&[f64]],
         g: usize,
         p: &Params<'_, K>,
         y: B::V,
@@ -433,7 +464,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         // z1 = b1 + x W, h = g(z1)
         let mut h: [B::V; K] = std::array::from_fn(|j| b.splat(p.b1[j]));
         for (l, wl) in p.w.chunks_exact(K).enumerate() {
-            let xl = b.load_lanes(x[l * CHUNK + g].0);
+            let xl = b.load_lanes(group_of(x[l], g));
             for j in 0..K {
                 h[j] = b.mul_add(xl, b.splat(wl[j]), h[j]);
             }
