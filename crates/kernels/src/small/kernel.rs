@@ -326,6 +326,14 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
                 s.flush_log(b);
             }
             if BACKWARD {
+                for g in 0..groups {
+                    let valid = rows - g * LANES;
+                    if valid >= LANES {
+                        s.gate_group::<RELU, true>(b, g, p, LANES, &mut chunk);
+                    } else {
+                        s.gate_group::<RELU, false>(b, g, p, valid, &mut chunk);
+                    }
+                }
                 chunk.outer_u(b, &mut du, groups);
                 chunk.outer_w(b, &cols, dw, d, groups);
             }
@@ -523,6 +531,31 @@ impl<B: Backend, const K: usize> Sums<B, K> {
             }
             self.db2[c] = b.add(self.db2[c], d2[c]);
         }
+        keep.h[g] = h;
+        keep.d2[g] = d2;
+    }
+
+    /// The backward of lane group `g` through the hidden layer, after [`Sums::group`] kept
+    /// its `h` and `δ2`: `δ1` into `keep`, the saturation count and `∂L/∂b1` here. A
+    /// second sweep over the chunk, so that the forward's loop holds fewer live vectors.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn gate_group<const RELU: bool, const FULL: bool>(
+        &mut self,
+        b: B,
+        g: usize,
+        p: &Params<'_, K>,
+        rows: usize,
+        keep: &mut Chunk<B, K>,
+    ) {
+        let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
+        let act = if RELU {
+            Activation::Relu
+        } else {
+            Activation::Sigmoid
+        };
+        let (zero, one) = (b.splat(0.0), b.splat(1.0));
+        let (h, d2) = (keep.h[g], keep.d2[g]);
         // δ1 = (δ2 Uᵀ) ⊙ g′(z1); ∂L/∂b1 += colsum δ1.
         let mut d1 = [zero; K];
         for j in 0..K {
@@ -540,8 +573,6 @@ impl<B: Backend, const K: usize> Sums<B, K> {
             self.saturated = b.add(self.saturated, flat);
             self.db1[j] = b.add(self.db1[j], d1[j]);
         }
-        keep.h[g] = h;
-        keep.d2[g] = d2;
         keep.d1[g] = d1;
     }
 }
