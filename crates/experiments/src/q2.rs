@@ -357,11 +357,10 @@ struct Trained {
     runs: Vec<SeedRun>,
 }
 
-/// Trains every (mode, learning rate, seed) run of `rates`, shared between the threads in
-/// rounds of one learning rate (both modes, interleaved by seed, so the threads get alike
-/// work); results in the order of `rates`, shared before independent, seeds ascending.
-/// `base` is the position in `rates` of the base learning rate, whose first seed's
-/// networks are saved.
+/// Trains every (mode, learning rate, seed) run of `rates` on the runtime's threads;
+/// results in the order of `rates`, shared before independent, seeds ascending. `base` is
+/// the position in `rates` of the base learning rate, whose first seed's networks are
+/// saved.
 fn train_grid(
     prepared: &Prepared,
     config: &Q2Config,
@@ -372,23 +371,25 @@ fn train_grid(
     models: &mut Vec<NamedModel>,
 ) -> Result<Vec<Trained>, ExperimentError> {
     let modes = [BiasMode::Shared, BiasMode::Independent];
+    progress.advance(0, rates.len());
+    // One queue of every run: the threads take them one at a time, since runs stop at very
+    // different lengths (300 to 2,000 iterations). In the order of `rates`, both modes of a
+    // seed side by side: the study's grid is ascending, so its longest runs (small rates)
+    // start first and the short ones fill the end.
+    let jobs: Vec<(f64, u64, BiasMode)> = rates
+        .iter()
+        .flat_map(|&lr| (0..config.seeds as u64).flat_map(move |s| modes.map(|m| (lr, s, m))))
+        .collect();
+    let mut trained: Vec<Option<_>> =
+        models::map_in_parallel(jobs.iter(), runtime.threads, |&(lr, s, mode)| {
+            Some(train_seed(prepared, config, mode, lr, seed + s))
+        });
     let mut out = Vec::new();
     for (i, &lr) in rates.iter().enumerate() {
-        progress.advance(i, rates.len());
-        // Seed by seed, both modes of a seed side by side: the threads take contiguous
-        // shares, and a share of whole modes left one thread idle whenever one mode's runs
-        // stopped early (unstable) and the other's went on to the cap.
-        let jobs: Vec<(u64, BiasMode)> = (0..config.seeds as u64)
-            .flat_map(|s| modes.map(|m| (s, m)))
-            .collect();
-        let mut trained: Vec<Option<_>> =
-            models::map_in_parallel(&jobs, runtime.threads, |&(s, mode)| {
-                Some(train_seed(prepared, config, mode, lr, seed + s))
-            });
         for (m, mode) in modes.into_iter().enumerate() {
             let mut runs = Vec::with_capacity(config.seeds);
             for s in 0..config.seeds {
-                let (run, net) = trained[s * modes.len() + m]
+                let (run, net) = trained[(i * config.seeds + s) * modes.len() + m]
                     .take()
                     .expect("one result per run")?;
                 if s == 0 && base == Some(i) && run.diverged_at.is_none() {

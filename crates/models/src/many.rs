@@ -7,8 +7,6 @@
 //! each thread whole runs instead lets them run without meeting until the end. The results
 //! are the same bits either way, since a run's numbers never depend on its thread count.
 
-use std::sync::Mutex;
-
 use faer::MatRef;
 
 use crate::error::TrainError;
@@ -51,37 +49,14 @@ pub fn train_many(
     if workers == 0 {
         return Vec::new();
     }
-    let jobs_len = jobs.len();
-    let per_job = (threads / jobs_len).max(1);
-    // The queue hands out each job once, in order; results land in the job's own slot.
-    let queue = Mutex::new(jobs.iter_mut().enumerate());
-    let results: Vec<Mutex<Option<History>>> = (0..jobs_len).map(|_| Mutex::new(None)).collect();
-    let work = || {
-        loop {
-            let next = queue.lock().expect("the queue never panics").next();
-            let Some((i, job)) = next else { break };
-            let cfg = TrainConfig {
-                threads: per_job,
-                ..job.cfg.clone()
-            };
-            let result = train(&mut job.mlp, train_set, val, &cfg, job.seed);
-            *results[i].lock().expect("each result is written once") = Some(result);
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(work);
-        }
-        work();
-    });
-    results
-        .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .expect("each result is written once")
-                .expect("every job ran")
-        })
-        .collect()
+    let per_job = (threads / jobs.len()).max(1);
+    crate::parallel::map_in_parallel(jobs.iter_mut(), workers, |job| {
+        let cfg = TrainConfig {
+            threads: per_job,
+            ..job.cfg.clone()
+        };
+        train(&mut job.mlp, train_set, val, &cfg, job.seed)
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! Question 2's independent runs all use it). The thread count is always an argument: a
 //! result never depends on it, since work is split into fixed jobs combined in job order.
 
+use std::sync::Mutex;
+
 /// The thread count used when the caller names none: the available cores capped at 2 (the
 /// networks of this study are too small to feed more).
 pub fn default_threads() -> usize {
@@ -43,26 +45,35 @@ pub fn in_parallel<W: Send, I: Send, R: Send>(
     })
 }
 
-/// `f` of every item on up to `threads` threads (contiguous shares, as [`runs`] cuts them),
-/// results in item order. Each call of `f` must be independent of the others; then the
-/// results do not depend on `threads`.
-pub fn map_in_parallel<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let plan = runs(items.len(), threads);
-    let shares: Vec<&[T]> = plan
-        .iter()
-        .map(|&(first, count)| &items[first..first + count])
+/// `f` of every item on up to `threads` threads, results in item order. The threads take
+/// items one at a time from a shared queue, so that one slow item does not leave a thread
+/// idle behind a fixed share. Each call of `f` must be independent of the others; then the
+/// results do not depend on `threads` nor on which thread ran which item.
+pub fn map_in_parallel<I, R>(items: I, threads: usize, f: impl Fn(I::Item) -> R + Sync) -> Vec<R>
+where
+    I: ExactSizeIterator + Send,
+    I::Item: Send,
+    R: Send,
+{
+    let n = items.len();
+    let workers = threads.clamp(1, n.max(1));
+    let queue = Mutex::new(items.enumerate());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let next = queue.lock().expect("the queue never panics").next();
+            let Some((i, item)) = next else { break };
+            done.push((i, f(item)));
+        }
+        done
+    };
+    let mut shares = vec![(); workers];
+    let mut results: Vec<(usize, R)> = in_parallel(&mut shares, vec![(); workers], |_, _| work())
+        .into_iter()
+        .flatten()
         .collect();
-    let mut workers = vec![(); shares.len()];
-    in_parallel(&mut workers, shares, |_, share| {
-        share.iter().map(&f).collect::<Vec<R>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect()
+    results.sort_unstable_by_key(|&(i, _)| i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
@@ -89,11 +100,11 @@ mod tests {
         let want: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
         for threads in [1, 2, 3, 8, 64] {
             assert_eq!(
-                map_in_parallel(&items, threads, |x| x * x + 1),
+                map_in_parallel(items.iter(), threads, |x| x * x + 1),
                 want,
                 "{threads}"
             );
         }
-        assert!(map_in_parallel(&[] as &[u64], 2, |x| *x).is_empty());
+        assert!(map_in_parallel([0u64; 0].iter(), 2, |x| *x).is_empty());
     }
 }

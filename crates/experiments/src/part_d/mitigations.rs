@@ -163,7 +163,7 @@ pub(super) fn over_seeds(
         runtime: &one_thread,
         ..*setup
     };
-    let results = models::map_in_parallel(&jobs, setup.runtime.threads, |&(s, kind)| {
+    let results = models::map_in_parallel(jobs.iter(), setup.runtime.threads, |&(s, kind)| {
         let (mlp, data) = match kind {
             None => (
                 train_tape_last(
@@ -310,7 +310,7 @@ pub(super) fn simple_models(
         };
         // One seed per thread at a time, as in `over_seeds`.
         let one_thread = Runtime::with_threads(1);
-        let acc = models::map_in_parallel(&mlp.seeds, setup.runtime.threads, |&s| {
+        let acc = models::map_in_parallel(mlp.seeds.iter(), setup.runtime.threads, |&s| {
             let (model, _) =
                 train_tape_last(data, &linear, &one_thread, LossOptions::default(), 0.0, s)?;
             evaluate(&model, data)
