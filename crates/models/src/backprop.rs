@@ -66,6 +66,8 @@ struct Ctx<'a> {
     offsets: &'a [usize],
     /// `(p, base)` of the step's dropout, with the stream to clone per thread.
     dropout: Option<(f64, u128, &'a ChaCha8Rng)>,
+    /// Whether to count the correct rows and the saturated units.
+    counts: bool,
 }
 
 /// Outputs of a contiguous run of blocks.
@@ -115,8 +117,13 @@ impl Worker {
             let yc = &ctx.y[r0..r0 + m];
             let sat_b = &mut sat[i * n_hidden..(i + 1) * n_hidden];
             sat_b.fill(0);
-            self.blocks.forward(mlp, xc, r0, sat_b, draw.as_mut());
-            correct[i] = self.blocks.correct(m, yc);
+            self.blocks
+                .forward(mlp, xc, r0, ctx.counts.then_some(sat_b), draw.as_mut());
+            correct[i] = if ctx.counts {
+                self.blocks.correct(m, yc)
+            } else {
+                0
+            };
             let o_b = ctx.offsets[2 * n_hidden + 1];
             let db_out = &mut part[o_b..o_b + k];
             db_out.fill(0.0);
@@ -273,10 +280,12 @@ impl Backprop {
         check_network(mlp)?;
         check_data(mlp.n_inputs(), mlp.n_classes(), x, Some(y))?;
         check_class_weights(opts, mlp.n_classes())?;
-        Ok(self.run_with(mlp, x, y, opts, None))
+        Ok(self.run_with(mlp, x, y, opts, None, true))
     }
 
-    /// [`Backprop::run`] with optional dropout on the hidden layers.
+    /// [`Backprop::run`] with optional dropout on the hidden layers; without `counts`, the
+    /// correct rows and the saturation are not counted (they read 0), the rest is the same
+    /// bits.
     pub(crate) fn run_with(
         &mut self,
         mlp: &Mlp,
@@ -284,6 +293,7 @@ impl Backprop {
         y: &[usize],
         opts: &LossOptions,
         dropout: Option<&mut DropoutDraw<'_>>,
+        counts: bool,
     ) -> f64 {
         let n = x.nrows();
         assert_eq!(n, y.len(), "one label per row");
@@ -308,6 +318,7 @@ impl Backprop {
             c_tab: &self.c_tab,
             offsets,
             dropout: dropout.map(|d| (d.p, d.base, &*d.rng)),
+            counts,
         };
         // Give each run the rows of `∂L/∂x` it covers.
         let mut jobs = Vec::with_capacity(plan.len());

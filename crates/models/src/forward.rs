@@ -33,37 +33,47 @@ pub(crate) fn view_mut(buf: &mut [f64], m: usize, w: usize) -> MatMut<'_, f64> {
 }
 
 /// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting the units `saturation` calls
-/// saturated into `sat`, with dropout applied after the activation when asked.
+/// saturated into `sat` when given, with dropout applied after the activation when asked.
 #[inline(always)]
 fn hidden_sweep(
     buf: &mut [f64],
     m: usize,
     bias: MatRef<'_, f64>,
     (activation, saturation): (Activation, Saturation),
-    sat: &mut usize,
+    sat: Option<&mut usize>,
     mut dropout: Option<(&mut DropoutDraw<'_>, usize, usize)>,
 ) {
+    let counting = sat.is_some();
+    let mut count = 0usize;
     for j in 0..bias.ncols() {
         let b = bias[(0, j)];
         let c = col_mut(buf, m, j);
-        let mut count = 0usize;
-        match activation {
-            Activation::Relu => {
+        match (activation, counting) {
+            (Activation::Relu, true) => {
                 for v in c.iter_mut() {
                     let a = (*v + b).max(0.0);
                     count += saturation.test(Activation::Relu, a) as usize;
                     *v = a;
                 }
             }
-            Activation::Sigmoid => {
+            (Activation::Relu, false) => {
+                for v in c.iter_mut() {
+                    *v = (*v + b).max(0.0);
+                }
+            }
+            (Activation::Sigmoid, true) => {
                 for v in c.iter_mut() {
                     let a = sigmoid(*v + b);
                     count += saturation.test(Activation::Sigmoid, a) as usize;
                     *v = a;
                 }
             }
+            (Activation::Sigmoid, false) => {
+                for v in c.iter_mut() {
+                    *v = sigmoid(*v + b);
+                }
+            }
         }
-        *sat += count;
         if let Some((d, offset, r0)) = dropout.as_mut() {
             let scale = d.scale();
             d.seek(*offset, j, *r0);
@@ -71,6 +81,9 @@ fn hidden_sweep(
                 *v *= d.next(scale);
             }
         }
+    }
+    if let Some(sat) = sat {
+        *sat += count;
     }
 }
 
@@ -145,14 +158,16 @@ impl Blocks {
     }
 
     /// Forward pass of one block `xc` (`m` rows starting at row `r0` of the step): hidden
-    /// activations into `acts`, biased logits into `logits`, row max and argmax.
+    /// activations into `acts`, biased logits into `logits`, row max and argmax; the
+    /// saturated units of each hidden layer added into `sat` when given (a training step
+    /// whose record measures nothing skips the count).
     #[inline(always)]
     pub fn forward(
         &mut self,
         mlp: &Mlp,
         xc: MatRef<'_, f64>,
         r0: usize,
-        sat: &mut [usize],
+        mut sat: Option<&mut [usize]>,
         mut dropout: Option<&mut DropoutDraw<'_>>,
     ) {
         let m = xc.nrows();
@@ -181,7 +196,7 @@ impl Blocks {
                 m,
                 layer.bias.as_ref(),
                 (mlp.activation, self.saturation),
-                &mut sat[l],
+                sat.as_deref_mut().map(|s| &mut s[l]),
                 drop,
             );
             if let Some(d) = dropout.as_deref() {

@@ -207,8 +207,9 @@ impl Trainer {
 
     /// One gradient evaluation on `(x, y)` (or the rows `rows` of `x` gathered, for the
     /// tape): returns `(loss, correct rows in this forward)` and leaves the gradients in
-    /// [`Trainer::grads`] and the forward's saturation in `self.saturation`. The tape
-    /// skips both counts on a minibatch (0), whose record does not use them.
+    /// [`Trainer::grads`] and the forward's saturation in `self.saturation`. Both counts
+    /// are skipped (0) where no record reads them: on a minibatch (its record measures
+    /// after the epoch) and at a full-batch step that `cfg.evaluate` does not measure.
     #[allow(clippy::too_many_arguments)]
     fn gradient(
         &mut self,
@@ -221,6 +222,7 @@ impl Trainer {
         step: usize,
     ) -> Result<(f64, usize), TrainError> {
         let n = y.len();
+        let counts = rows.is_none() && cfg.evaluate.includes(step, cfg.steps);
         let p = cfg.dropout;
         let base = self.dropout_pos;
         if p > 0.0 {
@@ -241,7 +243,8 @@ impl Trainer {
                         xb.as_ref().subrows(0, n)
                     }
                 };
-                let loss = bp.run_with(mlp, xin, y, &cfg.loss, (p > 0.0).then_some(&mut draw));
+                let draw = (p > 0.0).then_some(&mut draw);
+                let loss = bp.run_with(mlp, xin, y, &cfg.loss, draw, counts);
                 self.saturation.copy_from_slice(bp.saturation());
                 (loss, bp.correct())
             }
@@ -261,7 +264,7 @@ impl Trainer {
                     rows,
                     y,
                     masks,
-                    counts: rows.is_none(),
+                    counts,
                 };
                 let result = engine.run(mlp, batch, &cfg.loss, step)?;
                 self.saturation.copy_from_slice(engine.saturation());
