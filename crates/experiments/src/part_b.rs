@@ -102,9 +102,6 @@ pub fn run_part_b(
     ));
     let softmax = softmax_regression(prepared, config, runtime, &interval_seeds)?;
 
-    progress.step("Part B(a): sigmoid learning-rate sweep");
-    let sigmoid_sweep = sweep(prepared, config, seed, runtime, progress)?;
-
     // The study's setting first, then every other sweep rate, then the scaled
     // initialisation last: the verdicts find the settings by these positions.
     let mut groups = vec![(
@@ -151,6 +148,23 @@ pub fn run_part_b(
         progress,
     )?;
     groups.push((setting, scaled));
+
+    // The sweep goes on from the runs of the protocol seed (the first of `interval_seeds`)
+    // at its rates, which the runs over seeds above trained for `config.iterations`.
+    progress.step("Part B(a): sigmoid learning-rate sweep");
+    let trained: Vec<Option<&seeds::Outcome>> = config
+        .sweep_learning_rates
+        .iter()
+        .map(|&lr| {
+            groups
+                .iter()
+                .find(|((a, init, rate), _)| {
+                    *a == Activation::Sigmoid && *init == InitScheme::Study && *rate == lr
+                })
+                .and_then(|(_, runs)| runs.first())
+        })
+        .collect();
+    let sigmoid_sweep = sweep(prepared, config, seed, runtime, &trained, progress)?;
 
     let relu_setting = (Activation::Relu, InitScheme::Study, config.learning_rate);
     let relu_summary = summarise(relu_setting, config, &interval_seeds, &relu_runs);

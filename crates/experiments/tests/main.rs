@@ -5,6 +5,7 @@ mod any_table;
 mod identifier;
 mod part_a;
 mod part_b_models;
+mod part_b_sweep;
 mod planted;
 mod q2_models;
 mod run_all;
