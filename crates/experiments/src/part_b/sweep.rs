@@ -13,6 +13,7 @@ use crate::{ExperimentError, Progress, Runtime};
 /// rate that the runs over seeds already trained for `config.iterations` (the sweep's
 /// first iterations are exactly that run, so they are not trained twice).
 enum Start<'a> {
+    /// Trained from its initialisation.
     Fresh,
     /// The run over seeds that is the sweep's first `config.iterations`.
     From(&'a [Record], &'a models::Mlp),
