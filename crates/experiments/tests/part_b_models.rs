@@ -2,12 +2,34 @@
 //! on: each protocol run's accuracies come back exactly from its model file alone, and its
 //! loss to the last bits of summation order.
 
+use data::Table;
 use data::synth::{SynthConfig, generate};
 use experiments::{
     Config, NamedModel, Part, PartB, PartRecord, Prepared, Runtime, Silent, run_part, split,
 };
 use models::LossOptions;
 use models::file::ModelFile;
+
+/// Part B alone on `train` and `test` with `config`: its record and its models.
+pub(crate) fn run_part_b(
+    train: &Table,
+    test: &Table,
+    config: &Config,
+) -> (Box<PartB>, Vec<NamedModel>) {
+    let (record, models) = run_part(
+        Part::B,
+        train,
+        test,
+        config,
+        &Runtime::default(),
+        &mut Silent,
+    )
+    .unwrap();
+    let PartRecord::B(b) = record else {
+        panic!("Part B returns its own record")
+    };
+    (b, models)
+}
 
 /// Part B alone on a synthetic table of `rows` training and `test_rows` test rows, the quick
 /// study with `seed`: its record, its models, the prepared data it ran on and its config.
@@ -18,18 +40,7 @@ fn part_b_alone(
 ) -> (Box<PartB>, Vec<NamedModel>, Prepared, Config) {
     let (train, test) = generate(&SynthConfig::new(rows, test_rows, seed)).unwrap();
     let config = Config::quick(seed);
-    let (record, models) = run_part(
-        Part::B,
-        &train,
-        &test,
-        &config,
-        &Runtime::default(),
-        &mut Silent,
-    )
-    .unwrap();
-    let PartRecord::B(b) = record else {
-        panic!("Part B returns its own record")
-    };
+    let (b, models) = run_part_b(&train, &test, &config);
     let split = split(&train, &config).unwrap();
     let prepared = Prepared::new(&train, &test, &split, &Default::default()).unwrap();
     (b, models, prepared, config)

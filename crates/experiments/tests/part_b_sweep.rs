@@ -6,8 +6,10 @@
 
 use data::synth::{SynthConfig, generate};
 use experiments::part_b::{train_config, train_mlp};
-use experiments::{Config, Part, PartRecord, Prepared, Runtime, Silent, run_part, split};
+use experiments::{Config, Prepared, split};
 use models::{Activation, Evaluate, Init, TrainConfig, TrainError};
+
+use crate::part_b_models::run_part_b;
 
 #[test]
 fn the_sweep_equals_its_runs_trained_from_scratch() {
@@ -27,18 +29,7 @@ fn the_sweep_equals_its_runs_trained_from_scratch() {
     let split = split(&train, &config).unwrap();
     let prepared = Prepared::new(&train, &test, &split, &Default::default()).unwrap();
     for config in [config, no_checkpoint_inside] {
-        let (record, _) = run_part(
-            Part::B,
-            &train,
-            &test,
-            &config,
-            &Runtime::default(),
-            &mut Silent,
-        )
-        .unwrap();
-        let PartRecord::B(b) = record else {
-            panic!("Part B returns its own record")
-        };
+        let (b, _) = run_part_b(&train, &test, &config);
         let pb = &config.part_b;
         // Each point as (rate, iterations, then the bits of loss and accuracies, divergence).
         let point = |rate: usize, at: usize, numbers: [f64; 3], diverged: Option<usize>| {

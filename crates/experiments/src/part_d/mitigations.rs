@@ -154,38 +154,36 @@ pub(super) fn over_seeds(
     // Every retraining is independent: both threads take whole trainings (one thread
     // each, which gives the same bits as any thread count), in place of one training at
     // a time whose minibatch steps keep a single thread busy.
-    let jobs: Vec<(u64, Option<MitigationKind>)> = seeds[1..]
+    // Per seed, the original model (`acc[0]`), then each kind (`acc[j]`, kind `j − 1`).
+    let jobs: Vec<(u64, usize)> = seeds[1..]
         .iter()
-        .flat_map(|&s| std::iter::once((s, None)).chain(kinds.iter().map(move |&k| (s, Some(k)))))
+        .flat_map(|&s| (0..acc.len()).map(move |j| (s, j)))
         .collect();
     let one_thread = Runtime::with_threads(1);
     let alone = Setup {
         runtime: &one_thread,
         ..*setup
     };
-    let results = models::map_in_parallel(jobs.iter(), setup.runtime.threads, |&(s, kind)| {
-        let (mlp, data) = match kind {
-            None => (
-                train_tape_last(
+    let results = models::map_in_parallel(jobs.iter(), setup.runtime.threads, |&(s, j)| {
+        let (mlp, data) = match j {
+            0 => {
+                let loss = LossOptions::default();
+                let (mlp, _) = train_tape_last(
                     alone.prepared,
                     alone.part_c_config,
                     alone.runtime,
-                    LossOptions::default(),
+                    loss,
                     0.0,
                     s,
-                )?
-                .0,
-                alone.prepared,
-            ),
-            Some(kind) => alone.train(kind, s)?,
+                )?;
+                (mlp, alone.prepared)
+            }
+            j => alone.train(kinds[j - 1], s)?,
         };
         let e = evaluate(&mlp, data)?;
         Ok::<_, ExperimentError>((e.train_acc, e.val_acc, e.test_acc))
     });
-    for (result, &(_, kind)) in results.into_iter().zip(&jobs) {
-        let j = kind.map_or(0, |k| {
-            1 + kinds.iter().position(|&x| x == k).expect("a kind")
-        });
+    for (result, &(_, j)) in results.into_iter().zip(&jobs) {
         acc[j].push(result?);
     }
     progress.advance(n, n);

@@ -132,12 +132,33 @@ impl Buffers {
     }
 }
 
-/// Lane group `g` of a chunk's column: its rows `g · LANES..(g + 1) · LANES`.
+/// A chunk's inputs: the rows from `start` of each feature's column.
+#[derive(Clone, Copy)]
+struct ChunkX<'c> {
+    cols: &'c [&'c [f64]],
+    start: usize,
+}
+
+impl ChunkX<'_> {
+    /// Lane group `g` of feature `l`: the chunk's rows `g · LANES..(g + 1) · LANES`.
+    #[inline(always)]
+    fn group(self, l: usize, g: usize) -> [f64; LANES] {
+        let at = self.start + g * LANES;
+        self.cols[l][at..at + LANES]
+            .try_into()
+            .expect("a whole lane group")
+    }
+}
+
+/// The one definition of `g` and `g′` for a compiled form; `RELU` is a constant, so the
+/// choice folds away.
 #[inline(always)]
-fn group_of(column: &[f64], g: usize) -> [f64; LANES] {
-    column[g * LANES..(g + 1) * LANES]
-        .try_into()
-        .expect("a whole lane group")
+fn activation<const RELU: bool>() -> Activation {
+    if RELU {
+        Activation::Relu
+    } else {
+        Activation::Sigmoid
+    }
 }
 
 /// The network's parameters as the lane loops read them.
@@ -281,23 +302,30 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
             d2: [[zero; K]; CHUNK],
             d1: [[zero; K]; CHUNK],
         };
+        let columns: Vec<&[f64]> = (0..d).map(|l| crate::sweeps::col(x, l)).collect();
         for r0 in (0..n).step_by(CHUNK * LANES) {
             let rows = (n - r0).min(CHUNK * LANES);
             let groups = rows.div_ceil(LANES);
             // The chunk's rows of each feature: in place when the chunk is full (a copy
             // was a fifth of the pass, the design streaming from memory with nothing to
             // overlap it), else a zero-padded copy.
-            let cols: Vec<&[f64]> = if rows == CHUNK * LANES {
-                (0..d)
-                    .map(|l| &crate::sweeps::col(x, l)[r0..r0 + rows])
-                    .collect()
+            let tail: Vec<&[f64]>;
+            let cols = if rows == CHUNK * LANES {
+                ChunkX {
+                    cols: &columns,
+                    start: r0,
+                }
             } else {
-                for l in 0..d {
+                for (l, column) in columns.iter().enumerate() {
                     let dst = &mut xs[l * CHUNK * LANES..(l + 1) * CHUNK * LANES];
-                    dst[..rows].copy_from_slice(&crate::sweeps::col(x, l)[r0..r0 + rows]);
+                    dst[..rows].copy_from_slice(&column[r0..r0 + rows]);
                     dst[rows..].fill(0.0);
                 }
-                xs.chunks_exact(CHUNK * LANES).collect()
+                tail = xs.chunks_exact(CHUNK * LANES).collect();
+                ChunkX {
+                    cols: &tail,
+                    start: 0,
+                }
             };
             let full = rows / LANES;
             let mut g = 0;
@@ -307,8 +335,8 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
                 let at = r0 + g * LANES;
                 let y0 = b.load_lanes(V::load(&y[at..at + LANES], -1.0).0);
                 let y1 = b.load_lanes(V::load(&y[at + LANES..at + 2 * LANES], -1.0).0);
-                s.group::<RELU, BACKWARD, true>(b, &cols, g, p, y0, LANES, &mut chunk);
-                s.group::<RELU, BACKWARD, true>(b, &cols, g + 1, p, y1, LANES, &mut chunk);
+                s.group::<RELU, BACKWARD, true>(b, cols, g, p, y0, LANES, &mut chunk);
+                s.group::<RELU, BACKWARD, true>(b, cols, g + 1, p, y1, LANES, &mut chunk);
                 g += 2;
             }
             for g in g..groups {
@@ -317,9 +345,9 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
                 let labels = &y[r0 + g * LANES..r0 + g * LANES + valid.min(LANES)];
                 let yv = b.load_lanes(V::load(labels, -1.0).0);
                 if valid >= LANES {
-                    s.group::<RELU, BACKWARD, true>(b, &cols, g, p, yv, LANES, &mut chunk);
+                    s.group::<RELU, BACKWARD, true>(b, cols, g, p, yv, LANES, &mut chunk);
                 } else {
-                    s.group::<RELU, BACKWARD, false>(b, &cols, g, p, yv, valid, &mut chunk);
+                    s.group::<RELU, BACKWARD, false>(b, cols, g, p, yv, valid, &mut chunk);
                 }
             }
             if groups == CHUNK {
@@ -335,7 +363,7 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
                     }
                 }
                 chunk.outer_u(b, &mut du, groups);
-                chunk.outer_w(b, &cols, dw, d, groups);
+                chunk.outer_w(b, cols, dw, d, groups);
             }
         }
         s.flush_log(b);
@@ -387,10 +415,10 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
         du[j0..j0 + T].copy_from_slice(&acc);
     }
 
-    /// `∂L/∂W += xᵀ δ1` over the chunk's `groups` (`x` as in [`Buffers::x`]): four
+    /// `∂L/∂W += xᵀ δ1` over the chunk's `groups` ([`ChunkX`]): four
     /// features at a time when `K ≤ 4` (16 sums in registers), else two, then one at a time.
     #[inline(always)]
-    fn outer_w(&self, b: B, x: &[&[f64]], dw: &mut [V], d: usize, groups: usize) {
+    fn outer_w(&self, b: B, x: ChunkX<'_>, dw: &mut [V], d: usize, groups: usize) {
         let wide = if K <= 4 { 4 } else { 2 };
         let mut l0 = 0;
         while l0 + wide <= d {
@@ -411,7 +439,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
     fn outer_w_tile<const T: usize>(
         &self,
         b: B,
-        x: &[&[f64]],
+        x: ChunkX<'_>,
         dw: &mut [V],
         l0: usize,
         groups: usize,
@@ -420,7 +448,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
             std::array::from_fn(|t| std::array::from_fn(|j| b.load_lanes(dw[(l0 + t) * K + j].0)));
         for g in 0..groups {
             for (t, row) in acc.iter_mut().enumerate() {
-                let xl = b.load_lanes(group_of(x[l0 + t], g));
+                let xl = b.load_lanes(x.group(l0 + t, g));
                 for (a, &d1) in row.iter_mut().zip(&self.d1[g]) {
                     *a = b.mul_add(xl, d1, *a);
                 }
@@ -454,7 +482,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
     fn group<const RELU: bool, const BACKWARD: bool, const FULL: bool>(
         &mut self,
         b: B,
-        x: &[&[f64]],
+        x: ChunkX<'_>,
         g: usize,
         p: &Params<'_, K>,
         y: B::V,
@@ -462,17 +490,12 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         keep: &mut Chunk<B, K>,
     ) {
         let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
-        // The one definition of g and g′; `RELU` is a constant, so the match folds away.
-        let act = if RELU {
-            Activation::Relu
-        } else {
-            Activation::Sigmoid
-        };
+        let act = activation::<RELU>();
         let (zero, one) = (b.splat(0.0), b.splat(1.0));
         // z1 = b1 + x W, h = g(z1)
         let mut h: [B::V; K] = std::array::from_fn(|j| b.splat(p.b1[j]));
         for (l, wl) in p.w.chunks_exact(K).enumerate() {
-            let xl = b.load_lanes(group_of(x[l], g));
+            let xl = b.load_lanes(x.group(l, g));
             for j in 0..K {
                 h[j] = b.mul_add(xl, b.splat(wl[j]), h[j]);
             }
@@ -549,11 +572,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         keep: &mut Chunk<B, K>,
     ) {
         let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
-        let act = if RELU {
-            Activation::Relu
-        } else {
-            Activation::Sigmoid
-        };
+        let act = activation::<RELU>();
         let (zero, one) = (b.splat(0.0), b.splat(1.0));
         let (h, d2) = (keep.h[g], keep.d2[g]);
         // δ1 = (δ2 Uᵀ) ⊙ g′(z1); ∂L/∂b1 += colsum δ1.
