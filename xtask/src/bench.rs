@@ -67,9 +67,11 @@ const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
 const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
 
-/// Part B(a)'s configuration (full batch, hand-written gradients) with `steps` iterations.
+/// Part B(a)'s configuration as the study runs it (full batch, hand-written gradients at
+/// the default precision) with `steps` iterations.
 fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
-    experiments::part_b::train_config(PartBConfig::default().learning_rate, steps, threads)
+    let b = PartBConfig::default();
+    experiments::part_b::train_config(&b, b.learning_rate, steps, threads)
 }
 
 /// Part C(b)'s configuration (minibatch SGD through the tape), as the study runs it.

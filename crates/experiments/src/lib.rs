@@ -445,7 +445,7 @@ fn full_batch_train_acc(
     // Only the last record is read.
     let cfg = models::TrainConfig {
         evaluate: models::Evaluate::last_only(),
-        ..part_b::train_config(b.learning_rate, b.iterations, runtime.threads)
+        ..part_b::train_config(b, b.learning_rate, b.iterations, runtime.threads)
     };
     let (_, history) = part_b::train_mlp(
         prepared,

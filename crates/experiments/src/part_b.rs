@@ -9,7 +9,7 @@ mod signals;
 mod sweep;
 mod train;
 
-pub use config::PartBConfig;
+pub use config::{PartBConfig, Precision};
 pub use record::{ActivationRun, PartB, PartBVerdicts};
 pub use train::{train_config, train_mlp, train_mlps};
 

@@ -53,7 +53,7 @@ pub fn run_protocol(
     // The protocol reads each run's last record only.
     let cfg = TrainConfig {
         evaluate: Evaluate::last_only(),
-        ..train_config(b.learning_rate, b.iterations, runtime.threads)
+        ..train_config(b, b.learning_rate, b.iterations, runtime.threads)
     };
     let mut part_b = Vec::new();
     for activation in [Activation::Relu, Activation::Sigmoid] {

@@ -98,7 +98,7 @@ fn each_saved_model_reproduces_its_recorded_accuracies_and_loss_exactly() {
 fn the_protocol_runs_are_those_a_run_of_their_own_gives() {
     let (b, models, prepared, config) = part_b_alone(2_000, 400, 11);
     let p = &config.part_b;
-    let cfg = experiments::part_b::train_config(p.learning_rate, p.iterations, 1);
+    let cfg = experiments::part_b::train_config(p, p.learning_rate, p.iterations, 1);
     for run in [&b.relu, &b.sigmoid] {
         let (mlp, history) = experiments::part_b::train_mlp(
             &prepared,

@@ -39,7 +39,7 @@ fn the_sweep_equals_its_runs_trained_from_scratch() {
         for (rate, &lr) in pb.sweep_learning_rates.iter().enumerate() {
             let cfg = TrainConfig {
                 evaluate: Evaluate::EveryStep,
-                ..train_config(lr, pb.sweep_iterations, 1)
+                ..train_config(pb, lr, pb.sweep_iterations, 1)
             };
             let run = train_mlp(
                 &prepared,

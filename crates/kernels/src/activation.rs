@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::sigmoid;
+use crate::real::Real;
 
 /// A hidden-layer nonlinearity `g`. The one activation type of the workspace: the tape's
 /// dense layer ([`crate::sweeps::activate`]), the MLP and the model files all use it (its
@@ -29,8 +30,8 @@ impl Activation {
     /// `g′(z)` from the output `a = g(z)` alone, so that backward passes need not keep `z`:
     /// for ReLU `a > 0 ⇔ z > 0`, for the sigmoid `g′ = a(1 − a)`.
     #[inline(always)]
-    pub fn derivative_from_output(self, a: f64) -> f64 {
-        self.derivative_from_dropped_output(a, 1.0)
+    pub fn derivative_from_output<T: Real>(self, a: T) -> T {
+        self.derivative_from_dropped_output(a, T::ONE)
     }
 
     /// `g′(z)·μ` from the stored output `a = g(z)·μ` of inverted dropout, whose mask `μ` is
@@ -38,16 +39,16 @@ impl Activation {
     /// (0 where dropped). With `inv_s = 1` it is [`Activation::derivative_from_output`], to
     /// the bit (`a·1 = a`). The one statement of each derivative in the workspace.
     #[inline(always)]
-    pub fn derivative_from_dropped_output(self, a: f64, inv_s: f64) -> f64 {
+    pub fn derivative_from_dropped_output<T: Real>(self, a: T, inv_s: T) -> T {
         match self {
             Activation::Relu => {
-                if a > 0.0 {
-                    1.0 / inv_s
+                if a > T::ZERO {
+                    T::ONE / inv_s
                 } else {
-                    0.0
+                    T::ZERO
                 }
             }
-            Activation::Sigmoid => a * (1.0 - a * inv_s),
+            Activation::Sigmoid => a * (T::ONE - a * inv_s),
         }
     }
 
@@ -76,8 +77,8 @@ impl Saturation {
 
     /// Whether a unit of output `a = g(z)` is saturated.
     #[inline(always)]
-    pub fn test(self, activation: Activation, a: f64) -> bool {
-        activation.derivative_from_output(a) < self.max_slope
+    pub fn test<T: Real>(self, activation: Activation, a: T) -> bool {
+        activation.derivative_from_output(a) < T::of(self.max_slope)
     }
 }
 

@@ -12,6 +12,8 @@
 //! - [`softmax`]: the softmax cross-entropy loops, for the tape's op and the hand-written
 //!   output layer alike.
 //! - [`Activation`] with its derivative, and [`Saturation`], the one saturation test.
+//! - [`Real`]: `f64` (the reference) or `f32`, the types the hand-written engine's kernels
+//!   are generic over; each of its methods is the one definition at its precision.
 //! - [`small`]: one fused, allocation-free forward + backward of a small two-layer softmax
 //!   network (Question 2's) with the rows in SIMD lanes.
 //!
@@ -22,12 +24,14 @@
 mod activation;
 mod math;
 mod matmul;
+mod real;
 mod simd;
 pub mod small;
 pub mod softmax;
 pub mod sweeps;
 
 pub use activation::{Activation, Saturation};
-pub use math::{exp, exp_fused, sigmoid};
+pub use math::{exp, exp_f32, exp_fused, sigmoid, sigmoid_f32};
 pub use matmul::{clear_upper_state, matmul_into};
+pub use real::Real;
 pub use simd::{Kernel, vectorize, vectorize_kernel};

@@ -2,6 +2,8 @@
 
 use faer::{Accum, MatMut, MatRef, Par};
 
+use crate::real::Real;
+
 /// `dst = alpha·lhs·rhs` (or `+=` with `Accum::Add`) on one thread, then a `vzeroupper`.
 ///
 /// faer's AVX-512 kernels return with the upper halves of the vector registers dirty. Until
@@ -11,12 +13,12 @@ use faer::{Accum, MatMut, MatRef, Par};
 /// x86-64-v3 did not help). pulp, faer's own SIMD layer, exposes the instruction safely; on
 /// CPUs without AVX there is nothing to clear. Every product in this workspace goes through
 /// here.
-pub fn matmul_into(
-    dst: MatMut<'_, f64>,
+pub fn matmul_into<T: Real>(
+    dst: MatMut<'_, T>,
     accum: Accum,
-    lhs: MatRef<'_, f64>,
-    rhs: MatRef<'_, f64>,
-    alpha: f64,
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    alpha: T,
 ) {
     faer::linalg::matmul::matmul(dst, accum, lhs, rhs, alpha, Par::Seq);
     clear_upper_state();
@@ -33,7 +35,7 @@ pub fn clear_upper_state() {
 
 /// Column `j` of a matrix with contiguous columns (a `Mat`, or a row range of one) as a slice.
 #[inline]
-pub fn col(m: MatRef<'_, f64>, j: usize) -> &[f64] {
+pub fn col<T: Real>(m: MatRef<'_, T>, j: usize) -> &[T] {
     m.col(j)
         .try_as_col_major()
         .expect("columns are contiguous")

@@ -18,18 +18,18 @@
 
 use faer::{MatMut, MatRef};
 
-use crate::math::exp;
 use crate::matmul::col;
+use crate::real::Real;
 
 /// `max[i] = max_j z[i, j]` over the columns of `z` (`f64::max`: the first column, then
 /// each later one).
 #[inline(always)]
-pub fn row_max(z: MatRef<'_, f64>, max: &mut [f64]) {
+pub fn row_max<T: Real>(z: MatRef<'_, T>, max: &mut [T]) {
     let max = &mut max[..z.nrows()];
     max.copy_from_slice(col(z, 0));
     for j in 1..z.ncols() {
         for (mx, &v) in max.iter_mut().zip(col(z, j)) {
-            *mx = mx.max(v);
+            *mx = Real::max(*mx, v);
         }
     }
 }
@@ -38,10 +38,10 @@ pub fn row_max(z: MatRef<'_, f64>, max: &mut [f64]) {
 /// `j` in order): the loop every softmax of the workspace runs. `z` may be a row range of
 /// a larger matrix (each column contiguous).
 #[inline(always)]
-pub fn exp_rows(mut z: MatMut<'_, f64>, max: &[f64], sums: &mut [f64]) {
+pub fn exp_rows<T: Real>(mut z: MatMut<'_, T>, max: &[T], sums: &mut [T]) {
     let m = z.nrows();
     let (max, sums) = (&max[..m], &mut sums[..m]);
-    sums.fill(0.0);
+    sums.fill(T::ZERO);
     for j in 0..z.ncols() {
         let c = z
             .as_mut()
@@ -50,7 +50,7 @@ pub fn exp_rows(mut z: MatMut<'_, f64>, max: &[f64], sums: &mut [f64]) {
             .expect("columns are contiguous")
             .as_slice_mut();
         for ((v, &mx), s) in c.iter_mut().zip(max).zip(sums.iter_mut()) {
-            let e = exp(*v - mx);
+            let e = Real::exp(*v - mx);
             *v = e;
             *s += e;
         }
@@ -105,19 +105,19 @@ pub fn cross_entropy_probs(
 /// into `δ_L = c_i·(p_i − onehot(y_i))`, adding its column sums into `db`; `c_tab[c]` is a
 /// row of class `c`'s share of the (weighted) mean. `sums` is scratch of at least `m`.
 #[inline(always)]
-pub fn cross_entropy_delta(
-    z: &mut [f64],
+pub fn cross_entropy_delta<T: Real>(
+    z: &mut [T],
     m: usize,
     y: &[usize],
-    c_tab: &[f64],
-    max: &[f64],
-    sums: &mut [f64],
-    db: &mut [f64],
-) -> f64 {
+    c_tab: &[T],
+    max: &[T],
+    sums: &mut [T],
+    db: &mut [T],
+) -> T {
     let k = db.len();
     let max = &max[..m];
     // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); z_y read first.
-    let mut loss = 0.0;
+    let mut loss = T::ZERO;
     for (i, &yi) in y.iter().enumerate() {
         loss -= c_tab[yi] * (z[yi * m + i] - max[i]);
     }
@@ -129,13 +129,13 @@ pub fn cross_entropy_delta(
     let sums = &mut sums[..m];
     for (s, &yi) in sums.iter_mut().zip(y) {
         let c = c_tab[yi];
-        loss += c * s.ln();
+        loss += c * Real::ln(*s);
         // Reuse the slot for `c_i / s_i`, the factor of every probability in the row.
         *s = c / *s;
     }
     for (j, dbj) in db.iter_mut().enumerate() {
         let c = &mut z[j * m..(j + 1) * m];
-        let mut sum = 0.0;
+        let mut sum = T::ZERO;
         for ((v, f), &yi) in c.iter_mut().zip(sums.iter()).zip(y) {
             let mut d = *v * f;
             if yi == j {

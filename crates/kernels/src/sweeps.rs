@@ -10,6 +10,7 @@ use faer::{Accum, Mat, MatRef};
 
 use crate::activation::Activation;
 use crate::math::sigmoid;
+use crate::real::Real;
 use crate::simd::vectorize;
 
 /// The elementwise chain rules, as `(upstream gradient g, b) ↦ contribution`. An enum
@@ -353,12 +354,12 @@ pub fn chain_into(
 /// `vmulsd`/`vaddsd`, about 9 % of a sigmoid run). Each column's order is the same as that
 /// loop's, so are the bits, on any CPU. Call it under [`crate::vectorize`].
 #[inline(always)]
-pub fn gate_block(
-    delta: &mut [f64],
-    act: &[f64],
+pub fn gate_block<T: Real>(
+    delta: &mut [T],
+    act: &[T],
     m: usize,
-    db: &mut [f64],
-    rule: impl Fn(f64, f64) -> f64,
+    db: &mut [T],
+    rule: impl Fn(T, T) -> T,
 ) {
     let len = m * db.len();
     for (d, &a) in delta[..len].iter_mut().zip(&act[..len]) {
@@ -366,47 +367,14 @@ pub fn gate_block(
     }
     for (g, dbs) in db.chunks_mut(4).enumerate() {
         let cols = &delta[4 * g * m..(4 * g + dbs.len()) * m];
-        let mut acc = [[0.0; 4]; 4];
-        lane_sums(cols, m, &mut acc[..dbs.len()]);
+        let mut acc = [[T::ZERO; 4]; 4];
+        T::lane_sums(cols, m, &mut acc[..dbs.len()]);
         for (c, (db, lanes)) in dbs.iter_mut().zip(&acc).enumerate() {
-            let mut rest = 0.0;
+            let mut rest = T::ZERO;
             for &v in &cols[c * m + m / 4 * 4..(c + 1) * m] {
                 rest += v;
             }
             *db += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
-        }
-    }
-}
-
-/// `acc[c][t] += Σ_q cols[c·m + 4q + t]` over the full groups of four rows of each of the
-/// `acc.len()` columns of `cols` (column-major, `m` rows), `q` in increasing order.
-#[inline(always)]
-fn lane_sums(cols: &[f64], m: usize, acc: &mut [[f64; 4]]) {
-    let groups = m / 4;
-    #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
-        let avx = simd.avx;
-        let mut v = [avx._mm256_setzero_pd(); 4];
-        for q in 0..groups {
-            for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
-                let at = c * m + 4 * q;
-                let x: [f64; 4] = cols[at..at + 4].try_into().expect("four rows");
-                *vc = avx._mm256_add_pd(*vc, pulp::cast(x));
-            }
-        }
-        for (a, vc) in acc.iter_mut().zip(v) {
-            let s: [f64; 4] = pulp::cast(vc);
-            for t in 0..4 {
-                a[t] += s[t];
-            }
-        }
-        return;
-    }
-    for q in 0..groups {
-        for (c, a) in acc.iter_mut().enumerate() {
-            for t in 0..4 {
-                a[t] += cols[c * m + 4 * q + t];
-            }
         }
     }
 }

@@ -185,3 +185,57 @@ fn the_vectorised_exp_has_the_scalar_bits() {
         assert_eq!(y.to_bits(), exp_nonpositive(x).to_bits(), "{x}");
     }
 }
+
+/// Distance in units in the last place between two finite positive floats.
+fn ulps32(a: f32, b: f32) -> u32 {
+    a.to_bits().abs_diff(b.to_bits())
+}
+
+#[test]
+fn the_f32_exp_is_within_two_ulps_of_the_correctly_rounded_value() {
+    use kernels::exp_f32;
+    let mut worst = 0;
+    // Every 97th float from the smallest result to overflow: about 23 million arguments.
+    let negatives = (0x8000_0000u32..=(-103.9f32).to_bits()).step_by(97);
+    let positives = (0u32..=88.7f32.to_bits()).step_by(97);
+    for x in negatives.chain(positives).map(f32::from_bits) {
+        let want = f64::from(x).exp() as f32;
+        let got = exp_f32(x);
+        if want >= f32::MIN_POSITIVE {
+            worst = worst.max(ulps32(got, want));
+        } else {
+            assert!(
+                (got - want).abs() <= 2.0 * f32::from_bits(1),
+                "{x}: {got} vs {want}"
+            );
+        }
+    }
+    assert!(worst <= 2, "worst error {worst} ulps");
+    assert_eq!(exp_f32(0.0), 1.0);
+    assert_eq!(exp_f32(f32::INFINITY), f32::INFINITY);
+    assert_eq!(exp_f32(89.0), f32::INFINITY);
+    assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
+    assert_eq!(exp_f32(-200.0), 0.0);
+    assert!(exp_f32(f32::NAN).is_nan());
+}
+
+#[test]
+fn the_f32_sigmoid_is_within_three_ulps_of_the_correctly_rounded_value() {
+    use kernels::sigmoid_f32;
+    let mut worst = 0;
+    for i in -2_000_000..=2_000_000 {
+        let x = i as f32 * 5e-5;
+        let want = sigmoid_reference(f64::from(x)) as f32;
+        let got = sigmoid_f32(x);
+        if want >= f32::MIN_POSITIVE {
+            worst = worst.max(ulps32(got, want));
+        }
+    }
+    assert!(worst <= 3, "worst error {worst} ulps");
+    assert_eq!(sigmoid_f32(0.0), 0.5);
+    assert_eq!(sigmoid_f32(100.0), 1.0);
+    assert_eq!(sigmoid_f32(f32::INFINITY), 1.0);
+    assert_eq!(sigmoid_f32(-200.0), 0.0);
+    assert_eq!(sigmoid_f32(f32::NEG_INFINITY), 0.0);
+    assert!(sigmoid_f32(f32::NAN).is_nan());
+}

@@ -23,45 +23,47 @@
 
 use faer::{Accum, Mat, MatMut, MatRef};
 use kernels::sweeps::gate_block;
-use kernels::{Kernel, Saturation, matmul_into as matmul, vectorize_kernel};
+use kernels::{Kernel, Real, Saturation, matmul_into as matmul, vectorize_kernel};
 use rand_chacha::ChaCha8Rng;
 
 use crate::blocks::{Partials, Run, rows_per_block};
 use crate::checks::{check_class_weights, check_data, check_network};
 use crate::dropout::DropoutDraw;
 use crate::error::TrainError;
-use crate::forward::{Blocks, row_factors, view, view_mut};
+use crate::forward::{Blocks, Cast, Params, row_factors, view, view_mut};
 use crate::gradients::Gradients;
 use crate::mlp::{Activation, LossOptions, Mlp};
 use crate::parallel::{in_parallel, runs};
 
 /// Per-thread scratch of the hand-written pass: forward blocks and hidden deltas.
 #[derive(Debug, Clone)]
-struct Worker {
-    blocks: Blocks,
+struct Worker<T> {
+    blocks: Blocks<T>,
     /// `deltas[l]`: `chunk × width_l` delta of hidden layer `l`.
-    deltas: Vec<Vec<f64>>,
+    deltas: Vec<Vec<T>>,
 }
 
-impl Worker {
+impl<T: Real> Worker<T> {
     fn new(mlp: &Mlp, chunk: usize, saturation: Saturation) -> Self {
         let n_hidden = mlp.layers.len().saturating_sub(1);
         Worker {
             blocks: Blocks::new(mlp, chunk, saturation),
             deltas: mlp.layers[..n_hidden]
                 .iter()
-                .map(|d| vec![0.0; chunk * d.fan_out()])
+                .map(|d| vec![T::ZERO; chunk * d.fan_out()])
                 .collect(),
         }
     }
 }
 
 /// What one run shares with every block.
-struct Ctx<'a> {
+struct Ctx<'a, T> {
     mlp: &'a Mlp,
-    x: MatRef<'a, f64>,
+    /// The parameters in the pass's precision.
+    params: &'a Cast<T>,
+    x: MatRef<'a, T>,
     y: &'a [usize],
-    c_tab: &'a [f64],
+    c_tab: &'a [T],
     /// Offset of each layer's `dW` (column-major) then `db` in a block's partial.
     offsets: &'a [usize],
     /// `(p, base)` of the step's dropout, with the stream to clone per thread.
@@ -71,16 +73,16 @@ struct Ctx<'a> {
 }
 
 /// Outputs of a contiguous run of blocks.
-struct Out<'a> {
-    run: Run<'a>,
+struct Out<'a, T> {
+    run: Run<'a, T>,
     /// The rows of `∂L/∂x` these blocks cover, when wanted.
-    input: Option<MatMut<'a, f64>>,
+    input: Option<MatMut<'a, T>>,
 }
 
-impl Worker {
+impl<T: Real> Worker<T> {
     /// Forward and backward of blocks `first..first + count` (of `chunk` rows each).
     #[inline(always)]
-    fn run_blocks(&mut self, ctx: &Ctx<'_>, out: Out<'_>) {
+    fn run_blocks(&mut self, ctx: &Ctx<'_, T>, out: Out<'_, T>) {
         let Out {
             run:
                 Run {
@@ -109,7 +111,7 @@ impl Worker {
             }),
             _ => None,
         };
-        let scale = draw.as_ref().map_or(1.0, DropoutDraw::scale);
+        let scale = T::of(draw.as_ref().map_or(1.0, DropoutDraw::scale));
         for (i, part) in partials.chunks_exact_mut(stride).enumerate() {
             let r0 = (first + i) * chunk;
             let m = chunk.min(n - r0);
@@ -117,8 +119,14 @@ impl Worker {
             let yc = &ctx.y[r0..r0 + m];
             let sat_b = &mut sat[i * n_hidden..(i + 1) * n_hidden];
             sat_b.fill(0);
-            self.blocks
-                .forward(mlp, xc, r0, ctx.counts.then_some(sat_b), draw.as_mut());
+            self.blocks.forward(
+                mlp,
+                ctx.params,
+                xc,
+                r0,
+                ctx.counts.then_some(sat_b),
+                draw.as_mut(),
+            );
             correct[i] = if ctx.counts {
                 self.blocks.correct(m, yc)
             } else {
@@ -126,7 +134,7 @@ impl Worker {
             };
             let o_b = ctx.offsets[2 * n_hidden + 1];
             let db_out = &mut part[o_b..o_b + k];
-            db_out.fill(0.0);
+            db_out.fill(T::ZERO);
             loss[i] = self.blocks.softmax_delta(m, yc, ctx.c_tab, db_out);
             // Backward, output layer first. `delta` of layer l is in `logits` (l = L) or
             // `deltas[l]`; the input to layer l is `x` (l = 0) or `acts[l − 1]`.
@@ -150,7 +158,7 @@ impl Worker {
                     Accum::Replace,
                     input_l.transpose(),
                     delta,
-                    1.0,
+                    T::ONE,
                 );
                 if l > 0 {
                     let below = &mut lower[l - 1];
@@ -158,21 +166,21 @@ impl Worker {
                         view_mut(below, m, fan_in),
                         Accum::Replace,
                         delta,
-                        layer.weight.transpose(),
-                        1.0,
+                        ctx.params.weight(l).transpose(),
+                        T::ONE,
                     );
                     let act = &self.blocks.acts[l - 1];
                     let ob = ctx.offsets[2 * (l - 1) + 1];
                     let db = &mut part[ob..ob + fan_in];
-                    db.fill(0.0);
+                    db.fill(T::ZERO);
                     gate_sweep(below, act, m, mlp.activation, scale, db);
                 } else if let Some(g) = input.as_mut() {
                     matmul(
                         g.as_mut().subrows_mut(i * chunk, m),
                         Accum::Replace,
                         delta,
-                        layer.weight.transpose(),
-                        1.0,
+                        ctx.params.weight(l).transpose(),
+                        T::ONE,
                     );
                 }
             }
@@ -182,13 +190,13 @@ impl Worker {
 
 /// One thread's share of a [`Backprop`] run, as a [`Kernel`] so that the whole block loop
 /// (every elementwise sweep) is compiled for the CPU's widest vectors.
-struct BlocksJob<'a, 'c> {
-    worker: &'a mut Worker,
-    ctx: &'a Ctx<'c>,
-    out: Out<'a>,
+struct BlocksJob<'a, 'c, T> {
+    worker: &'a mut Worker<T>,
+    ctx: &'a Ctx<'c, T>,
+    out: Out<'a, T>,
 }
 
-impl Kernel for BlocksJob<'_, '_> {
+impl<T: Real> Kernel for BlocksJob<'_, '_, T> {
     type Output = ();
 
     #[inline(always)]
@@ -205,10 +213,15 @@ impl Kernel for BlocksJob<'_, '_> {
 ///           dW_l = a_{l−1}ᵀ δ_l,  db_l = colsum δ_l
 ///           δ_{l−1} = (δ_l W_lᵀ) ⊙ g′(z_{l−1}),   ∂L/∂x = δ_1 W_1ᵀ
 /// ```
+///
+/// `T` is the precision of the pass (`f64`, the reference, or `f32`: see
+/// `docs/performance.md`); the network's parameters are rounded to it before each run, and
+/// the per-block partials are widened to `f64` for their block-order sum, so the gradients,
+/// loss and counts it returns are `f64` either way.
 #[derive(Debug, Clone)]
-pub struct Backprop {
+pub struct Backprop<T = f64> {
     /// One per thread.
-    workers: Vec<Worker>,
+    workers: Vec<Worker<T>>,
     /// Most threads a run uses.
     threads: usize,
     /// Rows per block (fixed for a given batch size, whatever the thread count).
@@ -216,16 +229,20 @@ pub struct Backprop {
     /// Which hidden units the forward counts as saturated.
     saturation_test: Saturation,
     /// Per-block partial gradients, losses and counts, summed in block order.
-    partials: Partials,
+    partials: Partials<T>,
+    /// The network's parameters in precision `T`.
+    params: Cast<T>,
+    /// `∂L/∂x` in precision `T`, when wanted (copied into `grads.input`).
+    input: Mat<T>,
     grads: Gradients,
-    c_tab: Vec<f64>,
+    c_tab: Vec<T>,
     saturation: Vec<f64>,
     train_acc: f64,
     correct: usize,
     want_input: bool,
 }
 
-impl Backprop {
+impl<T: Real> Backprop<T> {
     /// Buffers for `mlp` and batches of up to `n_rows` rows (more rows work too: the work
     /// is blocked, only the input gradient is sized by the batch), run on up to `threads`
     /// threads (at least 1). The results do not depend on `threads`: rows are cut into the
@@ -239,8 +256,10 @@ impl Backprop {
             chunk,
             saturation_test: Saturation::STUDY,
             partials: Partials::new(mlp),
+            params: Cast::new(mlp),
+            input: Mat::zeros(0, mlp.n_inputs()),
             grads: Gradients::zeros(mlp, 0),
-            c_tab: vec![0.0; mlp.n_classes()],
+            c_tab: vec![T::ZERO; mlp.n_classes()],
             saturation: vec![0.0; n_hidden],
             train_acc: 0.0,
             correct: 0,
@@ -263,33 +282,13 @@ impl Backprop {
         self
     }
 
-    /// Forward and backward over `(x, y)`: returns the loss and leaves the gradients,
-    /// saturation and training accuracy of this forward in `self`.
-    ///
-    /// # Errors
-    /// [`TrainError::Invalid`] when the network's layers do not chain, `x` does not have
-    /// one column per input and one label per row, a label is not a class, or the class
-    /// weights do not fit; checked before any work.
-    pub fn run(
-        &mut self,
-        mlp: &Mlp,
-        x: MatRef<'_, f64>,
-        y: &[usize],
-        opts: &LossOptions,
-    ) -> Result<f64, TrainError> {
-        check_network(mlp)?;
-        check_data(mlp.n_inputs(), mlp.n_classes(), x, Some(y))?;
-        check_class_weights(opts, mlp.n_classes())?;
-        Ok(self.run_with(mlp, x, y, opts, None, true))
-    }
-
     /// [`Backprop::run`] with optional dropout on the hidden layers; without `counts`, the
     /// correct rows and the saturation are not counted (they read 0), the rest is the same
     /// bits.
     pub(crate) fn run_with(
         &mut self,
         mlp: &Mlp,
-        x: MatRef<'_, f64>,
+        x: MatRef<'_, T>,
         y: &[usize],
         opts: &LossOptions,
         dropout: Option<&mut DropoutDraw<'_>>,
@@ -300,10 +299,11 @@ impl Backprop {
         assert_eq!(x.ncols(), mlp.n_inputs(), "x has one column per input");
         let n_hidden = mlp.layers.len().saturating_sub(1);
         let k = mlp.n_classes();
-        if self.want_input && self.grads.input.nrows() != n {
-            self.grads.input = Mat::zeros(n, mlp.n_inputs());
+        if self.want_input && self.input.nrows() != n {
+            self.input = Mat::zeros(n, mlp.n_inputs());
         }
         row_factors(y, k, opts, &mut self.c_tab);
+        self.params.load(mlp);
         let n_blocks = n.div_ceil(self.chunk);
         let plan = runs(n_blocks, self.threads);
         while self.workers.len() < plan.len() {
@@ -313,6 +313,7 @@ impl Backprop {
         let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
         let ctx = Ctx {
             mlp,
+            params: &self.params,
             x,
             y,
             c_tab: &self.c_tab,
@@ -322,7 +323,7 @@ impl Backprop {
         };
         // Give each run the rows of `∂L/∂x` it covers.
         let mut jobs = Vec::with_capacity(plan.len());
-        let mut input = self.want_input.then(|| self.grads.input.as_mut());
+        let mut input = self.want_input.then(|| self.input.as_mut());
         for (run, &(first, count)) in runs.into_iter().zip(&plan) {
             let rows = (count * self.chunk).min(n - first * self.chunk);
             let (g, rest) = match input.take().map(|g| g.split_at_row_mut(rows)) {
@@ -339,6 +340,13 @@ impl Backprop {
         let (loss, correct) = self
             .partials
             .reduce(mlp, n, &mut self.grads, &mut self.saturation);
+        if self.want_input {
+            if self.grads.input.nrows() != n {
+                self.grads.input = Mat::zeros(n, mlp.n_inputs());
+            }
+            faer::zip!(self.grads.input.as_mut(), self.input.as_ref())
+                .for_each(|faer::unzip!(g, t)| *g = t.to_f64());
+        }
         if opts.weight_decay != 0.0 {
             for (g, layer) in self.grads.layers.iter_mut().zip(&mlp.layers) {
                 faer::zip!(g.weight.as_mut(), layer.weight.as_ref())
@@ -372,6 +380,28 @@ impl Backprop {
     }
 }
 
+impl Backprop {
+    /// Forward and backward over `(x, y)`: returns the loss and leaves the gradients,
+    /// saturation and training accuracy of this forward in `self`.
+    ///
+    /// # Errors
+    /// [`TrainError::Invalid`] when the network's layers do not chain, `x` does not have
+    /// one column per input and one label per row, a label is not a class, or the class
+    /// weights do not fit; checked before any work.
+    pub fn run(
+        &mut self,
+        mlp: &Mlp,
+        x: MatRef<'_, f64>,
+        y: &[usize],
+        opts: &LossOptions,
+    ) -> Result<f64, TrainError> {
+        check_network(mlp)?;
+        check_data(mlp.n_inputs(), mlp.n_classes(), x, Some(y))?;
+        check_class_weights(opts, mlp.n_classes())?;
+        Ok(self.run_with(mlp, x, y, opts, None, true))
+    }
+}
+
 /// `δ = (δ W_lᵀ) ⊙ g′(z) ⊙ mask` in place, from the stored (post-dropout) activation `a`,
 /// adding the column sums into the bias gradient `db` ([`kernels::sweeps::gate_block`]:
 /// the sums in a fixed order).
@@ -380,22 +410,19 @@ impl Backprop {
 /// recoverable from `a` alone: ReLU `s·[a > 0]`; sigmoid `a(1 − a/s)` (0 where dropped).
 /// Without dropout `s = 1` and these are the plain `g′`.
 #[inline(always)]
-fn gate_sweep(
-    delta: &mut [f64],
-    act: &[f64],
+fn gate_sweep<T: Real>(
+    delta: &mut [T],
+    act: &[T],
     m: usize,
     activation: Activation,
-    s: f64,
-    db: &mut [f64],
+    s: T,
+    db: &mut [T],
 ) {
-    let inv_s = 1.0 / s;
+    let inv_s = T::ONE / s;
     match activation {
         // Branch-free: the 50/50 active pattern of ReLU mispredicts a branch half the
         // time. The mask gives an exact 0 for inactive units.
-        Activation::Relu => gate_block(delta, act, m, db, |d, a| {
-            let keep = ((a > 0.0) as u64).wrapping_neg();
-            f64::from_bits(d.to_bits() & keep) * s
-        }),
+        Activation::Relu => gate_block(delta, act, m, db, |d, a| T::keep_if_positive(d, a) * s),
         Activation::Sigmoid => gate_block(delta, act, m, db, |d, a| {
             d * Activation::Sigmoid.derivative_from_dropped_output(a, inv_s)
         }),

@@ -5,6 +5,7 @@
 //! the batch, never on how many threads computed it.
 
 use faer::MatRef;
+use kernels::Real;
 
 use crate::gradients::Gradients;
 use crate::mlp::Mlp;
@@ -29,36 +30,37 @@ pub(crate) fn rows_per_block(n: usize) -> usize {
     CHUNK.max(n.div_ceil(MAX_BLOCKS))
 }
 
-/// Per-block results of one pass over a batch, and their block-order sum.
+/// Per-block results of one pass over a batch in precision `T`, and their block-order sum
+/// in `f64` (each partial widened exactly, so for `f64` the sum is the plain one).
 #[derive(Debug, Clone)]
-pub(crate) struct Partials {
+pub(crate) struct Partials<T = f64> {
     /// Offset of each layer's `dW` (column-major `fan_in × fan_out`) then `db` in a
     /// block's partial gradient.
     offsets: Vec<usize>,
     /// Length of one block's partial gradient.
     stride: usize,
-    grads: Vec<f64>,
-    loss: Vec<f64>,
+    grads: Vec<T>,
+    loss: Vec<T>,
     correct: Vec<usize>,
     sat: Vec<usize>,
     total: Vec<f64>,
 }
 
 /// The outputs of one contiguous run of blocks, one entry per block.
-pub(crate) struct Run<'a> {
+pub(crate) struct Run<'a, T = f64> {
     /// Index of the run's first block.
     pub first: usize,
     /// Length of one block's partial gradient.
     pub stride: usize,
     /// `stride` numbers per block, laid out by the offsets [`Partials::split`] returns.
-    pub grads: &'a mut [f64],
-    pub loss: &'a mut [f64],
+    pub grads: &'a mut [T],
+    pub loss: &'a mut [T],
     pub correct: &'a mut [usize],
     /// `n_hidden` saturation counts per block.
     pub sat: &'a mut [usize],
 }
 
-impl Partials {
+impl<T: Real> Partials<T> {
     /// The layout of `mlp`'s gradients; buffers grow on the first [`Partials::split`].
     pub fn new(mlp: &Mlp) -> Self {
         let mut offsets = Vec::with_capacity(2 * mlp.layers.len());
@@ -87,9 +89,9 @@ impl Partials {
         n_blocks: usize,
         n_hidden: usize,
         plan: &[(usize, usize)],
-    ) -> (&[usize], Vec<Run<'_>>) {
-        self.grads.resize(n_blocks * self.stride, 0.0);
-        self.loss.resize(n_blocks, 0.0);
+    ) -> (&[usize], Vec<Run<'_, T>>) {
+        self.grads.resize(n_blocks * self.stride, T::ZERO);
+        self.loss.resize(n_blocks, T::ZERO);
         self.correct.resize(n_blocks, 0);
         self.sat.resize(n_blocks * n_hidden, 0);
         let (mut g, mut l, mut c, mut s) = (
@@ -131,7 +133,7 @@ impl Partials {
         total.fill(0.0);
         for part in self.grads.chunks_exact(self.stride) {
             for (t, &p) in total.iter_mut().zip(part) {
-                *t += p;
+                *t += p.to_f64();
             }
         }
         for (l, g) in grads.layers.iter_mut().enumerate() {
@@ -148,7 +150,7 @@ impl Partials {
         }
         let mut loss = 0.0;
         for &l in &self.loss {
-            loss += l;
+            loss += l.to_f64();
         }
         let n_hidden = saturation.len();
         for (l, s) in saturation.iter_mut().enumerate() {

@@ -48,7 +48,14 @@ impl Evaluator {
         let mut r0 = 0;
         while r0 < n {
             let m = blocks.chunk.min(n - r0);
-            blocks.forward(mlp, x.subrows(r0, m), 0, Some(&mut self.sat[0][..]), None);
+            blocks.forward(
+                mlp,
+                mlp,
+                x.subrows(r0, m),
+                0,
+                Some(&mut self.sat[0][..]),
+                None,
+            );
             each(blocks, r0, m);
             r0 += m;
         }
@@ -172,7 +179,7 @@ impl Kernel for CorrectJob<'_> {
         for blk in first..first + count {
             let r0 = blk * chunk;
             let m = chunk.min(n - r0);
-            blocks.forward(mlp, x.subrows(r0, m), 0, Some(sat), None);
+            blocks.forward(mlp, mlp, x.subrows(r0, m), 0, Some(sat), None);
             correct += blocks.correct(m, &y[r0..r0 + m]);
         }
         correct

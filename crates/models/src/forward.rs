@@ -8,37 +8,37 @@
 //! The sigmoid is [`kernels::sigmoid`] (through [`Activation`]); the saturation count is
 //! [`Saturation::test`].
 
-use faer::{Accum, MatMut, MatRef};
-use kernels::{Activation, Saturation, matmul_into as matmul, sigmoid};
+use faer::{Accum, Mat, MatMut, MatRef};
+use kernels::{Activation, Real, Saturation, matmul_into as matmul};
 
 use crate::dropout::DropoutDraw;
 use crate::mlp::{LossOptions, Mlp};
 
 /// Column `j` of a column-major `m`-row buffer, mutably.
 #[inline]
-pub(crate) fn col_mut(buf: &mut [f64], m: usize, j: usize) -> &mut [f64] {
+pub(crate) fn col_mut<T>(buf: &mut [T], m: usize, j: usize) -> &mut [T] {
     &mut buf[j * m..(j + 1) * m]
 }
 
 /// A column-major `m × w` view of the front of `buf`.
 #[inline]
-pub(crate) fn view(buf: &[f64], m: usize, w: usize) -> MatRef<'_, f64> {
+pub(crate) fn view<T>(buf: &[T], m: usize, w: usize) -> MatRef<'_, T> {
     MatRef::from_column_major_slice(&buf[..m * w], m, w)
 }
 
 /// A mutable column-major `m × w` view of the front of `buf`.
 #[inline]
-pub(crate) fn view_mut(buf: &mut [f64], m: usize, w: usize) -> MatMut<'_, f64> {
+pub(crate) fn view_mut<T>(buf: &mut [T], m: usize, w: usize) -> MatMut<'_, T> {
     MatMut::from_column_major_slice_mut(&mut buf[..m * w], m, w)
 }
 
 /// `buf[:, j] = g(buf[:, j] + b_j)` for every unit, counting the units `saturation` calls
 /// saturated into `sat` when given, with dropout applied after the activation when asked.
 #[inline(always)]
-fn hidden_sweep(
-    buf: &mut [f64],
+fn hidden_sweep<T: Real>(
+    buf: &mut [T],
     m: usize,
-    bias: MatRef<'_, f64>,
+    bias: MatRef<'_, T>,
     (activation, saturation): (Activation, Saturation),
     sat: Option<&mut usize>,
     mut dropout: Option<(&mut DropoutDraw<'_>, usize, usize)>,
@@ -51,26 +51,26 @@ fn hidden_sweep(
         match (activation, counting) {
             (Activation::Relu, true) => {
                 for v in c.iter_mut() {
-                    let a = (*v + b).max(0.0);
+                    let a = Real::max(*v + b, T::ZERO);
                     count += saturation.test(Activation::Relu, a) as usize;
                     *v = a;
                 }
             }
             (Activation::Relu, false) => {
                 for v in c.iter_mut() {
-                    *v = (*v + b).max(0.0);
+                    *v = Real::max(*v + b, T::ZERO);
                 }
             }
             (Activation::Sigmoid, true) => {
                 for v in c.iter_mut() {
-                    let a = sigmoid(*v + b);
+                    let a = Real::sigmoid(*v + b);
                     count += saturation.test(Activation::Sigmoid, a) as usize;
                     *v = a;
                 }
             }
             (Activation::Sigmoid, false) => {
                 for v in c.iter_mut() {
-                    *v = sigmoid(*v + b);
+                    *v = Real::sigmoid(*v + b);
                 }
             }
         }
@@ -78,7 +78,7 @@ fn hidden_sweep(
             let scale = d.scale();
             d.seek(*offset, j, *r0);
             for v in c.iter_mut() {
-                *v *= d.next(scale);
+                *v *= T::of(d.next(scale));
             }
         }
     }
@@ -89,11 +89,11 @@ fn hidden_sweep(
 
 /// Adds the output bias to the logits block and finds each row's maximum and first argmax.
 #[inline(always)]
-fn logits_rowmax(
-    logits: &mut [f64],
+fn logits_rowmax<T: Real>(
+    logits: &mut [T],
     m: usize,
-    bias: MatRef<'_, f64>,
-    rowmax: &mut [f64],
+    bias: MatRef<'_, T>,
+    rowmax: &mut [T],
     argmax: &mut [usize],
 ) {
     let rowmax = &mut rowmax[..m];
@@ -119,27 +119,89 @@ fn logits_rowmax(
     }
 }
 
-/// Per-block scratch of the forward pass: one activation buffer per hidden layer, the
-/// logits, and per-row maximum, argmax and softmax denominators.
+/// A network's parameters as the blocked passes read them, in the passes' precision `T`:
+/// an [`Mlp`] itself for `f64`, or a [`Cast`] of it.
+pub(crate) trait Params<T> {
+    /// `W_l`, `fan_in × fan_out`.
+    fn weight(&self, l: usize) -> MatRef<'_, T>;
+    /// `b_l`, `1 × fan_out`.
+    fn bias(&self, l: usize) -> MatRef<'_, T>;
+}
+
+impl Params<f64> for Mlp {
+    fn weight(&self, l: usize) -> MatRef<'_, f64> {
+        self.layers[l].weight.as_ref()
+    }
+
+    fn bias(&self, l: usize) -> MatRef<'_, f64> {
+        self.layers[l].bias.as_ref()
+    }
+}
+
+/// An [`Mlp`]'s parameters rounded to `T` ([`Real::of`]), refreshed before each pass: the
+/// f32 engine computes in single precision while the weights it updates stay `f64`.
 #[derive(Debug, Clone)]
-pub(crate) struct Blocks {
+pub(crate) struct Cast<T> {
+    layers: Vec<(Mat<T>, Mat<T>)>,
+}
+
+impl<T: Real> Cast<T> {
+    /// Zeros shaped like `mlp`.
+    pub fn new(mlp: &Mlp) -> Self {
+        Cast {
+            layers: mlp
+                .layers
+                .iter()
+                .map(|d| {
+                    (
+                        Mat::zeros(d.fan_in(), d.fan_out()),
+                        Mat::zeros(1, d.fan_out()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Copies `mlp`'s parameters, rounded to `T`.
+    pub fn load(&mut self, mlp: &Mlp) {
+        for ((w, b), d) in self.layers.iter_mut().zip(&mlp.layers) {
+            faer::zip!(w.as_mut(), d.weight.as_ref()).for_each(|faer::unzip!(t, s)| *t = T::of(*s));
+            faer::zip!(b.as_mut(), d.bias.as_ref()).for_each(|faer::unzip!(t, s)| *t = T::of(*s));
+        }
+    }
+}
+
+impl<T> Params<T> for Cast<T> {
+    fn weight(&self, l: usize) -> MatRef<'_, T> {
+        self.layers[l].0.as_ref()
+    }
+
+    fn bias(&self, l: usize) -> MatRef<'_, T> {
+        self.layers[l].1.as_ref()
+    }
+}
+
+/// Per-block scratch of the forward pass: one activation buffer per hidden layer, the
+/// logits, and per-row maximum, argmax and softmax denominators, in precision `T`.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocks<T = f64> {
     /// Rows per block.
     pub chunk: usize,
     /// Which hidden units the forward counts as saturated.
     pub saturation: Saturation,
     /// `acts[l]`: `chunk × width_l` activations of hidden layer `l`.
-    pub acts: Vec<Vec<f64>>,
+    pub acts: Vec<Vec<T>>,
     /// `chunk × k` logits; the backward pass turns them into `δ_L` in place.
-    pub logits: Vec<f64>,
+    pub logits: Vec<T>,
     /// Per-row maximum logit.
-    pub rowmax: Vec<f64>,
+    pub rowmax: Vec<T>,
     /// Per-row `Σ_j e^(z_j − max)`.
-    pub rowsum: Vec<f64>,
+    pub rowsum: Vec<T>,
     /// Per-row first argmax.
     pub argmax: Vec<usize>,
 }
 
-impl Blocks {
+impl<T: Real> Blocks<T> {
     pub fn new(mlp: &Mlp, chunk: usize, saturation: Saturation) -> Self {
         let chunk = chunk.max(1);
         let n_hidden = mlp.layers.len().saturating_sub(1);
@@ -148,24 +210,26 @@ impl Blocks {
             saturation,
             acts: mlp.layers[..n_hidden]
                 .iter()
-                .map(|d| vec![0.0; chunk * d.fan_out()])
+                .map(|d| vec![T::ZERO; chunk * d.fan_out()])
                 .collect(),
-            logits: vec![0.0; chunk * mlp.n_classes()],
-            rowmax: vec![0.0; chunk],
-            rowsum: vec![0.0; chunk],
+            logits: vec![T::ZERO; chunk * mlp.n_classes()],
+            rowmax: vec![T::ZERO; chunk],
+            rowsum: vec![T::ZERO; chunk],
             argmax: vec![0; chunk],
         }
     }
 
-    /// Forward pass of one block `xc` (`m` rows starting at row `r0` of the step): hidden
-    /// activations into `acts`, biased logits into `logits`, row max and argmax; the
-    /// saturated units of each hidden layer added into `sat` when given (a training step
-    /// whose record measures nothing skips the count).
+    /// Forward pass of one block `xc` (`m` rows starting at row `r0` of the step) through
+    /// `mlp`'s layers with the parameters `params`: hidden activations into `acts`, biased
+    /// logits into `logits`, row max and argmax; the saturated units of each hidden layer
+    /// added into `sat` when given (a training step whose record measures nothing skips
+    /// the count).
     #[inline(always)]
     pub fn forward(
         &mut self,
         mlp: &Mlp,
-        xc: MatRef<'_, f64>,
+        params: &impl Params<T>,
+        xc: MatRef<'_, T>,
         r0: usize,
         mut sat: Option<&mut [usize]>,
         mut dropout: Option<&mut DropoutDraw<'_>>,
@@ -187,14 +251,14 @@ impl Blocks {
                 view_mut(out, m, w),
                 Accum::Replace,
                 input,
-                layer.weight.as_ref(),
-                1.0,
+                params.weight(l),
+                T::ONE,
             );
             let drop = dropout.as_deref_mut().map(|d| (d, offset, r0));
             hidden_sweep(
                 out,
                 m,
-                layer.bias.as_ref(),
+                params.bias(l),
                 (mlp.activation, self.saturation),
                 sat.as_deref_mut().map(|s| &mut s[l]),
                 drop,
@@ -214,13 +278,13 @@ impl Blocks {
             view_mut(&mut self.logits, m, k),
             Accum::Replace,
             input,
-            last.weight.as_ref(),
-            1.0,
+            params.weight(n_hidden),
+            T::ONE,
         );
         logits_rowmax(
             &mut self.logits,
             m,
-            last.bias.as_ref(),
+            params.bias(n_hidden),
             &mut self.rowmax,
             &mut self.argmax,
         );
@@ -239,7 +303,7 @@ impl Blocks {
     /// the block (returned), and `δ_L = c_i (ŷ − onehot(y))` in place of the logits, with
     /// `c_i = w[y_i]/Σw` (`1/n` unweighted). Adds `colsum δ_L` into `db`.
     #[inline(always)]
-    pub fn softmax_delta(&mut self, m: usize, y: &[usize], c_tab: &[f64], db: &mut [f64]) -> f64 {
+    pub fn softmax_delta(&mut self, m: usize, y: &[usize], c_tab: &[T], db: &mut [T]) -> T {
         kernels::softmax::cross_entropy_delta(
             &mut self.logits,
             m,
@@ -253,13 +317,14 @@ impl Blocks {
 }
 
 /// `c_tab[c] = w_c / Σ_i w[y_i]`: each row's share of the (weighted) mean.
-pub(crate) fn row_factors(y: &[usize], k: usize, opts: &LossOptions, out: &mut [f64]) {
+/// Computed in `f64` and rounded to `T` (exact for `f64`).
+pub(crate) fn row_factors<T: Real>(y: &[usize], k: usize, opts: &LossOptions, out: &mut [T]) {
     match &opts.class_weights {
-        None => out[..k].fill(1.0 / y.len() as f64),
+        None => out[..k].fill(T::of(1.0 / y.len() as f64)),
         Some(w) => {
             let total: f64 = y.iter().map(|&c| w[c]).sum();
             for (o, wc) in out.iter_mut().zip(w) {
-                *o = wc / total;
+                *o = T::of(wc / total);
             }
         }
     }

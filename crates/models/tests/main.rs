@@ -5,4 +5,5 @@ mod common;
 mod gradients;
 mod model_file;
 mod real_data;
+mod single_precision;
 mod training;

@@ -37,6 +37,34 @@ pub struct PartBConfig {
     /// Gain of the initialisation scaled for sigmoid (Glorot's sd times this; 4, Glorot and
     /// Bengio's factor for sigmoid, makes σ′(0) times the weight scale about 1).
     pub sigmoid_init_gain: f64,
+    /// Precision of the full-batch passes: `f32` (the default, about twice as fast) or
+    /// `f64` (the reference). The weights are `f64` and updated in `f64` either way.
+    pub precision: Precision,
+}
+
+/// The precision of Part B's full-batch passes ([`models::Engine`]).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Single precision ([`models::Engine::HandWrittenF32`]): the products and sweeps in
+    /// twice the vector lanes. Every verdict and headline number of the study stays where
+    /// the `f64` reference puts it (`docs/performance.md` has the comparison).
+    #[default]
+    F32,
+    /// Double precision ([`models::Engine::HandWritten`]): the reference.
+    F64,
+}
+
+impl Precision {
+    /// The gradient engine of this precision.
+    pub fn engine(self) -> models::Engine {
+        match self {
+            Precision::F32 => models::Engine::HandWrittenF32,
+            Precision::F64 => models::Engine::HandWritten,
+        }
+    }
 }
 
 impl Default for PartBConfig {
@@ -54,6 +82,7 @@ impl Default for PartBConfig {
             saturation_share: 0.05,
             interval_seeds: 10,
             sigmoid_init_gain: 4.0,
+            precision: Precision::default(),
         }
     }
 }

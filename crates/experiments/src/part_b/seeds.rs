@@ -38,7 +38,7 @@ pub(super) fn runs_over_seeds(
     (seeds, banded): (&[u64], usize),
     progress: &mut dyn Progress,
 ) -> Result<Vec<Outcome>, ExperimentError> {
-    let cfg = train_config(learning_rate, config.iterations, runtime.threads);
+    let cfg = train_config(config, learning_rate, config.iterations, runtime.threads);
     let (x, y) = (prepared.train.x.as_ref(), &prepared.train.y[..]);
     let mut jobs: Vec<TrainJob> = seeds
         .iter()

@@ -91,7 +91,12 @@ pub(super) fn sweep(
             mlp,
             cfg: TrainConfig {
                 evaluate: Evaluate::At(checkpoints),
-                ..train_config(lr, config.sweep_iterations - offset, runtime.threads)
+                ..train_config(
+                    config,
+                    lr,
+                    config.sweep_iterations - offset,
+                    runtime.threads,
+                )
             },
             seed,
         });
@@ -130,8 +135,12 @@ pub(super) fn sweep(
         match &histories[j] {
             Ok(history) => {
                 for &c in &config.sweep_checkpoints {
+                    // The trained run's last record is not read: at the f32 precision
+                    // it is measured in f64 (`models::Engine::HandWrittenF32`), and a
+                    // sweep run trained alone measures that step like every other; the
+                    // run that goes on repeats that step and measures it so.
                     let record = match start {
-                        Start::From(first, _) if c <= done => first.get(c.saturating_sub(1)),
+                        Start::From(first, _) if c < done => first.get(c.saturating_sub(1)),
                         Start::From(..) => history.get(c - done),
                         _ => history.get(c.saturating_sub(1)),
                     };

@@ -3,7 +3,7 @@
 
 use data::rng::{Stream, stream};
 use models::{
-    Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
+    Activation, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, TrainError, TrainJob,
 };
 
 use super::PartBConfig;
@@ -12,16 +12,21 @@ use crate::interval::proportion_interval;
 use crate::prepare::Prepared;
 use crate::{ExperimentError, Runtime};
 
-/// Full-batch gradient descent through the hand-written backward pass, measuring every
-/// iteration.
-pub fn train_config(learning_rate: f64, steps: usize, threads: usize) -> TrainConfig {
+/// Full-batch gradient descent through the hand-written backward pass at `config`'s
+/// precision, measuring every iteration.
+pub fn train_config(
+    config: &PartBConfig,
+    learning_rate: f64,
+    steps: usize,
+    threads: usize,
+) -> TrainConfig {
     TrainConfig {
         learning_rate,
         steps,
         batch_size: None,
         loss: LossOptions::default(),
         dropout: 0.0,
-        engine: Engine::HandWritten,
+        engine: config.precision.engine(),
         threads,
         saturation: models::Saturation::STUDY,
         evaluate: Evaluate::EveryStep,
@@ -105,7 +110,12 @@ pub(super) fn softmax_regression(
     // Only the last record is read.
     let cfg = TrainConfig {
         evaluate: Evaluate::last_only(),
-        ..train_config(config.learning_rate, config.iterations, runtime.threads)
+        ..train_config(
+            config,
+            config.learning_rate,
+            config.iterations,
+            runtime.threads,
+        )
     };
     let runs: Vec<(TrainConfig, u64)> = seeds.iter().map(|&s| (cfg.clone(), s)).collect();
     // The activation has no unit to act on: there is no hidden layer.

@@ -26,9 +26,17 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let lr = w.num(b.config.learning_rate, 2, F, "/config/learning_rate");
     let n = w.count(b.relu_runs.seeds.len(), F, "/relu_runs/val_acc_interval/n");
     let widths = hidden_widths(w, b);
+    let precision = match b.config.precision {
+        experiments::part_b::Precision::F32 => {
+            "its passes compute in single precision (f32) while the weights and their updates stay in \
+             f64, and each run's last record is measured in f64 on the weights its model file saves"
+        }
+        experiments::part_b::Precision::F64 => "its passes compute in double precision (f64)",
+    };
     w.para(format!(
         "The network ({widths}) is written out by hand, with no autodiff, and trained by full-batch gradient \
-         descent for {iters} iterations at learning rate {lr} from {n} seeds (@tab:models, @fig:part_b_seeds)."
+         descent for {iters} iterations at learning rate {lr} from {n} seeds (@tab:models, @fig:part_b_seeds); \
+         {precision}."
     ));
     w.table(
         "Validation accuracy after the study's iterations, over seeds: mean (95 % interval) {#tab:models}",

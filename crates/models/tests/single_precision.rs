@@ -1,0 +1,130 @@
+//! The f32 engine ([`Engine::HandWrittenF32`]) against the f64 reference: close where
+//! `f32` rounds, deterministic on its own, and exact where a model file is read back.
+
+use faer::Mat;
+use models::{Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, train};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Labels that depend on the features, on more rows than one 256-row block.
+fn learnable(n: usize, seed: u64) -> (Mat<f64>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x = Mat::from_fn(n, 6, |_, _| rng.random_range(-2.0..2.0));
+    let y = (0..n)
+        .map(|i| ((x[(i, 0)] > 0.0) as usize) * 2 + (x[(i, 1)] * x[(i, 2)] > 0.0) as usize)
+        .collect();
+    (x, y)
+}
+
+fn config(engine: Engine, batch_size: Option<usize>, dropout: f64, threads: usize) -> TrainConfig {
+    TrainConfig {
+        learning_rate: 0.2,
+        steps: 12,
+        batch_size,
+        loss: LossOptions {
+            class_weights: Some(vec![1.0, 2.0, 0.5, 1.5]),
+            weight_decay: 1e-3,
+        },
+        dropout,
+        engine,
+        threads,
+        saturation: models::Saturation::STUDY,
+        evaluate: Evaluate::EveryStep,
+    }
+}
+
+fn fresh(act: Activation) -> Mlp {
+    Mlp::new(
+        6,
+        &[32, 16],
+        4,
+        act,
+        Init::Study,
+        &mut ChaCha8Rng::seed_from_u64(5),
+    )
+}
+
+/// Trains a fresh network of `act` with `cfg`: the network it leaves and its history.
+fn run(act: Activation, cfg: &TrainConfig) -> (Mlp, Vec<Record>) {
+    let (x, y) = learnable(1_300, 1);
+    let (xv, yv) = learnable(300, 2);
+    let mut mlp = fresh(act);
+    let history = train(&mut mlp, (x.as_ref(), &y), (xv.as_ref(), &yv), cfg, 9).unwrap();
+    (mlp, history)
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+#[test]
+fn the_f32_engine_follows_the_f64_reference_to_single_precision() {
+    for act in [Activation::Relu, Activation::Sigmoid] {
+        for (batch, dropout) in [(None, 0.0), (None, 0.25), (Some(100), 0.0)] {
+            let what = format!("{act:?} batch {batch:?} dropout {dropout}");
+            let (m64, h64) = run(act, &config(Engine::HandWritten, batch, dropout, 2));
+            let (m32, h32) = run(act, &config(Engine::HandWrittenF32, batch, dropout, 2));
+            for (a, b) in h64.iter().zip(&h32) {
+                assert!(relative(a.loss, b.loss) < 1e-5, "{what}: loss {a:?} {b:?}");
+                for (ga, gb) in a.grad_mean_abs.iter().zip(&b.grad_mean_abs) {
+                    assert!(relative(*ga, *gb) < 1e-3, "{what}: gradient {ga} {gb}");
+                }
+                // A row or two may fall on the other side of a decision boundary.
+                assert!((a.train_acc - b.train_acc).abs() <= 2.0 / 1_300.0, "{what}");
+                assert!((a.val_acc - b.val_acc).abs() <= 2.0 / 300.0, "{what}");
+            }
+            // Twelve updates from the same start: every weight within f32's reach.
+            for (la, lb) in m64.layers.iter().zip(&m32.layers) {
+                let (wa, wb) = (&la.weight, &lb.weight);
+                for (i, j) in (0..wa.nrows()).flat_map(|i| (0..wa.ncols()).map(move |j| (i, j))) {
+                    let (a, b) = (wa[(i, j)], wb[(i, j)]);
+                    assert!((a - b).abs() < 1e-4 * (1.0 + a.abs()), "{what}: {a} {b}");
+                }
+            }
+            // And not the same bits: the engine does run in f32.
+            assert_ne!(m64, m32, "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_f32_engine_gives_the_same_bits_for_any_thread_count() {
+    for act in [Activation::Relu, Activation::Sigmoid] {
+        for (batch, dropout) in [(None, 0.0), (None, 0.25), (Some(100), 0.0)] {
+            let runs: Vec<_> = [1, 2, 3]
+                .map(|threads| {
+                    run(
+                        act,
+                        &config(Engine::HandWrittenF32, batch, dropout, threads),
+                    )
+                })
+                .into_iter()
+                .collect();
+            assert!(runs.windows(2).all(|w| w[0] == w[1]), "{act:?} {batch:?}");
+        }
+    }
+}
+
+/// The last full-batch record describes the network a model file saves: measured in f64
+/// on those weights, it comes back exactly from them.
+#[test]
+fn the_last_record_comes_back_exactly_from_the_weights() {
+    let (x, y) = learnable(1_300, 1);
+    let (xv, yv) = learnable(300, 2);
+    for act in [Activation::Relu, Activation::Sigmoid] {
+        for dropout in [0.0, 0.25] {
+            let cfg = config(Engine::HandWrittenF32, None, dropout, 2);
+            let (mlp, history) = run(act, &cfg);
+            let last = history.last().unwrap();
+            // With dropout the loss is the dropped forward's (masks no file holds).
+            if dropout == 0.0 {
+                assert_eq!(last.loss, mlp.loss(x.as_ref(), &y, &cfg.loss).unwrap());
+            }
+            assert_eq!(last.train_acc, mlp.accuracy(x.as_ref(), &y).unwrap());
+            assert_eq!(last.val_acc, mlp.accuracy(xv.as_ref(), &yv).unwrap());
+            // The steps before it are the f32 forward's own measure.
+            let before = &history[history.len() - 2];
+            assert!(before.loss.is_finite() && before.train_acc > 0.0);
+        }
+    }
+}
