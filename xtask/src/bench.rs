@@ -67,6 +67,14 @@ const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
 const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
 
+/// `f32` or `f64`.
+fn precision_name(p: experiments::part_b::Precision) -> &'static str {
+    match p {
+        experiments::part_b::Precision::F32 => "f32",
+        experiments::part_b::Precision::F64 => "f64",
+    }
+}
+
 /// Part B(a)'s configuration as the study runs it (full batch, hand-written gradients at
 /// the default precision) with `steps` iterations.
 fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
@@ -206,13 +214,13 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
     Ok((secs, peak))
 }
 
-/// The machine's f64 matrix-product peak in GFLOP/s: `threads` threads each multiplying its
-/// own 1,536 × 1,536 matrices with faer (one thread per product, as every product of the
-/// workspace runs) at the same time; the best of three rounds.
-fn matmul_peak(threads: usize) -> f64 {
+/// The machine's matrix-product peak in GFLOP/s in precision `T`: `threads` threads each
+/// multiplying its own 1,536 × 1,536 matrices with faer (one thread per product, as every
+/// product of the workspace runs) at the same time; the best of three rounds.
+fn matmul_peak<T: faer::traits::ComplexField + Copy + From<f32>>(threads: usize) -> f64 {
     const N: usize = 1536;
-    let a = Mat::<f64>::from_fn(N, N, |i, j| ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5);
-    let mut outs: Vec<Mat<f64>> = (0..threads).map(|_| Mat::zeros(N, N)).collect();
+    let a = Mat::<T>::from_fn(N, N, |i, j| T::from(((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5));
+    let mut outs: Vec<Mat<T>> = (0..threads).map(|_| Mat::zeros(N, N)).collect();
     let mut best = 0.0f64;
     for _ in 0..3 {
         let start = Instant::now();
@@ -220,7 +228,7 @@ fn matmul_peak(threads: usize) -> f64 {
             for c in outs.iter_mut() {
                 let a = a.as_ref();
                 scope.spawn(move || {
-                    faer::linalg::matmul::matmul(c.as_mut(), Accum::Replace, a, a, 1.0, Par::Seq);
+                    faer::linalg::matmul::matmul(c.as_mut(), Accum::Replace, a, a, T::from(1.0), Par::Seq);
                 });
             }
         });
@@ -343,19 +351,28 @@ pub fn run(args: Args) -> Result<(), String> {
     rows[0].peak_target = Some(55.0);
     rows[1].flops = Some(200.0 * iteration);
     rows[2].flops = Some(PartCConfig::default().epochs as f64 * epoch);
-    eprintln!("measuring the matrix-product peak …");
-    let peak_gflops = matmul_peak(threads);
+    eprintln!("measuring the matrix-product peaks …");
+    let peak_gflops = matmul_peak::<f64>(threads);
+    let peak_f32 = matmul_peak::<f32>(threads);
+    let precision_b = PartBConfig::default().precision;
     println!(
-        "Matrix-product peak (f64, faer, {threads} thread(s), one 1536² product each): \
-         {peak_gflops:.1} GFLOP/s"
+        "Matrix-product peak (faer, {threads} thread(s), one 1536² product each): \
+         f64 {peak_gflops:.1} GFLOP/s, f32 {peak_f32:.1} GFLOP/s. Part B runs in {}, Part C in \
+         f64; the target is a share of the f64 peak, the last column the share of the peak of \
+         the workload's own precision.",
+        precision_name(precision_b)
     );
 
     println!(
-        "{:<38} {:>10} {:>10} {:>8} {:>15}  note",
-        "workload", "median s", "min s", "GFLOP/s", "% peak (target)"
+        "{:<38} {:>10} {:>10} {:>8} {:>19} {:>10}  note",
+        "workload", "median s", "min s", "GFLOP/s", "% f64 peak (target)", "% own peak"
     );
-    for r in &rows {
-        let (rate, share) = match r.flops {
+    for (i, r) in rows.iter().enumerate() {
+        let own_peak = match (i, precision_b) {
+            (0 | 1, experiments::part_b::Precision::F32) => peak_f32,
+            _ => peak_gflops,
+        };
+        let (rate, share, own) = match r.flops {
             Some(f) if r.median_s.is_finite() => {
                 let rate = f / r.median_s / 1e9;
                 let share = 100.0 * rate / peak_gflops;
@@ -364,12 +381,17 @@ pub fn run(args: Args) -> Result<(), String> {
                     Some(t) => format!(" ≥ {t:.0}: MISS"),
                     None => String::new(),
                 };
-                (format!("{rate:.1}"), format!("{share:.0} %{mark}"))
+                let own = 100.0 * rate / own_peak;
+                (
+                    format!("{rate:.1}"),
+                    format!("{share:.0} %{mark}"),
+                    format!("{own:.0} %"),
+                )
             }
-            _ => ("—".into(), "—".into()),
+            _ => ("—".into(), "—".into(), "—".into()),
         };
         println!(
-            "{:<38} {:>10.4} {:>10.4} {rate:>8} {share:>15}  {}",
+            "{:<38} {:>10.4} {:>10.4} {rate:>8} {share:>19} {own:>10}  {}",
             r.name, r.median_s, r.min_s, r.note
         );
     }
@@ -476,7 +498,7 @@ fn compare(args: &Args, rows: &[Row], threads: usize) -> Result<(), String> {
     );
     println!(
         "{:<38} {:>10}  {:>19}  {:>19}",
-        "workload", "Rust f64 s", "NumPy f64 (1 thr.)", "PyTorch f32"
+        "workload", "Rust s", "NumPy f64 (1 thr.)", "PyTorch f32"
     );
     let pairs = [
         ("part_b_a", Some("part_b_a")),
