@@ -219,7 +219,9 @@ fn protocol_once(data: &DataArgs) -> Result<(f64, Option<f64>), String> {
 /// product of the workspace runs) at the same time; the best of three rounds.
 fn matmul_peak<T: faer::traits::ComplexField + Copy + From<f32>>(threads: usize) -> f64 {
     const N: usize = 1536;
-    let a = Mat::<T>::from_fn(N, N, |i, j| T::from(((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5));
+    let a = Mat::<T>::from_fn(N, N, |i, j| {
+        T::from(((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.5)
+    });
     let mut outs: Vec<Mat<T>> = (0..threads).map(|_| Mat::zeros(N, N)).collect();
     let mut best = 0.0f64;
     for _ in 0..3 {
@@ -228,7 +230,14 @@ fn matmul_peak<T: faer::traits::ComplexField + Copy + From<f32>>(threads: usize)
             for c in outs.iter_mut() {
                 let a = a.as_ref();
                 scope.spawn(move || {
-                    faer::linalg::matmul::matmul(c.as_mut(), Accum::Replace, a, a, T::from(1.0), Par::Seq);
+                    faer::linalg::matmul::matmul(
+                        c.as_mut(),
+                        Accum::Replace,
+                        a,
+                        a,
+                        T::from(1.0),
+                        Par::Seq,
+                    );
                 });
             }
         });
