@@ -20,6 +20,10 @@
 //! (the `threads` of [`Backprop::new`]) take contiguous runs of blocks, so the results are
 //! bit-identical for any thread count. The forward half of a block is [`crate::forward`]'s,
 //! shared with evaluation.
+//!
+//! The pass runs in `f64` or `f32` (`Backprop<T>`): in `f32` each product and sweep works
+//! on twice the vector lanes, while the weights, the block-order sum of the partials and
+//! everything a caller reads stay `f64` (see [`Backprop`]).
 
 use faer::{Accum, Mat, MatMut, MatRef};
 use kernels::sweeps::gate_block;

@@ -5,8 +5,10 @@
 //! elementwise step is fused: bias add, activation, saturation count and dropout in one
 //! sweep per hidden layer; bias add, row max and argmax at the output; softmax, loss, `δ_L`
 //! and the output bias gradient in one pass ([`kernels::softmax::cross_entropy_delta`]).
-//! The sigmoid is [`kernels::sigmoid`] (through [`Activation`]); the saturation count is
-//! [`Saturation::test`].
+//! The sigmoid is [`Real::sigmoid`] ([`kernels::sigmoid`] in `f64`); the saturation count
+//! is [`Saturation::test`]. Everything here is generic over the pass's precision `T`
+//! ([`Real`]); the parameters come through [`Params`]: the [`Mlp`] itself in `f64`, or a
+//! [`Cast`] of it rounded to `T`.
 
 use faer::{Accum, Mat, MatMut, MatRef};
 use kernels::{Activation, Real, Saturation, matmul_into as matmul};

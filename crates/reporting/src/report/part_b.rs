@@ -27,11 +27,14 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let n = w.count(b.relu_runs.seeds.len(), F, "/relu_runs/val_acc_interval/n");
     let widths = hidden_widths(w, b);
     let precision = match b.config.precision {
+        // In words: the prose's numbers are all quoted from the records, and `f32` would
+        // read as one.
         experiments::part_b::Precision::F32 => {
-            "its passes compute in single precision (f32) while the weights and their updates stay in \
-             f64, and each run's last record is measured in f64 on the weights its model file saves"
+            "its passes compute in single precision while the weights and their updates stay in \
+             double precision, and each run's last record is measured in double precision on the \
+             weights its model file saves"
         }
-        experiments::part_b::Precision::F64 => "its passes compute in double precision (f64)",
+        experiments::part_b::Precision::F64 => "its passes compute in double precision",
     };
     w.para(format!(
         "The network ({widths}) is written out by hand, with no autodiff, and trained by full-batch gradient \

@@ -190,6 +190,26 @@ fn part_b_states_its_seeds_models_and_initialisations_from_the_record() {
         "{}",
         rendered.markdown
     );
+    // The precision the passes ran in is the record's.
+    for (precision, words) in [
+        (
+            experiments::part_b::Precision::F32,
+            "compute in single precision",
+        ),
+        (
+            experiments::part_b::Precision::F64,
+            "compute in double precision",
+        ),
+    ] {
+        results.part_b.config.precision = precision;
+        files.insert(
+            files::PART_B.to_string(),
+            serde_json::to_value(&results.part_b).unwrap(),
+        );
+        let rendered = render(&results).unwrap();
+        assert!(check(&rendered, &files).is_empty());
+        assert!(rendered.markdown.contains(words), "{precision:?}");
+    }
 }
 
 /// Sets B(b)'s per-seed measurements at the study's setting and recomputes its verdicts as
