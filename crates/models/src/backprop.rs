@@ -442,10 +442,17 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     /// The gate keeps the order of its sums: per column, element `i` into sum `i mod 4`,
-    /// then `(s0 + s1) + (s2 + s3) + tail`; on any number of columns and rows.
+    /// then `(s0 + s1) + (s2 + s3) + tail`; on any number of columns and rows, in both
+    /// precisions.
     #[test]
     fn gate_sweep_sums_each_column_in_the_fixed_order() {
+        check_gate_order::<f64>();
+        check_gate_order::<f32>();
+    }
+
+    fn check_gate_order<T: Real>() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let two = T::of(2.0);
         for (m, w) in [
             (1, 1),
             (3, 5),
@@ -455,24 +462,28 @@ mod tests {
             (256, 16),
             (259, 6),
         ] {
-            let d0: Vec<f64> = (0..m * w).map(|_| rng.random_range(-1e3..1e3)).collect();
-            let a: Vec<f64> = (0..m * w).map(|_| rng.random_range(0.0..1.0)).collect();
+            let d0: Vec<T> = (0..m * w)
+                .map(|_| T::of(rng.random_range(-1e3..1e3)))
+                .collect();
+            let a: Vec<T> = (0..m * w)
+                .map(|_| T::of(rng.random_range(0.0..1.0)))
+                .collect();
             for act in [Activation::Relu, Activation::Sigmoid] {
                 let mut want = d0.clone();
-                let mut want_db = vec![0.5; w];
+                let mut want_db = vec![T::of(0.5); w];
                 for j in 0..w {
-                    let (mut sums, mut rest) = ([0.0; 4], 0.0);
+                    let (mut sums, mut rest) = ([T::ZERO; 4], T::ZERO);
                     for i in 0..m {
                         let (d, x) = (d0[j * m + i], a[j * m + i]);
                         let v = match act {
                             Activation::Relu => {
-                                if x > 0.0 {
-                                    d * 2.0
+                                if x > T::ZERO {
+                                    d * two
                                 } else {
-                                    0.0
+                                    T::ZERO
                                 }
                             }
-                            Activation::Sigmoid => d * (x * (1.0 - x * 0.5)),
+                            Activation::Sigmoid => d * (x * (T::ONE - x * T::of(0.5))),
                         };
                         want[j * m + i] = v;
                         if i < m / 4 * 4 {
@@ -484,13 +495,13 @@ mod tests {
                     want_db[j] += (sums[0] + sums[1]) + (sums[2] + sums[3]) + rest;
                 }
                 let mut d = d0.clone();
-                let mut db = vec![0.5; w];
+                let mut db = vec![T::of(0.5); w];
                 kernels::vectorize(
                     #[inline(always)]
-                    || gate_sweep(&mut d, &a, m, act, 2.0, &mut db),
+                    || gate_sweep(&mut d, &a, m, act, two, &mut db),
                 );
-                assert_eq!(d, want, "{m} × {w} {act:?}");
-                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let bits = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&d), bits(&want), "{m} × {w} {act:?}");
                 assert_eq!(bits(&db), bits(&want_db), "{m} × {w} {act:?}");
             }
         }
