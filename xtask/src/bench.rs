@@ -67,14 +67,6 @@ const SCALE_ROWS: [usize; 2] = [1_000_000, 5_000_000];
 const SCALE_BYTES_PER_ROW: u64 = 170;
 const SCALE_FIXED: u64 = 32 << 20;
 
-/// `f32` or `f64`.
-fn precision_name(p: experiments::part_b::Precision) -> &'static str {
-    match p {
-        experiments::part_b::Precision::F32 => "f32",
-        experiments::part_b::Precision::F64 => "f64",
-    }
-}
-
 /// Part B(a)'s configuration as the study runs it (full batch, hand-written gradients at
 /// the default precision) with `steps` iterations.
 fn part_b_config(steps: usize, threads: usize) -> TrainConfig {
@@ -369,7 +361,7 @@ pub fn run(args: Args) -> Result<(), String> {
          f64 {peak_gflops:.1} GFLOP/s, f32 {peak_f32:.1} GFLOP/s. Part B runs in {}, Part C in \
          f64; the target is a share of the f64 peak, the last column the share of the peak of \
          the workload's own precision.",
-        precision_name(precision_b)
+        precision_b.name()
     );
 
     println!(

@@ -3,7 +3,7 @@
 //! full-batch passes (see `docs/performance.md`).
 
 use std::fmt::Debug;
-use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Sub, SubAssign};
 
 use crate::math::{exp, exp_f32, sigmoid, sigmoid_f32};
 
@@ -14,7 +14,6 @@ pub trait Real:
     faer::traits::ComplexField
     + Copy
     + Debug
-    + Default
     + PartialOrd
     + Send
     + Sync
@@ -22,7 +21,6 @@ pub trait Real:
     + Sub<Output = Self>
     + Mul<Output = Self>
     + Div<Output = Self>
-    + Neg<Output = Self>
     + AddAssign
     + SubAssign
     + MulAssign
@@ -95,25 +93,12 @@ impl Real for f64 {
 
     #[inline(always)]
     fn lane_sums(cols: &[f64], m: usize, acc: &mut [[f64; 4]]) {
-        let groups = m / 4;
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = pulp::x86::V3::try_new() {
             let avx = simd.avx;
-            let mut v = [avx._mm256_setzero_pd(); 4];
-            for q in 0..groups {
-                for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
-                    let at = c * m + 4 * q;
-                    let x: [f64; 4] = cols[at..at + 4].try_into().expect("four rows");
-                    *vc = avx._mm256_add_pd(*vc, pulp::cast(x));
-                }
-            }
-            for (a, vc) in acc.iter_mut().zip(v) {
-                let s: [f64; 4] = pulp::cast(vc);
-                for t in 0..4 {
-                    a[t] += s[t];
-                }
-            }
-            return;
+            let add = |v, x: [f64; 4]| avx._mm256_add_pd(v, pulp::cast(x));
+            let lanes = |v| pulp::cast::<_, [f64; 4]>(v);
+            return vector_lane_sums(cols, m, acc, (avx._mm256_setzero_pd(), add, lanes));
         }
         plain_lane_sums(cols, m, acc);
     }
@@ -166,23 +151,36 @@ impl Real for f32 {
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = pulp::x86::V3::try_new() {
             let sse = simd.sse;
-            let mut v = [sse._mm_setzero_ps(); 4];
-            for q in 0..m / 4 {
-                for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
-                    let at = c * m + 4 * q;
-                    let x: [f32; 4] = cols[at..at + 4].try_into().expect("four rows");
-                    *vc = sse._mm_add_ps(*vc, pulp::cast(x));
-                }
-            }
-            for (a, vc) in acc.iter_mut().zip(v) {
-                let s: [f32; 4] = pulp::cast(vc);
-                for t in 0..4 {
-                    a[t] += s[t];
-                }
-            }
-            return;
+            let add = |v, x: [f32; 4]| sse._mm_add_ps(v, pulp::cast(x));
+            let lanes = |v| pulp::cast::<_, [f32; 4]>(v);
+            return vector_lane_sums(cols, m, acc, (sse._mm_setzero_ps(), add, lanes));
         }
         plain_lane_sums(cols, m, acc);
+    }
+}
+
+/// [`Real::lane_sums`] with each column's four running sums in one vector `V`: `add` adds
+/// four consecutive values into one, `lanes` reads its four sums back. The same order as
+/// [`plain_lane_sums`].
+#[inline(always)]
+fn vector_lane_sums<T: Real, V: Copy>(
+    cols: &[T],
+    m: usize,
+    acc: &mut [[T; 4]],
+    (zero, add, lanes): (V, impl Fn(V, [T; 4]) -> V, impl Fn(V) -> [T; 4]),
+) {
+    let mut v = [zero; 4];
+    for q in 0..m / 4 {
+        for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
+            let at = c * m + 4 * q;
+            *vc = add(*vc, cols[at..at + 4].try_into().expect("four rows"));
+        }
+    }
+    for (a, vc) in acc.iter_mut().zip(v) {
+        let s = lanes(vc);
+        for t in 0..4 {
+            a[t] += s[t];
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 
 use std::thread::ScopedJoinHandle;
 
-use faer::{Mat, MatRef};
-use kernels::Saturation;
+use faer::{Mat, MatMut, MatRef};
+use kernels::{Real, Saturation};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -171,7 +171,7 @@ enum Engines {
         engine: Backprop<f32>,
         /// The full batch in `f32`, rounded on the first step (a run's rows never change).
         x: Option<Mat<f32>>,
-        /// A gathered minibatch in `f32`.
+        /// A gathered minibatch in `f32` (no rows for full batch).
         batch: Mat<f32>,
     },
     /// [`Engine::Tape`].
@@ -208,7 +208,10 @@ impl Trainer {
             Engine::HandWrittenF32 => Engines::HandWrittenF32 {
                 engine: Backprop::new(mlp, batch, cfg.threads).with_saturation(cfg.saturation),
                 x: None,
-                batch: Mat::zeros(0, 0),
+                batch: Mat::zeros(
+                    if cfg.batch_size.is_some() { batch } else { 0 },
+                    mlp.n_inputs(),
+                ),
             },
             Engine::Tape => Engines::Tape {
                 engine: TapeEngine::new(mlp, cfg.threads, cfg.saturation),
@@ -260,17 +263,9 @@ impl Trainer {
         };
         let result = match &mut self.engines {
             Engines::HandWritten(bp) => {
-                let xin = match rows {
-                    None => x,
-                    Some(rows) => {
-                        gather(x, rows, xb.as_mut().subrows_mut(0, n));
-                        xb.as_ref().subrows(0, n)
-                    }
-                };
+                let xin = gathered(x, rows, xb);
                 let draw = (p > 0.0).then_some(&mut draw);
-                let loss = bp.run_with(mlp, xin, y, &cfg.loss, draw, counts);
-                self.saturation.copy_from_slice(bp.saturation());
-                (loss, bp.correct())
+                hand_written(bp, mlp, (xin, y), cfg, draw, counts, &mut self.saturation)
             }
             Engines::HandWrittenF32 {
                 engine,
@@ -279,21 +274,21 @@ impl Trainer {
             } => {
                 let xin = match rows {
                     None => full.get_or_insert_with(|| rounded(x)).as_ref(),
-                    Some(rows) => {
-                        gather(x, rows, xb.as_mut().subrows_mut(0, n));
-                        if batch.nrows() < n {
-                            *batch = Mat::zeros(xb.nrows(), x.ncols());
-                        }
-                        let mut b = batch.as_mut().subrows_mut(0, n);
-                        faer::zip!(b.as_mut(), xb.as_ref().subrows(0, n))
-                            .for_each(|faer::unzip!(t, s)| *t = *s as f32);
+                    Some(_) => {
+                        round_into(batch.as_mut().subrows_mut(0, n), gathered(x, rows, xb));
                         batch.as_ref().subrows(0, n)
                     }
                 };
                 let draw = (p > 0.0).then_some(&mut draw);
-                let loss = engine.run_with(mlp, xin, y, &cfg.loss, draw, counts);
-                self.saturation.copy_from_slice(engine.saturation());
-                (loss, engine.correct())
+                hand_written(
+                    engine,
+                    mlp,
+                    (xin, y),
+                    cfg,
+                    draw,
+                    counts,
+                    &mut self.saturation,
+                )
             }
             Engines::Tape { engine, masks } => {
                 let masks = if p > 0.0 {
@@ -487,9 +482,48 @@ impl Trainer {
     }
 }
 
+/// `x` itself (full batch), or its rows `rows` gathered into the front of `xb`.
+fn gathered<'a>(
+    x: MatRef<'a, f64>,
+    rows: Option<&[usize]>,
+    xb: &'a mut Mat<f64>,
+) -> MatRef<'a, f64> {
+    match rows {
+        None => x,
+        Some(rows) => {
+            let n = rows.len();
+            gather(x, rows, xb.as_mut().subrows_mut(0, n));
+            xb.as_ref().subrows(0, n)
+        }
+    }
+}
+
+/// `dst = x` rounded to `f32`.
+fn round_into(dst: MatMut<'_, f32>, x: MatRef<'_, f64>) {
+    faer::zip!(dst, x).for_each(|faer::unzip!(t, s)| *t = *s as f32);
+}
+
 /// `x` rounded to `f32`.
 fn rounded(x: MatRef<'_, f64>) -> Mat<f32> {
-    Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] as f32)
+    let mut out = Mat::zeros(x.nrows(), x.ncols());
+    round_into(out.as_mut(), x);
+    out
+}
+
+/// One pass of the hand-written engine at precision `T` on `(x, y)`: the loss and the
+/// correct rows; the forward's saturation into `saturation`.
+fn hand_written<T: Real>(
+    engine: &mut Backprop<T>,
+    mlp: &Mlp,
+    (x, y): (MatRef<'_, T>, &[usize]),
+    cfg: &TrainConfig,
+    draw: Option<&mut DropoutDraw<'_>>,
+    counts: bool,
+    saturation: &mut [f64],
+) -> (f64, usize) {
+    let loss = engine.run_with(mlp, x, y, &cfg.loss, draw, counts);
+    saturation.copy_from_slice(engine.saturation());
+    (loss, engine.correct())
 }
 
 /// What an epoch's steps measured.

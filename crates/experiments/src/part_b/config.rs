@@ -58,6 +58,14 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The name in settings and records: `f32` or `f64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+
     /// The gradient engine of this precision.
     pub fn engine(self) -> models::Engine {
         match self {
