@@ -45,11 +45,21 @@ pub trait Real:
     /// `d` where `a > 0`, else an exact `+0` or `-0` (the ReLU gate, branch-free: a mask
     /// of the bits, not a select, so that the 50/50 pattern never mispredicts).
     fn keep_if_positive(d: Self, a: Self) -> Self;
-    /// `acc[c][t] += Σ_q cols[c·m + 4q + t]` over the full groups of four rows of each of
-    /// the `acc.len()` columns of `cols` (column-major, `m` rows), `q` in increasing
-    /// order: the column sums of [`crate::sweeps::gate_block`].
-    fn lane_sums(cols: &[Self], m: usize, acc: &mut [[Self; 4]]);
+    /// `Σ xs` in this precision's fixed order: `f64` adds in index order (the reference's
+    /// bits); `f32` keeps [`SUM_LANES`] partial sums (element `i` into lane `i mod 64`),
+    /// folds them in halves (lane `t` += lane `t + 32`, then `+ 16`, …) and adds the tail
+    /// in order — vector adds instead of one serial chain of scalar ones.
+    fn sum(xs: &[Self]) -> Self;
+    /// `db[c] += Σ_i cols[c·m + i]` for each of the `db.len()` columns of `cols`
+    /// (column-major, `m` rows): the bias gradient of [`crate::sweeps::gate_block`].
+    /// `f64` keeps its four-lane order (element `i` into sum `i mod 4`, then
+    /// `(s0 + s1) + (s2 + s3) + tail`); `f32` sums each column with [`Real::sum`].
+    fn add_column_sums(cols: &[Self], m: usize, db: &mut [Self]);
 }
+
+/// The partial sums of [`Real::sum`] for `f32`: four AVX-512 registers (eight AVX2 ones),
+/// enough independent chains to hide the adds' latency.
+pub const SUM_LANES: usize = 64;
 
 impl Real for f64 {
     const ZERO: f64 = 0.0;
@@ -92,15 +102,25 @@ impl Real for f64 {
     }
 
     #[inline(always)]
-    fn lane_sums(cols: &[f64], m: usize, acc: &mut [[f64; 4]]) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = pulp::x86::V3::try_new() {
-            let avx = simd.avx;
-            let add = |v, x: [f64; 4]| avx._mm256_add_pd(v, pulp::cast(x));
-            let lanes = |v| pulp::cast::<_, [f64; 4]>(v);
-            return vector_lane_sums(cols, m, acc, (avx._mm256_setzero_pd(), add, lanes));
+    fn sum(xs: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for &x in xs {
+            s += x;
         }
-        plain_lane_sums(cols, m, acc);
+        s
+    }
+
+    #[inline(always)]
+    fn add_column_sums(cols: &[f64], m: usize, db: &mut [f64]) {
+        for (g, dbs) in db.chunks_mut(4).enumerate() {
+            let cols = &cols[4 * g * m..(4 * g + dbs.len()) * m];
+            let mut acc = [[0.0; 4]; 4];
+            lane_sums(cols, m, &mut acc[..dbs.len()]);
+            for (c, (db, lanes)) in dbs.iter_mut().zip(&acc).enumerate() {
+                let rest = f64::sum(&cols[c * m + m / 4 * 4..(c + 1) * m]);
+                *db += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
+            }
+        }
     }
 }
 
@@ -145,48 +165,66 @@ impl Real for f32 {
     }
 
     #[inline(always)]
-    fn lane_sums(cols: &[f32], m: usize, acc: &mut [[f32; 4]]) {
-        // Four lanes of f32 are one SSE register; written as plain loops, LLVM left these
-        // sums scalar (perf: `vaddss`, the f32 gate's largest cost).
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = pulp::x86::V3::try_new() {
-            let sse = simd.sse;
-            let add = |v, x: [f32; 4]| sse._mm_add_ps(v, pulp::cast(x));
-            let lanes = |v| pulp::cast::<_, [f32; 4]>(v);
-            return vector_lane_sums(cols, m, acc, (sse._mm_setzero_ps(), add, lanes));
+    fn sum(xs: &[f32]) -> f32 {
+        // Written on lane arrays, which LLVM turns into vector adds (a plain running sum
+        // stays a serial chain of `vaddss`: perf put the f32 softmax's and gate's sums
+        // among the pass's largest costs).
+        let mut lanes = [0.0f32; SUM_LANES];
+        let mut groups = xs.chunks_exact(SUM_LANES);
+        for group in &mut groups {
+            for (l, &x) in lanes.iter_mut().zip(group) {
+                *l += x;
+            }
         }
-        plain_lane_sums(cols, m, acc);
+        let mut width = SUM_LANES / 2;
+        while width >= 1 {
+            let (low, high) = lanes.split_at_mut(width);
+            for (l, &h) in low.iter_mut().zip(&high[..width]) {
+                *l += h;
+            }
+            width /= 2;
+        }
+        let mut s = lanes[0];
+        for &x in groups.remainder() {
+            s += x;
+        }
+        s
     }
-}
 
-/// [`Real::lane_sums`] with each column's four running sums in one vector `V`: `add` adds
-/// four consecutive values into one, `lanes` reads its four sums back. The same order as
-/// [`plain_lane_sums`].
-#[inline(always)]
-fn vector_lane_sums<T: Real, V: Copy>(
-    cols: &[T],
-    m: usize,
-    acc: &mut [[T; 4]],
-    (zero, add, lanes): (V, impl Fn(V, [T; 4]) -> V, impl Fn(V) -> [T; 4]),
-) {
-    let mut v = [zero; 4];
-    for q in 0..m / 4 {
-        for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
-            let at = c * m + 4 * q;
-            *vc = add(*vc, cols[at..at + 4].try_into().expect("four rows"));
-        }
-    }
-    for (a, vc) in acc.iter_mut().zip(v) {
-        let s = lanes(vc);
-        for t in 0..4 {
-            a[t] += s[t];
+    #[inline(always)]
+    fn add_column_sums(cols: &[f32], m: usize, db: &mut [f32]) {
+        for (c, db) in db.iter_mut().enumerate() {
+            *db += f32::sum(&cols[c * m..(c + 1) * m]);
         }
     }
 }
 
-/// [`Real::lane_sums`] in plain loops (the order is the same).
+/// `acc[c][t] += Σ_q cols[c·m + 4q + t]` over the full groups of four rows of each of the
+/// `acc.len()` (at most four) columns of `cols` (column-major, `m` rows), `q` in
+/// increasing order: the `f64` gate's four-lane column sums, each column's four running
+/// sums in one AVX register where the CPU has AVX2.
 #[inline(always)]
-fn plain_lane_sums<T: Real>(cols: &[T], m: usize, acc: &mut [[T; 4]]) {
+fn lane_sums(cols: &[f64], m: usize, acc: &mut [[f64; 4]]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        let avx = simd.avx;
+        let mut v = [avx._mm256_setzero_pd(); 4];
+        for q in 0..m / 4 {
+            for (c, vc) in v.iter_mut().enumerate().take(acc.len()) {
+                let at = c * m + 4 * q;
+                let x: [f64; 4] = cols[at..at + 4].try_into().expect("four rows");
+                *vc = avx._mm256_add_pd(*vc, pulp::cast(x));
+            }
+        }
+        for (a, vc) in acc.iter_mut().zip(v) {
+            let s: [f64; 4] = pulp::cast(vc);
+            for t in 0..4 {
+                a[t] += s[t];
+            }
+        }
+        return;
+    }
+    // The same order in plain loops.
     for q in 0..m / 4 {
         for (c, a) in acc.iter_mut().enumerate() {
             for t in 0..4 {

@@ -115,18 +115,19 @@ pub fn cross_entropy_delta<T: Real>(
     db: &mut [T],
 ) -> T {
     let k = db.len();
-    let max = &max[..m];
-    // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); z_y read first.
-    let mut loss = T::ZERO;
-    for (i, &yi) in y.iter().enumerate() {
-        loss -= c_tab[yi] * (z[yi * m + i] - max[i]);
+    let (max, sums) = (&max[..m], &mut sums[..m]);
+    // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); the z_y terms
+    // first (`0 − t_0 − t_1 − …` is `−Σ t_i` exactly: rounding is symmetric), gathered
+    // into `sums` so that their sum is [`Real::sum`].
+    for ((t, &yi), (i, &mx)) in sums.iter_mut().zip(y).zip(max.iter().enumerate()) {
+        *t = c_tab[yi] * (z[yi * m + i] - mx);
     }
+    let mut loss = T::ZERO - T::sum(sums);
     exp_rows(
         MatMut::from_column_major_slice_mut(&mut z[..m * k], m, k),
         max,
         sums,
     );
-    let sums = &mut sums[..m];
     for (s, &yi) in sums.iter_mut().zip(y) {
         let c = c_tab[yi];
         loss += c * Real::ln(*s);
@@ -135,16 +136,14 @@ pub fn cross_entropy_delta<T: Real>(
     }
     for (j, dbj) in db.iter_mut().enumerate() {
         let c = &mut z[j * m..(j + 1) * m];
-        let mut sum = T::ZERO;
         for ((v, f), &yi) in c.iter_mut().zip(sums.iter()).zip(y) {
-            let mut d = *v * f;
+            let mut d = *v * *f;
             if yi == j {
                 d -= c_tab[yi];
             }
             *v = d;
-            sum += d;
         }
-        *dbj += sum;
+        *dbj += T::sum(c);
     }
     loss
 }

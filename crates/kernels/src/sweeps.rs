@@ -343,16 +343,15 @@ pub fn chain_into(
 }
 
 /// The backward gate of a hidden layer over one block, in place: `δ[i] = rule(δ[i], a[i])`
-/// over the whole column-major `m × w` buffer, then `db[j] += Σ_i δ[i, j]` per column in a
-/// fixed order: element `i` into running sum `i mod 4`, the `m mod 4` tail rows into a
-/// fifth, combined as `(s0 + s1) + (s2 + s3) + tail`.
+/// over the whole column-major `m × w` buffer, then `db[j] += Σ_i δ[i, j]` per column in
+/// the precision's fixed order ([`Real::add_column_sums`]).
 ///
 /// Two passes on purpose: the elementwise one is a plain loop the compiler vectorises to the
-/// widest lanes, and the sums run four columns at a time as four independent 4-lane
-/// chains, so the additions overlap instead of waiting on each other. Written as one loop
-/// with the four sums per column, LLVM left the whole sweep scalar (perf annotate:
-/// `vmulsd`/`vaddsd`, about 9 % of a sigmoid run). Each column's order is the same as that
-/// loop's, so are the bits, on any CPU. Call it under [`crate::vectorize`].
+/// widest lanes, and the sums run as independent vector chains, so the additions overlap
+/// instead of waiting on each other. Written as one loop with the sums, LLVM left the whole
+/// sweep scalar (perf annotate: `vmulsd`/`vaddsd`, about 9 % of a sigmoid run). The order
+/// of each column's sum is fixed, so are the bits, on any CPU. Call it under
+/// [`crate::vectorize`].
 #[inline(always)]
 pub fn gate_block<T: Real>(
     delta: &mut [T],
@@ -365,16 +364,5 @@ pub fn gate_block<T: Real>(
     for (d, &a) in delta[..len].iter_mut().zip(&act[..len]) {
         *d = rule(*d, a);
     }
-    for (g, dbs) in db.chunks_mut(4).enumerate() {
-        let cols = &delta[4 * g * m..(4 * g + dbs.len()) * m];
-        let mut acc = [[T::ZERO; 4]; 4];
-        T::lane_sums(cols, m, &mut acc[..dbs.len()]);
-        for (c, (db, lanes)) in dbs.iter_mut().zip(&acc).enumerate() {
-            let mut rest = T::ZERO;
-            for &v in &cols[c * m + m / 4 * 4..(c + 1) * m] {
-                rest += v;
-            }
-            *db += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest;
-        }
-    }
+    T::add_column_sums(&delta[..len], m, db);
 }

@@ -5,3 +5,4 @@
 mod exp;
 mod small;
 mod softmax;
+mod sums;

@@ -441,9 +441,10 @@ mod tests {
     use crate::mlp::Init;
     use rand::{Rng, SeedableRng};
 
-    /// The gate keeps the order of its sums: per column, element `i` into sum `i mod 4`,
-    /// then `(s0 + s1) + (s2 + s3) + tail`; on any number of columns and rows, in both
-    /// precisions.
+    /// The gate keeps the order of its sums, on any number of columns and rows: in `f64`
+    /// per column element `i` into sum `i mod 4`, then `(s0 + s1) + (s2 + s3) + tail`; in
+    /// `f32` element `i` into sum `i mod 64`, the 64 folded in halves, then the tail rows
+    /// one by one.
     #[test]
     fn gate_sweep_sums_each_column_in_the_fixed_order() {
         check_gate_order::<f64>();
@@ -461,6 +462,8 @@ mod tests {
             (55, 32),
             (256, 16),
             (259, 6),
+            (64, 2),
+            (200, 5),
         ] {
             let d0: Vec<T> = (0..m * w)
                 .map(|_| T::of(rng.random_range(-1e3..1e3)))
@@ -471,8 +474,13 @@ mod tests {
             for act in [Activation::Relu, Activation::Sigmoid] {
                 let mut want = d0.clone();
                 let mut want_db = vec![T::of(0.5); w];
+                let lanes = if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>() {
+                    4
+                } else {
+                    64
+                };
                 for j in 0..w {
-                    let (mut sums, mut rest) = ([T::ZERO; 4], T::ZERO);
+                    let (mut sums, mut tail) = (vec![T::ZERO; lanes], Vec::new());
                     for i in 0..m {
                         let (d, x) = (d0[j * m + i], a[j * m + i]);
                         let v = match act {
@@ -486,13 +494,33 @@ mod tests {
                             Activation::Sigmoid => d * (x * (T::ONE - x * T::of(0.5))),
                         };
                         want[j * m + i] = v;
-                        if i < m / 4 * 4 {
-                            sums[i % 4] += v;
+                        if i < m / lanes * lanes {
+                            sums[i % lanes] += v;
                         } else {
-                            rest += v;
+                            tail.push(v);
                         }
                     }
-                    want_db[j] += (sums[0] + sums[1]) + (sums[2] + sums[3]) + rest;
+                    want_db[j] += if lanes == 4 {
+                        let mut rest = T::ZERO;
+                        for v in tail {
+                            rest += v;
+                        }
+                        (sums[0] + sums[1]) + (sums[2] + sums[3]) + rest
+                    } else {
+                        let mut width = lanes / 2;
+                        while width >= 1 {
+                            for t in 0..width {
+                                let high = sums[t + width];
+                                sums[t] += high;
+                            }
+                            width /= 2;
+                        }
+                        let mut total = sums[0];
+                        for v in tail {
+                            total += v;
+                        }
+                        total
+                    };
                 }
                 let mut d = d0.clone();
                 let mut db = vec![T::of(0.5); w];
