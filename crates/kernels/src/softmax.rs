@@ -136,12 +136,12 @@ pub fn cross_entropy_delta<T: Real>(
     }
     for (j, dbj) in db.iter_mut().enumerate() {
         let c = &mut z[j * m..(j + 1) * m];
+        // Branch-free (`d − 0` is `d` exactly): a branch on the label mispredicted on a
+        // quarter of the rows and kept the loop scalar (perf: a tenth of an f32 study).
+        let cj = c_tab[j];
         for ((v, f), &yi) in c.iter_mut().zip(sums.iter()).zip(y) {
-            let mut d = *v * *f;
-            if yi == j {
-                d -= c_tab[yi];
-            }
-            *v = d;
+            let onehot = if yi == j { cj } else { T::ZERO };
+            *v = *v * *f - onehot;
         }
         *dbj += T::sum(c);
     }
