@@ -4,7 +4,7 @@
 pub use crate::evidence::{Q2Cell, Q2Headline, Q2Run};
 use data::rng::{Stream, stream};
 use faer::Mat;
-use models::{Activation, BiasMode, BiasNet, TrainError};
+use models::{Activation, BiasMode, BiasNet, Precision, TrainError};
 use serde::{Deserialize, Serialize};
 
 use crate::interval::non_negative_interval;
@@ -44,6 +44,11 @@ pub struct Q2Config {
     /// added (geometrically spaced) until neighbours differ by at most this factor, so a
     /// factor-2 change in the largest stable rate moves it by at least one grid step.
     pub edge_resolution: f64,
+    /// Precision of the training passes: `f32` (the default, twice the rows per vector) or
+    /// `f64` (the reference). The weights are `f64` and updated in `f64`, the gradient
+    /// check and the validation accuracy are `f64`, and each run's last loss is measured
+    /// in `f64` on the weights saved beside it.
+    pub precision: Precision,
 }
 
 impl Default for Q2Config {
@@ -60,6 +65,7 @@ impl Default for Q2Config {
             fd_step: 1e-6,
             max_rise_share: 0.1,
             edge_resolution: 1.5,
+            precision: Precision::default(),
         }
     }
 }
@@ -316,7 +322,7 @@ fn train_seed(
         if chunk == 0 {
             break;
         }
-        match models::train_bias_net_losses(&mut net, train, val, lr, chunk) {
+        match models::train_bias_net_losses(&mut net, train, val, lr, chunk, config.precision) {
             Ok(history) => {
                 run.losses.extend(history.losses);
                 run.val_acc = history.val_acc;
@@ -342,6 +348,12 @@ fn train_seed(
             run.converged = true;
             break;
         }
+    }
+    // The run's last loss is the one its record and saved model stand on: in `f64`, on
+    // the weights it was measured on (the same bits in `f64`; the `f32` pass's loss moves
+    // only in its last digits, after every judgement above has read it).
+    if let (Some(last), Some(evaluated)) = (run.losses.last_mut(), &evaluated) {
+        *last = evaluated.loss(train.0, train.1);
     }
     Ok((run, evaluated.unwrap_or(net)))
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(doc)]
 use crate::math::sigmoid;
 use crate::real::Real;
 
@@ -18,12 +19,12 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// `g(z)`.
+    /// `g(z)`, in either precision ([`Real::max`] or [`Real::sigmoid`]).
     #[inline(always)]
-    pub fn apply(self, z: f64) -> f64 {
+    pub fn apply<T: Real>(self, z: T) -> T {
         match self {
-            Activation::Relu => z.max(0.0),
-            Activation::Sigmoid => sigmoid(z),
+            Activation::Relu => Real::max(z, T::ZERO),
+            Activation::Sigmoid => z.sigmoid(),
         }
     }
 

@@ -87,13 +87,23 @@ pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 { r } else { e * r }
 }
 
-/// [`exp_fused`] in single precision, for the f32 engine: the same method with the
-/// constants of `f32` (`x = k·ln 2 + r` by the `1.5·2²³` rounding trick, `ln 2` split so
-/// that `k·LN2_HI` is exact, `e^r` by its degree-7 Taylor polynomial, truncation below
-/// 10⁻⁸, and `2^k` in two halves so that subnormal results come out right). Within 2 ulps
-/// of the correctly rounded value (tested); `±∞` and NaN behave as in `f32::exp`.
+/// The floor of [`exp_nonpositive_f32`]'s argument, just above `ln` of the smallest normal
+/// `f32` (`−126·ln 2 ≈ −87.336545`): `2^k` stays one normal power.
+const FLOOR_F32: f32 = -87.336_54;
+
+/// `e^x` for `x ≤ 0` in single precision, for the f32 engine (the softmax's `e^(z − max)`,
+/// the sigmoid's `e^−|x|`, Question 2's single-precision pass): the method of
+/// [`crate::small::exp_nonpositive`] with `f32` constants — `x = k·ln 2 + r` by the
+/// `1.5·2²³` rounding trick with `mul_add`, `ln 2` split so that `k·LN2_HI` is exact, `e^r`
+/// by its degree-7 Taylor polynomial, and `2^k` as one normal power built from the low bits
+/// of the rounding step, since the argument is floored where results stop being normal
+/// numbers (−87.34). Within 2 ulps of the correctly rounded value on `[−87.33, 0]`, exactly
+/// 1 at 0, the smallest normal `f32` (within 10⁻⁵) below the floor and for `−∞`, NaN for
+/// NaN (tested). Positive arguments are out of its domain (their result is wrong,
+/// never undefined behaviour). About 16 vector instructions, against 26 for a general `exp`
+/// with clamping on both sides and `2^k` in two halves.
 #[inline(always)]
-pub fn exp_f32(x: f32) -> f32 {
+pub fn exp_nonpositive_f32(x: f32) -> f32 {
     const SHIFT: f32 = 12_582_912.0;
     // 0.693359375 has 9 significant bits: `k·LN2_HI` is exact for |k| < 2^15.
     const LN2_HI: f32 = 0.693_359_4;
@@ -107,25 +117,28 @@ pub fn exp_f32(x: f32) -> f32 {
         1.0,
         1.0,
     ];
-    let x = x.clamp(-104.0, 89.0);
-    let k = (x * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = 1.0 / 5_040.0;
+    // `x < FLOOR_F32` is false for NaN, which passes on.
+    let x = if x < FLOOR_F32 { FLOOR_F32 } else { x };
+    let t = x.mul_add(std::f32::consts::LOG2_E, SHIFT);
+    let k = t - SHIFT;
+    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, x));
+    let mut p: f32 = 1.0 / 5_040.0;
     for c in TAYLOR {
-        p = f32::mul_add(p, r, c);
+        p = p.mul_add(r, c);
     }
-    // 2^j for an integral j in [-126, 127], from the bits of j + 127 + SHIFT.
-    let pow2 = |j: f32| f32::from_bits(((j + (127.0 + SHIFT)).to_bits() - SHIFT.to_bits()) << 23);
-    let k1 = (k * 0.5 + SHIFT) - SHIFT;
-    p * pow2(k1) * pow2(k - k1)
+    // The low bits of `t` hold `k` (two's complement, |k| ≤ 126): `2^k` has the exponent
+    // field `k + 127`.
+    let pow2 = f32::from_bits(t.to_bits().wrapping_sub(SHIFT.to_bits()).wrapping_add(127) << 23);
+    p * pow2
 }
 
-/// [`sigmoid`] in single precision ([`exp_f32`]), for the f32 engine: the same
-/// branch-free form, within 3 ulps of the correctly rounded value (tested). (A
-/// division-free reciprocal, a linear start and three Newton steps, measured slower.)
+/// [`sigmoid`] in single precision ([`exp_nonpositive_f32`]), for the f32 engine: the same
+/// branch-free form, within 3 ulps of the correctly rounded value (tested); below −87.34 it
+/// is the exp's floor, the smallest normal `f32`, rather than a subnormal. (A division-free reciprocal,
+/// a linear start and three Newton steps, measured slower.)
 #[inline(always)]
 pub fn sigmoid_f32(x: f32) -> f32 {
-    let e = exp_f32(-x.abs());
+    let e = exp_nonpositive_f32(-x.abs());
     let r = 1.0 / (1.0 + e);
     if x >= 0.0 { r } else { e * r }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Sub, SubAssign};
 
-use crate::math::{exp, exp_f32, sigmoid, sigmoid_f32};
+use crate::math::{exp, exp_nonpositive_f32, sigmoid, sigmoid_f32};
 
 /// A real type the engine's kernels are written for. Each method is the one definition of
 /// its operation at that precision: for `f64` they are the workspace's existing functions,
@@ -34,7 +34,8 @@ pub trait Real:
     fn of(x: f64) -> Self;
     /// The value as an `f64` (always exact).
     fn to_f64(self) -> f64;
-    /// `e^x` of the softmax: [`crate::exp`] for `f64`, [`crate::exp_f32`] for `f32`.
+    /// `e^x` of the softmax, whose arguments `z − max` are never positive: [`crate::exp`]
+    /// for `f64`, [`crate::exp_nonpositive_f32`] for `f32`.
     fn exp(self) -> Self;
     /// The logistic function: [`crate::sigmoid`] or [`crate::sigmoid_f32`].
     fn sigmoid(self) -> Self;
@@ -140,7 +141,7 @@ impl Real for f32 {
 
     #[inline(always)]
     fn exp(self) -> f32 {
-        exp_f32(self)
+        exp_nonpositive_f32(self)
     }
 
     #[inline(always)]

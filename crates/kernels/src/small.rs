@@ -39,14 +39,16 @@ pub mod reference;
 
 pub use exp::exp_nonpositive;
 pub use kernel::Path;
-pub use net::{LANES, MAX_WIDTH, PassStats, TwoLayer, TwoLayerGrads};
+pub use net::{F32_LANES, LANES, MAX_WIDTH, PassStats, TwoLayer, TwoLayerGrads};
 
 /// Buffers reused from pass to pass (sized on first use), and the last backward pass's
 /// gradients.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     /// The fused pass's buffers.
-    fused: kernel::Buffers,
+    fused: kernel::Buffers<f64, LANES>,
+    /// The single-precision pass's buffers.
+    fused_f32: kernel::Buffers<f32, F32_LANES>,
     /// The gradients of the last backward pass.
     grads: TwoLayerGrads,
     /// Which compiled form of the fused pass runs (the tests choose each).
@@ -57,6 +59,7 @@ impl Default for Workspace {
     fn default() -> Self {
         Workspace {
             fused: kernel::Buffers::default(),
+            fused_f32: kernel::Buffers::default(),
             grads: TwoLayerGrads::zeros(0, 0),
             path: kernel::Path::Best,
         }
@@ -115,6 +118,35 @@ impl Workspace {
             }
         }
         self.fused
+            .pass(net, x, y, backward, &mut self.grads, self.path)
+    }
+
+    /// [`Workspace::pass`] in single precision: the rows `x` and labels `y` as `f32`
+    /// (converted once by the caller), the weights rounded to `f32` for the pass, every
+    /// operation in `f32` with [`F32_LANES`] rows to a vector — twice the rows per
+    /// instruction, and half the bytes of the design to stream. The lanes' sums are added
+    /// in `f64`, so the statistics and gradients come back as `f64`. Its reference is
+    /// [`reference::pass_f32`].
+    ///
+    /// # Panics
+    /// As [`Workspace::pass`], and if `k > MAX_WIDTH` (the fused kernel's widths only).
+    pub fn pass_f32(
+        &mut self,
+        net: &TwoLayer<'_>,
+        x: MatRef<'_, f32>,
+        y: &[f32],
+        backward: bool,
+    ) -> PassStats {
+        net::check_shapes(net, x, y);
+        let (d, k) = net.w.shape();
+        assert!(k <= MAX_WIDTH, "the single-precision pass is fused only");
+        if backward {
+            let g = &mut self.grads;
+            if g.w.shape() != (d, k) {
+                *g = TwoLayerGrads::zeros(d, k);
+            }
+        }
+        self.fused_f32
             .pass(net, x, y, backward, &mut self.grads, self.path)
     }
 }

@@ -1,5 +1,6 @@
-//! The fused pass against its plain reference, bit for bit, on every compiled path; the
-//! reference against the textbook formulas to rounding.
+//! The fused pass against its plain reference, bit for bit, on every compiled path and in
+//! both precisions; the reference against the textbook formulas to rounding, and the
+//! single-precision pass against the double one to single precision.
 
 use faer::Mat;
 
@@ -60,6 +61,21 @@ impl Case {
     fn pass(&self, path: Path, backward: bool) -> (PassStats, TwoLayerGrads) {
         let mut ws = Workspace::on_path(path);
         let stats = ws.pass(&self.net(), self.x.as_ref(), &self.y, backward);
+        (stats, ws.grads().clone())
+    }
+
+    /// The rows and labels in `f32`, as a single-precision caller converts them.
+    fn single(&self) -> (Mat<f32>, Vec<f32>) {
+        (
+            Mat::from_fn(self.x.nrows(), self.x.ncols(), |i, j| self.x[(i, j)] as f32),
+            self.y.iter().map(|&v| v as f32).collect(),
+        )
+    }
+
+    fn pass_f32(&self, path: Path, backward: bool) -> (PassStats, TwoLayerGrads) {
+        let (x, y) = self.single();
+        let mut ws = Workspace::on_path(path);
+        let stats = ws.pass_f32(&self.net(), x.as_ref(), &y, backward);
         (stats, ws.grads().clone())
     }
 }
@@ -165,6 +181,87 @@ fn textbook(case: &Case) -> (PassStats, TwoLayerGrads) {
     }
     stats.loss /= n as f64;
     (stats, g)
+}
+
+/// The single-precision pass too: every compiled path gives the bits of its row-by-row
+/// reference (16 lanes, `f32` throughout), forward and backward, on the same cases.
+#[test]
+fn every_backend_equals_the_single_precision_reference_bit_for_bit() {
+    let mut seed = 50;
+    for (n, d, k) in [
+        (1, 3, 2),
+        (15, 10, 4),
+        (16, 10, 4),
+        (512, 5, 1),
+        (1100, 10, 4),
+        (517, 9, 3),
+        (263, 7, 6),
+        (300, 3, 8),
+    ] {
+        for activation in [Activation::Relu, Activation::Sigmoid] {
+            seed += 1;
+            let case = Case::new(n, d, k, activation, seed);
+            let (x, y) = case.single();
+            let (want, want_grads) = reference::pass_f32(&case.net(), x.as_ref(), &y, true);
+            for path in PATHS {
+                let (got, grads) = case.pass_f32(path, true);
+                let label = format!("n {n} d {d} k {k} {activation:?} {path:?}");
+                assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{label}");
+                assert_eq!(got, want, "{label}");
+                assert_eq!(bits(&grads), bits(&want_grads), "{label}");
+                let (forward, _) = case.pass_f32(path, false);
+                assert_eq!(
+                    (forward.loss.to_bits(), forward.correct),
+                    (want.loss.to_bits(), want.correct),
+                    "{label}"
+                );
+            }
+        }
+    }
+}
+
+/// The single-precision pass follows the double one to single precision: the loss to a
+/// few `f32` roundings, every gradient to 1e-5 of its largest entry, the counts within a
+/// few rows (a row whose two largest logits tie to `f32` precision may change its argmax).
+#[test]
+fn the_single_precision_pass_follows_the_double_one() {
+    let mut seed = 200;
+    for (n, d, k) in [(600, 10, 4), (2000, 10, 4), (517, 9, 3), (300, 3, 8)] {
+        for activation in [Activation::Relu, Activation::Sigmoid] {
+            seed += 1;
+            let case = Case::new(n, d, k, activation, seed);
+            let (want, want_grads) = case.pass(Path::Best, true);
+            let (got, grads) = case.pass_f32(Path::Best, true);
+            let label = format!("n {n} d {d} k {k} {activation:?}");
+            assert!(
+                (got.loss - want.loss).abs() <= 1e-6 * (1.0 + want.loss),
+                "{label}: loss {} against {}",
+                got.loss,
+                want.loss
+            );
+            assert!(got.correct.abs_diff(want.correct) <= n / 200 + 1, "{label}");
+            assert!(
+                got.saturated.abs_diff(want.saturated) <= n / 200 + 1,
+                "{label}"
+            );
+            let close = |what: &str, a: &[u64], b: &[u64]| {
+                let (a, b) = (
+                    a.iter().map(|&v| f64::from_bits(v)),
+                    b.iter().map(|&v| f64::from_bits(v)),
+                );
+                let b: Vec<f64> = b.collect();
+                let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (x, y) in a.zip(&b) {
+                    assert!(
+                        (x - y).abs() <= 1e-5 * scale,
+                        "{label} {what}: {x} against {y}"
+                    );
+                }
+            };
+            close("gradients", &bits(&grads), &bits(&want_grads));
+            assert_ne!(bits(&grads), bits(&want_grads), "{label}: f32 is not f64");
+        }
+    }
 }
 
 /// The reference (and so the fused pass) computes the textbook formulas: the same counts,

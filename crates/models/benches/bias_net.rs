@@ -18,7 +18,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use models::{Activation, BiasMode, BiasNet, train_bias_net, train_bias_net_losses};
+use models::{Activation, BiasMode, BiasNet, Precision, train_bias_net, train_bias_net_losses};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -36,7 +36,9 @@ impl Problem {
         );
         let start = Instant::now();
         if losses_only {
-            let h = train_bias_net_losses(&mut net, train, val, 0.1, iterations).expect("trains");
+            let h =
+                train_bias_net_losses(&mut net, train, val, 0.1, iterations, Precision::default())
+                    .expect("trains");
             assert_eq!(h.losses.len(), iterations);
         } else {
             let h = train_bias_net(&mut net, train, val, 0.1, iterations).expect("trains");

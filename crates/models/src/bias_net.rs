@@ -22,6 +22,7 @@ use crate::checks::validate;
 use crate::error::{Invalid, Parameter, Quantity, TrainError};
 use crate::gradients::mean_abs;
 use crate::mlp::{Dense, Init, Mlp, init_dense};
+use crate::precision::Precision;
 use crate::train::Record;
 
 /// Whether the two layers share their bias.
@@ -257,10 +258,12 @@ fn shared_gradient(g: &TwoLayerGrads) -> Vec<f64> {
 }
 
 /// Rows with their labels, also as `f64` class indices (the fused kernel compares labels
-/// in its lanes), converted once per training run.
+/// in its lanes), converted once per training run; for a single-precision run also both
+/// rounded to `f32`, which its passes then read instead.
 struct Rows<'a> {
     x: MatRef<'a, f64>,
     labels: Vec<f64>,
+    single: Option<(Mat<f32>, Vec<f32>)>,
 }
 
 impl<'a> Rows<'a> {
@@ -268,7 +271,22 @@ impl<'a> Rows<'a> {
         Rows {
             x,
             labels: y.iter().map(|&c| c as f64).collect(),
+            single: None,
         }
+    }
+
+    /// The rows for passes in `precision`: `f32` runs the fused kernel's single-precision
+    /// form, which exists for up to [`small::MAX_WIDTH`] classes (wider networks run in
+    /// `f64`).
+    fn in_precision(x: MatRef<'a, f64>, y: &[usize], precision: Precision, k: usize) -> Self {
+        let mut rows = Rows::new(x, y);
+        if precision == Precision::F32 && k <= small::MAX_WIDTH {
+            rows.single = Some((
+                Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] as f32),
+                y.iter().map(|&c| c as f32).collect(),
+            ));
+        }
+        rows
     }
 }
 
@@ -299,7 +317,10 @@ impl Passes {
             b2: &self.b2,
             activation: net.activation,
         };
-        self.fused.pass(&two, rows.x, &rows.labels, backward)
+        match &rows.single {
+            Some((x, y)) => self.fused.pass_f32(&two, x.as_ref(), y, backward),
+            None => self.fused.pass(&two, rows.x, &rows.labels, backward),
+        }
     }
 
     /// The gradients of the last backward [`Passes::pass`].
@@ -457,6 +478,11 @@ pub struct LossHistory {
 /// and the network those last numbers were measured on ([`LossHistory::evaluated`]).
 /// `net` ends one update further, so that a second call continues the same descent.
 ///
+/// The training passes run in `precision` (`f64`: exactly [`train_bias_net`]'s); in `f32`
+/// the losses are those of the single-precision pass, so [`BiasNet::loss`] of the
+/// evaluated network (an `f64` pass) gives the last loss to single precision, not to the
+/// bit. The validation accuracy is measured in `f64` either way.
+///
 /// # Errors
 /// As [`train_bias_net`].
 pub fn train_bias_net_losses(
@@ -465,9 +491,10 @@ pub fn train_bias_net_losses(
     val: (MatRef<'_, f64>, &[usize]),
     learning_rate: f64,
     iterations: usize,
+    precision: Precision,
 ) -> Result<LossHistory, TrainError> {
     validate(net.w.nrows(), net.w.ncols(), &[train, val], learning_rate)?;
-    let rows = Rows::new(train.0, train.1);
+    let rows = Rows::in_precision(train.0, train.1, precision, net.w.ncols());
     let mut engine = Passes::default();
     let mut out = LossHistory {
         losses: Vec::with_capacity(iterations),
@@ -493,56 +520,71 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::{BiasMode, BiasNet, train_bias_net_losses};
-    use crate::Activation;
+    use crate::{Activation, Precision};
 
     /// The network a loss-only run reports as evaluated gives back the run's last loss and
-    /// validation accuracy bit for bit, wide networks (the plain reference) included; the
-    /// trained network is one update further, and training on from it in a second call is
-    /// the same descent as one long call.
+    /// validation accuracy — bit for bit in `f64` (wide networks, the plain reference,
+    /// included), to single precision in `f32`; the trained network is one update further,
+    /// and training on from it in a second call is the same descent as one long call, in
+    /// either precision.
     #[test]
     fn the_evaluated_network_reproduces_the_last_numbers() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
-        for (k, act, mode) in [
-            (4, Activation::Relu, BiasMode::Shared),
-            (3, Activation::Sigmoid, BiasMode::Independent),
-            (10, Activation::Relu, BiasMode::Independent),
-        ] {
-            let (n, d) = (700, 6);
-            let x = Mat::from_fn(n, d, |_, _| rng.random_range(-2.0..2.0));
-            let y: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % k).collect();
-            let xv = Mat::from_fn(150, d, |_, _| rng.random_range(-2.0..2.0));
-            let yv: Vec<usize> = (0..150).map(|i| (i * 5) % k).collect();
-            let (train, val) = ((x.as_ref(), y.as_slice()), (xv.as_ref(), yv.as_slice()));
-            let start = BiasNet::new(d, k, act, mode, &mut rng);
-            let mut net = start.clone();
-            let first = train_bias_net_losses(&mut net, train, val, 0.5, 12).unwrap();
-            let second = train_bias_net_losses(&mut net, train, val, 0.5, 9).unwrap();
-            let evaluated = second.evaluated.as_ref().unwrap();
-            let what = format!("k {k} {act:?} {mode:?}");
-            let last = *second.losses.last().unwrap();
-            assert_eq!(
-                evaluated.loss(x.as_ref(), &y).to_bits(),
-                last.to_bits(),
-                "{what}"
-            );
-            assert_eq!(
-                evaluated.accuracy(xv.as_ref(), &yv),
-                second.val_acc,
-                "{what}"
-            );
-            assert_ne!(evaluated, &net, "{what}: the trained network moved on");
-            assert_ne!(first.evaluated.as_ref(), Some(evaluated), "{what}");
-            let mut once = start.clone();
-            let whole = train_bias_net_losses(&mut once, train, val, 0.5, 21).unwrap();
-            assert_eq!(once, net, "{what}");
-            assert_eq!(whole.evaluated.as_ref(), Some(evaluated), "{what}");
-            let losses: Vec<f64> = first.losses.iter().chain(&second.losses).copied().collect();
-            assert_eq!(whole.losses, losses, "{what}");
+        for precision in [Precision::F64, Precision::F32] {
+            for (k, act, mode) in [
+                (4, Activation::Relu, BiasMode::Shared),
+                (3, Activation::Sigmoid, BiasMode::Independent),
+                (10, Activation::Relu, BiasMode::Independent),
+            ] {
+                let (n, d) = (700, 6);
+                let x = Mat::from_fn(n, d, |_, _| rng.random_range(-2.0..2.0));
+                let y: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % k).collect();
+                let xv = Mat::from_fn(150, d, |_, _| rng.random_range(-2.0..2.0));
+                let yv: Vec<usize> = (0..150).map(|i| (i * 5) % k).collect();
+                let (train, val) = ((x.as_ref(), y.as_slice()), (xv.as_ref(), yv.as_slice()));
+                let start = BiasNet::new(d, k, act, mode, &mut rng);
+                let mut net = start.clone();
+                let run = |net: &mut BiasNet, iterations| {
+                    train_bias_net_losses(net, train, val, 0.5, iterations, precision).unwrap()
+                };
+                let first = run(&mut net, 12);
+                let second = run(&mut net, 9);
+                let evaluated = second.evaluated.as_ref().unwrap();
+                let what = format!("k {k} {act:?} {mode:?} {precision:?}");
+                let last = *second.losses.last().unwrap();
+                let measured = evaluated.loss(x.as_ref(), &y);
+                if precision == Precision::F64 || k > kernels::small::MAX_WIDTH {
+                    assert_eq!(measured.to_bits(), last.to_bits(), "{what}");
+                } else {
+                    assert!((measured - last).abs() < 1e-6 * last, "{what}");
+                    assert_ne!(measured, last, "{what}: the f32 pass is not the f64 one");
+                }
+                assert_eq!(
+                    evaluated.accuracy(xv.as_ref(), &yv),
+                    second.val_acc,
+                    "{what}"
+                );
+                assert_ne!(evaluated, &net, "{what}: the trained network moved on");
+                assert_ne!(first.evaluated.as_ref(), Some(evaluated), "{what}");
+                let mut once = start.clone();
+                let whole = run(&mut once, 21);
+                assert_eq!(once, net, "{what}");
+                assert_eq!(whole.evaluated.as_ref(), Some(evaluated), "{what}");
+                let losses: Vec<f64> = first.losses.iter().chain(&second.losses).copied().collect();
+                assert_eq!(whole.losses, losses, "{what}");
+            }
         }
         let mut net = BiasNet::new(2, 2, Activation::Relu, BiasMode::Shared, &mut rng);
         let x = Mat::from_fn(4, 2, |i, j| (i + j) as f64);
         let y = [0, 1, 0, 1];
-        let none = train_bias_net_losses(&mut net, (x.as_ref(), &y), (x.as_ref(), &y), 0.1, 0);
+        let none = train_bias_net_losses(
+            &mut net,
+            (x.as_ref(), &y),
+            (x.as_ref(), &y),
+            0.1,
+            0,
+            Precision::F32,
+        );
         assert_eq!(
             none.unwrap().evaluated,
             None,

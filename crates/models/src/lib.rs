@@ -35,6 +35,7 @@ mod gradients;
 mod many;
 mod mlp;
 mod parallel;
+mod precision;
 mod train;
 
 pub use autodiff::tape_gradients;
@@ -48,4 +49,5 @@ pub use kernels::Saturation;
 pub use many::{TrainJob, train_many};
 pub use mlp::{Activation, Dense, Init, LossOptions, Mlp, class_weights};
 pub use parallel::{default_threads, map_in_parallel};
+pub use precision::Precision;
 pub use train::{Engine, Evaluate, Record, TrainConfig, train};

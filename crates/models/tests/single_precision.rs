@@ -1,8 +1,12 @@
 //! The f32 engine ([`Engine::HandWrittenF32`]) against the f64 reference: close where
-//! `f32` rounds, deterministic on its own, and exact where a model file is read back.
+//! `f32` rounds, deterministic on its own, and exact where a model file is read back; and
+//! Question 2's trainer in `f32` against its `f64` form.
 
 use faer::Mat;
-use models::{Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig, train};
+use models::{
+    Activation, BiasMode, BiasNet, Engine, Evaluate, Init, LossOptions, Mlp, Precision, Record,
+    TrainConfig, train, train_bias_net_losses,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -126,5 +130,38 @@ fn the_last_record_comes_back_exactly_from_the_weights() {
             let before = &history[history.len() - 2];
             assert!(before.loss.is_finite() && before.train_acc > 0.0);
         }
+    }
+}
+
+/// Question 2's trainer in `f32` follows its `f64` form to single precision over 40
+/// iterations (losses, weights, validation accuracy), on more rows than one chunk of the
+/// fused pass, both activations and both bias modes.
+#[test]
+fn question_2_trainer_in_f32_follows_f64() {
+    let (x, y) = learnable(1500, 21);
+    let (xv, yv) = learnable(300, 22);
+    for (act, mode) in [
+        (Activation::Relu, BiasMode::Shared),
+        (Activation::Sigmoid, BiasMode::Independent),
+    ] {
+        let start = BiasNet::new(6, 4, act, mode, &mut ChaCha8Rng::seed_from_u64(3));
+        let run = |precision| {
+            let mut net = start.clone();
+            let rows = (x.as_ref(), y.as_slice());
+            let h = train_bias_net_losses(&mut net, rows, (xv.as_ref(), &yv), 0.5, 40, precision)
+                .unwrap();
+            (net, h)
+        };
+        let ((n64, h64), (n32, h32)) = (run(Precision::F64), run(Precision::F32));
+        for (a, b) in h32.losses.iter().zip(&h64.losses) {
+            assert!((a - b).abs() < 1e-5 * b, "{act:?}: loss {a} against {b}");
+        }
+        assert_ne!(h32.losses, h64.losses, "{act:?}: f32 is not f64");
+        let close = |a: &Mat<f64>, b: &Mat<f64>| {
+            (0..a.nrows()).all(|i| (0..a.ncols()).all(|j| (a[(i, j)] - b[(i, j)]).abs() < 1e-4))
+        };
+        assert!(close(&n32.w, &n64.w) && close(&n32.u, &n64.u), "{act:?}");
+        assert!((h32.val_acc - h64.val_acc).abs() <= 2.0 / 300.0, "{act:?}");
+        assert!(h32.losses[39] < h32.losses[0], "{act:?}: it learns");
     }
 }

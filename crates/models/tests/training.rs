@@ -6,8 +6,8 @@ use crate::common;
 use faer::Mat;
 use models::file::ModelFile;
 use models::{
-    Activation, Backprop, BiasMode, BiasNet, Dense, Engine, Invalid, LossOptions, Mlp, Saturation,
-    TrainConfig, TrainError, class_weights, tape_gradients, train, train_bias_net,
+    Activation, Backprop, BiasMode, BiasNet, Dense, Engine, Invalid, LossOptions, Mlp, Precision,
+    Saturation, TrainConfig, TrainError, class_weights, tape_gradients, train, train_bias_net,
     train_bias_net_losses,
 };
 use rand::{Rng, SeedableRng};
@@ -515,7 +515,7 @@ fn the_loss_only_trainer_follows_the_recording_one() {
         let rows = (x.as_ref(), y.as_slice());
         let val = (xv.as_ref(), yv.as_slice());
         let h = train_bias_net(&mut full, rows, val, 0.7, 37).unwrap();
-        let l = train_bias_net_losses(&mut lean, rows, val, 0.7, 37).unwrap();
+        let l = train_bias_net_losses(&mut lean, rows, val, 0.7, 37, Precision::F64).unwrap();
         assert_eq!(full, lean, "{mode:?}");
         let bits = |v: &mut dyn Iterator<Item = f64>| v.map(f64::to_bits).collect::<Vec<_>>();
         assert_eq!(

@@ -1,5 +1,6 @@
 //! How Part B trains, with its range checks and the quick settings of the smoke tests.
 
+pub use models::Precision;
 use serde::{Deserialize, Serialize};
 
 /// How Part B trains.
@@ -40,39 +41,6 @@ pub struct PartBConfig {
     /// Precision of the full-batch passes: `f32` (the default, about twice as fast) or
     /// `f64` (the reference). The weights are `f64` and updated in `f64` either way.
     pub precision: Precision,
-}
-
-/// The precision of Part B's full-batch passes ([`models::Engine`]).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// Single precision ([`models::Engine::HandWrittenF32`]): the products and sweeps in
-    /// twice the vector lanes. Every verdict and headline number of the study stays where
-    /// the `f64` reference puts it (`docs/performance.md` has the comparison).
-    #[default]
-    F32,
-    /// Double precision ([`models::Engine::HandWritten`]): the reference.
-    F64,
-}
-
-impl Precision {
-    /// The name in settings and records: `f32` or `f64`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F64 => "f64",
-        }
-    }
-
-    /// The gradient engine of this precision.
-    pub fn engine(self) -> models::Engine {
-        match self {
-            Precision::F32 => models::Engine::HandWrittenF32,
-            Precision::F64 => models::Engine::HandWritten,
-        }
-    }
 }
 
 impl Default for PartBConfig {

@@ -5,15 +5,37 @@
 
 use faer::MatRef;
 
-use super::exp::exp_nonpositive;
-use super::lanes::{Backend, Lanes, Portable, V, lane_sum};
-use super::net::{GROUPS_PER_LOG, LANES, PassStats, SATURATED_SLOPE, TwoLayer, TwoLayerGrads};
+use super::lanes::{Backend, Lane, Portable, V, lane_sum};
+use super::net::{GROUPS_PER_LOG, PassStats, SATURATED_SLOPE, TwoLayer, TwoLayerGrads};
 use crate::activation::Activation;
+use crate::real::Real;
 
-/// Lane groups per chunk: 256 rows, whose inputs (`d` vectors a group) and `h`, `δ2`, `δ1`
-/// (`3k` vectors a group) stay in L1 between the forward and the outer products. It is
-/// also the span of one `ln` ([`GROUPS_PER_LOG`]).
+/// Lane groups per chunk: 256 rows in `f64`, 512 in `f32`, whose inputs (`d` vectors a
+/// group) and `h`, `δ2`, `δ1` (`3k` vectors a group) stay in L1 between the forward and the
+/// outer products. It is also the span of one `ln` ([`GROUPS_PER_LOG`]).
 const CHUNK: usize = GROUPS_PER_LOG;
+
+/// The scalars the fused pass is compiled for, each with its lane count `L` (one AVX-512
+/// register): `f64` in 8 lanes (the reference), `f32` in 16.
+pub(super) trait Form<const L: usize>: Lane {
+    /// This scalar's AVX-512 backend, where the CPU has it.
+    #[cfg(target_arch = "x86_64")]
+    fn avx512() -> Option<impl Backend<L, S = Self> + pulp::Simd>;
+}
+
+impl Form<8> for f64 {
+    #[cfg(target_arch = "x86_64")]
+    fn avx512() -> Option<impl Backend<8, S = f64> + pulp::Simd> {
+        pulp::x86::V4::try_new()
+    }
+}
+
+impl Form<16> for f32 {
+    #[cfg(target_arch = "x86_64")]
+    fn avx512() -> Option<impl Backend<16, S = f32> + pulp::Simd> {
+        pulp::x86::V4::try_new()
+    }
+}
 
 /// Which compiled form of the pass runs: the CPU's best, or one chosen by the tests that
 /// every form gives the same bits.
@@ -32,26 +54,36 @@ pub enum Path {
 }
 
 /// The fused pass's buffers, reused from pass to pass (sized on first use).
-#[derive(Clone, Debug, Default)]
-pub(super) struct Buffers {
+#[derive(Clone, Debug)]
+pub(super) struct Buffers<S, const L: usize> {
     /// `W` row-major (`l · k + j`), read as broadcast scalars.
-    w: Vec<f64>,
-    /// The last chunk's inputs when it is not full: `CHUNK · LANES` rows per feature
-    /// (`l · CHUNK · LANES + r`), zero-padded past the last row. Full chunks are read in
-    /// place.
-    x: Vec<f64>,
+    w: Vec<S>,
+    /// The last chunk's inputs when it is not full: `CHUNK · L` rows per feature
+    /// (`l · CHUNK · L + r`), zero-padded past the last row. Full chunks are read in place.
+    x: Vec<S>,
     /// Per-lane partial sums of `∂L/∂W`, `l · k + j`.
-    dw: Vec<V>,
+    dw: Vec<V<S, L>>,
 }
 
-impl Buffers {
+impl<S, const L: usize> Default for Buffers<S, L> {
+    fn default() -> Self {
+        Buffers {
+            w: Vec::new(),
+            x: Vec::new(),
+            dw: Vec::new(),
+        }
+    }
+}
+
+impl<S: Form<L>, const L: usize> Buffers<S, L> {
     /// The fused pass of `net` (`1 ≤ k ≤ MAX_WIDTH`, shapes checked by the caller) over
     /// `x`, `y`; with `backward`, the gradients into `grads` (already `d × k`), on `path`.
+    /// The weights are rounded to `S` (exact for `f64`).
     pub(super) fn pass(
         &mut self,
         net: &TwoLayer<'_>,
-        x: MatRef<'_, f64>,
-        y: &[f64],
+        x: MatRef<'_, S>,
+        y: &[S],
         backward: bool,
         grads: &mut TwoLayerGrads,
         path: Path,
@@ -59,8 +91,8 @@ impl Buffers {
         let (d, k) = net.w.shape();
         self.w.clear();
         self.w
-            .extend((0..d).flat_map(|l| (0..k).map(move |j| net.w[(l, j)])));
-        self.x.resize(d * CHUNK * LANES, 0.0);
+            .extend((0..d).flat_map(|l| (0..k).map(move |j| S::of(net.w[(l, j)]))));
+        self.x.resize(d * CHUNK * L, S::ZERO);
         self.dw.clear();
         self.dw.resize(if backward { d * k } else { 0 }, V::ZERO);
         macro_rules! dispatch {
@@ -85,24 +117,25 @@ impl Buffers {
     fn run<const K: usize, const RELU: bool, const BACKWARD: bool>(
         &mut self,
         net: &TwoLayer<'_>,
-        x: MatRef<'_, f64>,
-        y: &[f64],
+        x: MatRef<'_, S>,
+        y: &[S],
         g: &mut TwoLayerGrads,
         path: Path,
     ) -> PassStats {
         let (n, d) = (x.nrows(), x.ncols());
-        let b1: [f64; K] = std::array::from_fn(|j| net.b1[j]);
-        let b2: [f64; K] = std::array::from_fn(|c| net.b2[c]);
-        let u: [[f64; K]; K] = std::array::from_fn(|j| std::array::from_fn(|c| net.u[(j, c)]));
+        let b1: [S; K] = std::array::from_fn(|j| S::of(net.b1[j]));
+        let b2: [S; K] = std::array::from_fn(|c| S::of(net.b2[c]));
+        let u: [[S; K]; K] = std::array::from_fn(|j| std::array::from_fn(|c| S::of(net.u[(j, c)])));
+        let inv_n = 1.0 / n.max(1) as f64;
         let p = Params {
             w: &self.w,
             b1,
             u,
             b2,
-            inv_n: 1.0 / n.max(1) as f64,
+            inv_n: S::of(inv_n),
         };
         let (xs, dw) = (&mut self.x, &mut self.dw);
-        let kernel = Kernel::<'_, '_, K, RELU, BACKWARD> {
+        let kernel = Kernel::<'_, '_, S, L, K, RELU, BACKWARD> {
             p: &p,
             x,
             y,
@@ -125,7 +158,7 @@ impl Buffers {
             }
         }
         PassStats {
-            loss: (lane_sum(&sums.loss_linear) + lane_sum(&sums.loss_log)) * p.inv_n,
+            loss: (lane_sum(&sums.loss_linear) + lane_sum(&sums.loss_log)) * inv_n,
             correct: lane_sum(&sums.correct) as usize,
             saturated: lane_sum(&sums.saturated) as usize,
         }
@@ -133,18 +166,25 @@ impl Buffers {
 }
 
 /// A chunk's inputs: the rows from `start` of each feature's column.
-#[derive(Clone, Copy)]
-struct ChunkX<'c> {
-    cols: &'c [&'c [f64]],
+struct ChunkX<'c, S> {
+    cols: &'c [&'c [S]],
     start: usize,
 }
 
-impl ChunkX<'_> {
-    /// Lane group `g` of feature `l`: the chunk's rows `g · LANES..(g + 1) · LANES`.
+impl<S> Clone for ChunkX<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for ChunkX<'_, S> {}
+
+impl<S: Lane> ChunkX<'_, S> {
+    /// Lane group `g` of feature `l`: the chunk's rows `g · L..(g + 1) · L`.
     #[inline(always)]
-    fn group(self, l: usize, g: usize) -> [f64; LANES] {
-        let at = self.start + g * LANES;
-        self.cols[l][at..at + LANES]
+    fn group<const L: usize>(self, l: usize, g: usize) -> [S; L] {
+        let at = self.start + g * L;
+        self.cols[l][at..at + L]
             .try_into()
             .expect("a whole lane group")
     }
@@ -162,46 +202,52 @@ fn activation<const RELU: bool>() -> Activation {
 }
 
 /// The network's parameters as the lane loops read them.
-struct Params<'a, const K: usize> {
+struct Params<'a, S, const K: usize> {
     /// `W` row-major.
-    w: &'a [f64],
-    b1: [f64; K],
-    u: [[f64; K]; K],
-    b2: [f64; K],
+    w: &'a [S],
+    b1: [S; K],
+    u: [[S; K]; K],
+    b2: [S; K],
     /// `1 / n`.
-    inv_n: f64,
+    inv_n: S,
 }
 
 /// Adapts a kernel run on backend `B` to pulp's dispatch (which compiles it with the
 /// backend's instructions enabled).
-struct With<'k, 'a, const K: usize, const RELU: bool, const BACKWARD: bool, B> {
-    kernel: Kernel<'k, 'a, K, RELU, BACKWARD>,
+struct With<'k, 'a, S, const L: usize, const K: usize, const RELU: bool, const BACKWARD: bool, B> {
+    kernel: Kernel<'k, 'a, S, L, K, RELU, BACKWARD>,
     backend: B,
 }
 
-impl<const K: usize, const RELU: bool, const BACKWARD: bool, B: Backend> pulp::WithSimd
-    for With<'_, '_, K, RELU, BACKWARD, B>
+impl<
+    S: Lane,
+    const L: usize,
+    const K: usize,
+    const RELU: bool,
+    const BACKWARD: bool,
+    B: Backend<L, S = S>,
+> pulp::WithSimd for With<'_, '_, S, L, K, RELU, BACKWARD, B>
 {
-    type Output = (Totals<K>, [[Lanes; K]; K]);
+    type Output = (Totals<S, L, K>, [[[S; L]; K]; K]);
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+    fn with_simd<Simd: pulp::Simd>(self, _simd: Simd) -> Self::Output {
         self.kernel.run(self.backend)
     }
 }
 
 /// Runs `kernel` on `path`: by default on AVX-512 where the CPU has it, else on lane
 /// arrays with the widest vectors it has.
-fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
-    kernel: Kernel<'_, '_, K, RELU, BACKWARD>,
+fn dispatch<S: Form<L>, const L: usize, const K: usize, const RELU: bool, const BACKWARD: bool>(
+    kernel: Kernel<'_, '_, S, L, K, RELU, BACKWARD>,
     path: Path,
-) -> (Totals<K>, [[Lanes; K]; K]) {
+) -> (Totals<S, L, K>, [[[S; L]; K]; K]) {
     // Three compiled forms per (K, activation, direction), no more: pulp's `Arch::dispatch`
     // would compile the kernel once for every level it knows, and those copies made this
     // crate the slowest to build in the workspace (132 s against 40 s alone, 2 cores).
     #[cfg(target_arch = "x86_64")]
     {
         if path == Path::Best
-            && let Some(simd) = pulp::x86::V4::try_new()
+            && let Some(simd) = S::avx512()
         {
             return pulp::Simd::vectorize(
                 simd,
@@ -218,51 +264,51 @@ fn dispatch<const K: usize, const RELU: bool, const BACKWARD: bool>(
                 simd,
                 With {
                     kernel,
-                    backend: Portable,
+                    backend: Portable::NEW,
                 },
             );
         }
-        kernel.run(Portable)
+        kernel.run(Portable::NEW)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         if path == Path::Baseline {
-            return kernel.run(Portable);
+            return kernel.run(Portable::NEW);
         }
         pulp::Arch::new().dispatch(With {
             kernel,
-            backend: Portable,
+            backend: Portable::NEW,
         })
     }
 }
 
 /// A pass's inputs and buffers, run by [`dispatch`].
-struct Kernel<'k, 'a, const K: usize, const RELU: bool, const BACKWARD: bool> {
-    p: &'k Params<'a, K>,
-    x: MatRef<'k, f64>,
-    y: &'k [f64],
+struct Kernel<'k, 'a, S, const L: usize, const K: usize, const RELU: bool, const BACKWARD: bool> {
+    p: &'k Params<'a, S, K>,
+    x: MatRef<'k, S>,
+    y: &'k [S],
     /// [`Buffers::x`].
-    xs: &'k mut [f64],
+    xs: &'k mut [S],
     /// [`Buffers::dw`].
-    dw: &'k mut [V],
+    dw: &'k mut [V<S, L>],
 }
 
 /// The per-lane totals of a pass (but `∂L/∂U` and `∂L/∂W`).
-struct Totals<const K: usize> {
-    loss_linear: Lanes,
-    loss_log: Lanes,
-    correct: Lanes,
-    saturated: Lanes,
-    db1: [Lanes; K],
-    db2: [Lanes; K],
+struct Totals<S, const L: usize, const K: usize> {
+    loss_linear: [S; L],
+    loss_log: [S; L],
+    correct: [S; L],
+    saturated: [S; L],
+    db1: [[S; L]; K],
+    db2: [[S; L]; K],
 }
 
 /// The per-lane running sums of a pass, as backend vectors.
-struct Sums<B: Backend, const K: usize> {
+struct Sums<B: Backend<L>, const L: usize, const K: usize> {
     /// `Σ (max_c z2 − z2_y)`: the cross-entropy less `ln Σ exp(z2 − max)`.
     loss_linear: B::V,
     /// `Σ ln Σ exp(z2 − max)`, flushed from `normaliser_product`.
-    loss_log: Lanes,
+    loss_log: [B::S; L],
     /// Product of the normalisers since the last flush.
     normaliser_product: B::V,
     correct: B::V,
@@ -273,79 +319,82 @@ struct Sums<B: Backend, const K: usize> {
 
 /// What the forward of a chunk keeps for its outer products: `h`, `δ2` and `δ1` of each
 /// lane group.
-struct Chunk<B: Backend, const K: usize> {
+struct Chunk<B: Backend<L>, const L: usize, const K: usize> {
     h: [[B::V; K]; CHUNK],
     d2: [[B::V; K]; CHUNK],
     d1: [[B::V; K]; CHUNK],
 }
 
-impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, RELU, BACKWARD> {
+impl<S: Lane, const L: usize, const K: usize, const RELU: bool, const BACKWARD: bool>
+    Kernel<'_, '_, S, L, K, RELU, BACKWARD>
+{
     /// The pass on backend `b`: chunk by chunk, the forward of every lane group (keeping
     /// `h`, `δ2`, `δ1`), then the `∂L/∂U` and `∂L/∂W` outer products over the chunk.
     #[inline(always)]
-    fn run<B: Backend>(self, b: B) -> (Totals<K>, [[Lanes; K]; K]) {
+    fn run<B: Backend<L, S = S>>(self, b: B) -> (Totals<S, L, K>, [[[S; L]; K]; K]) {
         let Kernel { p, x, y, xs, dw } = self;
         let (n, d) = (x.nrows(), x.ncols());
-        let zero = b.splat(0.0);
-        let mut s = Sums::<B, K> {
+        let zero = b.splat(S::ZERO);
+        let mut s = Sums::<B, L, K> {
             loss_linear: zero,
-            loss_log: [0.0; LANES],
-            normaliser_product: b.splat(1.0),
+            loss_log: [S::ZERO; L],
+            normaliser_product: b.splat(S::ONE),
             correct: zero,
             saturated: zero,
             db1: [zero; K],
             db2: [zero; K],
         };
         let mut du = [[zero; K]; K];
-        let mut chunk = Chunk::<B, K> {
+        let mut chunk = Chunk::<B, L, K> {
             h: [[zero; K]; CHUNK],
             d2: [[zero; K]; CHUNK],
             d1: [[zero; K]; CHUNK],
         };
-        let columns: Vec<&[f64]> = (0..d).map(|l| crate::sweeps::col(x, l)).collect();
-        for r0 in (0..n).step_by(CHUNK * LANES) {
-            let rows = (n - r0).min(CHUNK * LANES);
-            let groups = rows.div_ceil(LANES);
+        let columns: Vec<&[S]> = (0..d).map(|l| crate::sweeps::col(x, l)).collect();
+        for r0 in (0..n).step_by(CHUNK * L) {
+            let rows = (n - r0).min(CHUNK * L);
+            let groups = rows.div_ceil(L);
             // The chunk's rows of each feature: in place when the chunk is full (a copy
             // was a fifth of the pass, the design streaming from memory with nothing to
             // overlap it), else a zero-padded copy.
-            let tail: Vec<&[f64]>;
-            let cols = if rows == CHUNK * LANES {
+            let tail: Vec<&[S]>;
+            let cols = if rows == CHUNK * L {
                 ChunkX {
                     cols: &columns,
                     start: r0,
                 }
             } else {
                 for (l, column) in columns.iter().enumerate() {
-                    let dst = &mut xs[l * CHUNK * LANES..(l + 1) * CHUNK * LANES];
+                    let dst = &mut xs[l * CHUNK * L..(l + 1) * CHUNK * L];
                     dst[..rows].copy_from_slice(&column[r0..r0 + rows]);
-                    dst[rows..].fill(0.0);
+                    dst[rows..].fill(S::ZERO);
                 }
-                tail = xs.chunks_exact(CHUNK * LANES).collect();
+                tail = xs.chunks_exact(CHUNK * L).collect();
                 ChunkX {
                     cols: &tail,
                     start: 0,
                 }
             };
-            let full = rows / LANES;
+            let full = rows / L;
             let mut g = 0;
+            let none = S::ZERO - S::ONE;
             // Two full groups an iteration, so that their two long chains of dependent
             // operations (the forward, the `exp`, the division, the backward) can overlap.
             while g + 2 <= full {
-                let at = r0 + g * LANES;
-                let y0 = b.load_lanes(V::load(&y[at..at + LANES], -1.0).0);
-                let y1 = b.load_lanes(V::load(&y[at + LANES..at + 2 * LANES], -1.0).0);
-                s.group::<RELU, BACKWARD, true>(b, cols, g, p, y0, LANES, &mut chunk);
-                s.group::<RELU, BACKWARD, true>(b, cols, g + 1, p, y1, LANES, &mut chunk);
+                let at = r0 + g * L;
+                let y0 = b.load_lanes(V::<S, L>::load(&y[at..at + L], none).0);
+                let y1 = b.load_lanes(V::<S, L>::load(&y[at + L..at + 2 * L], none).0);
+                s.group::<RELU, BACKWARD, true>(b, cols, g, p, y0, L, &mut chunk);
+                s.group::<RELU, BACKWARD, true>(b, cols, g + 1, p, y1, L, &mut chunk);
                 g += 2;
             }
             for g in g..groups {
-                let valid = rows - g * LANES;
+                let valid = rows - g * L;
                 // Past the last row the label is −1, no class.
-                let labels = &y[r0 + g * LANES..r0 + g * LANES + valid.min(LANES)];
-                let yv = b.load_lanes(V::load(labels, -1.0).0);
-                if valid >= LANES {
-                    s.group::<RELU, BACKWARD, true>(b, cols, g, p, yv, LANES, &mut chunk);
+                let labels = &y[r0 + g * L..r0 + g * L + valid.min(L)];
+                let yv = b.load_lanes(V::<S, L>::load(labels, none).0);
+                if valid >= L {
+                    s.group::<RELU, BACKWARD, true>(b, cols, g, p, yv, L, &mut chunk);
                 } else {
                     s.group::<RELU, BACKWARD, false>(b, cols, g, p, yv, valid, &mut chunk);
                 }
@@ -355,9 +404,9 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
             }
             if BACKWARD {
                 for g in 0..groups {
-                    let valid = rows - g * LANES;
-                    if valid >= LANES {
-                        s.gate_group::<RELU, true>(b, g, p, LANES, &mut chunk);
+                    let valid = rows - g * L;
+                    if valid >= L {
+                        s.gate_group::<RELU, true>(b, g, p, L, &mut chunk);
                     } else {
                         s.gate_group::<RELU, false>(b, g, p, valid, &mut chunk);
                     }
@@ -380,7 +429,7 @@ impl<const K: usize, const RELU: bool, const BACKWARD: bool> Kernel<'_, '_, K, R
     }
 }
 
-impl<B: Backend, const K: usize> Chunk<B, K> {
+impl<B: Backend<L>, const L: usize, const K: usize> Chunk<B, L, K> {
     /// `∂L/∂U += hᵀ δ2` over the chunk's `groups`, each lane's sums in row order; all
     /// `K²` sums in registers when `K ≤ 4`, else one row of `U` at a time.
     #[inline(always)]
@@ -418,7 +467,7 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
     /// `∂L/∂W += xᵀ δ1` over the chunk's `groups` ([`ChunkX`]): four
     /// features at a time when `K ≤ 4` (16 sums in registers), else two, then one at a time.
     #[inline(always)]
-    fn outer_w(&self, b: B, x: ChunkX<'_>, dw: &mut [V], d: usize, groups: usize) {
+    fn outer_w(&self, b: B, x: ChunkX<'_, B::S>, dw: &mut [V<B::S, L>], d: usize, groups: usize) {
         let wide = if K <= 4 { 4 } else { 2 };
         let mut l0 = 0;
         while l0 + wide <= d {
@@ -439,8 +488,8 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
     fn outer_w_tile<const T: usize>(
         &self,
         b: B,
-        x: ChunkX<'_>,
-        dw: &mut [V],
+        x: ChunkX<'_, B::S>,
+        dw: &mut [V<B::S, L>],
         l0: usize,
         groups: usize,
     ) {
@@ -462,15 +511,15 @@ impl<B: Backend, const K: usize> Chunk<B, K> {
     }
 }
 
-impl<B: Backend, const K: usize> Sums<B, K> {
+impl<B: Backend<L>, const L: usize, const K: usize> Sums<B, L, K> {
     /// Adds the logarithm of the normalisers gathered since the last flush.
     #[inline(always)]
     fn flush_log(&mut self, b: B) {
         let product = b.to_lanes(self.normaliser_product);
         for (acc, p) in self.loss_log.iter_mut().zip(product) {
-            *acc += p.ln();
+            *acc += Real::ln(p);
         }
-        self.normaliser_product = b.splat(1.0);
+        self.normaliser_product = b.splat(B::S::ONE);
     }
 
     /// Forward (and backward through `δ1`) of lane group `g` of the chunk `x`, whose first
@@ -482,16 +531,16 @@ impl<B: Backend, const K: usize> Sums<B, K> {
     fn group<const RELU: bool, const BACKWARD: bool, const FULL: bool>(
         &mut self,
         b: B,
-        x: ChunkX<'_>,
+        x: ChunkX<'_, B::S>,
         g: usize,
-        p: &Params<'_, K>,
+        p: &Params<'_, B::S, K>,
         y: B::V,
         rows: usize,
-        keep: &mut Chunk<B, K>,
+        keep: &mut Chunk<B, L, K>,
     ) {
-        let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
+        let valid: [bool; L] = std::array::from_fn(|i| FULL || i < rows);
         let act = activation::<RELU>();
-        let (zero, one) = (b.splat(0.0), b.splat(1.0));
+        let (zero, one) = (b.splat(B::S::ZERO), b.splat(B::S::ONE));
         // z1 = b1 + x W, h = g(z1)
         let mut h: [B::V; K] = std::array::from_fn(|j| b.splat(p.b1[j]));
         for (l, wl) in p.w.chunks_exact(K).enumerate() {
@@ -515,7 +564,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         let mut best = zero;
         let mut label_logit = zero;
         for c in 0..K {
-            let class = b.splat(c as f64);
+            let class = b.splat(B::S::of(c as f64));
             best = b.gt_select(z2[c], max, class, best);
             max = b.gt_select(z2[c], max, z2[c], max);
             label_logit = b.eq_select(y, class, z2[c], label_logit);
@@ -523,7 +572,7 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         let mut e = [zero; K];
         let mut sum = zero;
         for c in 0..K {
-            e[c] = b.map(b.sub(z2[c], max), exp_nonpositive);
+            e[c] = b.map(b.sub(z2[c], max), Lane::exp_nonpositive);
             sum = b.add(sum, e[c]);
         }
         // A padded lane adds 0, multiplies by 1, and its label −1 is never the argmax.
@@ -532,8 +581,8 @@ impl<B: Backend, const K: usize> Sums<B, K> {
             (linear, sum)
         } else {
             (
-                b.valid_or(linear, &valid, 0.0),
-                b.valid_or(sum, &valid, 1.0),
+                b.valid_or(linear, &valid, B::S::ZERO),
+                b.valid_or(sum, &valid, B::S::ONE),
             )
         };
         self.loss_linear = b.add(self.loss_linear, linear);
@@ -544,13 +593,13 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         }
         // δ2 = ŷ/n − onehot(y)/n = e · (1/n)/Σe − onehot(y)/n; ∂L/∂b2 += colsum δ2.
         let scale = b.div(b.splat(p.inv_n), sum);
-        let minus_inv_n = b.splat(-p.inv_n);
+        let minus_inv_n = b.splat(B::S::ZERO - p.inv_n);
         let mut d2 = [zero; K];
         for c in 0..K {
-            let onehot = b.eq_select(y, b.splat(c as f64), minus_inv_n, zero);
+            let onehot = b.eq_select(y, b.splat(B::S::of(c as f64)), minus_inv_n, zero);
             d2[c] = b.mul_add(e[c], scale, onehot);
             if !FULL {
-                d2[c] = b.valid_or(d2[c], &valid, 0.0);
+                d2[c] = b.valid_or(d2[c], &valid, B::S::ZERO);
             }
             self.db2[c] = b.add(self.db2[c], d2[c]);
         }
@@ -567,13 +616,13 @@ impl<B: Backend, const K: usize> Sums<B, K> {
         &mut self,
         b: B,
         g: usize,
-        p: &Params<'_, K>,
+        p: &Params<'_, B::S, K>,
         rows: usize,
-        keep: &mut Chunk<B, K>,
+        keep: &mut Chunk<B, L, K>,
     ) {
-        let valid: [bool; LANES] = std::array::from_fn(|i| FULL || i < rows);
+        let valid: [bool; L] = std::array::from_fn(|i| FULL || i < rows);
         let act = activation::<RELU>();
-        let (zero, one) = (b.splat(0.0), b.splat(1.0));
+        let (zero, one) = (b.splat(B::S::ZERO), b.splat(B::S::ONE));
         let (h, d2) = (keep.h[g], keep.d2[g]);
         // δ1 = (δ2 Uᵀ) ⊙ g′(z1); ∂L/∂b1 += colsum δ1.
         let mut d1 = [zero; K];
@@ -583,11 +632,11 @@ impl<B: Backend, const K: usize> Sums<B, K> {
                 d1[j] = b.mul_add(d2[c], b.splat(p.u[j][c]), d1[j]);
             }
             let slope = b.map(h[j], |a| act.derivative_from_output(a));
-            let mut flat = b.gt_select(b.splat(SATURATED_SLOPE), slope, one, zero);
+            let mut flat = b.gt_select(b.splat(B::S::of(SATURATED_SLOPE)), slope, one, zero);
             d1[j] = b.mul(d1[j], slope);
             if !FULL {
-                flat = b.valid_or(flat, &valid, 0.0);
-                d1[j] = b.valid_or(d1[j], &valid, 0.0);
+                flat = b.valid_or(flat, &valid, B::S::ZERO);
+                d1[j] = b.valid_or(d1[j], &valid, B::S::ZERO);
             }
             self.saturated = b.add(self.saturated, flat);
             self.db1[j] = b.add(self.db1[j], d1[j]);

@@ -9,17 +9,18 @@ use crate::activation::Activation;
 /// lane `r % LANES`, whatever the CPU's vector width.
 pub const LANES: usize = 8;
 
+/// Rows per lane group of the single-precision pass ([`super::Workspace::pass_f32`]):
+/// sixteen `f32`, one AVX-512 register; row `r` is summed in lane `r % F32_LANES`.
+pub const F32_LANES: usize = 16;
+
 /// The widest network the fused pass is compiled for (hidden units = classes); wider ones
 /// run the plain reference.
 pub const MAX_WIDTH: usize = 8;
 
 /// Row groups whose softmax normalisers are multiplied before one `ln` (the normaliser of a
-/// row lies in `[1, k]`, so a product of 32 stays below `8³² ≈ 10²⁹`): the logarithm is a
+/// row lies in `[1, k]`, so a product of 32 stays below `8³² ≈ 10²⁹`, inside `f32` too): the logarithm is a
 /// scalar library call, and one per row cost as much as the rest of the forward pass.
 pub(super) const GROUPS_PER_LOG: usize = 32;
-
-/// Rows per `ln` of the normalisers' product.
-pub(super) const ROWS_PER_LOG: usize = GROUPS_PER_LOG * LANES;
 
 /// `g′(z1)` below this counts a hidden unit as saturated (sigmoid) or inactive (ReLU): the
 /// study's threshold, [`crate::Saturation::STUDY`].
@@ -79,7 +80,7 @@ impl TwoLayerGrads {
 
 /// Panics unless `x` (`n × d`, contiguous columns), `y` (`n` labels) and `net` fit together
 /// and `net` has at least one unit: caller bugs, checked before any work.
-pub(super) fn check_shapes(net: &TwoLayer<'_>, x: MatRef<'_, f64>, y: &[f64]) {
+pub(super) fn check_shapes<S>(net: &TwoLayer<'_>, x: MatRef<'_, S>, y: &[S]) {
     let (d, k) = net.w.shape();
     assert!(k >= 1, "a network of at least one unit");
     assert!(

@@ -224,6 +224,7 @@ fn method(w: &mut Writer, q: &Q2) {
     };
     let base = quote_rate(w, c.base_learning_rate, "/config/base_learning_rate");
     let min2 = w.num(c.min_iterations as f64, 0, F, "/config/min_iterations");
+    let precision = precision_sentence(c.precision);
     w.para(format!(
         "Both networks train by full-batch gradient descent from the same {seeds} initialisations (pairs), at \
          each rate of a grid; {added}. A run is stable when, over its first {min} iterations, it does not \
@@ -231,8 +232,21 @@ fn method(w: &mut Writer, q: &Q2) {
          lowest loss improves by less than {tol} over {window} iterations (converged) or {max} iterations. The \
          speed target, {target}, is the worse of the two networks' mean losses after {min2} iterations at rate \
          {base}, plus one per cent: a loss both reach, so the iterations to it say which gets there first. \
-         Differences are shared minus independent, paired by seed."
+         Differences are shared minus independent, paired by seed. {precision}"
     ));
+}
+
+/// How the training passes compute, from the record, in words (the prose's numbers are all
+/// quoted from the records, and `f32` would read as one).
+fn precision_sentence(precision: models::Precision) -> &'static str {
+    match precision {
+        models::Precision::F32 => {
+            "The training passes compute in single precision while the weights and their updates stay in \
+             double precision; each run's last loss, the validation accuracy and the gradient check are \
+             measured in double precision."
+        }
+        models::Precision::F64 => "The training passes compute in double precision.",
+    }
 }
 
 /// The verdict paragraphs, each a plain sentence worded from its typed verdict, then the

@@ -1,5 +1,6 @@
 //! The Findings open the report and follow the records: a collapse and its root cause,
-//! no fix without a collapse, and Question 2's answer in one sentence.
+//! no fix without a collapse, Question 2's answer in one sentence, and the precision its
+//! passes ran in.
 
 use experiments::files;
 use reporting::render;
@@ -96,4 +97,31 @@ fn the_findings_answer_question_2_in_one_sentence() {
     );
     assert!(line.contains("0.64 to 1.04 times"), "{line}");
     assert!(line.contains("which rules out a halving"), "{line}");
+}
+
+/// Question 2's method paragraph names the precision its training passes ran in, from the
+/// record, in words (the quote check reads digits as numbers).
+#[test]
+fn question_2_states_the_precision_of_its_passes_from_the_record() {
+    let out = outputs();
+    let (mut results, mut files) = results(out);
+    for (precision, words) in [
+        (
+            models::Precision::F32,
+            "training passes compute in single precision",
+        ),
+        (
+            models::Precision::F64,
+            "training passes compute in double precision",
+        ),
+    ] {
+        results.q2.config.precision = precision;
+        files.insert(
+            files::Q2.to_string(),
+            serde_json::to_value(&results.q2).unwrap(),
+        );
+        let rendered = render(&results).unwrap();
+        assert!(check(&rendered, &files).is_empty(), "{precision:?}");
+        assert!(rendered.markdown.contains(words), "{precision:?}");
+    }
 }
