@@ -31,7 +31,7 @@ pub mod softmax;
 pub mod sweeps;
 
 pub use activation::{Activation, Saturation};
-pub use math::{exp, exp_fused, exp_nonpositive_f32, sigmoid, sigmoid_f32};
+pub use math::{exp, exp_fused, exp_nonpositive_f32, ln_f32, sigmoid, sigmoid_f32};
 pub use matmul::{clear_upper_state, matmul_into};
 pub use real::Real;
 pub use simd::{Kernel, vectorize, vectorize_kernel};

@@ -132,6 +132,48 @@ pub fn exp_nonpositive_f32(x: f32) -> f32 {
     p * pow2
 }
 
+/// `ln x` in single precision, branch-free so that it vectorises (Cephes' `logf`: `x =
+/// m·2^e` with `m` in `[√½, √2)` from the bits, `ln m` by a degree-8 polynomial in
+/// `f = m − 1`, `e·ln 2` added in two parts). Within 2 ulps of the correctly rounded value
+/// on the positive normal numbers (tested); NaN outside them (0, subnormals, negatives,
+/// `+∞`, NaN), so that a non-finite input stays non-finite. The f32 softmax's one
+/// logarithm a row: `libm`'s `logf` is a call per row that keeps its loop scalar.
+#[inline(always)]
+pub fn ln_f32(x: f32) -> f32 {
+    const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    const P: [f32; 9] = [
+        7.037_683_6e-2,
+        -1.151_461_1e-1,
+        1.167_699_9e-1,
+        -1.242_014_1e-1,
+        1.424_932_3e-1,
+        -1.666_805_8e-1,
+        2.000_071_5e-1,
+        -2.499_999_4e-1,
+        0.333_333_3,
+    ];
+    let bits = x.to_bits();
+    // `x = m·2^e` with `m` in `[½, 1)`, then moved to `[√½, √2)`.
+    let e = ((bits >> 23) as i32 - 126) as f32;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000);
+    let low = m < SQRT_HALF;
+    let f = if low { m + m - 1.0 } else { m - 1.0 };
+    let e = if low { e - 1.0 } else { e };
+    let z = f * f;
+    let mut p = P[0];
+    for c in &P[1..] {
+        p = p.mul_add(f, *c);
+    }
+    let y = e.mul_add(-2.121_944_4e-4, f * z * p);
+    let r = f + z.mul_add(-0.5, y);
+    let ln = e.mul_add(0.693_359_4, r);
+    if (f32::MIN_POSITIVE..=f32::MAX).contains(&x) {
+        ln
+    } else {
+        f32::NAN
+    }
+}
+
 /// [`sigmoid`] in single precision ([`exp_nonpositive_f32`]), for the f32 engine: the same
 /// branch-free form, within 3 ulps of the correctly rounded value (tested); below −87.34 it
 /// is the exp's floor, the smallest normal `f32`, rather than a subnormal. (A division-free reciprocal,

@@ -5,7 +5,7 @@
 use std::fmt::Debug;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Sub, SubAssign};
 
-use crate::math::{exp, exp_nonpositive_f32, sigmoid, sigmoid_f32};
+use crate::math::{exp, exp_nonpositive_f32, ln_f32, sigmoid, sigmoid_f32};
 
 /// A real type the engine's kernels are written for. Each method is the one definition of
 /// its operation at that precision: for `f64` they are the workspace's existing functions,
@@ -56,6 +56,18 @@ pub trait Real:
     /// `f64` keeps its four-lane order (element `i` into sum `i mod 4`, then
     /// `(s0 + s1) + (s2 + s3) + tail`); `f32` sums each column with [`Real::sum`].
     fn add_column_sums(cols: &[Self], m: usize, db: &mut [Self]);
+    /// `loss + Σ_i c_i·ln s_i` with `c_i = c_tab[y_i]`, turning each `s_i` into `c_i / s_i`
+    /// (the factor of every probability in the softmax's row); `scratch` (at least
+    /// `s.len()`) is free to overwrite. `f64` adds each term into `loss` in row order with
+    /// the platform's `ln` (the reference's bits); `f32` takes the logarithms in vector
+    /// lanes ([`crate::ln_f32`]; `logf` is a call a row) and adds their [`Real::sum`].
+    fn add_weighted_logs(
+        loss: Self,
+        s: &mut [Self],
+        y: &[usize],
+        c_tab: &[Self],
+        scratch: &mut [Self],
+    ) -> Self;
 }
 
 /// The partial sums of [`Real::sum`] for `f32`: four AVX-512 registers (eight AVX2 ones),
@@ -109,6 +121,22 @@ impl Real for f64 {
             s += x;
         }
         s
+    }
+
+    #[inline(always)]
+    fn add_weighted_logs(
+        mut loss: f64,
+        s: &mut [f64],
+        y: &[usize],
+        c_tab: &[f64],
+        _scratch: &mut [f64],
+    ) -> f64 {
+        for (s, &yi) in s.iter_mut().zip(y) {
+            let c = c_tab[yi];
+            loss += c * s.ln();
+            *s = c / *s;
+        }
+        loss
     }
 
     #[inline(always)]
@@ -190,6 +218,26 @@ impl Real for f32 {
             s += x;
         }
         s
+    }
+
+    #[inline(always)]
+    fn add_weighted_logs(
+        loss: f32,
+        s: &mut [f32],
+        y: &[usize],
+        c_tab: &[f32],
+        scratch: &mut [f32],
+    ) -> f32 {
+        let logs = &mut scratch[..s.len()];
+        for (l, &v) in logs.iter_mut().zip(s.iter()) {
+            *l = ln_f32(v);
+        }
+        for ((l, v), &yi) in logs.iter_mut().zip(s.iter_mut()).zip(y) {
+            let c = c_tab[yi];
+            *l *= c;
+            *v = c / *v;
+        }
+        loss + f32::sum(logs)
     }
 
     #[inline(always)]

@@ -101,39 +101,37 @@ pub fn cross_entropy_probs(
 }
 
 /// The hand-written pass's output layer over a forwarded `m`-row block, in place: returns
-/// `Σ_i c_i·nll_i` and turns the logits `z` (column-major `m × k`, `max` their row maxima)
-/// into `δ_L = c_i·(p_i − onehot(y_i))`, adding its column sums into `db`; `c_tab[c]` is a
-/// row of class `c`'s share of the (weighted) mean. `sums` is scratch of at least `m`.
+/// `Σ_i c_i·nll_i` and turns the logits `z` (column-major `m × k`, `max` their row maxima,
+/// overwritten) into `δ_L = c_i·(p_i − onehot(y_i))`, adding its column sums into `db`;
+/// `c_tab[c]` is a row of class `c`'s share of the (weighted) mean. `sums` is scratch of at
+/// least `m`.
 #[inline(always)]
 pub fn cross_entropy_delta<T: Real>(
     z: &mut [T],
     m: usize,
     y: &[usize],
     c_tab: &[T],
-    max: &[T],
+    max: &mut [T],
     sums: &mut [T],
     db: &mut [T],
 ) -> T {
     let k = db.len();
-    let (max, sums) = (&max[..m], &mut sums[..m]);
+    let (max, sums) = (&mut max[..m], &mut sums[..m]);
     // Σ_i c_i (lse_i − z_{y_i}) = Σ_i c_i (ln s_i − (z_{y_i} − max_i)); the z_y terms
     // first (`0 − t_0 − t_1 − …` is `−Σ t_i` exactly: rounding is symmetric), gathered
     // into `sums` so that their sum is [`Real::sum`].
     for ((t, &yi), (i, &mx)) in sums.iter_mut().zip(y).zip(max.iter().enumerate()) {
         *t = c_tab[yi] * (z[yi * m + i] - mx);
     }
-    let mut loss = T::ZERO - T::sum(sums);
+    let loss = T::ZERO - T::sum(sums);
     exp_rows(
         MatMut::from_column_major_slice_mut(&mut z[..m * k], m, k),
         max,
         sums,
     );
-    for (s, &yi) in sums.iter_mut().zip(y) {
-        let c = c_tab[yi];
-        loss += c * Real::ln(*s);
-        // Reuse the slot for `c_i / s_i`, the factor of every probability in the row.
-        *s = c / *s;
-    }
+    // Each slot of `sums` becomes `c_i / s_i`, the factor of every probability in the row;
+    // the row maxima, read for the last time above, are the logarithms' scratch.
+    let loss = T::add_weighted_logs(loss, sums, y, c_tab, max);
     for (j, dbj) in db.iter_mut().enumerate() {
         let c = &mut z[j * m..(j + 1) * m];
         // Branch-free (`d − 0` is `d` exactly): a branch on the label mispredicted on a

@@ -51,7 +51,7 @@ fn probabilities_loss_and_delta_match_the_row_by_row_formulas() {
     let mut max = vec![0.0; n];
     row_max(zm, &mut max);
     let (mut d, mut sums, mut db) = (z.clone(), vec![0.0; n], vec![1.0; k]);
-    let loss = cross_entropy_delta(&mut d, n, &y, &c_tab, &max, &mut sums, &mut db);
+    let loss = cross_entropy_delta(&mut d, n, &y, &c_tab, &mut max.clone(), &mut sums, &mut db);
     let mut want_loss = 0.0;
     for i in 0..n {
         let c = c_tab[y[i]];

@@ -88,7 +88,7 @@ fn f32_cross_entropy_delta_follows_f64() {
         let mut max = vec![0.0; m];
         row_max(faer::MatRef::from_column_major_slice(z, m, k), &mut max);
         let (mut d, mut sums, mut db) = (z.to_vec(), vec![0.0; m], vec![0.0; k]);
-        let loss = cross_entropy_delta(&mut d, m, &y, &c_tab, &max, &mut sums, &mut db);
+        let loss = cross_entropy_delta(&mut d, m, &y, &c_tab, &mut max, &mut sums, &mut db);
         (loss, d, db)
     };
     let (loss, d, db) = run(&z);
@@ -97,7 +97,7 @@ fn f32_cross_entropy_delta_follows_f64() {
     let mut max = vec![0.0f32; m];
     row_max(faer::MatRef::from_column_major_slice(&z32, m, k), &mut max);
     let (mut d32, mut sums, mut db32) = (z32.clone(), vec![0.0f32; m], vec![0.0f32; k]);
-    let loss32 = cross_entropy_delta(&mut d32, m, &y, &c32, &max, &mut sums, &mut db32);
+    let loss32 = cross_entropy_delta(&mut d32, m, &y, &c32, &mut max, &mut sums, &mut db32);
     assert!(
         (f64::from(loss32) - loss).abs() < 1e-5 * loss.abs(),
         "{loss32} {loss}"

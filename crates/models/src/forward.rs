@@ -311,7 +311,7 @@ impl<T: Real> Blocks<T> {
             m,
             y,
             c_tab,
-            &self.rowmax,
+            &mut self.rowmax,
             &mut self.rowsum,
             db,
         )
