@@ -24,9 +24,16 @@
 //! rounded once on every CPU), so the bits depend on the data and the weights only — not
 //! on the CPU's vector width, nor on who calls.
 //!
+//! Single precision ([`Workspace::pass_f32`]): the same kernel on `f32` rows in
+//! [`F32_LANES`] lanes (`f32x16`, one AVX-512 register), twice the rows per instruction
+//! and half the bytes of the design; the weights are rounded to `f32` for the pass and the
+//! lanes' sums are added in `f64`. Its order is fixed the same way (row `r` in lane
+//! `r % F32_LANES`), and [`reference::pass_f32`] computes its bits row by row.
+//!
 //! The files: `net` (the network, its statistics and gradients, the constants of the
-//! summation order), `lanes` (the lane-vector trait and its backends), `exp` (the
-//! softmax's `e^x` for arguments `≤ 0`), `kernel` (the fused pass), `reference` (the plain
+//! summation order), `lanes` (the lane scalar, the lane-vector trait and its backends),
+//! `exp` (the softmax's `e^x` for arguments `≤ 0` in `f64`; the `f32` one is
+//! [`crate::exp_nonpositive_f32`]), `kernel` (the fused pass), `reference` (the plain
 //! pass).
 
 use faer::MatRef;
@@ -111,12 +118,7 @@ impl Workspace {
             }
             return stats;
         }
-        if backward {
-            let g = &mut self.grads;
-            if g.w.shape() != (d, k) {
-                *g = TwoLayerGrads::zeros(d, k);
-            }
-        }
+        self.size_grads(backward, d, k);
         self.fused
             .pass(net, x, y, backward, &mut self.grads, self.path)
     }
@@ -140,13 +142,16 @@ impl Workspace {
         net::check_shapes(net, x, y);
         let (d, k) = net.w.shape();
         assert!(k <= MAX_WIDTH, "the single-precision pass is fused only");
-        if backward {
-            let g = &mut self.grads;
-            if g.w.shape() != (d, k) {
-                *g = TwoLayerGrads::zeros(d, k);
-            }
-        }
+        self.size_grads(backward, d, k);
         self.fused_f32
             .pass(net, x, y, backward, &mut self.grads, self.path)
+    }
+
+    /// Before a fused backward pass: the gradients `d × k`, reallocated only when the shape
+    /// changed (the kernel writes every entry).
+    fn size_grads(&mut self, backward: bool, d: usize, k: usize) {
+        if backward && self.grads.w.shape() != (d, k) {
+            self.grads = TwoLayerGrads::zeros(d, k);
+        }
     }
 }

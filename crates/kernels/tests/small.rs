@@ -93,6 +93,28 @@ fn bits(g: &TwoLayerGrads) -> Vec<u64> {
     out
 }
 
+/// Every compiled path's pass, backward and forward only, gives `want`'s statistics and
+/// gradients bit for bit (the forward its loss and accuracy).
+fn every_path_gives(
+    want: &(PassStats, TwoLayerGrads),
+    pass: impl Fn(Path, bool) -> (PassStats, TwoLayerGrads),
+    label: &str,
+) {
+    let (want, want_grads) = want;
+    for path in PATHS {
+        let (got, grads) = pass(path, true);
+        assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{label} {path:?}");
+        assert_eq!(got, *want, "{label} {path:?}");
+        assert_eq!(bits(&grads), bits(want_grads), "{label} {path:?}");
+        let (forward, _) = pass(path, false);
+        assert_eq!(
+            (forward.loss.to_bits(), forward.correct),
+            (want.loss.to_bits(), want.correct),
+            "{label} {path:?}"
+        );
+    }
+}
+
 /// Every compiled path gives the bits of the scalar row-by-row reference, for row counts
 /// with and without a partial lane group and a partial chunk, every width class of the
 /// outer products, both activations; a forward-only pass measures the same loss and
@@ -114,20 +136,10 @@ fn every_backend_equals_the_row_by_row_reference_bit_for_bit() {
         for activation in [Activation::Relu, Activation::Sigmoid] {
             seed += 1;
             let case = Case::new(n, d, k, activation, seed);
-            let (want, want_grads) = reference::pass(&case.net(), case.x.as_ref(), &case.y, true);
-            for path in PATHS {
-                let (got, grads) = case.pass(path, true);
-                let label = format!("n {n} d {d} k {k} {activation:?} {path:?}");
-                assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{label}");
-                assert_eq!(got, want, "{label}");
-                assert_eq!(bits(&grads), bits(&want_grads), "{label}");
-                let (forward, _) = case.pass(path, false);
-                assert_eq!(
-                    (forward.loss.to_bits(), forward.correct),
-                    (want.loss.to_bits(), want.correct),
-                    "{label}"
-                );
-            }
+            let want = reference::pass(&case.net(), case.x.as_ref(), &case.y, true);
+            let label = format!("n {n} d {d} k {k} {activation:?}");
+            every_path_gives(&want, |path, backward| case.pass(path, backward), &label);
+            let want = want.0;
             if activation == Activation::Sigmoid && k >= 4 {
                 assert!(want.saturated > 0, "the cases reach the saturation count");
             }
@@ -202,20 +214,13 @@ fn every_backend_equals_the_single_precision_reference_bit_for_bit() {
             seed += 1;
             let case = Case::new(n, d, k, activation, seed);
             let (x, y) = case.single();
-            let (want, want_grads) = reference::pass_f32(&case.net(), x.as_ref(), &y, true);
-            for path in PATHS {
-                let (got, grads) = case.pass_f32(path, true);
-                let label = format!("n {n} d {d} k {k} {activation:?} {path:?}");
-                assert_eq!(got.loss.to_bits(), want.loss.to_bits(), "{label}");
-                assert_eq!(got, want, "{label}");
-                assert_eq!(bits(&grads), bits(&want_grads), "{label}");
-                let (forward, _) = case.pass_f32(path, false);
-                assert_eq!(
-                    (forward.loss.to_bits(), forward.correct),
-                    (want.loss.to_bits(), want.correct),
-                    "{label}"
-                );
-            }
+            let want = reference::pass_f32(&case.net(), x.as_ref(), &y, true);
+            let label = format!("n {n} d {d} k {k} {activation:?}");
+            every_path_gives(
+                &want,
+                |path, backward| case.pass_f32(path, backward),
+                &label,
+            );
         }
     }
 }
