@@ -176,8 +176,8 @@ pub fn ln_f32(x: f32) -> f32 {
 
 /// [`sigmoid`] in single precision ([`exp_nonpositive_f32`]), for the f32 engine: the same
 /// branch-free form, within 3 ulps of the correctly rounded value (tested); below −87.34 it
-/// is the exp's floor, the smallest normal `f32`, rather than a subnormal. (A division-free reciprocal,
-/// a linear start and three Newton steps, measured slower.)
+/// is the exp's floor, the smallest normal `f32`, rather than a subnormal. (A division-free
+/// reciprocal, a linear start and three Newton steps, measured slower.)
 #[inline(always)]
 pub fn sigmoid_f32(x: f32) -> f32 {
     let e = exp_nonpositive_f32(-x.abs());

@@ -18,8 +18,9 @@ pub const F32_LANES: usize = 16;
 pub const MAX_WIDTH: usize = 8;
 
 /// Row groups whose softmax normalisers are multiplied before one `ln` (the normaliser of a
-/// row lies in `[1, k]`, so a product of 32 stays below `8³² ≈ 10²⁹`, inside `f32` too): the logarithm is a
-/// scalar library call, and one per row cost as much as the rest of the forward pass.
+/// row lies in `[1, k]`, so a product of 32 stays below `8³² ≈ 10²⁹`, inside `f32` too):
+/// the logarithm is a scalar library call, and one per row cost as much as the rest of the
+/// forward pass.
 pub(super) const GROUPS_PER_LOG: usize = 32;
 
 /// `g′(z1)` below this counts a hidden unit as saturated (sigmoid) or inactive (ReLU): the
