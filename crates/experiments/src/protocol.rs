@@ -50,34 +50,54 @@ pub fn run_protocol(
     progress.step("Preprocessing (fitted on the training split)");
     let prepared = Prepared::new(train, test, &split, &PreprocessOptions::default())?;
     let b = &config.part_b;
+    // The three trainings are independent: each runs on one thread, side by side on the
+    // runtime's threads (a minibatch step is one graph on one thread, and a full-batch
+    // run's block partition does not depend on its threads, so no bit moves). In turn,
+    // each on every thread, Part C's run left a core idle and each Part B run paid a
+    // barrier per iteration.
+    progress.step("Part B(a) ReLU and sigmoid, Part C(b) tape MLP, side by side");
     // The protocol reads each run's last record only.
     let cfg = TrainConfig {
         evaluate: Evaluate::last_only(),
-        ..train_config(b, b.learning_rate, b.iterations, runtime.threads)
+        ..train_config(b, b.learning_rate, b.iterations, 1)
     };
-    let mut part_b = Vec::new();
-    for activation in [Activation::Relu, Activation::Sigmoid] {
-        progress.step(&format!("Part B(a): {activation:?} MLP"));
-        let (_, history) = train_mlp(&prepared, &b.hidden, activation, &cfg, Init::Study, seed)
-            .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))?;
-        part_b.push(accuracy(history.last()));
-    }
-    progress.step("Part C(b): tape MLP and gradient attribution");
-    let (mlp, last) = train_tape_last(
-        &prepared,
-        &config.part_c,
-        runtime,
-        LossOptions::default(),
-        0.0,
-        seed,
-    )?;
+    let one = Runtime::with_threads(1);
+    let jobs = [
+        Job::PartB(Activation::Sigmoid),
+        Job::PartB(Activation::Relu),
+        Job::PartC,
+    ];
+    let mut done = models::map_in_parallel(jobs.into_iter(), runtime.threads, |job| match job {
+        Job::PartB(activation) => {
+            train_mlp(&prepared, &b.hidden, activation, &cfg, Init::Study, seed)
+                .map(|(_, history)| Trained::PartB(accuracy(history.last())))
+                .map_err(|e| ExperimentError::training(format!("Part B {activation:?}"), e))
+        }
+        Job::PartC => train_tape_last(
+            &prepared,
+            &config.part_c,
+            &one,
+            LossOptions::default(),
+            0.0,
+            seed,
+        )
+        .map(|(mlp, last)| Trained::PartC(mlp, last)),
+    })
+    .into_iter();
+    let mut next = || done.next().expect("one result per job");
+    let (Trained::PartB(sigmoid), Trained::PartB(relu), Trained::PartC(mlp, last)) =
+        (next()?, next()?, next()?)
+    else {
+        unreachable!("results come back in the order of the jobs")
+    };
+    progress.step("Part C(b): gradient attribution and test accuracy");
     let attribution = gradient_attribution(&mlp, &prepared.validation)?;
     let test_acc = mlp
         .accuracy(prepared.test.x.as_ref(), &prepared.test.y)
         .map_err(|e| ExperimentError::training("protocol test accuracy".into(), e.into()))?;
     Ok(Protocol {
-        relu: part_b[0],
-        sigmoid: part_b[1],
+        relu,
+        sigmoid,
         tape: accuracy(last.as_ref()),
         tape_test: test_acc,
         attribution: prepared
@@ -89,6 +109,19 @@ pub fn run_protocol(
             .map(|(feature, score)| FeatureScore { feature, score })
             .collect(),
     })
+}
+
+/// One training of the protocol.
+#[derive(Clone, Copy)]
+enum Job {
+    PartB(Activation),
+    PartC,
+}
+
+/// What a [`Job`] gives back.
+enum Trained {
+    PartB(Accuracy),
+    PartC(models::Mlp, Option<models::Record>),
 }
 
 /// The accuracies of a history's last record (NaN without one).

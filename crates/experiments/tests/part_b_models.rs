@@ -116,3 +116,34 @@ fn the_protocol_runs_are_those_a_run_of_their_own_gives() {
         assert_eq!(model.file.to_mlp().unwrap(), mlp, "{name}: weights");
     }
 }
+
+/// The protocol trains its three runs side by side, one thread each: its record is the
+/// same bits whatever the runtime's threads, and its Part B accuracies are the study's
+/// own runs' last records.
+#[test]
+fn the_protocol_is_the_same_on_any_number_of_threads() {
+    let (b, _, _, config) = part_b_alone(2_000, 400, 11);
+    let (train, test) = generate(&SynthConfig::new(2_000, 400, 11)).unwrap();
+    let run = |threads| {
+        experiments::protocol::run_protocol(
+            &train,
+            &test,
+            &config,
+            &experiments::Runtime::with_threads(threads),
+            &mut experiments::Silent,
+        )
+        .unwrap()
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+    for (got, want) in [(one.relu, &b.relu), (one.sigmoid, &b.sigmoid)] {
+        let last = want.history.last().unwrap();
+        assert_eq!(
+            (got.train, got.validation),
+            (last.train_acc, last.val_acc),
+            "{:?}",
+            want.activation
+        );
+    }
+}
