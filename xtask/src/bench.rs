@@ -356,12 +356,14 @@ pub fn run(args: Args) -> Result<(), String> {
     let peak_gflops = matmul_peak::<f64>(threads);
     let peak_f32 = matmul_peak::<f32>(threads);
     let precision_b = PartBConfig::default().precision;
+    let precision_c = PartCConfig::default().precision;
     println!(
         "Matrix-product peak (faer, {threads} thread(s), one 1536² product each): \
          f64 {peak_gflops:.1} GFLOP/s, f32 {peak_f32:.1} GFLOP/s. Part B runs in {}, Part C in \
-         f64; the target is a share of the f64 peak, the last column the share of the peak of \
+         {}; the target is a share of the f64 peak, the last column the share of the peak of \
          the workload's own precision.",
-        precision_b.name()
+        precision_b.name(),
+        precision_c.name()
     );
 
     println!(
@@ -369,9 +371,10 @@ pub fn run(args: Args) -> Result<(), String> {
         "workload", "median s", "min s", "GFLOP/s", "% f64 peak (target)", "% own peak"
     );
     for (i, r) in rows.iter().enumerate() {
-        let own_peak = match (i, precision_b) {
-            (0 | 1, experiments::part_b::Precision::F32) => peak_f32,
-            _ => peak_gflops,
+        let precision = if i < 2 { precision_b } else { precision_c };
+        let own_peak = match precision {
+            experiments::part_b::Precision::F32 => peak_f32,
+            experiments::part_b::Precision::F64 => peak_gflops,
         };
         let (rate, share, own) = match r.flops {
             Some(f) if r.median_s.is_finite() => {

@@ -5,7 +5,7 @@
 use data::Design;
 use data::rng::{Stream, stream};
 use faer::Mat;
-use models::{Activation, Engine, Evaluate, Init, LossOptions, Mlp, Record, TrainConfig};
+use models::{Activation, Evaluate, Init, LossOptions, Mlp, Precision, Record, TrainConfig};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,11 @@ pub struct PartCConfig {
     pub learning_rate: f64,
     /// Shuffles per column for permutation importance.
     pub permutation_repeats: usize,
+    /// Precision of the tape's training steps (here and in Part D's retrainings): `f32`
+    /// (the default, twice the rows per vector) or `f64` (the reference). The weights are
+    /// `f64` and updated in `f64`; every recorded accuracy, the attribution and the
+    /// permutation importance are measured in `f64` on them.
+    pub precision: Precision,
 }
 
 impl Default for PartCConfig {
@@ -47,6 +52,7 @@ impl Default for PartCConfig {
             batch_size: 256,
             learning_rate: 0.1,
             permutation_repeats: 5,
+            precision: Precision::default(),
         }
     }
 }
@@ -110,7 +116,7 @@ impl PartCConfig {
             batch_size: Some(self.batch_size),
             loss,
             dropout,
-            engine: Engine::Tape,
+            engine: self.precision.tape(),
             threads,
             saturation: models::Saturation::STUDY,
             evaluate: Evaluate::EveryStep,

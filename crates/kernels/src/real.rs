@@ -41,6 +41,8 @@ pub trait Real:
     fn sigmoid(self) -> Self;
     /// Natural logarithm (the platform's).
     fn ln(self) -> Self;
+    /// Hyperbolic tangent (the platform's).
+    fn tanh(self) -> Self;
     /// The larger of two values (`f64::max`'s rules).
     fn max(self, other: Self) -> Self;
     /// `d` where `a > 0`, else an exact `+0` or `-0` (the ReLU gate, branch-free: a mask
@@ -101,6 +103,11 @@ impl Real for f64 {
     #[inline(always)]
     fn ln(self) -> f64 {
         f64::ln(self)
+    }
+
+    #[inline(always)]
+    fn tanh(self) -> f64 {
+        f64::tanh(self)
     }
 
     #[inline(always)]
@@ -180,6 +187,11 @@ impl Real for f32 {
     #[inline(always)]
     fn ln(self) -> f32 {
         f32::ln(self)
+    }
+
+    #[inline(always)]
+    fn tanh(self) -> f32 {
+        f32::tanh(self)
     }
 
     #[inline(always)]

@@ -63,28 +63,28 @@ pub fn exp_rows<T: Real>(mut z: MatMut<'_, T>, max: &[T], sums: &mut [T]) {
 /// by [`crate::sweeps::label_weight`] for the weighted mean. `scratch` is reused for the
 /// row maxima and sums.
 #[inline(always)]
-pub fn cross_entropy_probs(
-    logits: MatRef<'_, f64>,
+pub fn cross_entropy_probs<T: Real>(
+    logits: MatRef<'_, T>,
     labels: &[usize],
-    weights: Option<&[f64]>,
-    mut probs: MatMut<'_, f64>,
-    scratch: &mut Vec<f64>,
-) -> f64 {
+    weights: Option<&[T]>,
+    mut probs: MatMut<'_, T>,
+    scratch: &mut Vec<T>,
+) -> T {
     let n = labels.len();
     scratch.clear();
-    scratch.resize(2 * n, 0.0);
+    scratch.resize(2 * n, T::ZERO);
     let (max, norm) = scratch.split_at_mut(n);
     row_max(logits, max);
     let k = probs.ncols();
     probs.as_mut().copy_from(logits);
     exp_rows(probs.as_mut(), max, norm);
     // nll_i = log Σ_j exp(z_ij) − z_{i, y_i} = max_i + ln(s_i) − z_{i, y_i}.
-    let mut total = 0.0;
+    let mut total = T::ZERO;
     for (i, &y) in labels.iter().enumerate() {
-        let w = weights.map_or(1.0, |w| w[y]);
-        let nll = max[i] + norm[i].ln() - logits[(i, y)];
+        let w = weights.map_or(T::ONE, |w| w[y]);
+        let nll = max[i] + Real::ln(norm[i]) - logits[(i, y)];
         total += w * nll;
-        norm[i] = 1.0 / norm[i];
+        norm[i] = T::ONE / norm[i];
     }
     for j in 0..k {
         let c = probs

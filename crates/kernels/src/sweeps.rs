@@ -9,7 +9,6 @@
 use faer::{Accum, Mat, MatRef};
 
 use crate::activation::Activation;
-use crate::math::sigmoid;
 use crate::real::Real;
 use crate::simd::vectorize;
 
@@ -38,25 +37,27 @@ impl Chain {
     }
 }
 
-/// Runs `$body` with `$rule` bound to the closure of `$chain`, one monomorphic copy per
-/// rule.
+/// Runs `$body` with `$rule` bound to the closure of `$chain` over the caller's scalar
+/// type `T`, one monomorphic copy per rule.
 macro_rules! with_rule {
     ($chain:expr, |$rule:ident| $body:expr) => {
         match $chain {
             Chain::Product => {
-                let $rule = |g: f64, b: f64| g * b;
+                let $rule = |g: T, b: T| g * b;
                 $body
             }
             Chain::Relu => {
-                let $rule = |g: f64, y: f64| if y > 0.0 { g } else { 0.0 };
+                // Branch-free, the same bits as `if y > 0 { g } else { 0 }`: as a select,
+                // LLVM branched on the 50/50 pattern and the gate was a fifth of an f32 step.
+                let $rule = |g: T, y: T| T::keep_if_positive(g, y);
                 $body
             }
             Chain::Sigmoid => {
-                let $rule = |g: f64, y: f64| g * y * (1.0 - y);
+                let $rule = |g: T, y: T| g * y * (T::ONE - y);
                 $body
             }
             Chain::Tanh => {
-                let $rule = |g: f64, y: f64| g * (1.0 - y * y);
+                let $rule = |g: T, y: T| g * (T::ONE - y * y);
                 $body
             }
         }
@@ -67,12 +68,12 @@ pub use crate::matmul::col;
 
 /// Writes (`Replace`) or adds (`Add`) `f(a, b)` elementwise into `dst`.
 #[inline(always)]
-pub fn zip_into(
-    dst: &mut Mat<f64>,
+pub fn zip_into<T: Real>(
+    dst: &mut Mat<T>,
     accum: Accum,
-    a: MatRef<'_, f64>,
-    b: MatRef<'_, f64>,
-    f: impl Fn(f64, f64) -> f64,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    f: impl Fn(T, T) -> T,
 ) {
     vectorize(
         #[inline(always)]
@@ -82,12 +83,12 @@ pub fn zip_into(
 
 /// The loop of [`zip_into`].
 #[inline(always)]
-fn zip_cols(
-    dst: &mut Mat<f64>,
+fn zip_cols<T: Real>(
+    dst: &mut Mat<T>,
     accum: Accum,
-    a: MatRef<'_, f64>,
-    b: MatRef<'_, f64>,
-    f: impl Fn(f64, f64) -> f64,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    f: impl Fn(T, T) -> T,
 ) {
     for j in 0..dst.ncols() {
         let (a, b) = (col(a, j), col(b, j));
@@ -109,7 +110,7 @@ fn zip_cols(
 
 /// Writes (`Replace`) or adds (`Add`) `f(a)` elementwise into `dst`.
 #[inline(always)]
-pub fn map_into(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) {
+pub fn map_into<T: Real>(dst: &mut Mat<T>, accum: Accum, a: MatRef<'_, T>, f: impl Fn(T) -> T) {
     vectorize(
         #[inline(always)]
         || map_cols(dst, accum, a, f),
@@ -118,7 +119,7 @@ pub fn map_into(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn
 
 /// The loop of [`map_into`].
 #[inline(always)]
-fn map_cols(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) {
+fn map_cols<T: Real>(dst: &mut Mat<T>, accum: Accum, a: MatRef<'_, T>, f: impl Fn(T) -> T) {
     for j in 0..dst.ncols() {
         let a = col(a, j);
         let d = dst.col_as_slice_mut(j);
@@ -138,7 +139,7 @@ fn map_cols(dst: &mut Mat<f64>, accum: Accum, a: MatRef<'_, f64>, f: impl Fn(f64
 }
 
 /// `dst[i, j] = a[i, j] + row[0, j]`: the broadcast bias add.
-pub fn add_row_into(dst: &mut Mat<f64>, a: MatRef<'_, f64>, row: MatRef<'_, f64>) {
+pub fn add_row_into<T: Real>(dst: &mut Mat<T>, a: MatRef<'_, T>, row: MatRef<'_, T>) {
     for j in 0..dst.ncols() {
         let b = row[(0, j)];
         for (d, &a) in dst.col_as_slice_mut(j).iter_mut().zip(col(a, j)) {
@@ -149,13 +150,13 @@ pub fn add_row_into(dst: &mut Mat<f64>, a: MatRef<'_, f64>, row: MatRef<'_, f64>
 
 /// `Σ x` with eight running sums combined pairwise, so that the loop vectorises; the
 /// order is fixed, so the bits are too.
-pub fn column_sum(x: &[f64]) -> f64 {
+pub fn column_sum<T: Real>(x: &[T]) -> T {
     vectorize(
         #[inline(always)]
         || {
-            let mut acc = [0.0; 8];
+            let mut acc = [T::ZERO; 8];
             let chunks = x.chunks_exact(8);
-            let rest: f64 = chunks.remainder().iter().sum();
+            let rest = iter_sum(chunks.remainder().iter().copied());
             for c in chunks {
                 for (a, &v) in acc.iter_mut().zip(c) {
                     *a += v;
@@ -169,15 +170,15 @@ pub fn column_sum(x: &[f64]) -> f64 {
 
 /// `m[i, j] = act(m[i, j] + bias[0, j])` in place: a dense layer's bias and activation in
 /// one sweep.
-pub fn activate(m: &mut Mat<f64>, bias: MatRef<'_, f64>, act: Activation) {
+pub fn activate<T: Real>(m: &mut Mat<T>, bias: MatRef<'_, T>, act: Activation) {
     vectorize(
         #[inline(always)]
         || {
             for j in 0..m.ncols() {
                 let (b, c) = (bias[(0, j)], m.col_as_slice_mut(j));
                 match act {
-                    Activation::Relu => c.iter_mut().for_each(|v| *v = (*v + b).max(0.0)),
-                    Activation::Sigmoid => c.iter_mut().for_each(|v| *v = sigmoid(*v + b)),
+                    Activation::Relu => c.iter_mut().for_each(|v| *v = Real::max(*v + b, T::ZERO)),
+                    Activation::Sigmoid => c.iter_mut().for_each(|v| *v = Real::sigmoid(*v + b)),
                 }
             }
         },
@@ -185,7 +186,7 @@ pub fn activate(m: &mut Mat<f64>, bias: MatRef<'_, f64>, act: Activation) {
 }
 
 /// `m[i, j] = row[0, j]` for every row: a bias to accumulate a product onto.
-pub fn fill_rows(m: &mut Mat<f64>, row: MatRef<'_, f64>) {
+pub fn fill_rows<T: Real>(m: &mut Mat<T>, row: MatRef<'_, T>) {
     vectorize(
         #[inline(always)]
         || {
@@ -196,78 +197,55 @@ pub fn fill_rows(m: &mut Mat<f64>, row: MatRef<'_, f64>) {
     )
 }
 
-/// `delta = chain(g, y)` elementwise and `sums[j] = Σ_i delta[i, j]` (eight running sums
-/// in a fixed order, as in [`column_sum`]), in one sweep.
-pub fn gate(
-    delta: &mut Mat<f64>,
-    sums: &mut Vec<f64>,
-    g: MatRef<'_, f64>,
-    y: MatRef<'_, f64>,
+/// `delta = chain(g, y)` elementwise and `sums[j] = Σ_i delta[i, j]` ([`column_sum`]'s
+/// fixed order).
+///
+/// Two passes, as [`gate_block`]: the elementwise one vectorises to the widest lanes, the
+/// sums run as independent vector chains. Written as one loop with the sums, LLVM left it
+/// scalar (perf: a fifth of an `f32` Part C step). `delta` is re-read from L1.
+pub fn gate<T: Real>(
+    delta: &mut Mat<T>,
+    sums: &mut Vec<T>,
+    g: MatRef<'_, T>,
+    y: MatRef<'_, T>,
     chain: Chain,
 ) {
     sums.clear();
-    sums.resize(delta.ncols(), 0.0);
-    with_rule!(chain, |rule| vectorize(
-        #[inline(always)]
-        || gate_cols(delta, sums, g, y, rule)
-    ))
-}
-
-/// The loop of [`gate`].
-#[inline(always)]
-fn gate_cols(
-    delta: &mut Mat<f64>,
-    sums: &mut [f64],
-    g: MatRef<'_, f64>,
-    y: MatRef<'_, f64>,
-    rule: impl Fn(f64, f64) -> f64,
-) {
+    sums.resize(delta.ncols(), T::ZERO);
+    chain_into(delta, Accum::Replace, g, y, chain);
+    let delta = delta.as_ref();
     for (j, s) in sums.iter_mut().enumerate() {
-        let (g, y) = (col(g, j), col(y, j));
-        let d = delta.col_as_slice_mut(j);
-        let mut acc = [0.0; 8];
-        let mut dc = d.chunks_exact_mut(8);
-        let (mut gc, mut yc) = (g.chunks_exact(8), y.chunks_exact(8));
-        for ((d8, g8), y8) in dc.by_ref().zip(gc.by_ref()).zip(yc.by_ref()) {
-            for t in 0..8 {
-                d8[t] = rule(g8[t], y8[t]);
-                acc[t] += d8[t];
-            }
-        }
-        let mut rest = 0.0;
-        let tail = gc.remainder().iter().zip(yc.remainder());
-        for (d, (&g, &y)) in dc.into_remainder().iter_mut().zip(tail) {
-            *d = rule(g, y);
-            rest += *d;
-        }
-        let [a, b, c, e, f, h, k, l] = acc;
-        *s = (((a + b) + (c + e)) + ((f + h) + (k + l))) + rest;
+        *s = column_sum(col(delta, j));
     }
 }
 
 /// Sum of all entries.
-pub fn sum(a: MatRef<'_, f64>) -> f64 {
-    (0..a.ncols()).map(|j| col(a, j).iter().sum::<f64>()).sum()
+pub fn sum<T: Real>(a: MatRef<'_, T>) -> T {
+    iter_sum((0..a.ncols()).map(|j| iter_sum(col(a, j).iter().copied())))
 }
 
 /// Sum of squares of all entries.
-pub fn sum_squares(a: MatRef<'_, f64>) -> f64 {
-    (0..a.ncols())
-        .map(|j| col(a, j).iter().map(|x| x * x).sum::<f64>())
-        .sum()
+pub fn sum_squares<T: Real>(a: MatRef<'_, T>) -> T {
+    iter_sum((0..a.ncols()).map(|j| iter_sum(col(a, j).iter().map(|&x| x * x))))
+}
+
+/// `Σ` in iteration order from `−0`, as the standard library's `Sum` for floats (so the
+/// `f64` bits are the ones `Iterator::sum` gave).
+fn iter_sum<T: Real>(xs: impl Iterator<Item = T>) -> T {
+    xs.fold(T::of(-0.0), |s, x| s + x)
 }
 
 /// Forward pass of softmax cross-entropy, [`crate::softmax::cross_entropy_probs`] in the
 /// widest vectors: the row-wise softmax of `logits` into `probs`, and `Σ_i w_i · nll_i`
 /// with `w_i = weights[labels[i]]` (or 1); divide by [`label_weight`] for the weighted mean.
 /// `scratch` is reused for the per-row maxima and sums.
-pub fn softmax_cross_entropy(
-    logits: MatRef<'_, f64>,
+pub fn softmax_cross_entropy<T: Real>(
+    logits: MatRef<'_, T>,
     labels: &[usize],
-    weights: Option<&[f64]>,
-    probs: &mut Mat<f64>,
-    scratch: &mut Vec<f64>,
-) -> f64 {
+    weights: Option<&[T]>,
+    probs: &mut Mat<T>,
+    scratch: &mut Vec<T>,
+) -> T {
     vectorize(
         #[inline(always)]
         || crate::softmax::cross_entropy_probs(logits, labels, weights, probs.as_mut(), scratch),
@@ -286,19 +264,19 @@ pub fn label_weight(labels: &[usize], weights: Option<&[f64]>) -> f64 {
 
 /// `dst = scale · w_i · (p_ij − [j = y_i])` (or `+=`): the gradient of softmax cross-entropy
 /// with respect to the logits, from the probabilities `probs` its forward saved.
-pub fn softmax_ce_grad_into(
-    dst: &mut Mat<f64>,
+pub fn softmax_ce_grad_into<T: Real>(
+    dst: &mut Mat<T>,
     accum: Accum,
-    probs: MatRef<'_, f64>,
+    probs: MatRef<'_, T>,
     labels: &[usize],
-    weights: Option<&[f64]>,
-    scale: f64,
+    weights: Option<&[T]>,
+    scale: T,
 ) {
     for j in 0..probs.ncols() {
         let d = dst.col_as_slice_mut(j);
         for ((d, &p), &y) in d.iter_mut().zip(col(probs, j)).zip(labels) {
-            let w = weights.map_or(1.0, |w| w[y]);
-            let onehot = if y == j { 1.0 } else { 0.0 };
+            let w = weights.map_or(T::ONE, |w| w[y]);
+            let onehot = if y == j { T::ONE } else { T::ZERO };
             let c = scale * w * (p - onehot);
             match accum {
                 Accum::Replace => *d = c,
@@ -309,7 +287,7 @@ pub fn softmax_ce_grad_into(
 }
 
 /// Every entry of `dst` set to (or increased by) `c`.
-pub fn fill_into(dst: &mut Mat<f64>, accum: Accum, c: f64) {
+pub fn fill_into<T: Real>(dst: &mut Mat<T>, accum: Accum, c: T) {
     for j in 0..dst.ncols() {
         let d = dst.col_as_slice_mut(j);
         match accum {
@@ -320,7 +298,7 @@ pub fn fill_into(dst: &mut Mat<f64>, accum: Accum, c: f64) {
 }
 
 /// `dst[0, j] = Σ_i m[i, j]` (or `+=`), each column summed by [`column_sum`].
-pub fn column_sums_into(dst: &mut Mat<f64>, accum: Accum, m: MatRef<'_, f64>) {
+pub fn column_sums_into<T: Real>(dst: &mut Mat<T>, accum: Accum, m: MatRef<'_, T>) {
     for j in 0..m.ncols() {
         let s = column_sum(col(m, j));
         match accum {
@@ -332,11 +310,11 @@ pub fn column_sums_into(dst: &mut Mat<f64>, accum: Accum, m: MatRef<'_, f64>) {
 
 /// `dst = chain(g, b)` elementwise (or `+=`): the chain rule of an elementwise op.
 #[inline(always)]
-pub fn chain_into(
-    dst: &mut Mat<f64>,
+pub fn chain_into<T: Real>(
+    dst: &mut Mat<T>,
     accum: Accum,
-    g: MatRef<'_, f64>,
-    b: MatRef<'_, f64>,
+    g: MatRef<'_, T>,
+    b: MatRef<'_, T>,
     chain: Chain,
 ) {
     with_rule!(chain, |rule| zip_into(dst, accum, g, b, rule))

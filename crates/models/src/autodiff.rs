@@ -1,13 +1,14 @@
 //! The same network through the `tape` (Part C). A graph is rebuilt every step after
 //! [`Tape::clear`], which keeps the tape's buffers, so steps after the first allocate
 //! nothing. Training runs through [`TapeEngine`], which cuts a batch into the same fixed row
-//! blocks as the hand-written pass and builds one graph per block.
+//! blocks as the hand-written pass and builds one graph per block, in `f64` or in `f32`
+//! (the `f64` weights, batch and masks rounded into the graph's leaves).
 
 use faer::{MatMut, MatRef};
-use kernels::{Activation, Saturation};
+use kernels::{Activation, Real, Saturation};
 use tape::{Tape, Var};
 
-use crate::batch::Batch;
+use crate::batch::{Batch, Staged, round_into};
 use crate::blocks::{Partials, Run, rows_per_block};
 use crate::checks::{check_class_weights, check_data, check_network};
 use crate::error::{Invalid, Quantity, TrainError};
@@ -32,11 +33,11 @@ struct Graph {
 }
 
 /// How the input leaf gets its value.
-enum Input<'a> {
+enum Input<'a, T> {
     /// Copy this matrix.
-    Matrix(MatRef<'a, f64>),
+    Matrix(MatRef<'a, T>),
     /// Fill an `n × d` buffer in place (minibatch gather).
-    Fill(usize, usize, &'a mut dyn FnMut(MatMut<'_, f64>)),
+    Fill(usize, usize, &'a mut dyn FnMut(MatMut<'_, T>)),
 }
 
 /// Which rows of a batch one graph covers, and its share of the batch's objective.
@@ -76,10 +77,10 @@ fn total_weight(y: &[usize], opts: &LossOptions) -> Result<f64, TrainError> {
 
 /// Builds `loss = CE(softmax(… g(x W_1 + b_1) ⊙ mask_1 …)) + (λ/2) Σ‖W‖²` on a cleared tape,
 /// for the rows `share` describes (`y` holds their labels).
-fn build(
-    tape: &mut Tape,
+fn build<T: Real>(
+    tape: &mut Tape<T>,
     mlp: &Mlp,
-    input: Input<'_>,
+    input: Input<'_, T>,
     y: &[usize],
     opts: &LossOptions,
     x_grad: bool,
@@ -96,8 +97,8 @@ fn build(
         .iter()
         .map(|d| {
             (
-                tape.leaf(d.weight.as_ref(), true),
-                tape.leaf(d.bias.as_ref(), true),
+                leaf_of(tape, d.weight.as_ref()),
+                leaf_of(tape, d.bias.as_ref()),
             )
         })
         .collect();
@@ -111,7 +112,9 @@ fn build(
             // Dropout: the product with a constant mask (a leaf without gradient).
             let (width, rows) = (mlp.layers[l].fan_out(), share.n_batch);
             let mask = MatRef::from_column_major_slice(&masks[l][..rows * width], rows, width);
-            let mask = tape.leaf(mask.subrows(share.r0, n), false);
+            let mask = tape.leaf_with(n, width, false, |dst| {
+                round_into(dst, mask.subrows(share.r0, n));
+            });
             h = tape.mul(h, mask);
         }
     }
@@ -146,8 +149,15 @@ fn build(
     }
 }
 
+/// A parameter leaf holding `value` rounded to the tape's precision.
+fn leaf_of<T: Real>(tape: &mut Tape<T>, value: MatRef<'_, f64>) -> Var {
+    tape.leaf_with(value.nrows(), value.ncols(), true, |dst| {
+        round_into(dst, value)
+    })
+}
+
 /// Runs backward and returns the loss, or the divergence error of step `step`.
-fn backward(tape: &mut Tape, graph: &Graph, step: usize) -> Result<f64, TrainError> {
+fn backward<T: Real>(tape: &mut Tape<T>, graph: &Graph, step: usize) -> Result<T, TrainError> {
     let loss = tape.value(graph.loss)[(0, 0)];
     tape.backward(graph.loss)
         .map_err(|e| TrainError::Diverged {
@@ -159,17 +169,17 @@ fn backward(tape: &mut Tape, graph: &Graph, step: usize) -> Result<f64, TrainErr
 }
 
 /// `dst = ∂L/∂v`, or zeros when the loss does not depend on `v`.
-fn copy_grad(tape: &Tape, v: Var, mut dst: MatMut<'_, f64>) {
+fn copy_grad<T: Real>(tape: &Tape<T>, v: Var, mut dst: MatMut<'_, T>) {
     match tape.grad(v) {
         Some(g) => dst.copy_from(g),
-        None => dst.fill(0.0),
+        None => dst.fill(T::ZERO),
     }
 }
 
 /// Per hidden layer, adds the number of units `saturation` calls saturated to `out`, from
 /// the activations `a = g(z)` (as the hand-written pass does).
-fn count_saturated(
-    tape: &Tape,
+fn count_saturated<T: Real>(
+    tape: &Tape<T>,
     hidden: &[Var],
     (activation, saturation): (Activation, Saturation),
     out: &mut [usize],
@@ -190,28 +200,33 @@ fn count_saturated(
     }
 }
 
-/// The gradient engine of [`crate::train`]'s `Engine::Tape`.
+/// The gradient engine of [`crate::train`]'s `Engine::Tape` (`T = f64`) and
+/// `Engine::TapeF32` (`T = f32`).
 ///
 /// A batch is cut into the same fixed row blocks as [`crate::Backprop`]'s: each block's graph is
 /// built on its thread's tape with its cross-entropy divided by the whole batch's weight
 /// (the first block also carries the weight penalty), and the blocks' gradients are summed
 /// in block order. So a full batch runs in cache-sized graphs on up to `threads` threads
 /// and its gradient is bit-identical for any thread count; a
-/// minibatch of at most [`crate::blocks::CHUNK`] rows (Part C's 256) is one graph.
+/// minibatch of at most [`crate::blocks::CHUNK`] rows (Part C's 256) is one graph. In
+/// `f32` each block's partial gradients and loss are widened to `f64` for the block-order
+/// sum, as in [`crate::Backprop<f32>`](crate::Backprop).
 #[derive(Debug)]
-pub(crate) struct TapeEngine {
+pub(crate) struct TapeEngine<T: Real = f64> {
     /// Most threads a run uses.
     threads: usize,
     /// Which hidden units the forward counts as saturated.
     saturation_test: Saturation,
     /// One per thread.
-    tapes: Vec<Tape>,
-    partials: Partials,
+    tapes: Vec<Tape<T>>,
+    /// A minibatch run's data, row-major in `T`, to gather from.
+    staged: Staged<T>,
+    partials: Partials<T>,
     grads: Gradients,
     saturation: Vec<f64>,
 }
 
-impl TapeEngine {
+impl<T: Real> TapeEngine<T> {
     /// Tapes and partials for `mlp`, for runs on up to `threads` threads (at least 1);
     /// buffers grow on the first run.
     pub fn new(mlp: &Mlp, threads: usize, saturation: Saturation) -> Self {
@@ -219,6 +234,7 @@ impl TapeEngine {
             threads: threads.max(1),
             saturation_test: saturation,
             tapes: vec![Tape::new()],
+            staged: Staged::new(),
             partials: Partials::new(mlp),
             grads: Gradients::zeros(mlp, 0),
             saturation: vec![0.0; mlp.layers.len().saturating_sub(1)],
@@ -249,8 +265,12 @@ impl TapeEngine {
             self.tapes.push(Tape::new());
         }
         let saturation = self.saturation_test;
+        let staged: &[T] = match batch.rows {
+            Some(_) => self.staged.rows(batch.x),
+            None => &[],
+        };
         let (offsets, runs) = self.partials.split(n_blocks, n_hidden, &plan);
-        let job = |tape: &mut Tape, run: Run<'_>| {
+        let job = |tape: &mut Tape<T>, run: Run<'_, T>| {
             for (i, part) in run.grads.chunks_exact_mut(run.stride).enumerate() {
                 let block = run.first + i;
                 let r0 = block * chunk;
@@ -262,7 +282,7 @@ impl TapeEngine {
                     penalty: block == 0,
                     masks: batch.masks,
                 };
-                let mut fill = |dst: MatMut<'_, f64>| batch.fill(r0, dst);
+                let mut fill = |dst: MatMut<'_, T>| batch.fill(r0, dst, staged);
                 let input = Input::Fill(m, batch.x.ncols(), &mut fill);
                 let yb = &batch.y[r0..r0 + m];
                 let graph = build(tape, mlp, input, yb, opts, false, &share);
@@ -336,7 +356,7 @@ pub fn tape_gradients(
         masks: None,
     };
     let graph = build(tape, mlp, Input::Matrix(x), y, opts, true, &share);
-    let loss = backward(tape, &graph, 0)?;
+    let loss = backward(tape, &graph, 0)?.to_f64();
     let mut grads = Gradients::zeros(mlp, x.nrows());
     for (g, &(w, b)) in grads.layers.iter_mut().zip(&graph.params) {
         copy_grad(tape, w, g.weight.as_mut());
@@ -372,7 +392,7 @@ mod tests {
                 tape_gradients(&mlp, x.as_ref(), &y, &opts, &mut Tape::new()).expect("finite");
             let mut results = Vec::new();
             for threads in [1, 2, 3] {
-                let mut engine = TapeEngine::new(&mlp, threads, Saturation::STUDY);
+                let mut engine = TapeEngine::<f64>::new(&mlp, threads, Saturation::STUDY);
                 let batch = Batch {
                     x: x.as_ref(),
                     rows: None,

@@ -230,8 +230,8 @@ impl Mlp {
 }
 
 /// Number of rows whose first argmax among `logits` equals `y`.
-pub(crate) fn logits_correct(logits: MatRef<'_, f64>, y: &[usize]) -> usize {
-    let cols: Vec<&[f64]> = (0..logits.ncols())
+pub(crate) fn logits_correct<T: kernels::Real>(logits: MatRef<'_, T>, y: &[usize]) -> usize {
+    let cols: Vec<&[T]> = (0..logits.ncols())
         .map(|j| kernels::sweeps::col(logits, j))
         .collect();
     y.iter()

@@ -1,12 +1,12 @@
-//! The precision of the hand-written full-batch passes, the one setting Part B and
-//! Question 2 share.
+//! The precision of the training passes, the one setting Part B, Part C and Question 2
+//! share.
 
 use serde::{Deserialize, Serialize};
 
 use crate::train::Engine;
 
-/// The precision of the hand-written passes: `f32` in twice the vector lanes, or `f64`,
-/// the reference. The weights are `f64` and updated in `f64` either way; a run's last
+/// The precision of the training passes (hand-written or through the tape): `f32` in twice
+/// the vector lanes, or `f64`, the reference. The weights are `f64` and updated in `f64` either way; a run's last
 /// recorded loss is measured in `f64` on the weights saved beside it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
@@ -37,6 +37,14 @@ impl Precision {
         match self {
             Precision::F32 => Engine::HandWrittenF32,
             Precision::F64 => Engine::HandWritten,
+        }
+    }
+
+    /// The tape engine of this precision ([`Engine::TapeF32`] or [`Engine::Tape`]).
+    pub fn tape(self) -> Engine {
+        match self {
+            Precision::F32 => Engine::TapeF32,
+            Precision::F64 => Engine::Tape,
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The f32 engine ([`Engine::HandWrittenF32`]) against the f64 reference: close where
-//! `f32` rounds, deterministic on its own, and exact where a model file is read back; and
-//! Question 2's trainer in `f32` against its `f64` form.
+//! The f32 engines ([`Engine::HandWrittenF32`], [`Engine::TapeF32`]) against their f64
+//! references: close where `f32` rounds, deterministic on their own, and exact where a
+//! model file is read back; and Question 2's trainer in `f32` against its `f64` form.
 
 use faer::Mat;
 use models::{
@@ -9,6 +9,20 @@ use models::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// Each f64 engine and its f32 form.
+const PAIRS: [(Engine, Engine); 2] = [
+    (Engine::HandWritten, Engine::HandWrittenF32),
+    (Engine::Tape, Engine::TapeF32),
+];
+
+/// Full batch and minibatch, with and without dropout.
+const CASES: [(Option<usize>, f64); 4] = [
+    (None, 0.0),
+    (None, 0.25),
+    (Some(100), 0.0),
+    (Some(100), 0.25),
+];
 
 /// Labels that depend on the features, on more rows than one 256-row block.
 fn learnable(n: usize, seed: u64) -> (Mat<f64>, Vec<usize>) {
@@ -57,17 +71,20 @@ fn run(act: Activation, cfg: &TrainConfig) -> (Mlp, Vec<Record>) {
     (mlp, history)
 }
 
+/// Both hidden activations.
+const ACTS: [Activation; 2] = [Activation::Relu, Activation::Sigmoid];
+
 fn relative(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
 }
 
 #[test]
-fn the_f32_engine_follows_the_f64_reference_to_single_precision() {
-    for act in [Activation::Relu, Activation::Sigmoid] {
-        for (batch, dropout) in [(None, 0.0), (None, 0.25), (Some(100), 0.0)] {
-            let what = format!("{act:?} batch {batch:?} dropout {dropout}");
-            let (m64, h64) = run(act, &config(Engine::HandWritten, batch, dropout, 2));
-            let (m32, h32) = run(act, &config(Engine::HandWrittenF32, batch, dropout, 2));
+fn the_f32_engines_follow_their_f64_references_to_single_precision() {
+    for ((reference, single), act) in PAIRS.into_iter().flat_map(|p| ACTS.map(|a| (p, a))) {
+        for (batch, dropout) in CASES {
+            let what = format!("{single:?} {act:?} batch {batch:?} dropout {dropout}");
+            let (m64, h64) = run(act, &config(reference, batch, dropout, 2));
+            let (m32, h32) = run(act, &config(single, batch, dropout, 2));
             for (a, b) in h64.iter().zip(&h32) {
                 assert!(relative(a.loss, b.loss) < 1e-5, "{what}: loss {a:?} {b:?}");
                 for (ga, gb) in a.grad_mean_abs.iter().zip(&b.grad_mean_abs) {
@@ -92,19 +109,15 @@ fn the_f32_engine_follows_the_f64_reference_to_single_precision() {
 }
 
 #[test]
-fn the_f32_engine_gives_the_same_bits_for_any_thread_count() {
-    for act in [Activation::Relu, Activation::Sigmoid] {
-        for (batch, dropout) in [(None, 0.0), (None, 0.25), (Some(100), 0.0)] {
+fn the_f32_engines_give_the_same_bits_for_any_thread_count() {
+    for ((_, single), act) in PAIRS.into_iter().flat_map(|p| ACTS.map(|a| (p, a))) {
+        for (batch, dropout) in CASES {
             let runs: Vec<_> = [1, 2, 3]
-                .map(|threads| {
-                    run(
-                        act,
-                        &config(Engine::HandWrittenF32, batch, dropout, threads),
-                    )
-                })
+                .map(|threads| run(act, &config(single, batch, dropout, threads)))
                 .into_iter()
                 .collect();
-            assert!(runs.windows(2).all(|w| w[0] == w[1]), "{act:?} {batch:?}");
+            let what = format!("{single:?} {act:?} {batch:?} {dropout}");
+            assert!(runs.windows(2).all(|w| w[0] == w[1]), "{what}");
         }
     }
 }
@@ -115,9 +128,9 @@ fn the_f32_engine_gives_the_same_bits_for_any_thread_count() {
 fn the_last_record_comes_back_exactly_from_the_weights() {
     let (x, y) = learnable(1_300, 1);
     let (xv, yv) = learnable(300, 2);
-    for act in [Activation::Relu, Activation::Sigmoid] {
+    for ((_, single), act) in PAIRS.into_iter().flat_map(|p| ACTS.map(|a| (p, a))) {
         for dropout in [0.0, 0.25] {
-            let cfg = config(Engine::HandWrittenF32, None, dropout, 2);
+            let cfg = config(single, None, dropout, 2);
             let (mlp, history) = run(act, &cfg);
             let last = history.last().unwrap();
             // With dropout the loss is the dropped forward's (masks no file holds).

@@ -1,4 +1,5 @@
-//! Reverse-mode automatic differentiation over `faer::Mat<f64>`, small enough to read.
+//! Reverse-mode automatic differentiation over `faer::Mat<f64>` (or `f32`), small enough
+//! to read.
 //!
 //! # Design
 //!
@@ -47,7 +48,7 @@
 //! let b2 = mat![[0.05, -0.05]];
 //! let labels = [0, 1, 1];
 //!
-//! let mut tape = Tape::new();
+//! let mut tape: Tape = Tape::new(); // `Tape` is `Tape<f64>`; `Tape<f32>` also exists
 //! let x = tape.leaf(x.as_ref(), false);
 //! let (w1, b1) = (tape.leaf(w1.as_ref(), true), tape.leaf(b1.as_ref(), true));
 //! let (w2, b2) = (tape.leaf(w2.as_ref(), true), tape.leaf(b2.as_ref(), true));
@@ -90,7 +91,7 @@ use faer::{Mat, MatMut, MatRef};
 use accumulate::{Contribution, Sink};
 use ops::{Backward, Op};
 
-pub use kernels::Activation;
+pub use kernels::{Activation, Real};
 
 /// Handle to a node of a [`Tape`]: its index, plus the tape generation that made it so
 /// that a handle kept across [`Tape::clear`] is caught instead of silently aliasing.
@@ -124,8 +125,13 @@ impl fmt::Display for NonFiniteLoss {
 impl std::error::Error for NonFiniteLoss {}
 
 /// An arena of nodes in forward order, with buffers that are reused across [`Tape::clear`].
-#[derive(Debug, Default)]
-pub struct Tape {
+///
+/// `T` is the precision of every value and gradient: `f64`, the reference, or `f32` (twice
+/// the vector lanes; a training step whose graph is rebuilt from `f64` weights rounds them
+/// into its leaves). Op constants (a scale, a loss normaliser, class weights) are given in
+/// `f64` and rounded once to `T`.
+#[derive(Debug)]
+pub struct Tape<T: Real = f64> {
     /// Op of each live node; `ops.len()` is the number of live nodes.
     ops: Vec<Op>,
     /// Whether each live node leads to a leaf that asked for a gradient.
@@ -133,27 +139,45 @@ pub struct Tape {
     /// Whether each live node received a gradient in the last backward pass.
     touched: Vec<bool>,
     /// Forward values; slots past `ops.len()` are spare buffers kept for refilling.
-    values: Vec<Mat<f64>>,
+    values: Vec<Mat<T>>,
     /// Gradient buffers, one per slot.
-    grads: Vec<Mat<f64>>,
+    grads: Vec<Mat<T>>,
     /// Per-node scratch: softmax probabilities, a dense layer's `δ`.
-    aux: Vec<Mat<f64>>,
+    aux: Vec<Mat<T>>,
     /// Labels of every softmax cross-entropy node, back to back.
     labels: Vec<usize>,
     /// Class weights of every weighted softmax cross-entropy node, back to back.
-    weights: Vec<f64>,
+    weights: Vec<T>,
     /// Row-wise scratch for the softmax; a dense layer's bias gradient going back.
-    scratch: Vec<f64>,
+    scratch: Vec<T>,
     /// Incremented by `clear`, so stale `Var`s are detected.
     generation: u32,
     /// Number of times a buffer had to be (re)allocated.
     growths: usize,
 }
 
+impl<T: Real> Default for Tape<T> {
+    fn default() -> Self {
+        Tape {
+            ops: Vec::new(),
+            needs: Vec::new(),
+            touched: Vec::new(),
+            values: Vec::new(),
+            grads: Vec::new(),
+            aux: Vec::new(),
+            labels: Vec::new(),
+            weights: Vec::new(),
+            scratch: Vec::new(),
+            generation: 0,
+            growths: 0,
+        }
+    }
+}
+
 /// Resizes `m` in place, counting the event if its memory moved.
-fn resize(m: &mut Mat<f64>, nrows: usize, ncols: usize, growths: &mut usize) {
+fn resize<T: Real>(m: &mut Mat<T>, nrows: usize, ncols: usize, growths: &mut usize) {
     let before = m.as_ptr();
-    m.resize_with(nrows, ncols, |_, _| 0.0);
+    m.resize_with(nrows, ncols, |_, _| T::ZERO);
     if m.as_ptr() != before && nrows * ncols > 0 {
         *growths += 1;
     }
@@ -167,9 +191,9 @@ fn push<T>(v: &mut Vec<T>, x: T, growths: &mut usize) {
     v.push(x);
 }
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// An empty tape; buffers are allocated as the first graph is built.
-    pub fn new() -> Tape {
+    pub fn new() -> Tape<T> {
         Tape::default()
     }
 
@@ -207,7 +231,7 @@ impl Tape {
     }
 
     /// A data or parameter node holding a copy of `value` (copied into a reused buffer).
-    pub fn leaf(&mut self, value: MatRef<'_, f64>, requires_grad: bool) -> Var {
+    pub fn leaf(&mut self, value: MatRef<'_, T>, requires_grad: bool) -> Var {
         self.leaf_with(value.nrows(), value.ncols(), requires_grad, |mut dst| {
             dst.copy_from(value)
         })
@@ -220,7 +244,7 @@ impl Tape {
         nrows: usize,
         ncols: usize,
         requires_grad: bool,
-        fill: impl FnOnce(MatMut<'_, f64>),
+        fill: impl FnOnce(MatMut<'_, T>),
     ) -> Var {
         let i = self.push_node(Op::Leaf { requires_grad }, requires_grad, nrows, ncols);
         fill(self.values[i].as_mut());
@@ -228,13 +252,13 @@ impl Tape {
     }
 
     /// Value of a node.
-    pub fn value(&self, v: Var) -> MatRef<'_, f64> {
+    pub fn value(&self, v: Var) -> MatRef<'_, T> {
         self.values[self.index(v)].as_ref()
     }
 
     /// `∂L/∂v` from the last [`Tape::backward`]; `None` if `v` leads to no leaf that
     /// asked for a gradient or the loss does not depend on it.
-    pub fn grad(&self, v: Var) -> Option<MatRef<'_, f64>> {
+    pub fn grad(&self, v: Var) -> Option<MatRef<'_, T>> {
         let i = self.index(v);
         self.touched[i].then(|| self.grads[i].as_ref())
     }
@@ -254,7 +278,7 @@ impl Tape {
         let l = self.index(loss);
         let (r, c) = self.values[l].shape();
         assert!((r, c) == (1, 1), "backward: loss must be 1×1, got {r}×{c}");
-        let value = self.values[l][(0, 0)];
+        let value = self.values[l][(0, 0)].to_f64();
         if !value.is_finite() {
             return Err(NonFiniteLoss { value });
         }
@@ -266,7 +290,7 @@ impl Tape {
             needs: &self.needs,
             growths: &mut self.growths,
         };
-        sink.add(l, Contribution::Fill(1.0));
+        sink.add(l, Contribution::Fill(T::ONE));
         for i in (0..=l).rev() {
             if !self.touched[i] {
                 continue; // not reached from the loss, or no gradient needed
@@ -334,7 +358,7 @@ impl Tape {
     }
 
     /// Values of the nodes before `i`, and the value buffer of node `i`.
-    fn split(&mut self, i: usize) -> (&[Mat<f64>], &mut Mat<f64>) {
+    fn split(&mut self, i: usize) -> (&[Mat<T>], &mut Mat<T>) {
         let (inputs, rest) = self.values.split_at_mut(i);
         (inputs, &mut rest[0])
     }

@@ -187,7 +187,7 @@ proptest! {
 
 /// Turns op codes into a shape-valid program. Parameters are created up front (the
 /// program lists inputs first), so the builder plans the shapes before emitting ops.
-fn composition(
+pub(crate) fn composition(
     n: usize,
     d: usize,
     codes: &[u8],

@@ -5,3 +5,4 @@ mod behaviour;
 mod common;
 mod fan_out;
 mod gradients;
+mod single_precision;

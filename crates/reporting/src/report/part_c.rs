@@ -102,10 +102,20 @@ pub(super) fn write(w: &mut Writer, r: &Results) {
     let lr = w.num(c.config.learning_rate, 2, F, "/config/learning_rate");
     let ta = w.pct(c.train_acc, F, "/train_acc");
     let va = w.pct(c.val_acc, F, "/val_acc");
+    // In words: the prose's numbers are all quoted from the records, and `f32` would read
+    // as one.
+    let precision = match c.config.precision {
+        models::Precision::F32 => {
+            "Its training steps compute in single precision while the weights and their updates stay in \
+             double precision; every accuracy, the attribution and the permutation importance are measured \
+             in double precision."
+        }
+        models::Precision::F64 => "Its training steps compute in double precision.",
+    };
     w.para(format!(
         "The same architecture on the autodiff tape, with PyTorch's default initialisation and minibatch SGD \
          ({epochs} epochs, batch {batch}, learning rate {lr}), reaches {ta} on the training split and {va} on \
-         validation (@fig:part_c_accuracy)."
+         validation (@fig:part_c_accuracy). {precision}"
     ));
     w.figure("part_c_accuracy", "Accuracy per epoch");
     if let (Some(top), Some(second)) = (c.columns.first(), c.columns.get(1)) {

@@ -99,10 +99,10 @@ fn the_findings_answer_question_2_in_one_sentence() {
     assert!(line.contains("which rules out a halving"), "{line}");
 }
 
-/// Question 2's method paragraph names the precision its training passes ran in, from the
-/// record, in words (the quote check reads digits as numbers).
+/// Question 2's and Part C's method paragraphs name the precision their training passes ran
+/// in, from the record, in words (the quote check reads digits as numbers).
 #[test]
-fn question_2_states_the_precision_of_its_passes_from_the_record() {
+fn question_2_and_part_c_state_the_precision_of_their_passes_from_the_record() {
     let out = outputs();
     let (mut results, mut files) = results(out);
     for (precision, words) in [
@@ -119,6 +119,25 @@ fn question_2_states_the_precision_of_its_passes_from_the_record() {
         files.insert(
             files::Q2.to_string(),
             serde_json::to_value(&results.q2).unwrap(),
+        );
+        let rendered = render(&results).unwrap();
+        assert!(check(&rendered, &files).is_empty(), "{precision:?}");
+        assert!(rendered.markdown.contains(words), "{precision:?}");
+    }
+    for (precision, words) in [
+        (
+            models::Precision::F32,
+            "training steps compute in single precision",
+        ),
+        (
+            models::Precision::F64,
+            "training steps compute in double precision",
+        ),
+    ] {
+        results.part_c.config.precision = precision;
+        files.insert(
+            files::PART_C.to_string(),
+            serde_json::to_value(&results.part_c).unwrap(),
         );
         let rendered = render(&results).unwrap();
         assert!(check(&rendered, &files).is_empty(), "{precision:?}");

@@ -2,18 +2,18 @@
 
 use faer::{Accum, Mat, MatRef};
 use kernels::sweeps::{Chain, activate, add_row_into, fill_rows, gate};
-use kernels::{Activation, matmul_into};
+use kernels::{Activation, Real, matmul_into};
 
 use super::{Backward, Op, inner_fits, row_fits};
 use crate::accumulate::Contribution;
 use crate::{Tape, Var, resize};
 
 /// `out = a · b` (or `+=` with `Accum::Add`).
-fn product_into(out: &mut Mat<f64>, accum: Accum, a: &Mat<f64>, b: &Mat<f64>) {
-    matmul_into(out.as_mut(), accum, a.as_ref(), b.as_ref(), 1.0);
+fn product_into<T: Real>(out: &mut Mat<T>, accum: Accum, a: &Mat<T>, b: &Mat<T>) {
+    matmul_into(out.as_mut(), accum, a.as_ref(), b.as_ref(), T::ONE);
 }
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// Matrix product `a · b`.
     pub fn matmul(&mut self, a: Var, b: Var) -> Var {
         let (ia, ib) = (self.index(a), self.index(b));
@@ -71,7 +71,7 @@ impl Tape {
 }
 
 /// C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC.
-pub(super) fn matmul_backward(b: &mut Backward<'_>, x: Var, w: Var) {
+pub(super) fn matmul_backward<T: Real>(b: &mut Backward<'_, T>, x: Var, w: Var) {
     let g = b.g;
     b.add(x, Contribution::MatMul(g, b.value(w).transpose()));
     b.add(w, Contribution::MatMul(b.value(x).transpose(), g));
@@ -79,12 +79,12 @@ pub(super) fn matmul_backward(b: &mut Backward<'_>, x: Var, w: Var) {
 
 /// `δ = g ⊙ act′` into the node's scratch `aux` and its column sums into `sums`, in one
 /// sweep (run before [`dense_backward`]).
-pub(super) fn dense_delta(
-    g: MatRef<'_, f64>,
-    y: MatRef<'_, f64>,
+pub(super) fn dense_delta<T: Real>(
+    g: MatRef<'_, T>,
+    y: MatRef<'_, T>,
     act: Activation,
-    aux: &mut Mat<f64>,
-    sums: &mut Vec<f64>,
+    aux: &mut Mat<T>,
+    sums: &mut Vec<T>,
     growths: &mut usize,
 ) {
     resize(aux, y.nrows(), y.ncols(), growths);
@@ -93,8 +93,8 @@ pub(super) fn dense_delta(
 
 /// Y = act(Z), Z = X·W + 1bᵀ: with δ = dZ (= dY without an activation), dX = δ·Wᵀ,
 /// dW = Xᵀ·δ, db = column sums of δ.
-pub(super) fn dense_backward(
-    b: &mut Backward<'_>,
+pub(super) fn dense_backward<T: Real>(
+    b: &mut Backward<'_, T>,
     x: Var,
     w: Var,
     bias: Var,
@@ -114,14 +114,14 @@ pub(super) fn dense_backward(
                 MatRef::from_column_major_slice(&b.scratch[..delta.ncols()], 1, delta.ncols());
             b.add(x, Contribution::MatMul(delta, wt));
             b.add(w, Contribution::MatMul(xt, delta));
-            b.add(bias, Contribution::Scaled(sums, 1.0));
+            b.add(bias, Contribution::Scaled(sums, T::ONE));
         }
     }
 }
 
 /// Y = A + 1rᵀ: dA = dY, dr = column sums of dY.
-pub(super) fn add_row_backward(b: &mut Backward<'_>, a: Var, row: Var) {
+pub(super) fn add_row_backward<T: Real>(b: &mut Backward<'_, T>, a: Var, row: Var) {
     let g = b.g;
-    b.add(a, Contribution::Scaled(g, 1.0));
+    b.add(a, Contribution::Scaled(g, T::ONE));
     b.add(row, Contribution::ColumnSums(g));
 }

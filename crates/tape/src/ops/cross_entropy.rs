@@ -1,12 +1,13 @@
 //! Softmax cross-entropy: forward and backward.
 
+use kernels::Real;
 use kernels::sweeps::{label_weight, softmax_cross_entropy};
 
 use super::{Backward, Op};
 use crate::accumulate::Contribution;
 use crate::{Tape, Var, push, resize};
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// Cross-entropy of the row-wise softmax of `logits` (`n × k`) against `labels`
     /// (`n` classes in `0..k`), as a `1 × 1` node: `Σ_i w[y_i] · nll_i / d`, with
     /// `w = class_weights` (length `k`; all ones when `None`).
@@ -58,7 +59,7 @@ impl Tape {
         let weights_at = class_weights.map(|w| {
             let at = self.weights.len();
             for &x in w {
-                push(&mut self.weights, x, &mut self.growths);
+                push(&mut self.weights, T::of(x), &mut self.growths);
             }
             at
         });
@@ -81,15 +82,15 @@ impl Tape {
         if self.scratch.capacity() != cap {
             self.growths += 1;
         }
-        self.values[i][(0, 0)] = total / normaliser;
+        self.values[i][(0, 0)] = total / T::of(normaliser);
         self.var(i)
     }
 }
 
 /// L = Σ w_i nll_i / d: dZ_ij = w_i (p_ij − [j = y_i]) / d, from the probabilities the
 /// forward kept.
-pub(super) fn backward(
-    b: &mut Backward<'_>,
+pub(super) fn backward<T: Real>(
+    b: &mut Backward<'_, T>,
     logits: Var,
     labels_at: usize,
     weights_at: Option<usize>,
@@ -101,7 +102,7 @@ pub(super) fn backward(
         probs: b.aux,
         labels: &labels[labels_at..labels_at + n],
         weights: weights_at.map(|at| &weights[at..at + k]),
-        scale: b.g[(0, 0)] / normaliser,
+        scale: b.g[(0, 0)] / T::of(normaliser),
     };
     b.add(logits, c);
 }

@@ -2,14 +2,14 @@
 //! written in terms of the output `y`, which the node keeps anyway.
 
 use faer::Accum;
-use kernels::sigmoid;
+use kernels::Real;
 use kernels::sweeps::{Chain, map_into, zip_into};
 
 use super::{Backward, Op, same_shape};
 use crate::accumulate::Contribution;
 use crate::{Tape, Var};
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// Elementwise `a + b`.
     pub fn add(&mut self, a: Var, b: Var) -> Var {
         self.binary("add", Op::Add(a, b), a, b, |x, y| x + y)
@@ -28,25 +28,26 @@ impl Tape {
 
     /// `c · a`.
     pub fn scale(&mut self, a: Var, c: f64) -> Var {
-        self.unary(Op::Scale(a, c), a, |x| c * x)
+        let k = T::of(c);
+        self.unary(Op::Scale(a, c), a, |x| k * x)
     }
 
     /// Rectified linear unit `max(a, 0)`; its derivative at 0 is taken as 0.
     pub fn relu(&mut self, a: Var) -> Var {
-        self.unary(Op::Relu(a), a, |x| x.max(0.0))
+        self.unary(Op::Relu(a), a, |x| Real::max(x, T::ZERO))
     }
 
-    /// Logistic sigmoid ([`kernels::sigmoid`]), without overflow for large `|a|`.
+    /// Logistic sigmoid ([`Real::sigmoid`]), without overflow for large `|a|`.
     pub fn sigmoid(&mut self, a: Var) -> Var {
-        self.unary(Op::Sigmoid(a), a, sigmoid)
+        self.unary(Op::Sigmoid(a), a, Real::sigmoid)
     }
 
     /// Hyperbolic tangent.
     pub fn tanh(&mut self, a: Var) -> Var {
-        self.unary(Op::Tanh(a), a, f64::tanh)
+        self.unary(Op::Tanh(a), a, Real::tanh)
     }
 
-    fn unary(&mut self, op: Op, a: Var, f: impl Fn(f64) -> f64) -> Var {
+    fn unary(&mut self, op: Op, a: Var, f: impl Fn(T) -> T) -> Var {
         let ia = self.index(a);
         let (m, n) = self.values[ia].shape();
         let i = self.push_op(op, &[a], m, n);
@@ -55,7 +56,7 @@ impl Tape {
         self.var(i)
     }
 
-    fn binary(&mut self, name: &str, op: Op, a: Var, b: Var, f: impl Fn(f64, f64) -> f64) -> Var {
+    fn binary(&mut self, name: &str, op: Op, a: Var, b: Var, f: impl Fn(T, T) -> T) -> Var {
         let (ia, ib) = (self.index(a), self.index(b));
         same_shape(name, self.value(a), self.value(b));
         let (m, n) = self.values[ia].shape();
@@ -73,46 +74,46 @@ impl Tape {
 }
 
 /// Y = A + B: dA = dY, dB = dY.
-pub(super) fn add_backward(b: &mut Backward<'_>, x: Var, y: Var) {
+pub(super) fn add_backward<T: Real>(b: &mut Backward<'_, T>, x: Var, y: Var) {
     let g = b.g;
-    b.add(x, Contribution::Scaled(g, 1.0));
-    b.add(y, Contribution::Scaled(g, 1.0));
+    b.add(x, Contribution::Scaled(g, T::ONE));
+    b.add(y, Contribution::Scaled(g, T::ONE));
 }
 
 /// Y = A − B: dA = dY, dB = −dY.
-pub(super) fn sub_backward(b: &mut Backward<'_>, x: Var, y: Var) {
+pub(super) fn sub_backward<T: Real>(b: &mut Backward<'_, T>, x: Var, y: Var) {
     let g = b.g;
-    b.add(x, Contribution::Scaled(g, 1.0));
-    b.add(y, Contribution::Scaled(g, -1.0));
+    b.add(x, Contribution::Scaled(g, T::ONE));
+    b.add(y, Contribution::Scaled(g, T::of(-1.0)));
 }
 
 /// Y = A ⊙ B: dA = dY ⊙ B, dB = dY ⊙ A.
-pub(super) fn mul_backward(b: &mut Backward<'_>, x: Var, y: Var) {
+pub(super) fn mul_backward<T: Real>(b: &mut Backward<'_, T>, x: Var, y: Var) {
     let g = b.g;
     b.add(x, Contribution::Zip(g, b.value(y), Chain::Product));
     b.add(y, Contribution::Zip(g, b.value(x), Chain::Product));
 }
 
 /// Y = cA: dA = c·dY.
-pub(super) fn scale_backward(b: &mut Backward<'_>, a: Var, c: f64) {
+pub(super) fn scale_backward<T: Real>(b: &mut Backward<'_, T>, a: Var, c: f64) {
     let g = b.g;
-    b.add(a, Contribution::Scaled(g, c));
+    b.add(a, Contribution::Scaled(g, T::of(c)));
 }
 
 /// Y = max(A, 0): dA = dY ⊙ [Y > 0].
-pub(super) fn relu_backward(b: &mut Backward<'_>, a: Var) {
+pub(super) fn relu_backward<T: Real>(b: &mut Backward<'_, T>, a: Var) {
     let (g, y) = (b.g, b.y);
     b.add(a, Contribution::Zip(g, y, Chain::Relu));
 }
 
 /// Y = σ(A): dA = dY ⊙ Y(1 − Y).
-pub(super) fn sigmoid_backward(b: &mut Backward<'_>, a: Var) {
+pub(super) fn sigmoid_backward<T: Real>(b: &mut Backward<'_, T>, a: Var) {
     let (g, y) = (b.g, b.y);
     b.add(a, Contribution::Zip(g, y, Chain::Sigmoid));
 }
 
 /// Y = tanh A: dA = dY ⊙ (1 − Y²).
-pub(super) fn tanh_backward(b: &mut Backward<'_>, a: Var) {
+pub(super) fn tanh_backward<T: Real>(b: &mut Backward<'_, T>, a: Var) {
     let (g, y) = (b.g, b.y);
     b.add(a, Contribution::Zip(g, y, Chain::Tanh));
 }

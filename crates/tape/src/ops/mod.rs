@@ -8,7 +8,7 @@ mod elementwise;
 mod reduce;
 
 use faer::{Mat, MatRef};
-use kernels::Activation;
+use kernels::{Activation, Real};
 
 use crate::Var;
 use crate::accumulate::{Contribution, Sink};
@@ -62,33 +62,33 @@ pub(crate) enum Op {
 }
 
 /// What a backward rule sees of its node and the tape.
-pub(crate) struct Backward<'a> {
+pub(crate) struct Backward<'a, T: Real> {
     /// `∂L/∂y`, the upstream gradient of the node.
-    pub g: MatRef<'a, f64>,
+    pub g: MatRef<'a, T>,
     /// The node's forward value `y`.
-    pub y: MatRef<'a, f64>,
+    pub y: MatRef<'a, T>,
     /// The node's scratch (softmax probabilities, a dense layer's `δ`).
-    pub aux: MatRef<'a, f64>,
+    pub aux: MatRef<'a, T>,
     /// The tape's row scratch (a dense layer's bias gradient).
-    pub scratch: &'a [f64],
+    pub scratch: &'a [T],
     /// Every cross-entropy node's labels.
     pub labels: &'a [usize],
     /// Every weighted cross-entropy node's class weights.
-    pub weights: &'a [f64],
+    pub weights: &'a [T],
     /// Forward values of all nodes.
-    pub values: &'a [Mat<f64>],
+    pub values: &'a [Mat<T>],
     /// Where contributions go.
-    pub sink: Sink<'a>,
+    pub sink: Sink<'a, T>,
 }
 
-impl<'a> Backward<'a> {
+impl<'a, T: Real> Backward<'a, T> {
     /// Forward value of an input.
-    fn value(&self, v: Var) -> MatRef<'a, f64> {
+    fn value(&self, v: Var) -> MatRef<'a, T> {
         self.values[v.index()].as_ref()
     }
 
     /// Adds `c` into `∂L/∂v`.
-    fn add(&mut self, v: Var, c: Contribution<'_>) {
+    fn add(&mut self, v: Var, c: Contribution<'_, T>) {
         self.sink.add(v.index(), c);
     }
 }
@@ -96,12 +96,12 @@ impl<'a> Backward<'a> {
 impl Op {
     /// Work a rule does on its own node before the backward sweep reads it: a dense layer
     /// turns `g` into `δ = ∂L/∂z` (in `aux`) and its column sums (in `scratch`).
-    pub(crate) fn prepare(
+    pub(crate) fn prepare<T: Real>(
         self,
-        g: MatRef<'_, f64>,
-        y: MatRef<'_, f64>,
-        aux: &mut Mat<f64>,
-        scratch: &mut Vec<f64>,
+        g: MatRef<'_, T>,
+        y: MatRef<'_, T>,
+        aux: &mut Mat<T>,
+        scratch: &mut Vec<T>,
         growths: &mut usize,
     ) {
         if let Op::Dense(.., Some(act)) = self {
@@ -110,7 +110,7 @@ impl Op {
     }
 
     /// Adds this node's contribution to each input's gradient.
-    pub(crate) fn backward(self, b: &mut Backward<'_>) {
+    pub(crate) fn backward<T: Real>(self, b: &mut Backward<'_, T>) {
         match self {
             Op::Leaf { .. } => {}
             Op::MatMul(x, w) => affine::matmul_backward(b, x, w),
@@ -137,7 +137,7 @@ impl Op {
 }
 
 /// Panics unless `a` and `b` have the same shape.
-fn same_shape(op: &str, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+fn same_shape<T: Real>(op: &str, a: MatRef<'_, T>, b: MatRef<'_, T>) {
     assert!(
         a.shape() == b.shape(),
         "{op}: shapes differ: {}×{} vs {}×{}",
@@ -149,7 +149,7 @@ fn same_shape(op: &str, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
 }
 
 /// Panics unless `row` is `1 × a.ncols()`.
-fn row_fits(op: &str, a: MatRef<'_, f64>, row: MatRef<'_, f64>) {
+fn row_fits<T: Real>(op: &str, a: MatRef<'_, T>, row: MatRef<'_, T>) {
     assert!(
         row.nrows() == 1 && row.ncols() == a.ncols(),
         "{op}: row must be 1×{} to match {}×{}, got {}×{}",
@@ -162,7 +162,7 @@ fn row_fits(op: &str, a: MatRef<'_, f64>, row: MatRef<'_, f64>) {
 }
 
 /// Panics unless `a · b` is defined.
-fn inner_fits(op: &str, a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+fn inner_fits<T: Real>(op: &str, a: MatRef<'_, T>, b: MatRef<'_, T>) {
     assert!(
         a.ncols() == b.nrows(),
         "{op}: inner dimensions differ: {}×{} times {}×{}",

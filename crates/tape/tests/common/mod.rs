@@ -7,7 +7,7 @@
 
 use faer::Mat;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
-use tape::{Activation, Tape, Var};
+use tape::{Activation, Real, Tape, Var};
 
 /// Proptest configuration: 64 cases and a fixed seed unless `PROPTEST_CASES` /
 /// `PROPTEST_RNG_SEED` say otherwise; failures are saved to `regressions` (a file under
@@ -169,13 +169,25 @@ fn scalar(x: f64) -> Mat<f64> {
     Mat::from_fn(1, 1, |_, _| x)
 }
 
-/// Builds the program on `tape`; returns the `Var` of every value.
-pub fn eval_tape(p: &Program, tape: &mut Tape) -> Vec<Var> {
+/// A leaf holding `m` rounded to the tape's precision (a copy for `f64`).
+fn leaf<T: Real>(tape: &mut Tape<T>, m: &Mat<f64>, requires_grad: bool) -> Var {
+    tape.leaf_with(m.nrows(), m.ncols(), requires_grad, |mut dst| {
+        for j in 0..m.ncols() {
+            for i in 0..m.nrows() {
+                dst[(i, j)] = T::of(m[(i, j)]);
+            }
+        }
+    })
+}
+
+/// Builds the program on `tape` (its inputs rounded to the tape's precision); returns the
+/// `Var` of every value.
+pub fn eval_tape<T: Real>(p: &Program, tape: &mut Tape<T>) -> Vec<Var> {
     let mut v: Vec<Var> = p
         .inputs
         .iter()
         .zip(&p.requires_grad)
-        .map(|(m, &r)| tape.leaf(m.as_ref(), r))
+        .map(|(m, &r)| leaf(tape, m, r))
         .collect();
     for instr in &p.instrs {
         let out = match instr {
@@ -191,7 +203,7 @@ pub fn eval_tape(p: &Program, tape: &mut Tape) -> Vec<Var> {
             Instr::Sigmoid(a) => tape.sigmoid(v[*a]),
             Instr::Tanh(a) => tape.tanh(v[*a]),
             Instr::MulConst(a, m) => {
-                let c = tape.leaf(m.as_ref(), false);
+                let c = leaf(tape, m, false);
                 tape.mul(v[*a], c)
             }
             Instr::Sum(a) => tape.sum(v[*a]),
@@ -231,7 +243,7 @@ pub const H: f64 = 1e-6;
 /// finite difference of the reference loss within `RTOL·|fd| + ATOL·(1+|L|)`; inputs
 /// that do not require one have none. Returns an error message on failure.
 pub fn check(p: &Program) -> Result<(), String> {
-    let mut tape = Tape::new();
+    let mut tape: Tape = Tape::new();
     let vars = eval_tape(p, &mut tape);
     let reference = eval_ref(p, &p.inputs);
     for (k, (&var, want)) in vars.iter().zip(&reference).enumerate() {
