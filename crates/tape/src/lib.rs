@@ -23,7 +23,7 @@
 //! that lead to no leaf created with `requires_grad = true` are skipped entirely.
 //!
 //! Values, gradients and per-node scratch (softmax probabilities, a dense layer's `δ`) live
-//! in `faer::Mat<f64>` buffers that survive [`Tape::clear`]. A training loop that clears
+//! in `faer::Mat<T>` buffers that survive [`Tape::clear`]. A training loop that clears
 //! the tape and rebuilds the same graph every step reuses them all and allocates nothing
 //! after the first step; [`Tape::growth_events`] counts the times a buffer had to grow.
 //! Matrix products go through `kernels::matmul_into` into these buffers, with transposes

@@ -171,23 +171,31 @@ proptest! {
     /// Random chains of ops over a pool of values; values are reused, so fan-out is
     /// common, and the data input `x` asks for its gradient too.
     #[test]
-    fn random_compositions(
-        n in 1usize..=6,
-        d in 1usize..=6,
-        codes in proptest::collection::vec(0u8..10, 1..10),
-        classes in 1usize..=4,
-        weighted in any::<bool>(),
-        seed in any::<u64>(),
-    ) {
-        let p = composition(n, d, &codes, classes, weighted, seed);
+    fn random_compositions(p in compositions()) {
         prop_assume!(!near_relu_kink(&p));
         check(&p).map_err(TestCaseError::fail)?;
     }
 }
 
+/// Random shape-valid programs over every op: up to six rows and columns, one to nine
+/// op codes, one to four classes, weighted or not.
+pub(crate) fn compositions() -> impl Strategy<Value = Program> {
+    (
+        1usize..=6,
+        1usize..=6,
+        proptest::collection::vec(0u8..10, 1..10),
+        1usize..=4,
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(|(n, d, codes, classes, weighted, seed)| {
+            composition(n, d, &codes, classes, weighted, seed)
+        })
+}
+
 /// Turns op codes into a shape-valid program. Parameters are created up front (the
 /// program lists inputs first), so the builder plans the shapes before emitting ops.
-pub(crate) fn composition(
+fn composition(
     n: usize,
     d: usize,
     codes: &[u8],

@@ -3,7 +3,7 @@
 //! finite-difference checks prove (`gradients`); this ties the `f32` tape to it.
 
 use crate::common::{Instr, Program, XorShift, config, eval_tape, near_relu_kink};
-use crate::gradients::composition;
+use crate::gradients::compositions;
 use faer::MatRef;
 use proptest::prelude::*;
 use tape::{Activation, Real, Tape};
@@ -87,15 +87,7 @@ proptest! {
 
     /// Every op, in random compositions with fan-out.
     #[test]
-    fn random_compositions_agree(
-        n in 1usize..=6,
-        d in 1usize..=6,
-        codes in proptest::collection::vec(0u8..10, 1..10),
-        classes in 1usize..=4,
-        weighted in any::<bool>(),
-        seed in any::<u64>(),
-    ) {
-        let p = composition(n, d, &codes, classes, weighted, seed);
+    fn random_compositions_agree(p in compositions()) {
         prop_assume!(!near_relu_kink(&p));
         agree(&p, 1e-4).map_err(TestCaseError::fail)?;
     }

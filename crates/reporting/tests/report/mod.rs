@@ -76,6 +76,10 @@ fn render_changed(
         files::PART_D.to_string(),
         serde_json::to_value(&results.part_d).unwrap(),
     );
+    files.insert(
+        files::Q2.to_string(),
+        serde_json::to_value(&results.q2).unwrap(),
+    );
     let rendered = render(results).unwrap();
     let problems = check(&rendered, files);
     assert!(problems.is_empty(), "{problems:#?}");
