@@ -231,8 +231,8 @@ impl Trainer {
             Engine::Tape => Engines::Tape(TapeEngine::new(mlp, cfg.threads, cfg.saturation)),
             Engine::TapeF32 => Engines::TapeF32(TapeEngine::new(mlp, cfg.threads, cfg.saturation)),
         };
-        let taped = matches!(cfg.engine, Engine::Tape | Engine::TapeF32);
-        let masks = if taped && cfg.dropout > 0.0 {
+        let tape_engine = matches!(engines, Engines::Tape(_) | Engines::TapeF32(_));
+        let masks = if tape_engine && cfg.dropout > 0.0 {
             hidden_widths.iter().map(|w| vec![0.0; w * batch]).collect()
         } else {
             Vec::new()
